@@ -1,0 +1,10 @@
+"""verify: claims, their sources, snapshots of the evidence, and a review queue."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("verify")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0.1.0"
+
+USER_AGENT = f"verify/{__version__} (source-verification tracker; +https://pypi.org/project/verify/)"

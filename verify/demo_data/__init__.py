@@ -1,0 +1,1 @@
+"""Sample article and source pages for `verify demo`."""

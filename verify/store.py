@@ -1,0 +1,208 @@
+"""Opening the database, applying migrations, and the small shared writes (events, payloads,
+sources). The schema lives in db/*.sql, shipped inside the wheel as the package `verify.db`."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import zstandard
+from sqlite_utils import Database
+
+from .errors import InputError, NotFoundError
+
+DEFAULT_DB = "verify.db"
+BUSY_TIMEOUT_MS = 30_000
+
+_zc = zstandard.ZstdCompressor(level=6)
+
+
+def default_db_path() -> str:
+    """`VERIFY_DB` if set, else verify.db in the current directory."""
+    return os.environ.get("VERIFY_DB") or DEFAULT_DB
+
+
+def now() -> str:
+    """The current time as ISO-8601 UTC with microseconds, e.g. 2026-11-23T19:16:00.000000Z."""
+    return format_time(datetime.now(UTC))
+
+
+def format_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_time(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+def _migration_files() -> list[tuple[int, str, str]]:
+    """(number, name, sql) for every db/NNNN_*.sql, in order."""
+    try:
+        root = resources.files("verify.db")
+        entries = [(p.name, p.read_text(encoding="utf-8")) for p in root.iterdir() if p.name.endswith(".sql")]
+    except (ModuleNotFoundError, FileNotFoundError):
+        entries = []
+    if not entries:  # a source tree without the package mapping
+        root_dir = Path(__file__).resolve().parent.parent / "db"
+        entries = [(p.name, p.read_text(encoding="utf-8")) for p in root_dir.glob("*.sql")]
+    out = []
+    for name, sql in entries:
+        number = int(name.split("_", 1)[0])
+        out.append((number, name, sql))
+    return sorted(out)
+
+
+def connect(path: str | os.PathLike | None = None) -> sqlite3.Connection:
+    """A raw connection in WAL mode with a busy timeout, autocommit outside explicit transactions."""
+    path = str(path or default_db_path())
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    return conn
+
+
+def open_db(path: str | os.PathLike | None = None, *, migrate: bool = True) -> Database:
+    """Open (creating if needed) the archive and bring its schema up to date."""
+    path = str(path or default_db_path())
+    if path != ":memory:":
+        parent = Path(path).resolve().parent
+        if not parent.is_dir():
+            raise InputError(f"cannot create database {path}: folder {parent} does not exist")
+    try:
+        conn = connect(path)
+        db = Database(conn, execute_plugins=False)
+    except sqlite3.DatabaseError as exc:
+        raise InputError(f"{path} is not a verify database ({exc})") from exc
+    if migrate:
+        apply_migrations(db)
+    return db
+
+
+def apply_migrations(db: Database) -> list[str]:
+    """Apply every migration not yet applied, each in its own transaction. Returns their names."""
+    conn = db.conn
+    conn.execute("CREATE TABLE IF NOT EXISTS _migrations (number INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+    done = {row[0] for row in conn.execute("SELECT number FROM _migrations")}
+    applied = []
+    for number, name, sql in _migration_files():
+        if number in done:
+            continue
+        with immediate(db):
+            # re-check inside the write lock: another process may have just applied it
+            if conn.execute("SELECT 1 FROM _migrations WHERE number = ?", [number]).fetchone():
+                continue
+            for statement in _split_sql(sql):
+                conn.execute(statement)
+            conn.execute("INSERT INTO _migrations (number, name, applied_at) VALUES (?, ?, ?)", [number, name, now()])
+        applied.append(name)
+    return applied
+
+
+def _split_sql(sql: str) -> list[str]:
+    """Split a migration into complete statements (triggers contain inner semicolons)."""
+    statements, buf = [], []
+    for line in sql.splitlines():
+        stripped = line.strip()
+        if not buf and (not stripped or stripped.startswith("--")):
+            continue
+        buf.append(line)
+        candidate = "\n".join(buf)
+        if stripped.endswith(";") and sqlite3.complete_statement(candidate):
+            statements.append(candidate)
+            buf = []
+    if "".join(buf).strip():
+        statements.append("\n".join(buf))
+    return statements
+
+
+@contextlib.contextmanager
+def immediate(db: Database) -> Iterator[Database]:
+    """A write transaction that takes the write lock at once (BEGIN IMMEDIATE), so two writers
+    queue on the busy timeout instead of failing with 'database is locked' on upgrade.
+    Nested use becomes a savepoint through db.atomic()."""
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise
+    else:
+        db.conn.execute("COMMIT")
+
+
+def add_event(
+    db: Database,
+    kind: str,
+    *,
+    claim_id: int | None = None,
+    source_id: int | None = None,
+    snapshot_id: int | None = None,
+    article_id: int | None = None,
+    actor: str | None = None,
+    detail: dict[str, Any] | None = None,
+    at: str | None = None,
+) -> int:
+    """Append one event to the history."""
+    cur = db.conn.execute(
+        "INSERT INTO events (kind, claim_id, source_id, snapshot_id, article_id, actor, detail, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [kind, claim_id, source_id, snapshot_id, article_id, actor,
+         json.dumps(detail, ensure_ascii=False, sort_keys=True) if detail is not None else None, at or now()],
+    )
+    return cur.lastrowid
+
+
+def put_payload(db: Database, data: bytes) -> str:
+    """Store bytes once per sha256 (zstd-compressed); returns the hex digest."""
+    digest = hashlib.sha256(data).hexdigest()
+    db.conn.execute(
+        "INSERT OR IGNORE INTO payloads (sha256, size, compression, data, created_at) VALUES (?, ?, 'zstd', ?, ?)",
+        [digest, len(data), _zc.compress(data), now()],
+    )
+    return digest
+
+
+def get_payload(db: Database, sha256: str) -> bytes:
+    row = db.conn.execute("SELECT compression, data FROM payloads WHERE sha256 = ?", [sha256]).fetchone()
+    if row is None:
+        raise NotFoundError(f"no payload with sha256 {sha256}")
+    compression, data = row
+    if compression == "zstd":
+        return zstandard.ZstdDecompressor().decompress(data)
+    return bytes(data)
+
+
+def get_setting(db: Database, key: str, default: str | None = None) -> str | None:
+    row = db.conn.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+    return row[0] if row else default
+
+
+def set_setting(db: Database, key: str, value: str) -> None:
+    db.conn.execute("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", [key, value])
+
+
+def rows(db: Database, sql: str, params: Any = ()) -> list[dict[str, Any]]:
+    """Run a query and return a list of dicts."""
+    cur = db.conn.execute(sql, params)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+def row(db: Database, sql: str, params: Any = ()) -> dict[str, Any] | None:
+    found = rows(db, sql, params)
+    return found[0] if found else None
