@@ -1,0 +1,199 @@
+"""The claim store: add_claim, attach_source, get_claim, list_claims, find_source, promote_span."""
+
+from __future__ import annotations
+
+import pytest
+
+from verify import articles
+from verify.errors import InputError, InvalidURLError, NotFoundError
+from verify.store import now
+
+
+def counts(db) -> dict[str, int]:
+    return {
+        t: db.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+        for t in ("articles", "claims", "sources", "claim_sources", "events", "article_links")
+    }
+
+
+def make_article(
+    db, text: str = "The bridge opened in 1932. It is lovely. Traffic rose 12 percent."
+) -> int:
+    cur = db.conn.execute(
+        "INSERT INTO articles (title, text, content_sha256, ingested_at) VALUES ('t', ?, 'x', ?)",
+        [text, now()],
+    )
+    return cur.lastrowid
+
+
+def test_add_claim_is_queued_with_sources_and_events(db):
+    cid = articles.add_claim(
+        db,
+        "  The bridge opened\nin 1932. ",
+        sources=["HTTPS://Example.org:443/history?utm_source=x#top", "https://example.org/history"],
+        priority=3,
+        actor="ana",
+    )
+    claim = articles.get_claim(db, cid)
+    assert claim["text"] == "The bridge opened in 1932."
+    assert claim["status"] == "queued"
+    assert claim["priority"] == 3
+    assert claim["origin"] == "manual"
+    assert claim["sources"] == ["https://example.org/history"]
+    assert 0.0 <= claim["score"] <= 1.0
+    kinds = [
+        r[0]
+        for r in db.conn.execute("SELECT kind FROM events WHERE claim_id = ? ORDER BY id", [cid])
+    ]
+    assert kinds == ["claim_added", "source_added"]
+    for key in (
+        "id",
+        "article_id",
+        "text",
+        "score",
+        "status",
+        "verdict",
+        "priority",
+        "sources",
+        "start",
+        "end",
+        "created_at",
+        "lease_reviewer",
+        "lease_expires_at",
+    ):
+        assert key in claim
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "javascript:alert(1)",
+        "file:///etc/passwd",
+        "data:text/html,hi",
+        "ftp://example.org/x",
+        "not a url",
+        "",
+    ],
+)
+def test_add_claim_bad_url_changes_nothing(db, bad):
+    before = counts(db)
+    with pytest.raises(InvalidURLError):
+        articles.add_claim(db, "The bridge opened in 1932.", sources=["https://ok.example/", bad])
+    assert counts(db) == before
+
+
+def test_add_claim_bad_inputs(db):
+    before = counts(db)
+    with pytest.raises(InputError, match="empty claim"):
+        articles.add_claim(db, "   ")
+    with pytest.raises(NotFoundError, match="no article with id 42"):
+        articles.add_claim(db, "A claim.", article_id=42)
+    with pytest.raises(InputError, match="bad priority"):
+        articles.add_claim(db, "A claim.", priority="high")
+    assert counts(db) == before
+
+
+def test_attach_source_once_per_url(db):
+    cid = articles.add_claim(db, "Unemployment fell to 3.9 percent in May.")
+    sid = articles.attach_source(db, cid, "https://stats.example/may", note="official")
+    again = articles.attach_source(db, cid, "https://STATS.example/may?fbclid=abc")
+    assert sid == again
+    assert articles.get_claim(db, cid)["sources"] == ["https://stats.example/may"]
+    src = articles.claim_sources(db, cid)
+    assert src[0]["note"] == "official" and src[0]["origin"] == "manual"
+    assert (
+        db.conn.execute("SELECT count(*) FROM events WHERE kind='source_added'").fetchone()[0] == 1
+    )
+
+
+def test_attach_source_unknown_claim_and_bad_url(db):
+    before = counts(db)
+    with pytest.raises(NotFoundError, match="no claim with id 99"):
+        articles.attach_source(db, 99, "https://example.org/")
+    cid = articles.add_claim(db, "A claim.")
+    before = counts(db)
+    with pytest.raises(InvalidURLError):
+        articles.attach_source(db, cid, "javascript:alert(1)")
+    assert counts(db) == before
+
+
+def test_source_shared_between_claims(db):
+    a = articles.add_claim(db, "Claim A.", sources=["https://example.org/x"])
+    b = articles.add_claim(db, "Claim B.", sources=["https://example.org/x/"])
+    c = articles.add_claim(db, "Claim C.", sources=["https://example.org/x"])
+    assert db.conn.execute("SELECT count(*) FROM sources").fetchone()[0] == 2  # /x and /x/ differ
+    assert articles.get_claim(db, a)["sources"] == articles.get_claim(db, c)["sources"]
+    assert articles.get_claim(db, b)["sources"] == ["https://example.org/x/"]
+
+
+def test_find_source_by_id_and_url(db):
+    cid = articles.add_claim(db, "Claim.", sources=["https://example.org/a?utm_medium=x"])
+    src = articles.find_source(db, "https://EXAMPLE.org/a")
+    assert src["url"] == "https://example.org/a"
+    assert articles.find_source(db, src["id"])["url"] == src["url"]
+    assert articles.find_source(db, str(src["id"]))["id"] == src["id"]
+    with pytest.raises(NotFoundError):
+        articles.find_source(db, 12345)
+    with pytest.raises(NotFoundError):
+        articles.find_source(db, "https://example.org/other")
+    assert cid
+
+
+def test_get_claim_unknown(db):
+    with pytest.raises(NotFoundError, match="no claim with id 7"):
+        articles.get_claim(db, 7)
+
+
+def test_list_claims_filters(db):
+    art = make_article(db)
+    db.conn.execute(
+        'INSERT INTO claims (article_id, text, start, "end", score, status, created_at, updated_at)'
+        " VALUES (?, 'It is lovely.', 27, 40, 0.1, 'candidate', ?, ?)",
+        [art, now(), now()],
+    )
+    queued = articles.add_claim(db, "The bridge opened in 1932.", article_id=art)
+    loose = articles.add_claim(db, "Elsewhere 5 people.")
+    assert [c["id"] for c in articles.list_claims(db)] == [queued, loose]
+    assert len(articles.list_claims(db, include_candidates=True)) == 3
+    assert [c["text"] for c in articles.list_claims(db, status="candidate")] == ["It is lovely."]
+    assert [c["id"] for c in articles.list_claims(db, article_id=art)] == [queued]
+    assert len(articles.list_claims(db, limit=1)) == 1
+    with pytest.raises(InputError, match="unknown status"):
+        articles.list_claims(db, status="bogus")
+    with pytest.raises(NotFoundError):
+        articles.list_claims(db, article_id=999)
+
+
+def test_promote_span(db):
+    text = "The bridge opened in 1932. It is lovely. Traffic rose 12 percent."
+    art = make_article(db, text)
+    db.conn.execute(
+        'INSERT INTO article_links (article_id, url, raw_url, anchor_text, start, "end") VALUES (?, ?, ?, ?, ?, ?)',
+        [art, "https://example.org/traffic", "https://example.org/traffic", "rose", 49, 53],
+    )
+    start = text.index("Traffic")
+    cid = articles.promote_span(db, art, start - 1, len(text))
+    claim = articles.get_claim(db, cid)
+    assert claim["text"] == "Traffic rose 12 percent."
+    assert (claim["start"], claim["end"]) == (start, len(text))
+    assert claim["status"] == "queued"
+    assert claim["sources"] == ["https://example.org/traffic"]
+    assert articles.promote_span(db, art, start, len(text)) == cid
+    before = counts(db)
+    with pytest.raises(InputError, match="bad span"):
+        articles.promote_span(db, art, 10, 5000)
+    with pytest.raises(InputError, match="white space"):
+        articles.promote_span(db, art, 26, 27)
+    with pytest.raises(NotFoundError):
+        articles.promote_span(db, 999, 0, 3)
+    assert counts(db) == before
+
+
+def test_get_article(db):
+    art = make_article(db)
+    articles.add_claim(db, "The bridge opened in 1932.", article_id=art)
+    found = articles.get_article(db, art)
+    assert found["text"].startswith("The bridge")
+    assert found["claim_counts"] == {"queued": 1}
+    with pytest.raises(NotFoundError):
+        articles.get_article(db, 5)
