@@ -1,0 +1,340 @@
+"""Snapshots as WARC/1.1 files (gzip per record) that pywb, ReplayWeb.page and `warcio check`
+accept.
+
+Per snapshot with an HTTP response, in this order:
+- one `response` record per redirect hop (status line and `Location` only: the hop's other
+  headers are not stored, so the record carries `WARC-Verify-Reconstructed: hop`),
+- the `response` record of the final URL: status line, headers as received, then the payload
+  bytes exactly as stored (Content-Encoding such as gzip intact, chunked framing removed),
+  or a `revisit` record when a payload with the same digest is already in the file,
+- the `request` record (headers as sent; a reconstructed GET with Host and User-Agent when they
+  were not stored), `WARC-Concurrent-To` the response,
+- a `metadata` record with verify's own facts (snapshot id, attempts, elapsed, robots).
+A snapshot that failed without any HTTP response (dns, refused, timeout before headers, ...)
+becomes one `metadata` record on the requested URL with the error kind and message, so the
+export keeps the fact that a fetch was tried and how it failed.
+
+Digests are `sha256:` + base32 (as warcio and pywb read them). `WARC-Payload-Digest` is over the
+payload as stored, i.e. with its Content-Encoding intact; `WARC-Block-Digest` is over the HTTP
+header block plus that payload.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any, BinaryIO
+from urllib.parse import urlsplit
+
+from sqlite_utils import Database
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.utils import Digester
+from warcio.warcwriter import WARCWriter
+
+from . import USER_AGENT, __version__
+from .errors import NotFoundError
+from .store import get_payload
+
+# WARC-Truncated reason for a response that has a status but an incomplete payload.
+_TRUNCATED = {"too_large": "length", "timeout": "time", "reset": "disconnect"}
+# Response headers that describe the transfer, not the stored payload; kept under another name.
+_RENAMED = {"transfer-encoding": "X-Verify-Orig-Transfer-Encoding"}
+
+
+class _Sha256Writer(WARCWriter):
+    """warcio's writer with sha256 instead of sha1 digests."""
+
+    @staticmethod
+    def _create_digester() -> Digester:
+        return Digester("sha256")
+
+
+def write_warc(
+    db: Database,
+    out: str | os.PathLike | BinaryIO,
+    snapshot_ids: list[int] | None = None,
+    *,
+    article_id: int | None = None,
+) -> int:
+    """Write the selected snapshots (all of them when neither snapshot_ids nor article_id is
+    given; both narrow the selection) as a gzipped WARC/1.1 file. Returns the number of
+    snapshots written. Unknown ids raise NotFoundError before anything is written; a path is
+    written to a temporary file and renamed, so a failed export leaves no partial file."""
+    rows = _select(db, snapshot_ids, article_id)
+    if isinstance(out, str | os.PathLike):
+        path = Path(out)
+        if not path.parent.is_dir():
+            raise NotFoundError(f"cannot write {path}: folder {path.parent} does not exist")
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+        try:
+            with open(tmp, "wb") as fh:
+                count = _write_rows(db, fh, rows, filename=path.name)
+            os.replace(tmp, path)
+        finally:
+            if tmp.exists():
+                tmp.unlink()
+        return count
+    return _write_rows(db, out, rows, filename=None)
+
+
+def warc_record(db: Database, snapshot_id: int) -> bytes:
+    """One snapshot as a small standalone gzipped WARC (warcinfo, redirect hops, response,
+    request, metadata), for a download link in the web UI."""
+    rows = _select(db, [snapshot_id], None)
+    buf = io.BytesIO()
+    _write_rows(db, buf, rows, filename=f"verify-snapshot-{snapshot_id}.warc.gz")
+    return buf.getvalue()
+
+
+def _select(db: Database, snapshot_ids: list[int] | None, article_id: int | None) -> list[int]:
+    """The snapshot ids to export, in id order; raises NotFoundError for unknown ids."""
+    conn = db.conn
+    where, params = [], []
+    if article_id is not None:
+        if conn.execute("SELECT 1 FROM articles WHERE id = ?", [article_id]).fetchone() is None:
+            raise NotFoundError(f"no article {article_id}; list them with `verify claims --json`")
+        where.append(
+            "source_id IN (SELECT cs.source_id FROM claim_sources cs JOIN claims c"
+            " ON c.id = cs.claim_id WHERE c.article_id = ?)"
+        )
+        params.append(article_id)
+    if snapshot_ids is not None:
+        wanted = sorted({int(i) for i in snapshot_ids})
+        found = set()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                r[0] for r in conn.execute(f"SELECT id FROM snapshots WHERE id IN ({marks})", chunk)
+            )
+        missing = [i for i in wanted if i not in found]
+        if missing:
+            shown = ", ".join(str(i) for i in missing[:5])
+            raise NotFoundError(f"no snapshot {shown}; list them with `verify snapshots`")
+        ids = [i for i in wanted if i in found]
+        if article_id is None:
+            return ids
+        keep = {
+            r[0]
+            for r in conn.execute(f"SELECT id FROM snapshots WHERE {where[0]}", params)  # noqa: S608
+        }
+        return [i for i in ids if i in keep]
+    sql = "SELECT id FROM snapshots"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    return [r[0] for r in conn.execute(sql + " ORDER BY id", params)]
+
+
+def _load(db: Database, snapshot_id: int) -> dict[str, Any]:
+    cur = db.conn.execute("SELECT * FROM snapshots WHERE id = ?", [snapshot_id])
+    names = [d[0] for d in cur.description]
+    found = cur.fetchone()
+    if found is None:  # deleted between selection and writing
+        raise NotFoundError(f"no snapshot {snapshot_id}; list them with `verify snapshots`")
+    return dict(zip(names, found, strict=True))
+
+
+def _write_rows(db: Database, out: BinaryIO, ids: list[int], *, filename: str | None) -> int:
+    writer = _Sha256Writer(out, gzip=True, warc_version="1.1")
+    info = {
+        "software": f"verify/{__version__}",
+        "format": "WARC File Format 1.1",
+        "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
+        "description": "source snapshots exported by verify (source-verification tracker)",
+        "snapshots": str(len(ids)),
+    }
+    writer.write_record(writer.create_warcinfo_record(filename or "", info))
+    seen: dict[str, tuple[str, str]] = {}  # payload sha256 -> (target uri, warc date) of first copy
+    for snapshot_id in ids:
+        for record in _records(writer, _load(db, snapshot_id), db, seen):
+            writer.write_record(record)
+    return len(ids)
+
+
+def _records(writer: WARCWriter, snap: dict[str, Any], db: Database, seen: dict) -> Iterator[Any]:
+    date = warc_date(snap["fetched_at"])
+    requested = snap["requested_url"]
+    if snap["status"] is None:
+        yield _metadata(writer, requested, date, snap, None)
+        return
+    target = snap["final_url"] or requested
+    protocol = http_protocol(snap["http_version"])
+    for hop in _json_list(snap["redirects"]):
+        if not isinstance(hop, dict) or not hop.get("url") or hop.get("status") is None:
+            continue
+        hop_headers = [("Location", str(hop["location"]))] if hop.get("location") else []
+        hop_headers.append(("Content-Length", "0"))
+        yield writer.create_warc_record(
+            hop["url"],
+            "response",
+            payload=io.BytesIO(b""),
+            length=0,
+            http_headers=StatusAndHeaders(
+                _status_line(int(hop["status"])), hop_headers, protocol=protocol
+            ),
+            warc_headers_dict={"WARC-Date": date, "WARC-Verify-Reconstructed": "hop"},
+        )
+
+    payload = get_payload(db, snap["sha256"]) if snap["sha256"] else b""
+    headers = response_headers(_json_list(snap["headers"]), len(payload))
+    warc_headers = {"WARC-Date": date}
+    if snap["error"] in _TRUNCATED:  # a response whose payload was cut short
+        warc_headers["WARC-Truncated"] = _TRUNCATED[snap["error"]]
+    http_headers = StatusAndHeaders(_status_line(int(snap["status"])), headers, protocol=protocol)
+    earlier = seen.get(snap["sha256"]) if snap["sha256"] and payload else None
+    if earlier:
+        response = writer.create_revisit_record(
+            target,
+            "sha256:" + base32_digest(snap["sha256"]),
+            earlier[0],
+            earlier[1],
+            http_headers=http_headers,
+            warc_headers_dict=warc_headers,
+        )
+    else:
+        response = writer.create_warc_record(
+            target,
+            "response",
+            payload=io.BytesIO(payload),
+            length=len(payload),
+            http_headers=http_headers,
+            warc_headers_dict=warc_headers,
+        )
+        if snap["sha256"] and payload:
+            seen[snap["sha256"]] = (target, date)
+    response_id = response.rec_headers.get_header("WARC-Record-ID")
+    yield response
+
+    sent = _json_list(snap["request_headers"])
+    request_list = [(str(n), str(v)) for n, v in _pairs(sent)]
+    if not request_list:
+        request_list = [("Host", urlsplit(target).netloc), ("User-Agent", USER_AGENT)]
+    parts = urlsplit(target)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    request_body = StatusAndHeaders(f"GET {path} {protocol}", request_list, is_http_request=True)
+    yield writer.create_warc_record(
+        target,
+        "request",
+        payload=io.BytesIO(b""),
+        length=0,
+        http_headers=request_body,
+        warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": response_id},
+    )
+    yield _metadata(writer, target, date, snap, response_id)
+
+
+def _metadata(writer: WARCWriter, uri: str, date: str, snap: dict, refers_to: str | None) -> Any:
+    fields = {
+        "verify-snapshot-id": snap["id"],
+        "verify-source-id": snap["source_id"],
+        "requested-url": snap["requested_url"],
+        "fetched-at": snap["fetched_at"],
+        "elapsed-ms": snap["elapsed_ms"],
+        "attempts": snap["attempts"],
+        "robots": snap["robots"],
+        "error": snap["error"],
+        "error-message": snap["error_message"],
+        "body-sha256": snap["body_sha256"],
+        "content-type": snap["content_type"],
+        "title": snap["title"],
+    }
+    lines = "".join(
+        f"{name}: {' '.join(str(value).split())}\r\n"
+        for name, value in fields.items()
+        if value is not None and value != ""
+    )
+    block = lines.encode("utf-8")
+    warc_headers = {"WARC-Date": date}
+    if refers_to:
+        warc_headers["WARC-Concurrent-To"] = refers_to
+    return writer.create_warc_record(
+        uri,
+        "metadata",
+        payload=io.BytesIO(block),
+        length=len(block),
+        warc_content_type="application/warc-fields",
+        warc_headers_dict=warc_headers,
+    )
+
+
+def response_headers(received: list, payload_length: int) -> list[tuple[str, str]]:
+    """The response headers as received, made consistent with the stored payload: the
+    Transfer-Encoding (the payload is stored de-chunked) is kept under another name, and
+    Content-Length says the stored length (a differing original is kept as
+    X-Verify-Orig-Content-Length), so a replay tool reads exactly the stored bytes."""
+    out: list[tuple[str, str]] = []
+    length_seen = False
+    for name, value in _pairs(received):
+        lower = name.lower()
+        if lower in _RENAMED:
+            out.append((_RENAMED[lower], value))
+        elif lower == "content-length":
+            if length_seen:
+                continue
+            length_seen = True
+            if value.strip() != str(payload_length):
+                out.append(("X-Verify-Orig-Content-Length", value))
+            out.append((name, str(payload_length)))
+        else:
+            out.append((name, value))
+    if not length_seen:
+        out.append(("Content-Length", str(payload_length)))
+    return out
+
+
+def warc_date(fetched_at: str) -> str:
+    """An ISO-8601 UTC capture time as a WARC/1.1 date (microseconds kept when present)."""
+    text = fetched_at.strip().replace("Z", "+00:00")
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    moment = moment.astimezone(UTC)
+    if moment.microsecond:
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def http_protocol(version: Any) -> str:
+    """'HTTP/1.1' from 11, '1.1', 'HTTP/1.1', 'http/2', ... (HTTP/1.1 when unknown)."""
+    text = str(version or "").strip().upper().removeprefix("HTTP/")
+    mapping = {"9": "0.9", "10": "1.0", "11": "1.1", "20": "2", "2.0": "2", "30": "3", "3.0": "3"}
+    text = mapping.get(text, text)
+    if text not in {"0.9", "1.0", "1.1", "2", "3"}:
+        text = "1.1"
+    return f"HTTP/{text}"
+
+
+def base32_digest(sha256_hex: str) -> str:
+    """The base32 form of a hex sha256, as WARC digests write it."""
+    return base64.b32encode(bytes.fromhex(sha256_hex)).decode("ascii")
+
+
+def _status_line(status: int) -> str:
+    try:
+        return f"{status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return str(status)
+
+
+def _json_list(text: str | None) -> list:
+    if not text:
+        return []
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        return []
+    if isinstance(value, dict):
+        return list(value.items())
+    return value if isinstance(value, list) else []
+
+
+def _pairs(items: list) -> Iterator[tuple[str, str]]:
+    for item in items:
+        if isinstance(item, list | tuple) and len(item) == 2:
+            yield str(item[0]), str(item[1])
