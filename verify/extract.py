@@ -1,35 +1,1089 @@
-"""PLACEHOLDER being replaced by the extraction work: (bytes, content type, url) -> Extracted.
-The dataclasses and the signature of extract_page are the contract."""
+"""Readable text from fetched bytes. Pure: no network, no database.
+
+extract_page(body, content_type, url) -> Extracted    any payload (HTML, PDF, text, JSON, binary)
+extract_article(body, url, content_type) -> Extracted the article body with its in-text links
+decode_bytes(body, content_type) -> (text, charset)
+looks_like_html(text) -> bool
+
+HTML is read twice: trafilatura (favor_recall) gives a precise main text, and our own DOM
+walker gives the main content node with exact link offsets. extract_page merges the two so a
+passage either one finds is kept (recall), while boilerplate both reject stays out.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import codecs
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+# --------------------------------------------------------------------------------------------
+# Results
 
 
 @dataclass(frozen=True)
 class Link:
-    url: str          # absolute (resolved against the page URL), not normalised
-    text: str         # anchor text
-    start: int        # offsets of the anchor text in Extracted.text
+    url: str  # absolute (resolved against the page URL), not normalised
+    text: str  # anchor text
+    start: int  # offsets of the anchor text in Extracted.text
     end: int
 
 
 @dataclass(frozen=True)
 class Extracted:
     title: str | None
-    text: str                     # readable main text ('' for binaries)
+    text: str  # readable main text ('' for binaries)
     links: tuple[Link, ...] = ()  # links inside the main text only (not nav/aside/footer)
     published: str | None = None  # ISO date when the page states one
     canonical_url: str | None = None
-    charset: str | None = None    # the encoding used to decode the bytes
-    kind: str = "html"            # html, pdf, text, json, binary
+    charset: str | None = None  # the encoding used to decode the bytes
+    kind: str = "html"  # html, pdf, text, json, binary
+
+
+# --------------------------------------------------------------------------------------------
+# Decoding
+
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE
+)
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+# What browsers do (WHATWG Encoding): these labels mean windows-1252, a superset.
+_LABEL_ALIASES = {
+    "iso-8859-1": "cp1252",
+    "latin1": "cp1252",
+    "latin-1": "cp1252",
+    "iso8859-1": "cp1252",
+    "iso_8859-1": "cp1252",
+    "l1": "cp1252",
+    "us-ascii": "cp1252",
+    "ascii": "cp1252",
+    "x-user-defined": "cp1252",
+}
+# Detection results we accept without question; anything exotic for a mostly-ASCII Western
+# page is more often a misfire than the truth, so it falls back to windows-1252.
+_DETECT_DOUBTFUL = {
+    "cp1006",
+    "mac_roman",
+    "mac_latin2",
+    "cp1250",
+    "cp1125",
+    "cp850",
+    "cp437",
+    "tis_620",
+}
+
+
+def _charset_from_content_type(content_type: str | None) -> str | None:
+    if not content_type:
+        return None
+    m = re.search(r"charset\s*=\s*[\"']?\s*([^\s;\"',]+)", content_type, re.IGNORECASE)
+    return m.group(1) if m else None
+
+
+def _codec(label: str | None) -> str | None:
+    """A Python codec name for an encoding label, or None when unknown."""
+    if not label:
+        return None
+    label = label.strip().lower()
+    label = _LABEL_ALIASES.get(label, label)
+    try:
+        name = codecs.lookup(label).name
+    except LookupError:
+        return None
+    if name in ("utf-16", "utf-32"):  # a declared utf-16 without BOM: little endian, as browsers
+        name += "-le"
+    return name
+
+
+def decode_bytes(body: bytes, content_type: str | None = None) -> tuple[str, str]:
+    """Decode bytes to text: BOM, Content-Type charset, <meta charset>, then detection.
+
+    A byte-order mark is unambiguous, so it wins over a header (as browsers do). Never
+    raises: undecodable bytes become U+FFFD."""
+    if isinstance(body, str):
+        return body, "utf-8"
+    body = bytes(body)
+    for bom, name in _BOMS:
+        if body.startswith(bom):
+            return body[len(bom) :].decode(name, errors="replace"), name
+    charset = _codec(_charset_from_content_type(content_type))
+    if charset is None:
+        m = _META_CHARSET.search(body[:4096]) or _META_CHARSET.search(body[:65536])
+        if m:
+            charset = _codec(m.group(1).decode("ascii", "replace"))
+            # A page that says utf-16 in a meta tag is readable as ASCII, so it is not utf-16.
+            if charset and charset.startswith(("utf-16", "utf-32")):
+                charset = "utf-8"
+    if charset is None:
+        try:
+            return body.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            charset = _detect(body)
+    try:
+        return body.decode(charset, errors="replace"), charset
+    except LookupError:  # pragma: no cover - codec vanished
+        return body.decode("utf-8", errors="replace"), "utf-8"
+
+
+def _detect(body: bytes) -> str:
+    try:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(body[:200_000]).best()
+    except Exception:  # noqa: BLE001 - detection is a best effort
+        best = None
+    if best is None:
+        return "cp1252"
+    high = len(body[:200_000].translate(None, bytes(range(128))))
+    if high < 50 or high * 100 < min(len(body), 200_000):
+        # A mostly-ASCII page with a few accented letters: detectors guess wildly on so
+        # little evidence; windows-1252 (a superset of latin-1) is by far the likeliest.
+        return "cp1252"
+    name = _codec(best.encoding) or "cp1252"
+    if name in _DETECT_DOUBTFUL or name == "latin_1":
+        return "cp1252"
+    return name
+
+
+# --------------------------------------------------------------------------------------------
+# Telling HTML from text
+
+_DOC_MARKERS = re.compile(r"<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]", re.IGNORECASE)
+_STRUCT_TAG = re.compile(
+    r"<(p|div|h[1-6]|ul|ol|li|table|tr|td|th|article|section|main|span|a|blockquote|pre|em|"
+    r"strong|b|i|title|meta|link|script|style|figure|figcaption|header|footer|nav|aside|dl|dt|"
+    r"dd|img)(?:\s[^<>]*)?/?>",
+    re.IGNORECASE,
+)
+_CLOSE_TAG = re.compile(r"</[a-zA-Z][a-zA-Z0-9]*\s*>")
+
+
+def looks_like_html(text: str) -> bool:
+    """True when the text is an HTML document or fragment, judged by its content."""
+    head = text[:100_000].lstrip("\ufeff \t\r\n")
+    if not head:
+        return False
+    if _DOC_MARKERS.search(head[:4096]):
+        return True
+    opens = len(_STRUCT_TAG.findall(head))
+    closes = len(_CLOSE_TAG.findall(head))
+    if opens < 2 or closes < 1:
+        return False
+    # Markdown or prose with a stray tag or two is not HTML: tags must be frequent.
+    words = max(1, len(head.split()))
+    tags = opens + closes
+    if head.startswith("<") and _STRUCT_TAG.match(head):
+        return tags >= 3
+    return tags >= 4 and tags * 25 >= words
+
+
+# --------------------------------------------------------------------------------------------
+# HTML: parsing, metadata, cleaning
+
+_BLOCK_TAGS = frozenset(
+    "p div section article main h1 h2 h3 h4 h5 h6 li ul ol dl dt dd blockquote pre table "
+    "thead tbody tfoot tr caption figure figcaption address hr center details summary fieldset "
+    "legend body html menu header footer nav aside form".split()
+)
+_HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+_CELL_TAGS = frozenset(("td", "th"))
+_DROP_TAGS = (
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "iframe",
+    "svg",
+    "math",
+    "canvas",
+    "object",
+    "embed",
+    "button",
+    "select",
+    "textarea",
+    "input",
+    "option",
+    "head",
+    "audio",
+    "video",
+    "picture",
+    "source",
+    "dialog",
+    "map",
+)
+_BOILER_TAGS = ("nav", "aside", "footer", "header", "menu")
+_BOILER_ROLES = frozenset(
+    ("navigation", "complementary", "banner", "contentinfo", "search", "dialog", "alertdialog")
+)
+# class/id words that mark boilerplate containers
+_BOILER_WORDS = re.compile(
+    r"(?:^|[\s_-])("
+    r"cookies?|consent|gdpr|cmp|share|sharing|social|socials|sharebar|related|recommended|"
+    r"recommendations?|more-stories|comments?|comment-list|disqus|newsletter|subscribe|"
+    r"subscription|signup|sign-up|promo|promotion|advert|advertisement|ads?|adslot|ad-slot|"
+    r"sponsor|sponsored|outbrain|taboola|sidebar|breadcrumbs?|most-read|mostread|"
+    r"most-popular|popular|trending|skip-link|skiplink|site-header|site-footer|masthead|"
+    r"pagination|pager|toolbar|paywall|modal|popup|banner|byline|author-bio|tags|tag-list|"
+    r"read-more|readmore|also-read|more-from|next-article|print-only|visually-hidden|"
+    r"sr-only|screen-reader-text|menu|nav|navbar|navigation"
+    r")(?:$|[\s_-])",
+    re.IGNORECASE,
+)
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_CONTENT_HINT = re.compile(
+    r"article[-_]?body|articlebody|story[-_]?body|post[-_]?(?:content|body)|entry[-_]?content|"
+    r"article[-_]?content|story[-_]?content|main[-_]?content|content[-_]?body|body[-_]?text|"
+    r"article[-_]?text|story[-_]?text|rich[-_]?text|liveblog|live[-_]?blog",
+    re.IGNORECASE,
+)
+_WS = re.compile(r"\s+")
+
+
+def _parse_html(text: str):
+    import lxml.html
+    from lxml import etree
+
+    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text[:200], count=1) + text[200:]
+    text = text.replace("\x00", "")
+    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, huge_tree=True)
+    try:
+        root = lxml.html.document_fromstring(text, parser=parser)
+    except (etree.ParserError, ValueError):
+        return None
+    return root
+
+
+def _meta(root, *names: str) -> str | None:
+    for name in names:
+        for attr in ("property", "name", "itemprop"):
+            for el in root.iterfind(f".//meta[@{attr}='{name}']"):
+                value = (el.get("content") or "").strip()
+                if value:
+                    return value
+    return None
+
+
+def _iso_date(value: str | None) -> str | None:
+    if not value:
+        return None
+    value = value.strip()
+    m = re.match(r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?", value)
+    if m:
+        y, mo, d = m.group(1), m.group(2), m.group(3)
+        if 1 <= int(mo) <= 12 and 1 <= int(d) <= 31:
+            return f"{y}-{mo}-{d}"
+        return None
+    m = re.match(r"(\d{4})(\d{2})(\d{2})", value)
+    if m and 1 <= int(m.group(2)) <= 12 and 1 <= int(m.group(3)) <= 31:
+        return f"{m.group(1)}-{m.group(2)}-{m.group(3)}"
+    return None
+
+
+def _jsonld_dates(root) -> str | None:
+    for el in root.iterfind(".//script[@type='application/ld+json']"):
+        raw = el.text or ""
+        m = re.search(r'"datePublished"\s*:\s*"([^"]+)"', raw)
+        if m:
+            date = _iso_date(m.group(1))
+            if date:
+                return date
+    return None
+
+
+def _jsonld_headline(root) -> str | None:
+    for el in root.iterfind(".//script[@type='application/ld+json']"):
+        m = re.search(r'"headline"\s*:\s*"((?:[^"\\]|\\.)+)"', el.text or "")
+        if m:
+            try:
+                return json.loads(f'"{m.group(1)}"').strip() or None
+            except ValueError:
+                return m.group(1).strip() or None
+    return None
+
+
+@dataclass
+class _Meta:
+    title: str | None = None
+    published: str | None = None
+    canonical_url: str | None = None
+    base_url: str | None = None
+
+
+def _metadata(root, url: str | None) -> _Meta:
+    meta = _Meta()
+    title = _meta(root, "og:title", "twitter:title")
+    if not title:
+        t = root.find(".//title")
+        if t is not None:
+            title = _WS.sub(" ", t.text_content()).strip() or None
+    if not title:
+        title = _jsonld_headline(root)
+    if not title:
+        h1 = root.find(".//h1")
+        if h1 is not None:
+            title = _WS.sub(" ", h1.text_content()).strip() or None
+    meta.title = title
+    base = url
+    b = root.find(".//base[@href]")
+    if b is not None:
+        base = urljoin(url or "", b.get("href").strip()) or base
+    meta.base_url = base
+    for el in root.iterfind(".//link[@rel]"):
+        if "canonical" in (el.get("rel") or "").lower().split() and el.get("href"):
+            meta.canonical_url = urljoin(base or "", el.get("href").strip())
+            break
+    if not meta.canonical_url:
+        og = _meta(root, "og:url")
+        if og and og.startswith(("http://", "https://")):
+            meta.canonical_url = og
+    published = _iso_date(
+        _meta(
+            root,
+            "article:published_time",
+            "datePublished",
+            "og:published_time",
+            "pubdate",
+            "publishdate",
+            "publish-date",
+            "date",
+            "dc.date",
+            "DC.date.issued",
+            "sailthru.date",
+            "parsely-pub-date",
+        )
+    )
+    if not published:
+        published = _jsonld_dates(root)
+    if not published:
+        for el in root.iterfind(".//time[@datetime]"):
+            published = _iso_date(el.get("datetime"))
+            if published:
+                break
+    meta.published = published
+    return meta
+
+
+def _is_hidden(el) -> bool:
+    if el.get("hidden") is not None:
+        return True
+    if (el.get("aria-hidden") or "").lower() == "true":
+        return True
+    style = el.get("style")
+    return bool(style and _HIDDEN_STYLE.search(style))
+
+
+def _clean(root) -> None:
+    """Drop what is never article text: scripts, media, forms of controls, hidden parts,
+    navigation and boilerplate containers. Content hints protect the article node."""
+    body = root.find("body")
+    if body is None:
+        body = root
+    for el in list(root.iter(*_DROP_TAGS)):
+        if el.getparent() is not None:
+            el.drop_tree()
+    total = len(body.text_content()) or 1
+    doomed = []
+    for el in body.iter():
+        if not isinstance(el.tag, str) or el is body:
+            continue
+        tag = el.tag.lower()
+        if _is_hidden(el):
+            doomed.append(el)
+            continue
+        role = (el.get("role") or "").lower()
+        attrs = f"{el.get('class') or ''} {el.get('id') or ''}"
+        if tag in ("article", "main") or role in ("main", "article"):
+            continue
+        if el.get("itemprop") == "articleBody" or _CONTENT_HINT.search(attrs):
+            continue
+        if tag in _BOILER_TAGS or role in _BOILER_ROLES:
+            doomed.append(el)
+        elif tag == "form" and el.find(".//p") is None:
+            doomed.append(el)
+        elif attrs.strip() and tag not in ("p", "a", "span", "em", "strong", "b", "i", "li"):
+            if _BOILER_WORDS.search(attrs.replace("-", " ").replace("_", " ")) or (
+                _BOILER_WORDS.search(attrs)
+            ):
+                doomed.append(el)
+    for el in doomed:
+        if el.getparent() is None:
+            continue
+        # Never drop the bulk of the page: a body class like "has-sidebar" is no verdict.
+        if tag_text_share(el, total) > 0.6:
+            continue
+        el.drop_tree()
+
+
+def tag_text_share(el, total: int) -> float:
+    return len(el.text_content()) / total
+
+
+# --------------------------------------------------------------------------------------------
+# HTML: linearising the DOM into blocks, with link spans
+
+
+@dataclass
+class _Block:
+    el: object  # the block-level element this text belongs to
+    text: str
+    links: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end, href)
+    link_chars: int = 0
+    tag: str = "p"
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.blocks: list[_Block] = []
+        self.parts: list[str] = []
+        self.length = 0
+        self.ends_space = True  # the start of a block counts as after a space
+        self.links: list[tuple[int, int, str]] = []
+        self.link_chars = 0
+        self.in_link = 0
+        self.generation = 0  # bumped at every block boundary
+
+    def _put(self, s: str) -> None:
+        self.parts.append(s)
+        self.length += len(s)
+
+    def add(self, s: str | None) -> None:
+        if not s:
+            return
+        lead, trail = s[0].isspace(), s[-1].isspace()
+        core = _WS.sub(" ", s).strip()
+        if lead and not self.ends_space:
+            self._put(" ")
+            self.ends_space = True
+        if core:
+            self._put(core)
+            if self.in_link:
+                self.link_chars += len(core)
+            self.ends_space = False
+            if trail:
+                self._put(" ")
+                self.ends_space = True
+
+    def newline(self) -> None:
+        if self.length and self.parts[-1] != "\n":
+            if self.parts[-1] == " ":
+                self.parts.pop()
+                self.length -= 1
+            self._put("\n")
+            self.ends_space = True
+
+    def flush(self, el, tag: str) -> None:
+        stripped = "".join(self.parts).rstrip()
+        if stripped:
+            n = len(stripped)
+            links = []
+            for s, e, href in self.links:
+                e = min(e, n)
+                while s < e and stripped[s].isspace():
+                    s += 1
+                while e > s and stripped[e - 1].isspace():
+                    e -= 1
+                if e > s:
+                    links.append((s, e, href))
+            self.blocks.append(_Block(el, stripped, links, min(self.link_chars, n), tag))
+        self.parts = []
+        self.length = 0
+        self.ends_space = True
+        self.links = []
+        self.link_chars = 0
+        self.generation += 1
+
+
+def _linearise(node) -> list[_Block]:
+    """Walk the tree (iteratively: hostile pages nest deeply) and cut it into text blocks."""
+    from lxml import etree
+
+    b = _Builder()
+    block_stack = [(node, (node.tag or "div").lower())]
+    anchors: list[tuple[int, int, str | None]] = []  # (generation, start, href)
+    cells: list[int] = []  # cells seen so far in each open table row
+    for event, el in etree.iterwalk(node, events=("start", "end")):
+        tag = el.tag.lower() if isinstance(el.tag, str) else ""
+        if event == "start":
+            if tag in _BLOCK_TAGS or tag == "tr":
+                b.flush(*block_stack[-1])
+                block_stack.append((el, tag))
+                if tag == "tr":
+                    cells.append(0)
+            elif tag in _CELL_TAGS:
+                if cells and cells[-1]:
+                    b.add(" | ")
+                elif not cells:
+                    b.add(" ")
+                if cells:
+                    cells[-1] += 1
+            elif tag == "br":
+                b.newline()
+            text = el.text
+            if tag == "a":
+                # leading whitespace of the anchor text belongs outside the anchor
+                if text and text[0].isspace():
+                    b.add(" ")
+                    text = text.lstrip()
+                anchors.append((b.generation, b.length, el.get("href")))
+                b.in_link += 1
+            b.add(text)
+        else:
+            if tag == "a" and anchors:
+                generation, start, href = anchors.pop()
+                b.in_link -= 1
+                if href and generation == b.generation and b.length > start:
+                    b.links.append((start, b.length, href))
+            if tag in _BLOCK_TAGS or tag == "tr":
+                b.flush(el, tag)
+                block_stack.pop()
+                if tag == "tr" and cells:
+                    cells.pop()
+            elif tag in _CELL_TAGS:
+                b.add(" ")
+            if el is not node:
+                b.add(el.tail)
+    b.flush(*block_stack[-1])
+    return b.blocks
+
+
+# --------------------------------------------------------------------------------------------
+# HTML: choosing the main content node
+
+
+def _good(block: _Block) -> bool:
+    n = len(block.text)
+    if block.tag in _HEADINGS:
+        return False
+    if n < 25:
+        return False
+    return block.link_chars / n < 0.5
+
+
+def _main_node(root, blocks: list[_Block]):
+    """The element that holds the article: the one maximising good text minus boilerplate
+    text (link lists, short fragments) beneath it. Content hints and <article> count extra."""
+    good: dict[int, float] = {}
+    bad: dict[int, float] = {}
+    elements: dict[int, object] = {}
+    for blk in blocks:
+        n = len(blk.text)
+        if _good(blk):
+            g, w = n - blk.link_chars * 0.5, 0.0
+        elif blk.tag in _HEADINGS:
+            g, w = 0.0, 0.0
+        else:
+            g, w = 0.0, max(n, 10) * (1.0 if blk.link_chars else 0.4)
+        el = blk.el
+        while el is not None:
+            key = id(el)
+            elements[key] = el
+            good[key] = good.get(key, 0.0) + g
+            bad[key] = bad.get(key, 0.0) + w
+            el = el.getparent()
+    if not elements:
+        return None
+    best, best_score = None, float("-inf")
+    for key, el in elements.items():
+        score = good[key] - 0.7 * bad[key]
+        if score > best_score or (score == best_score and _depth(el) > _depth(best)):
+            best, best_score = el, score
+    return best
+
+
+def _depth(el) -> int:
+    d = 0
+    while el is not None:
+        el = el.getparent()
+        d += 1
+    return d
+
+
+def _keep_in_main(blk: _Block) -> bool:
+    """Inside the main node, drop only obvious boilerplate: link lists and share rows."""
+    n = len(blk.text)
+    if blk.tag == "li" or blk.tag in ("div", "section", "ul", "ol"):
+        if blk.link_chars / n > 0.7 and not (blk.tag == "div" and n > 200):
+            return False
+    if n <= 40 and _BOILERPLATE_LINE.match(blk.text):
+        return False
+    return True
+
+
+_BOILERPLATE_LINE = re.compile(
+    r"^(advertisement|advert|sponsored|share( this( article| story)?)?|share on \w+|"
+    r"tweet|email|print|copy link|read more|continue reading|click here|subscribe( now)?|"
+    r"sign up|log ?in|follow us.*|related( articles| stories)?|more on this story|"
+    r"skip to (main )?content|image( source)?:?.*|photo:?.*|getty images|reuters|ap photo)$",
+    re.IGNORECASE,
+)
+
+
+def _usable_link(href: str | None, base: str | None) -> str | None:
+    if not href:
+        return None
+    href = href.strip()
+    if not href or href.startswith("#"):
+        return None
+    scheme = urlsplit(href).scheme.lower()
+    if scheme and scheme not in ("http", "https"):
+        return None
+    absolute = urljoin(base or "", href)
+    if urlsplit(absolute).scheme.lower() not in ("http", "https"):
+        return None if not base and not scheme else None
+    return absolute
+
+
+def _assemble(blocks: list[_Block], base: str | None) -> tuple[str, tuple[Link, ...]]:
+    parts: list[str] = []
+    links: list[Link] = []
+    pos = 0
+    for blk in blocks:
+        if parts:
+            parts.append("\n\n")
+            pos += 2
+        parts.append(blk.text)
+        for s, e, href in blk.links:
+            target = _usable_link(href, base)
+            if target:
+                links.append(Link(target, blk.text[s:e], pos + s, pos + e))
+        pos += len(blk.text)
+    return "".join(parts), tuple(links)
+
+
+@dataclass
+class _Html:
+    meta: _Meta
+    blocks: list[_Block]  # all blocks of the cleaned page
+    main: list[_Block]  # blocks of the main node that survive filtering
+
+
+def _read_html(text: str, url: str | None) -> _Html | None:
+    root = _parse_html(text)
+    if root is None:
+        return None
+    meta = _metadata(root, url)
+    _clean(root)
+    body = root.find("body")
+    if body is None:
+        body = root
+    blocks = _linearise(body)
+    node = _main_node(root, blocks)
+    if node is None:
+        return _Html(meta, blocks, [])
+    inside = set()
+    for el in node.iter():
+        inside.add(id(el))
+    main = [blk for blk in blocks if id(blk.el) in inside and _keep_in_main(blk)]
+    # Title repeated as the first heading of the body is not body text.
+    if main and meta.title and main[0].tag in _HEADINGS:
+        if _norm(main[0].text) and _norm(main[0].text) in _norm(meta.title):
+            main = main[1:]
+    return _Html(meta, blocks, main)
+
+
+def _norm(s: str) -> str:
+    return " ".join(re.findall(r"\w+", s.lower()))
+
+
+# --------------------------------------------------------------------------------------------
+# HTML: trafilatura and the merge
+
+
+def _trafilatura_text(html: str, url: str | None) -> str:
+    try:
+        import trafilatura
+
+        out = trafilatura.extract(
+            html,
+            url=url,
+            favor_recall=True,
+            include_tables=True,
+            include_comments=False,
+            include_formatting=False,
+            include_links=False,
+            include_images=False,
+            deduplicate=False,
+            output_format="txt",
+        )
+    except Exception:  # noqa: BLE001 - trafilatura is one opinion among two; never fatal
+        return ""
+    return out or ""
+
+
+def _shingles(key: str) -> set[str]:
+    words = key.split()
+    if len(words) < 3:
+        return {key} if key else set()
+    return {" ".join(words[i : i + 3]) for i in range(len(words) - 2)}
+
+
+def _merge(mine: list[str], theirs: list[str], title: str | None = None) -> list[str]:
+    """Our paragraphs in document order plus any trafilatura paragraph we lack, put after
+    the last paragraph of ours that it followed in its own text."""
+    title_key = _norm(title or "")
+    theirs = [p for p in theirs if _norm(p) != title_key]
+    if not theirs:
+        return mine
+    if not mine:
+        return theirs
+    mine_sh = [_shingles(_norm(p)) for p in mine]
+    have: dict[str, int] = {}
+    for i, sh in enumerate(mine_sh):
+        for g in sh:
+            have.setdefault(g, i)
+    theirs_sh = [_shingles(_norm(p)) for p in theirs]
+    total = sum(len(sh) for sh in theirs_sh) or 1
+    found = sum(1 for sh in theirs_sh for g in sh if g in have)
+    if found / total < 0.3:
+        # We picked the wrong node: trafilatura's text is the better body.
+        return theirs
+    inserts: dict[int, list[str]] = {}
+    after = -1
+    for p, sh in zip(theirs, theirs_sh, strict=True):
+        if not sh:
+            continue
+        hits = [have[g] for g in sh if g in have]
+        if len(hits) * 2 >= len(sh):
+            after = max(hits)
+            continue
+        inserts.setdefault(after, []).append(p)
+    out = list(inserts.get(-1, []))
+    for i, p in enumerate(mine):
+        out.append(p)
+        out.extend(inserts.get(i, []))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Public API
+
+_MAGIC_BINARY = (
+    b"\x89PNG",
+    b"\xff\xd8\xff",
+    b"GIF87a",
+    b"GIF89a",
+    b"PK\x03\x04",
+    b"\x1f\x8b",
+    b"RIFF",
+    b"BM",
+    b"\x00\x00\x01\x00",
+    b"OggS",
+    b"ID3",
+    b"fLaC",
+    b"\x7fELF",
+    b"wOFF",
+    b"wOF2",
+)
+
+
+def _kind_of(body: bytes, content_type: str | None) -> str:
+    ctype = (content_type or "").split(";")[0].strip().lower()
+    head = body[:1024].lstrip()
+    if head.startswith(b"%PDF-") or ctype == "application/pdf":
+        return "pdf"
+    if any(body.startswith(m) for m in _MAGIC_BINARY) and not body.startswith(codecs.BOM_UTF8):
+        return "binary"
+    if ctype.startswith(("image/", "audio/", "video/", "font/")) or ctype in (
+        "application/zip",
+        "application/gzip",
+        "application/x-gzip",
+        "application/octet-stream",
+        "application/x-tar",
+        "application/msword",
+        "application/vnd.ms-excel",
+    ):
+        if ctype != "application/octet-stream":
+            return "binary"
+    if ctype in ("text/html", "application/xhtml+xml"):
+        return "html"
+    if ctype in ("application/json", "text/json") or ctype.endswith("+json"):
+        return "json"
+    if ctype == "text/plain" or ctype == "text/markdown":
+        return "text"
+    # No (or an unhelpful) type: sniff.
+    sample = body[:4096]
+    if b"\x00" in sample and not any(sample.startswith(bom) for bom, _ in _BOMS):
+        return "binary"
+    text, _ = decode_bytes(body[:65536], content_type)
+    stripped = text.lstrip("\ufeff \t\r\n")
+    if looks_like_html(stripped):
+        return "html"
+    if stripped[:1] in ("{", "["):
+        try:
+            json.loads(decode_bytes(body, content_type)[0])
+            return "json"
+        except ValueError:
+            pass
+    if ctype.startswith("text/") or ctype in ("", "application/octet-stream"):
+        bad = sum(
+            1 for ch in stripped[:4096] if ch == "\ufffd" or (ord(ch) < 32 and ch not in "\t\r\n\f")
+        )
+        if bad * 20 > max(1, len(stripped[:4096])):
+            return "binary"
+        return "text"
+    if ctype.endswith("xml"):
+        return "html"
+    return "binary"
+
+
+def _pdf(body: bytes) -> Extracted:
+    try:
+        from pypdf import PdfReader
+
+        reader = PdfReader(io.BytesIO(body), strict=False)
+        pages = []
+        for page in reader.pages:
+            try:
+                pages.append((page.extract_text() or "").strip())
+            except Exception:  # noqa: BLE001 - one broken page does not lose the others
+                continue
+        title = None
+        try:
+            info = reader.metadata
+            if info and info.title:
+                title = str(info.title).strip() or None
+        except Exception:  # noqa: BLE001
+            title = None
+    except Exception:  # noqa: BLE001 - an unreadable PDF still is a snapshot, with no text
+        return Extracted(title=None, text="", kind="pdf")
+    text = "\n\n".join(p for p in pages if p)
+    return Extracted(title=title, text=text, kind="pdf")
+
+
+def _plain(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip("\ufeff\n ")
 
 
 def extract_page(body: bytes, content_type: str | None = None, url: str | None = None) -> Extracted:
-    from bs4 import BeautifulSoup
+    """Readable main text of any fetched payload. Never raises on bad bytes."""
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    kind = _kind_of(body, content_type)
+    if kind == "pdf":
+        return _pdf(body)
+    if kind == "binary":
+        return Extracted(title=None, text="", kind="binary")
+    text, charset = decode_bytes(body, content_type)
+    if kind == "json":
+        return Extracted(title=None, text=_plain(text), charset=charset, kind="json")
+    if kind == "text":
+        return Extracted(title=None, text=_plain(text), charset=charset, kind="text")
+    return _html_page(text, charset, url)
 
-    soup = BeautifulSoup(body, "lxml")
-    title = soup.title.get_text(strip=True) if soup.title else None
-    for tag in soup(["script", "style", "nav", "aside", "footer", "header"]):
-        tag.decompose()
-    return Extracted(title=title, text=" ".join(soup.get_text(" ").split()))
+
+def _html_page(text: str, charset: str | None, url: str | None) -> Extracted:
+    page = _read_html(text, url)
+    if page is None:
+        return Extracted(title=None, text="", charset=charset, kind="html")
+    mine = [blk.text for blk in page.main]
+    theirs_text = _trafilatura_text(text, url) if len(text) < 8_000_000 else ""
+    theirs = [p.strip() for p in re.split(r"\n+", theirs_text) if p.strip()]
+    paragraphs = _merge(mine, theirs, page.meta.title)
+    if not paragraphs:
+        # Never nothing when the page has text: every block that is left.
+        paragraphs = [blk.text for blk in page.blocks]
+    meta = page.meta
+    return Extracted(
+        title=meta.title,
+        text="\n\n".join(paragraphs),
+        published=meta.published,
+        canonical_url=meta.canonical_url,
+        charset=charset,
+        kind="html",
+    )
+
+
+def extract_article(
+    body: bytes | str, url: str | None = None, content_type: str | None = None
+) -> Extracted:
+    """The article body for ingest, with the links inside it at their offsets in .text.
+
+    HTML gets our own main-node detection (trafilatura gives no offsets); plain text and
+    Markdown are returned readable, with [anchor](url) links turned into Links."""
+    if isinstance(body, bytes):
+        kind = _kind_of(body, content_type)
+        if kind == "pdf":
+            return _pdf(body)
+        if kind == "binary":
+            return Extracted(title=None, text="", kind="binary")
+        text, charset = decode_bytes(body, content_type)
+    else:
+        text, charset = body, None
+        kind = "html" if looks_like_html(text) else "text"
+    if kind == "html" or (kind != "json" and looks_like_html(text)):
+        page = _read_html(text, url)
+        if page is None:
+            return Extracted(title=None, text="", charset=charset, kind="html")
+        blocks = page.main or page.blocks
+        out, links = _assemble(blocks, page.meta.base_url)
+        meta = page.meta
+        return Extracted(
+            title=meta.title,
+            text=out,
+            links=links,
+            published=meta.published,
+            canonical_url=meta.canonical_url,
+            charset=charset,
+            kind="html",
+        )
+    if kind == "json":
+        return Extracted(title=None, text=_plain(text), charset=charset, kind="json")
+    title, out, links = _markdown(_plain(text), url)
+    return Extracted(title=title, text=out, links=links, charset=charset, kind="text")
+
+
+# --------------------------------------------------------------------------------------------
+# Plain text and Markdown
+
+_MD_INLINE = re.compile(
+    r"(?P<img>!\[(?P<alt>[^\]]*)\]\((?P<isrc>[^)\s]*)(?:\s+\"[^\"]*\")?\))"
+    r"|(?P<link>\[(?P<ltext>[^\]]+)\]\(\s*<?(?P<href>[^)\s>]+)>?(?:\s+(?:\"[^\"]*\"|'[^']*'))?\s*\))"
+    r"|(?P<ref>\[(?P<rtext>[^\]]+)\]\[(?P<rkey>[^\]]*)\])"
+    r"|(?P<auto><(?P<aurl>https?://[^>\s]+)>)"
+    r"|(?P<bare>(?<![\w/(\[])https?://[^\s<>()\[\]\"']+)"
+    r"|(?P<code>`(?P<ctext>[^`]+)`)"
+    r"|(?P<strong>\*\*(?=\S)(?P<stext>.+?)(?<=\S)\*\*|__(?=\S)(?P<utext>.+?)(?<=\S)__)"
+    r"|(?P<em>(?<![\w*])\*(?=\S)(?P<etext>[^*]+?)(?<=\S)\*(?![\w*])"
+    r"|(?<![\w_])_(?=\S)(?P<e2text>[^_]+?)(?<=\S)_(?![\w_]))"
+    r"|(?P<html><br\s*/?>|</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>)"
+    r"|(?P<esc>\\(?P<echar>[\\`*_{}\[\]()#+\-.!]))"
+)
+_MD_REFDEF = re.compile(r"^\s{0,3}\[([^\]]+)\]:\s*<?(\S+?)>?(?:\s+[\"'(].*[\"')])?\s*$")
+_MD_LISTITEM = re.compile(r"^\s{0,6}(?:[-*+]|\d{1,3}[.)])\s+")
+_MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+_MD_RULE = re.compile(r"^\s{0,3}(?:(?:-\s*){3,}|(?:\*\s*){3,}|(?:_\s*){3,}|={3,})\s*$")
+
+
+def _md_inline(s: str, refs: dict[str, str]) -> tuple[str, list[tuple[int, int, str]]]:
+    out: list[str] = []
+    links: list[tuple[int, int, str]] = []
+    pos = 0
+    last = 0
+    for m in _MD_INLINE.finditer(s):
+        literal = s[last : m.start()]
+        out.append(literal)
+        pos += len(literal)
+        last = m.end()
+        piece, inner = "", []
+        if m.group("img") is not None:
+            piece = m.group("alt")
+        elif m.group("link") is not None:
+            piece, inner = _md_inline(m.group("ltext"), refs)
+            if piece.strip():
+                inner = [(0, len(piece), m.group("href"))]
+        elif m.group("ref") is not None:
+            key = (m.group("rkey") or m.group("rtext")).strip().lower()
+            piece, inner = _md_inline(m.group("rtext"), refs)
+            if key in refs and piece.strip():
+                inner = [(0, len(piece), refs[key])]
+            elif key not in refs:
+                piece = m.group(0)
+                inner = []
+        elif m.group("auto") is not None:
+            piece = m.group("aurl")
+            inner = [(0, len(piece), piece)]
+        elif m.group("bare") is not None:
+            piece = m.group("bare").rstrip(".,;:!?")
+            last = m.start() + len(piece)
+            inner = [(0, len(piece), piece)]
+        elif m.group("code") is not None:
+            piece = m.group("ctext")
+        elif m.group("strong") is not None:
+            piece, inner = _md_inline(m.group("stext") or m.group("utext"), refs)
+        elif m.group("em") is not None:
+            piece, inner = _md_inline(m.group("etext") or m.group("e2text"), refs)
+        elif m.group("html") is not None:
+            piece = " " if m.group("html").lower().startswith("<br") else ""
+        elif m.group("esc") is not None:
+            piece = m.group("echar")
+        out.append(piece)
+        links.extend((pos + a, pos + b, h) for a, b, h in inner)
+        pos += len(piece)
+    out.append(s[last:])
+    return "".join(out), links
+
+
+def _markdown(text: str, url: str | None) -> tuple[str | None, str, tuple[Link, ...]]:
+    lines = text.split("\n")
+    refs: dict[str, str] = {}
+    kept: list[str] = []
+    for line in lines:
+        m = _MD_REFDEF.match(line)
+        if m:
+            refs[m.group(1).strip().lower()] = m.group(2)
+        else:
+            kept.append(line)
+    paragraphs: list[str] = []
+    current: list[str] = []
+    title = None
+    in_fence = False
+
+    def close() -> None:
+        if current:
+            paragraphs.append(" ".join(current))
+            current.clear()
+
+    for line in kept:
+        stripped = line.strip()
+        if stripped.startswith(("```", "~~~")):
+            close()
+            in_fence = not in_fence
+            continue
+        if in_fence:
+            if stripped:
+                current.append(stripped)
+            continue
+        if not stripped or _MD_RULE.match(line):
+            close()
+            continue
+        h = _MD_HEADING.match(line)
+        if h:
+            close()
+            paragraphs.append(h.group(2))
+            if title is None and len(h.group(1)) == 1:
+                title = h.group(2)
+            continue
+        while stripped.startswith(">"):
+            stripped = stripped[1:].lstrip()
+        if not stripped:
+            close()
+            continue
+        li = _MD_LISTITEM.match(stripped)
+        if li:
+            close()
+            stripped = stripped[li.end() :]
+        current.append(stripped)
+    close()
+    parts: list[str] = []
+    links: list[Link] = []
+    pos = 0
+    for para in paragraphs:
+        plain, spans = _md_inline(para, refs)
+        plain_stripped = plain.strip()
+        if not plain_stripped:
+            continue
+        if parts:
+            parts.append("\n\n")
+            pos += 2
+        offset = len(plain) - len(plain.lstrip())
+        for a, b, href in spans:
+            target = _usable_link(href, url)
+            if not target:
+                continue
+            s, e = a - offset, b - offset
+            if 0 <= s < e <= len(plain_stripped):
+                links.append(Link(target, plain_stripped[s:e], pos + s, pos + e))
+        parts.append(plain_stripped)
+        pos += len(plain_stripped)
+    if title:
+        title, _ = _md_inline(title, refs)
+        title = title.strip() or None
+    return title, "".join(parts), tuple(links)
