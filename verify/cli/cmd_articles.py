@@ -1,7 +1,331 @@
-"""CLI commands: articles. Thin: parse options, call the library, print."""
+"""CLI commands: articles and claims (ingest, score, claims, claim add/show, source add, import,
+demo). Thin: parse options, call the library, print."""
 
 from __future__ import annotations
 
-import click  # noqa: F401
+import json
+import os
+import sys
+from typing import Any
 
-from . import cli, common, emit_json, get_db, warn  # noqa: F401
+import click
+
+from . import cli, common, emit_json, get_db, warn
+
+
+def table(rows: list[list[Any]], headers: list[str], *, wrap_last: int = 90) -> str:
+    """A plain left-aligned text table; the last column is cut to `wrap_last` characters."""
+    cells = [[str(h) for h in headers]]
+    for r in rows:
+        out = ["" if v is None else str(v) for v in r]
+        if len(out[-1]) > wrap_last:
+            out[-1] = out[-1][: wrap_last - 1] + "…"
+        cells.append(out)
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    lines = []
+    for n, row in enumerate(cells):
+        line = "  ".join(v.ljust(widths[i]) if i < len(row) - 1 else v for i, v in enumerate(row))
+        lines.append(line.rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def allow_hosts_from(option: tuple[str, ...]) -> tuple[str, ...]:
+    """--allow-host values plus VERIFY_ALLOW_HOSTS (comma-separated)."""
+    env = [h.strip() for h in os.environ.get("VERIFY_ALLOW_HOSTS", "").split(",") if h.strip()]
+    return tuple(dict.fromkeys([*option, *env]))
+
+
+def _claim_brief(claim: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": claim["id"],
+        "text": claim["text"],
+        "score": round(claim["score"], 4),
+        "sources": claim["sources"],
+    }
+
+
+def _claim_object(claim: dict[str, Any]) -> dict[str, Any]:
+    keys = ("id", "article_id", "text", "score", "status", "verdict", "priority", "sources")
+    out = {k: claim[k] for k in keys}
+    out["score"] = round(out["score"], 4)
+    return out
+
+
+def _claims_table(claims: list[dict[str, Any]]) -> str:
+    return table(
+        [
+            [
+                c["id"],
+                f"{c['score']:.2f}",
+                c["status"],
+                c["verdict"] or "-",
+                c["priority"],
+                len(c["sources"]),
+                c["text"],
+            ]
+            for c in claims
+        ],
+        ["id", "score", "status", "verdict", "prio", "src", "text"],
+    )
+
+
+@cli.command("ingest")
+@click.argument("source", metavar="PATH|URL|-")
+@click.option("--title", help="Title to store (default: the article's own).")
+@click.option("--url", help="The article's own URL (also resolves relative links).")
+@click.option(
+    "--min-score",
+    type=click.FloatRange(0.0, 1.0),
+    default=0.5,
+    show_default=True,
+    help="Sentences scoring at least this become queued claims.",
+)
+@click.option(
+    "--allow-host",
+    "allow_host",
+    multiple=True,
+    metavar="HOST",
+    help="Let this host through the network guard (repeatable; also VERIFY_ALLOW_HOSTS).",
+)
+@common
+def ingest_cmd(
+    source: str,
+    title: str | None,
+    url: str | None,
+    min_score: float,
+    allow_host: tuple[str, ...],
+    db_path: str,
+    as_json: bool,
+) -> None:
+    """Store an article, extract its claims and candidate sources."""
+    from ..ingest import ingest_article
+
+    stdin = click.get_binary_stream("stdin").read() if source == "-" else None
+    options = None
+    if source.lower().startswith(("http://", "https://")):
+        from ..fetch import FetchOptions
+
+        options = FetchOptions(allow_hosts=allow_hosts_from(allow_host))
+    db = get_db(db_path)
+    result = ingest_article(
+        db, source, title=title, url=url, min_score=min_score, stdin=stdin, fetch_options=options
+    )
+    if as_json:
+        emit_json(
+            {
+                "article_id": result.article_id,
+                "created": result.created,
+                "claims": [_claim_brief(c) for c in result.claims],
+            }
+        )
+        return
+    if not result.created:
+        warn(f"already ingested as article {result.article_id}: nothing added")
+    else:
+        for skipped in result.skipped_links:
+            warn(f"skipped a link that is not an http(s) URL: {skipped[:80]}")
+        sources = len({u for c in result.claims for u in c["sources"]})
+        click.echo(
+            f"Article {result.article_id}: {result.sentences} sentences, {len(result.claims)} queued claims,"
+            f" {result.links} body links, {sources} candidate sources"
+        )
+    if result.claims:
+        click.echo(_claims_table(result.claims))
+
+
+@cli.command("score")
+@common
+def score_cmd(db_path: str, as_json: bool) -> None:
+    """Score sentences from stdin (one per line) for check-worthiness, in [0, 1]."""
+    from .. import claims as claims_mod
+
+    raw = click.get_binary_stream("stdin").read()
+    text = raw.decode("utf-8", errors="replace").lstrip("\ufeff")
+    lines = text.splitlines()
+    scores = claims_mod.score_sentences([line.strip() for line in lines]) if lines else []
+    for line, score in zip(lines, scores, strict=True):
+        value = round(float(score), 4) if line.strip() else 0.0
+        if as_json:
+            click.echo(json.dumps({"text": line.strip(), "score": value}, ensure_ascii=False))
+        else:
+            click.echo(f"{value:.3f}")
+
+
+@cli.command("claims")
+@click.option("--article", "article_id", type=int, help="Only this article's claims.")
+@click.option(
+    "--status",
+    type=click.Choice(["candidate", "queued", "in_review", "decided", "dismissed"]),
+    help="Only claims with this status.",
+)
+@click.option(
+    "--all", "include_all", is_flag=True, help="Include candidates (sentences under the threshold)."
+)
+@common
+def claims_cmd(
+    article_id: int | None, status: str | None, include_all: bool, db_path: str, as_json: bool
+) -> None:
+    """List claims, in article order."""
+    from ..articles import list_claims
+
+    db = get_db(db_path)
+    found = list_claims(db, article_id=article_id, status=status, include_candidates=include_all)
+    if as_json:
+        emit_json([_claim_object(c) for c in found])
+    elif found:
+        click.echo(_claims_table(found))
+    else:
+        warn(
+            "no claims (ingest an article with `verify ingest`, or add one with `verify claim add`)"
+        )
+
+
+@cli.group("claim")
+def claim_group() -> None:
+    """Add or show one claim."""
+
+
+@claim_group.command("add")
+@click.argument("text")
+@click.option("--article", "article_id", type=int, help="The article it belongs to.")
+@click.option(
+    "--source", "sources", multiple=True, metavar="URL", help="A candidate source (repeatable)."
+)
+@click.option(
+    "--priority", type=int, default=0, show_default=True, help="Higher is reviewed first."
+)
+@common
+def claim_add_cmd(
+    text: str,
+    article_id: int | None,
+    sources: tuple[str, ...],
+    priority: int,
+    db_path: str,
+    as_json: bool,
+) -> None:
+    """Add a claim by hand (queued at once)."""
+    from ..articles import add_claim, get_claim
+
+    db = get_db(db_path)
+    claim_id = add_claim(db, text, article_id=article_id, sources=sources, priority=priority)
+    claim = get_claim(db, claim_id)
+    if as_json:
+        emit_json(_claim_object(claim))
+    else:
+        click.echo(
+            f"Added claim {claim_id} (queued, priority {claim['priority']}, {len(claim['sources'])} sources)"
+        )
+
+
+@claim_group.command("show")
+@click.argument("claim_id", type=int)
+@common
+def claim_show_cmd(claim_id: int, db_path: str, as_json: bool) -> None:
+    """Show one claim with its sources."""
+    from ..articles import claim_sources, get_claim
+
+    db = get_db(db_path)
+    claim = get_claim(db, claim_id)
+    links = claim_sources(db, claim_id)
+    if as_json:
+        emit_json({**claim, "score": round(claim["score"], 4), "source_links": links})
+        return
+    click.echo(f"Claim {claim['id']}: {claim['text']}")
+    where = f"article {claim['article_id']}" if claim["article_id"] else "no article"
+    if claim["start"] is not None:
+        where += f", characters {claim['start']}-{claim['end']}"
+    click.echo(
+        f"  {where}; score {claim['score']:.2f}; status {claim['status']}; verdict {claim['verdict'] or '-'};"
+        f" priority {claim['priority']}; origin {claim['origin']}"
+    )
+    if claim["lease_reviewer"]:
+        click.echo(f"  leased to {claim['lease_reviewer']} until {claim['lease_expires_at']}")
+    if links:
+        click.echo(
+            table(
+                [
+                    [
+                        s["id"],
+                        s["origin"],
+                        s["stance"] or "-",
+                        s["anchor_text"] or s["note"] or "",
+                        s["url"],
+                    ]
+                    for s in links
+                ],
+                ["source", "origin", "stance", "anchor/note", "url"],
+                wrap_last=200,
+            )
+        )
+    else:
+        click.echo("  no sources yet (add one with `verify source add`)")
+
+
+@cli.group("source")
+def source_group() -> None:
+    """Attach candidate sources to claims."""
+
+
+@source_group.command("add")
+@click.argument("claim_id", type=int)
+@click.argument("url")
+@click.option("--note", help="Why this source, or where in it to look.")
+@common
+def source_add_cmd(claim_id: int, url: str, note: str | None, db_path: str, as_json: bool) -> None:
+    """Attach a candidate source (a URL) to a claim."""
+    from ..articles import attach_source, find_source
+
+    db = get_db(db_path)
+    source_id = attach_source(db, claim_id, url, note=note)
+    source = find_source(db, source_id)
+    if as_json:
+        emit_json({"claim_id": claim_id, "source_id": source_id, "url": source["url"]})
+    else:
+        click.echo(f"Source {source_id} ({source['url']}) attached to claim {claim_id}")
+
+
+@cli.command("import")
+@click.argument("file", metavar="FILE")
+@common
+def import_cmd(file: str, db_path: str, as_json: bool) -> None:
+    """Bulk claims and sources from a CSV (claim,url[,article][,priority]) or JSONL file."""
+    from ..ingest import import_sheet
+
+    db = get_db(db_path)
+    result = import_sheet(db, file)
+    for number, message in result.errors:
+        warn(f"Error: row {number}: {' '.join(message.split())}")
+    if as_json:
+        emit_json(
+            {
+                "added_claims": result.added_claims,
+                "added_sources": result.added_sources,
+                "errors": [{"row": n, "error": m} for n, m in result.errors],
+            }
+        )
+    else:
+        click.echo(
+            f"Imported {result.added_claims} new claims and {result.added_sources} new claim sources"
+            f" from {result.rows} rows ({len(result.errors)} bad rows skipped)"
+        )
+    if result.errors:
+        sys.exit(1)
+
+
+@cli.command("demo")
+@click.option(
+    "--no-fetch", is_flag=True, help="Only ingest the sample article; do not capture its sources."
+)
+@common
+def demo_cmd(no_fetch: bool, db_path: str, as_json: bool) -> None:
+    """Build a demo database from a bundled sample article and its source pages served locally."""
+    from ..demo import run_demo
+
+    result = run_demo(db_path, fetch=not no_fetch, progress=warn)
+    if as_json:
+        emit_json(result)
+        return
+    for line in result["lines"]:
+        click.echo(line)

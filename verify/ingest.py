@@ -1,0 +1,785 @@
+"""Article in (file, stdin, URL) -> article + claims + candidate sources; and bulk import of
+claims and sources from a CSV or JSONL sheet.
+
+Every sentence of an article is stored as a claim row with its offsets; the check-worthy ones
+(score >= min_score) are queued, the others are kept as candidates so no sentence is lost.
+Each hyperlink inside the article body becomes a candidate source of the claim whose sentence
+holds the start of its anchor text.
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import hashlib
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from . import claims as claims_mod
+from . import extract
+from .articles import (
+    _link_source,
+    check_article,
+    check_claim_text,
+    check_priority,
+    find_claim_by_text,
+    list_claims,
+    promote_span,
+)
+from .errors import BlockedAddressError, FetchError, InputError, InvalidURLError, VerifyError
+from .store import add_event, immediate, now
+from .urls import normalize_url
+
+__all__ = [
+    "IngestResult",
+    "ImportResult",
+    "ingest_article",
+    "import_sheet",
+    "promote_span",
+    "read_source",
+]
+
+MAX_ARTICLE_BYTES = 50 * 2**20
+DEFAULT_MIN_SCORE: float = getattr(claims_mod, "DEFAULT_MIN_SCORE", 0.5)
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    article_id: int
+    claims: list[dict[str, Any]]  # the article's claims that are not candidates
+    created: bool = True  # False when the same text was ingested before
+    sentences: int = 0  # sentences stored (queued + candidates); 0 when not created
+    links: int = 0  # body links kept
+    skipped_links: tuple[str, ...] = ()  # link URLs that were not http(s) URLs
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    added_claims: int
+    added_sources: int
+    errors: list[tuple[int, str]] = field(default_factory=list)  # (row number, message)
+    rows: int = 0
+
+
+@dataclass(frozen=True)
+class _Body:
+    text: str
+    links: tuple[extract.Link, ...]
+    title: str | None
+    html: str | None
+    published: str | None = None
+
+
+# --- reading the input ------------------------------------------------------------------------
+
+
+def read_source(
+    source: str, *, stdin: bytes | None = None, fetch_options: Any = None
+) -> tuple[bytes, str | None, str | None, str]:
+    """(bytes, content type, URL it came from, source name) for a path, '-' or an http(s) URL."""
+    if source == "-":
+        if stdin is None:
+            raise InputError("no input on stdin: pipe an article into `verify ingest -`")
+        return bytes(stdin), None, None, "-"
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", source) and not Path(source).exists():
+        if not re.match(r"^https?://", source, re.I):
+            # javascript:, file:, data:, ftp: ... (a Windows drive letter would exist as a path)
+            normalize_url(source)  # raises InvalidURLError with the scheme in the message
+        return _fetch(normalize_url(source), fetch_options)
+    path = Path(source)
+    if not path.exists():
+        raise InputError(f"no such file: {source} (give a file, an http(s) URL, or - for stdin)")
+    if path.is_dir():
+        raise InputError(f"{source} is a directory: give an article file")
+    try:
+        size = path.stat().st_size
+        if size > MAX_ARTICLE_BYTES:
+            raise InputError(
+                f"{source} is {size} bytes: an article must be under {MAX_ARTICLE_BYTES} bytes"
+            )
+        data = path.read_bytes()
+    except PermissionError:
+        raise InputError(f"cannot read {source}: permission denied") from None
+    except OSError as exc:
+        raise InputError(f"cannot read {source}: {exc.strerror or exc}") from None
+    content_type = None
+    suffix = path.suffix.lower()
+    if suffix in (".md", ".markdown"):
+        content_type = "text/markdown"
+    return data, content_type, None, str(source)
+
+
+def _fetch(url: str, fetch_options: Any) -> tuple[bytes, str | None, str | None, str]:
+    try:
+        from .fetch import FetchOptions, fetch_url
+    except ImportError:  # pragma: no cover - the fetch module ships with verify
+        raise InputError(
+            "fetching URLs is not available in this build: save the page and ingest the file"
+        ) from None
+    result = fetch_url(url, fetch_options or FetchOptions())
+    if not result.ok:
+        kind = result.error or "http_error"
+        message = result.error_message or (f"HTTP {result.status}" if result.status else kind)
+        if kind == "blocked_address":
+            raise BlockedAddressError(
+                f"{url}: {message} (to fetch a local or private host, pass --allow-host HOST)", kind
+            )
+        raise FetchError(f"cannot fetch {url}: {message}", kind)
+    return bytes(result.body or b""), result.content_type, result.final_url or url, url
+
+
+# --- turning bytes into text and links --------------------------------------------------------
+
+
+_UTF_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+
+
+def _looks_binary(data: bytes) -> bool:
+    if data.startswith(_UTF_BOMS):
+        return False
+    head = data[:8192]
+    if b"\x00" in head:
+        return True
+    return head.startswith(
+        (b"%PDF-", b"\x89PNG", b"GIF8", b"PK\x03\x04", b"\x1f\x8b", b"\xff\xd8\xff")
+    )
+
+
+def _decode(data: bytes, content_type: str | None) -> str:
+    decode = getattr(extract, "decode_bytes", None)
+    if decode is not None:
+        text, _charset = decode(data, content_type)
+    else:  # the extractor module predates decode_bytes
+        text = _fallback_decode(data)
+    bad = sum(1 for ch in text[:20000] if ch == "\ufffd" or (ord(ch) < 32 and ch not in "\t\n\r\f"))
+    if bad > max(8, len(text[:20000]) // 50):
+        raise InputError(
+            "the input looks binary or undecodable: give a text, Markdown or HTML article"
+        )
+    return text
+
+
+def _fallback_decode(data: bytes) -> str:
+    for bom, codec in (
+        (b"\xef\xbb\xbf", "utf-8-sig"),
+        (b"\xff\xfe", "utf-16"),
+        (b"\xfe\xff", "utf-16"),
+    ):
+        if data.startswith(bom):
+            return data.decode(codec, errors="replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(data).best()
+        return str(best) if best is not None else data.decode("utf-8", errors="replace")
+
+
+def _is_html(text: str, content_type: str | None) -> bool:
+    if content_type and "markdown" in content_type:
+        return False
+    check = getattr(extract, "looks_like_html", None)
+    if check is not None:
+        return bool(check(text))
+    head = text[:4096].lower()
+    return bool(re.search(r"<(!doctype html|html|head|body|p|div|article|a\s)[\s>]", head))
+
+
+def _article_body(text: str, content_type: str | None, url: str | None) -> _Body:
+    """Readable text and body links of an HTML, Markdown or plain-text article."""
+    fn = getattr(extract, "extract_article", None)
+    if fn is not None:
+        found = fn(text, url=url, content_type=content_type)
+        html = text if found.kind == "html" else None
+        return _Body(found.text, tuple(found.links), found.title, html, found.published)
+    # the extractor module predates extract_article
+    if _is_html(text, content_type):
+        found = _fallback_extract_article(text, url)
+        return _Body(found.text, tuple(found.links), found.title, text)
+    return _text_body(text)
+
+
+_MD_INLINE = re.compile(
+    r"!\[(?P<alt>[^\]]*)\]\([^)]*\)"  # image: keep the alt text
+    r"|\[(?P<anchor>[^\]]+)\]\(\s*<?(?P<href>[^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)"  # [text](url "title")
+    r"|<(?P<auto>https?://[^>\s]+)>"  # <https://...>
+    r"|(?P<bare>https?://[^\s<>()\[\]]+[^\s<>()\[\].,;:!?\"'])"  # a bare URL
+    r"|(?P<mark>\*\*|__|`)"  # emphasis and code markers are dropped
+)
+_MD_BLOCK_PREFIX = re.compile(r"^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+|\d{1,3}[.)]\s+)")
+
+
+def _text_body(text: str) -> _Body:
+    """Plain text or Markdown: paragraphs joined into lines, Markdown links reduced to their
+    anchor text with the URL kept as a link, bare URLs kept in the text as links."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    title = None
+    paragraphs: list[list[str]] = [[]]
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if not stripped:
+            if paragraphs[-1]:
+                paragraphs.append([])
+            continue
+        if re.fullmatch(r"[-=*_]{3,}", stripped):  # setext underline or rule
+            if paragraphs[-1]:
+                paragraphs.append([])
+            continue
+        heading = re.match(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$", line)
+        if heading:
+            if title is None:
+                title = heading.group(1).strip()
+            if paragraphs[-1]:
+                paragraphs.append([])
+            paragraphs[-1].append(heading.group(1))
+            paragraphs.append([])
+            continue
+        bullet = re.match(r"^\s{0,3}(?:[-*+]|\d{1,3}[.)])\s+", line)
+        if bullet and paragraphs[-1]:  # each list item its own paragraph
+            paragraphs.append([])
+        paragraphs[-1].append(_MD_BLOCK_PREFIX.sub("", line).strip())
+    out: list[str] = []
+    links: list[extract.Link] = []
+    pos = 0
+    for para in paragraphs:
+        if not para:
+            continue
+        if out:
+            out.append("\n\n")
+            pos += 2
+        raw = " ".join(para)
+        last = 0
+        for m in _MD_INLINE.finditer(raw):
+            chunk = raw[last : m.start()]
+            out.append(chunk)
+            pos += len(chunk)
+            last = m.end()
+            if m.group("mark"):
+                continue
+            if m.group("alt") is not None and m.group(0).startswith("!"):
+                out.append(m.group("alt"))
+                pos += len(m.group("alt"))
+                continue
+            if m.group("anchor") is not None:
+                anchor, href = m.group("anchor"), m.group("href")
+            else:
+                anchor = href = m.group("auto") or m.group("bare")
+            anchor = anchor.replace("**", "").replace("`", "")
+            links.append(extract.Link(url=href, text=anchor, start=pos, end=pos + len(anchor)))
+            out.append(anchor)
+            pos += len(anchor)
+        out.append(raw[last:])
+        pos += len(raw) - last
+    body = "".join(out)
+    if title is None:
+        first = body.split("\n\n", 1)[0]
+        if (
+            "\n\n" in body
+            and len(first) <= 150
+            and not first.rstrip().endswith((".", "!", "?", ":", '"'))
+        ):
+            title = first.strip()
+    return _Body(body, tuple(links), title, None)
+
+
+def _fallback_extract_article(html: str, url: str | None) -> extract.Extracted:
+    """Used only while verify.extract has no extract_article: the <article>/<main>/<body>
+    text with nav/aside/footer removed, block elements as paragraphs, links with offsets."""
+    from urllib.parse import urljoin
+
+    from bs4 import BeautifulSoup, NavigableString, Tag
+
+    soup = BeautifulSoup(html, "lxml")
+    title = soup.title.get_text(" ", strip=True) if soup.title else None
+    for tag in soup(
+        ["script", "style", "nav", "aside", "footer", "header", "noscript", "form", "template"]
+    ):
+        tag.decompose()
+    root = soup.find("article") or soup.find("main") or soup.body or soup
+    blocks = {
+        "p",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "li",
+        "blockquote",
+        "div",
+        "section",
+        "pre",
+        "tr",
+        "figcaption",
+    }
+    paras: list[list[tuple[str, str | None]]] = [[]]
+
+    def walk(node: Tag, href: str | None) -> None:
+        for child in node.children:
+            if isinstance(child, NavigableString):
+                if type(child) is NavigableString:
+                    paras[-1].append((str(child), href))
+            elif isinstance(child, Tag):
+                if child.name == "br":
+                    paras[-1].append((" ", href))
+                    continue
+                is_block = child.name in blocks
+                if is_block:
+                    paras.append([])
+                link = child.get("href") if child.name == "a" else None
+                walk(child, link if link is not None else href)
+                if is_block:
+                    paras.append([])
+
+    walk(root, None)
+    out: list[str] = []
+    links: list[extract.Link] = []
+    for para in paras:
+        buf = ""  # this paragraph, white space collapsed as it is built
+        spans: list[tuple[int, int, str]] = []
+        for text, href in para:
+            piece = re.sub(r"\s+", " ", text)
+            if buf.endswith(" ") or not buf:
+                piece = piece.lstrip()
+            if not piece:
+                continue
+            begin = len(buf)
+            buf += piece
+            if href is not None and piece.strip():
+                if spans and spans[-1][2] == href and spans[-1][1] >= begin - 1:
+                    spans[-1] = (spans[-1][0], len(buf.rstrip()), href)
+                else:
+                    spans.append((begin, len(buf.rstrip()), href))
+        buf = buf.rstrip()
+        if not buf:
+            continue
+        pos = sum(len(x) for x in out) + (2 if out else 0)
+        if out:
+            out.append("\n\n")
+        for s, e, href in spans:
+            e = min(e, len(buf))
+            absolute = urljoin(url, href) if url else href
+            links.append(extract.Link(url=absolute, text=buf[s:e], start=pos + s, end=pos + e))
+        out.append(buf)
+    return extract.Extracted(title=title, text="".join(out), links=tuple(links))
+
+
+# --- sentences ---------------------------------------------------------------------------------
+
+
+def _sentences(text: str) -> list[claims_mod.Sentence]:
+    """Sentences of every paragraph (a sentence never crosses a paragraph break), with offsets
+    in the whole text."""
+    out: list[claims_mod.Sentence] = []
+    for m in re.finditer(r"[^\n]+(?:\n(?!\s*\n)[^\n]*)*", text):
+        block = m.group()
+        if not block.strip():
+            continue
+        for s in claims_mod.split_sentences(block):
+            if s.text.strip():
+                out.append(claims_mod.Sentence(s.text, s.start + m.start(), s.end + m.start()))
+    return out
+
+
+def _sentence_index(
+    starts: list[int], sentences: list[claims_mod.Sentence], pos: int
+) -> int | None:
+    i = bisect.bisect_right(starts, pos) - 1
+    if i >= 0 and pos < sentences[i].end:
+        return i
+    if i + 1 < len(sentences) and pos < sentences[i + 1].start:
+        # the anchor starts in the gap between two sentences: the next one holds its words
+        return i + 1
+    return i if i >= 0 else (0 if sentences else None)
+
+
+def _score(texts: list[str], has_link: list[bool]) -> list[float]:
+    batch = getattr(claims_mod, "score_sentences", None)
+    if batch is not None:
+        return [float(x) for x in batch(texts, has_link=has_link)]
+    return [
+        float(claims_mod.score_sentence(t, has_link=f))
+        for t, f in zip(texts, has_link, strict=True)
+    ]
+
+
+# --- ingest ------------------------------------------------------------------------------------
+
+
+def ingest_article(
+    db: Database,
+    source: str,
+    *,
+    title: str | None = None,
+    url: str | None = None,
+    min_score: float = DEFAULT_MIN_SCORE,
+    stdin: bytes | None = None,
+    fetch_options: Any = None,
+    actor: str | None = None,
+) -> IngestResult:
+    """Store an article (path, '-' for stdin bytes, or an http(s) URL) with every sentence as a
+    claim row and every body link as a candidate source. Re-ingesting the same text returns the
+    existing article and adds nothing. One transaction; bad input changes nothing."""
+    try:
+        min_score = float(min_score)
+    except (TypeError, ValueError):
+        raise InputError(f"bad --min-score {min_score!r}: give a number between 0 and 1") from None
+    if not 0.0 <= min_score <= 1.0:
+        raise InputError(f"bad --min-score {min_score}: give a number between 0 and 1")
+    article_url = normalize_url(url) if url else None
+    if title is not None and not title.strip():
+        title = None
+    data, content_type, fetched_url, source_name = read_source(
+        source, stdin=stdin, fetch_options=fetch_options
+    )
+    label = "stdin" if source == "-" else source
+    if not data.strip():
+        raise InputError(f"{label} is empty: nothing to ingest")
+    base_url = article_url or fetched_url
+    if data.startswith(b"%PDF-") and hasattr(extract, "extract_article"):
+        found = extract.extract_article(data, url=base_url, content_type="application/pdf")
+        body = _Body(found.text, tuple(found.links), found.title, None, found.published)
+    elif _looks_binary(data):
+        raise InputError(
+            f"{label} looks like a binary file: give a text, Markdown, HTML or PDF article"
+        )
+    else:
+        text = _decode(data, content_type)
+        if not text.strip():
+            raise InputError(f"{label} is empty: nothing to ingest")
+        body = _article_body(text, content_type, base_url)
+    if not body.text.strip():
+        raise InputError(f"{label} has no readable article text: nothing to ingest")
+    article_url = article_url or (normalize_url(fetched_url) if fetched_url else None)
+
+    # everything below is computed before the transaction opens
+    digest = hashlib.sha256(body.text.encode("utf-8")).hexdigest()
+    sentences = _sentences(body.text)
+    starts = [s.start for s in sentences]
+    link_rows: list[tuple[str, str, str, int, int, int | None]] = []
+    skipped: list[str] = []
+    for link in body.links:
+        try:
+            normal = normalize_url(link.url)
+        except InvalidURLError:
+            skipped.append(link.url)
+            continue
+        index = _sentence_index(starts, sentences, link.start) if sentences else None
+        link_rows.append((normal, link.url, link.text, link.start, link.end, index))
+    linked = {r[5] for r in link_rows if r[5] is not None}
+    scores = _score([s.text for s in sentences], [i in linked for i in range(len(sentences))])
+
+    with immediate(db):
+        found = db.conn.execute(
+            "SELECT id FROM articles WHERE content_sha256 = ? ORDER BY id LIMIT 1", [digest]
+        ).fetchone()
+        if found:
+            return IngestResult(found[0], list_claims(db, article_id=found[0]), created=False)
+        stamp = now()
+        cur = db.conn.execute(
+            "INSERT INTO articles (title, url, source_name, text, html, content_sha256, published, ingested_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                title or body.title,
+                article_url,
+                source_name,
+                body.text,
+                body.html,
+                digest,
+                body.published,
+                stamp,
+            ],
+        )
+        article_id = cur.lastrowid
+        claim_ids: list[int] = []
+        queued = 0
+        for sentence, score in zip(sentences, scores, strict=True):
+            status = "queued" if score >= min_score else "candidate"
+            queued += status == "queued"
+            cur = db.conn.execute(
+                'INSERT INTO claims (article_id, text, start, "end", score, status, origin, created_at, updated_at)'
+                " VALUES (?, ?, ?, ?, ?, ?, 'article', ?, ?)",
+                [
+                    article_id,
+                    sentence.text,
+                    sentence.start,
+                    sentence.end,
+                    float(score),
+                    status,
+                    stamp,
+                    stamp,
+                ],
+            )
+            claim_ids.append(cur.lastrowid)
+            if status == "queued":
+                add_event(
+                    db,
+                    "ingested",
+                    claim_id=cur.lastrowid,
+                    article_id=article_id,
+                    actor=actor,
+                    detail={"score": round(float(score), 4)},
+                    at=stamp,
+                )
+        db.conn.executemany(
+            'INSERT INTO article_links (article_id, url, raw_url, anchor_text, start, "end") VALUES (?, ?, ?, ?, ?, ?)',
+            [(article_id, r[0], r[1], r[2], r[3], r[4]) for r in link_rows],
+        )
+        for normal, _raw, anchor, _s, _e, index in link_rows:
+            if index is not None:
+                _link_source(
+                    db,
+                    claim_ids[index],
+                    normal,
+                    origin="article",
+                    anchor_text=anchor,
+                    note=None,
+                    actor=actor,
+                )
+        add_event(
+            db,
+            "ingested",
+            article_id=article_id,
+            actor=actor,
+            at=stamp,
+            detail={
+                "source": source_name,
+                "sentences": len(sentences),
+                "queued": queued,
+                "links": len(link_rows),
+                "skipped_links": len(skipped),
+                "min_score": min_score,
+            },
+        )
+        claims = list_claims(db, article_id=article_id)
+    return IngestResult(article_id, claims, True, len(sentences), len(link_rows), tuple(skipped))
+
+
+# --- import ------------------------------------------------------------------------------------
+
+
+def _sheet_rows(
+    path: Path, data: str
+) -> tuple[list[tuple[int, dict[str, Any] | None, str | None]], str]:
+    """(row number, fields or None, error) for every data row, and the format name."""
+    out: list[tuple[int, dict[str, Any] | None, str | None]] = []
+    stripped = data.lstrip("\ufeff")
+    is_jsonl = path.suffix.lower() in (
+        ".jsonl",
+        ".ndjson",
+        ".json",
+    ) or stripped.lstrip().startswith("{")
+    if is_jsonl:
+        for number, line in enumerate(stripped.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                out.append((number, None, f"malformed JSON ({exc.msg} at column {exc.colno})"))
+                continue
+            if not isinstance(obj, dict):
+                out.append((number, None, 'not a JSON object: give {"claim": ..., "url": ...}'))
+                continue
+            urls = obj.get("urls")
+            if urls is None:
+                urls = [obj["url"]] if obj.get("url") not in (None, "") else []
+            elif isinstance(urls, str):
+                urls = [urls]
+            elif not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
+                out.append((number, None, '"urls" must be a list of URLs'))
+                continue
+            if obj.get("url") not in (None, "") and "urls" in obj:
+                urls = [*urls, obj["url"]]
+            if any(not isinstance(u, str) for u in urls):
+                out.append((number, None, '"url" must be a string'))
+                continue
+            out.append(
+                (
+                    number,
+                    {
+                        "claim": obj.get("claim"),
+                        "urls": urls,
+                        "article": obj.get("article"),
+                        "priority": obj.get("priority"),
+                    },
+                    None,
+                )
+            )
+        return out, "jsonl"
+    reader = csv.reader(io.StringIO(stripped, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        return out, "csv"
+    except csv.Error as exc:
+        raise InputError(f"{path}: not a CSV file ({exc})") from None
+    names = [h.strip().lower() for h in header]
+    if "claim" not in names:
+        raise InputError(
+            f"{path}: the first line must be a header with a 'claim' column (and 'url', optional 'article', 'priority')"
+        )
+    col = {
+        name: names.index(name) for name in ("claim", "url", "article", "priority") if name in names
+    }
+    while True:
+        number = reader.line_num + 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            out.append((number, None, f"malformed CSV ({exc})"))
+            continue
+        number = reader.line_num  # the line where the row ended (quoted fields can span lines)
+        if not any(cell.strip() for cell in record):
+            continue
+
+        def cell(name: str, record: list[str] = record) -> str | None:
+            i = col.get(name)
+            if i is None or i >= len(record):
+                return None
+            value = record[i].strip()
+            return value or None
+
+        url = cell("url")
+        out.append(
+            (
+                number,
+                {
+                    "claim": cell("claim"),
+                    "urls": [url] if url else [],
+                    "article": cell("article"),
+                    "priority": cell("priority"),
+                },
+                None,
+            )
+        )
+    return out, "csv"
+
+
+def import_sheet(db: Database, path: str | Path, *, actor: str | None = None) -> ImportResult:
+    """Bulk claims and sources from CSV (header with `claim`, `url`, optional `article`,
+    `priority`) or JSONL. Rows with the same claim text (and article) make one claim with several
+    sources. A bad row is reported with its row number and skipped; good rows are kept, each in
+    its own transaction. Importing the same file again adds nothing."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"no such file: {path}")
+    if path.is_dir():
+        raise InputError(f"{path} is a directory: give a CSV or JSONL file")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if _looks_binary(data):
+        raise InputError(f"{path} looks like a binary file: give a CSV or JSONL file")
+    text = _decode(data, "text/csv") if data.strip() else ""
+    if not text.strip():
+        raise InputError(f"{path} is empty: nothing to import")
+    parsed, fmt = _sheet_rows(path, text)
+    errors: list[tuple[int, str]] = []
+    added_claims = added_sources = 0
+    for number, fields, error in parsed:
+        if error is not None or fields is None:
+            errors.append((number, error or "unreadable row"))
+            continue
+        try:
+            new_claim, new_sources = _import_row(
+                db, fields, number=number, name=path.name, fmt=fmt, actor=actor
+            )
+        except VerifyError as exc:
+            errors.append((number, str(exc)))
+            continue
+        added_claims += new_claim
+        added_sources += new_sources
+    return ImportResult(added_claims, added_sources, errors, len(parsed))
+
+
+def _import_row(
+    db: Database, fields: dict[str, Any], *, number: int, name: str, fmt: str, actor: str | None
+) -> tuple[int, int]:
+    raw_claim = fields.get("claim")
+    if not isinstance(raw_claim, str) or not raw_claim.strip():
+        raise InputError("missing claim text")
+    text = check_claim_text(raw_claim)
+    priority = fields.get("priority")
+    priority = 0 if priority in (None, "") else check_priority(priority)
+    urls = []
+    for raw in fields.get("urls") or []:
+        try:
+            urls.append(normalize_url(raw))
+        except InvalidURLError as exc:
+            raise InvalidURLError(f"bad URL: {exc}") from None
+    article = fields.get("article")
+    if article in (None, ""):
+        article_id = None
+    elif isinstance(article, bool) or not (
+        isinstance(article, int) or str(article).strip().isdigit()
+    ):
+        raise InputError(f"bad article id {article!r}: give the number `verify ingest` printed")
+    else:
+        article_id = int(article)
+    with immediate(db):
+        article_id = check_article(db, article_id)
+        claim_id = find_claim_by_text(db, text, article_id)
+        stamp = now()
+        new_claim = 0
+        if claim_id is None:
+            from .claims import score_sentence
+
+            cur = db.conn.execute(
+                "INSERT INTO claims (article_id, text, score, status, priority, origin, created_at, updated_at)"
+                " VALUES (?, ?, ?, 'queued', ?, 'import', ?, ?)",
+                [
+                    article_id,
+                    text,
+                    float(score_sentence(text, has_link=bool(urls))),
+                    priority,
+                    stamp,
+                    stamp,
+                ],
+            )
+            claim_id = cur.lastrowid
+            new_claim = 1
+            add_event(
+                db,
+                "imported",
+                claim_id=claim_id,
+                article_id=article_id,
+                actor=actor,
+                at=stamp,
+                detail={"file": name, "row": number, "format": fmt, "priority": priority},
+            )
+        else:
+            # a person chose this sentence: a candidate becomes queued; a higher priority wins
+            updated = db.conn.execute(
+                "UPDATE claims SET status = CASE status WHEN 'candidate' THEN 'queued' ELSE status END,"
+                " priority = max(priority, ?), updated_at = ? WHERE id = ? AND (status = 'candidate' OR priority < ?)",
+                [priority, stamp, claim_id, priority],
+            )
+            if updated.rowcount:
+                add_event(
+                    db,
+                    "imported",
+                    claim_id=claim_id,
+                    article_id=article_id,
+                    actor=actor,
+                    at=stamp,
+                    detail={"file": name, "row": number, "format": fmt, "priority": priority},
+                )
+        new_sources = 0
+        for url in dict.fromkeys(urls):
+            before = db.conn.total_changes
+            _link_source(
+                db, claim_id, url, origin="import", anchor_text=None, note=None, actor=actor
+            )
+            new_sources += db.conn.total_changes > before
+    return new_claim, new_sources
