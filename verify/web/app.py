@@ -1,0 +1,224 @@
+"""The app factory and everything around the routes: database per thread, sign-in, CSRF,
+security headers, server timing, and the waitress server."""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import os
+import secrets
+import threading
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Flask, abort, g, redirect, request, session, url_for
+from sqlite_utils import Database
+
+from ..errors import AuthError, InputError
+from ..store import get_setting, immediate, open_db, set_setting
+
+SECRET_SETTING = "web_secret_key"
+TOKEN_ENV = "VERIFY_WEB_TOKEN"
+PASSWORD_ENV = "VERIFY_WEB_PASSWORD"
+SECRET_ENV = "VERIFY_WEB_SECRET"
+
+APP_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "frame-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
+
+
+def archive_csp(archive_root: str) -> str:
+    """The policy for archived pages: a sandbox with no scripts and no loads from the live web."""
+    return f"sandbox; default-src 'none'; img-src data: {archive_root}; style-src 'unsafe-inline'"
+
+
+def load_auth(auth_file: str | os.PathLike | None = None) -> str | None:
+    """The shared secret reviewers must give to sign in: the contents of `auth_file`, else
+    $VERIFY_WEB_TOKEN, else $VERIFY_WEB_PASSWORD, else None (no authentication)."""
+    if auth_file is not None:
+        path = Path(auth_file)
+        try:
+            secret = path.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise InputError(f"cannot read auth file {path}: {exc.strerror}") from exc
+        if not secret:
+            raise InputError(f"auth file {path} is empty: put a password or token in it")
+        return secret
+    for name in (TOKEN_ENV, PASSWORD_ENV):
+        value = os.environ.get(name, "").strip()
+        if value:
+            return value
+    return None
+
+
+def is_loopback(host: str) -> bool:
+    if host in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_bind(host: str, auth: str | None) -> None:
+    """Refuse to listen beyond this machine without authentication."""
+    if not is_loopback(host) and not auth:
+        raise AuthError(
+            f"refusing to serve on {host} without authentication: set {TOKEN_ENV} or "
+            f"{PASSWORD_ENV}, or pass --auth-file FILE (or bind 127.0.0.1)"
+        )
+
+
+class _Connections(threading.local):
+    db: Database | None = None
+
+
+def create_app(
+    db_path: str | os.PathLike, *, auth: str | None = None, secret_key: str | None = None
+) -> Flask:
+    """The review UI over the archive at `db_path`. `auth`: the password/token reviewers must
+    give to sign in (None: a name is enough, for 127.0.0.1)."""
+    db_path = str(db_path)
+    first = open_db(db_path)  # creates and migrates once
+    key = secret_key or os.environ.get(SECRET_ENV)
+    if not key:
+        key = get_setting(first, SECRET_SETTING)
+        if not key:
+            with immediate(first):
+                key = get_setting(first, SECRET_SETTING)
+                if not key:
+                    key = secrets.token_hex(32)
+                    set_setting(first, SECRET_SETTING, key)
+    first.close()
+
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_NAME="verify_session",
+        MAX_CONTENT_LENGTH=1 * 2**20,
+        VERIFY_DB=db_path,
+        VERIFY_AUTH=auth,
+        TEMPLATES_AUTO_RELOAD=False,
+    )
+    app.jinja_env.autoescape = True
+    connections = _Connections()
+
+    def get_db() -> Database:
+        if connections.db is None:
+            connections.db = open_db(db_path, migrate=False)
+        return connections.db
+
+    app.extensions["verify_db"] = get_db
+
+    @app.before_request
+    def _before() -> Any:
+        g.started = time.perf_counter()
+        g.db = get_db()
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            check_csrf()
+        if request.endpoint not in ("static", "web.signin") and not session.get("reviewer"):
+            if request.method in ("GET", "HEAD"):
+                return redirect(url_for("web.signin", next=request.full_path.rstrip("?")))
+            abort(403)
+        return None
+
+    @app.after_request
+    def _after(response: Any) -> Any:
+        elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+        response.headers["Server-Timing"] = f"app;dur={elapsed:.2f}"
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if "Content-Security-Policy" not in response.headers:
+            response.headers["Content-Security-Policy"] = APP_CSP
+            response.headers["X-Frame-Options"] = "DENY"
+        response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    from .views import bp
+
+    app.register_blueprint(bp)
+
+    @app.context_processor
+    def _context() -> dict[str, Any]:
+        return {
+            "reviewer": session.get("reviewer"),
+            "csrf_token": csrf_token(),
+            "auth_required": bool(auth),
+        }
+
+    return app
+
+
+def csrf_token() -> str:
+    token = session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(32)
+        session["csrf"] = token
+    return token
+
+
+def _same_origin(value: str) -> bool:
+    parts = urlsplit(value)
+    return f"{parts.scheme}://{parts.netloc}" == request.host_url.rstrip("/")
+
+
+def check_csrf() -> None:
+    """Every state-changing request needs the session's token and, when the browser says where
+    it comes from, our own origin. Anything else is refused with 403 before it changes anything."""
+    origin = request.headers.get("Origin")
+    if origin is not None and (origin == "null" or not _same_origin(origin)):
+        abort(403, "cross-origin request refused")
+    referer = request.headers.get("Referer")
+    if origin is None and referer and not _same_origin(referer):
+        abort(403, "cross-origin request refused")
+    expected = session.get("csrf")
+    given = request.form.get("csrf_token", "")
+    if not expected or not hmac.compare_digest(str(expected), given):
+        abort(403, "missing or stale form token: reload the page and try again")
+
+
+def check_password(given: str) -> bool:
+    from flask import current_app
+
+    expected = current_app.config.get("VERIFY_AUTH")
+    if not expected:
+        return True
+    return hmac.compare_digest(expected.encode("utf-8"), (given or "").encode("utf-8"))
+
+
+def make_server(app: Flask, host: str = "127.0.0.1", port: int = 0, threads: int = 8) -> Any:
+    """A waitress server (not yet running); `.effective_port` is the bound port, `.run()` serves."""
+    import waitress
+
+    return waitress.create_server(app, host=host, port=port, threads=threads, ident="verify")
+
+
+def serve(
+    db_path: str | os.PathLike,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    threads: int = 8,
+    auth: str | None = None,
+    announce: Any = None,
+) -> None:
+    """Run the review UI under waitress until interrupted. Refuses a non-loopback address
+    without authentication (AuthError)."""
+    check_bind(host, auth)
+    app = create_app(db_path, auth=auth)
+    server = make_server(app, host, port, threads)
+    if announce is not None:
+        shown = f"[{host}]" if ":" in host else host
+        announce(
+            f"verify: serving the review UI on http://{shown}:{server.effective_port}/ (Ctrl-C stops)"
+        )
+    try:
+        server.run()
+    finally:
+        server.close()

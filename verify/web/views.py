@@ -1,0 +1,553 @@
+"""The route table of the review UI. Views read through verify.web.queries and write only
+through the library (verify.review, ...); the signed-in reviewer is the actor of every write."""
+
+from __future__ import annotations
+
+import gzip
+import importlib
+import zlib
+from types import ModuleType
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from ..errors import NotFoundError, VerifyError
+from ..store import get_payload, now
+from . import queries
+from .app import archive_csp, check_password, csrf_token
+from .highlight import Span, highlight
+
+bp = Blueprint("web", __name__)
+
+STANCES = ("supports", "refutes", "unrelated", "unavailable")
+RATINGS = ("true", "mostly-true", "mixed", "mostly-false", "false", "unverifiable")
+STANCE_KEYS = {"supports": "s", "refutes": "r", "unrelated": "u", "unavailable": "a"}
+PAGE_SIZE = 50
+MAX_DECODED = 50 * 2**20
+
+
+def _lib(name: str) -> ModuleType | None:
+    """A library module another part owns, or None while it is not there yet."""
+    try:
+        return importlib.import_module(f"verify.{name}")
+    except ImportError:
+        return None
+
+
+def _need(name: str, func: str) -> Any:
+    module = _lib(name)
+    found = getattr(module, func, None) if module else None
+    if found is None:
+        abort(501, f"verify.{name}.{func} is not available in this build")
+    return found
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        abort(400, f"{name} must be a number")
+
+
+@bp.app_errorhandler(NotFoundError)
+def _not_found(exc: NotFoundError) -> Any:
+    return render_template("error.html", code=404, message=str(exc)), 404
+
+
+@bp.app_errorhandler(403)
+@bp.app_errorhandler(400)
+@bp.app_errorhandler(404)
+@bp.app_errorhandler(501)
+def _http_error(exc: Any) -> Any:
+    code = getattr(exc, "code", 500)
+    return render_template(
+        "error.html", code=code, message=getattr(exc, "description", str(exc))
+    ), code
+
+
+# --- signing in ---------------------------------------------------------------------------
+
+
+@bp.route("/signin", methods=["GET", "POST"])
+def signin() -> Any:
+    target = request.values.get("next") or url_for("web.queue")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("web.queue")
+    error = None
+    if request.method == "POST":
+        name = " ".join(request.form.get("reviewer", "").split())
+        if not name or len(name) > 80:
+            error = "Give your name (at most 80 characters): every action is recorded under it."
+        elif not check_password(request.form.get("password", "")):
+            error = "Wrong password or token."
+        else:
+            session.clear()
+            session["reviewer"] = name
+            csrf_token()
+            return redirect(target, 303)
+    code = 200 if error is None else 400
+    return render_template("signin.html", error=error, next=target), code
+
+
+@bp.post("/signout")
+def signout() -> Any:
+    session.clear()
+    return redirect(url_for("web.signin"), 303)
+
+
+def _reviewer() -> str:
+    return session["reviewer"]
+
+
+# --- queue --------------------------------------------------------------------------------
+
+
+@bp.get("/")
+def queue() -> Any:
+    status = request.args.get("status", "").strip()
+    if status and status != "all" and status not in queries.STATUSES:
+        abort(400, f"unknown status {status!r}")
+    statuses = (
+        queries.AWAITING if not status else queries.STATUSES if status == "all" else (status,)
+    )
+    reviewer = request.args.get("reviewer", "").strip() or None
+    article_id = _int_arg("article")
+    page = max(1, _int_arg("page") or 1)
+    claims = queries.queue_page(
+        g.db,
+        statuses=statuses,
+        reviewer=reviewer,
+        article_id=article_id,
+        limit=PAGE_SIZE + 1,
+        offset=(page - 1) * PAGE_SIZE,
+    )
+    more = len(claims) > PAGE_SIZE
+    moment = now()
+    for c in claims[:PAGE_SIZE]:
+        c["lease_expired"] = bool(c["lease_expires_at"] and c["lease_expires_at"] < moment)
+    filters = {"status": status, "reviewer": reviewer or "", "article": article_id or ""}
+    return render_template(
+        "queue.html",
+        claims=claims[:PAGE_SIZE],
+        page=page,
+        more=more,
+        filters=filters,
+        statuses=queries.STATUSES,
+    )
+
+
+@bp.post("/next")
+def take_next() -> Any:
+    lease_next = _need("review", "lease_next")
+    try:
+        leased = lease_next(g.db, _reviewer())
+    except VerifyError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("web.queue"), 303)
+    if not leased:
+        flash("The queue is empty: nothing to take.", "info")
+        return redirect(url_for("web.queue"), 303)
+    return redirect(url_for("web.claim", claim_id=leased["id"]), 303)
+
+
+# --- claim --------------------------------------------------------------------------------
+
+
+def _passages(claim_id: int) -> list[dict[str, Any]]:
+    module = _lib("evidence")
+    if module is None or not hasattr(module, "evidence"):
+        return []
+    try:
+        found = module.evidence(g.db, claim_id, limit=8)
+    except VerifyError:
+        return []
+    out = []
+    for p in found:
+        get = p.get if isinstance(p, dict) else lambda k, _p=p: getattr(_p, k, None)
+        out.append({k: get(k) for k in ("snapshot_id", "url", "passage", "score", "start", "end")})
+    return out
+
+
+def _history(claim_id: int) -> list[dict[str, Any]]:
+    module = _lib("review")
+    if module is not None and hasattr(module, "history"):
+        try:
+            found = list(module.history(g.db, claim_id))
+        except VerifyError:
+            found = None
+        if found is not None:
+            for e in found:
+                if isinstance(e.get("detail"), str):
+                    import json
+
+                    try:
+                        e["detail"] = json.loads(e["detail"])
+                    except ValueError:
+                        pass
+            return found
+    return queries.events(g.db, claim_id)
+
+
+def _quote_spans(text: str, snapshot_id: int, quotes: list[dict[str, Any]]) -> list[Span]:
+    spans = []
+    for q in quotes:
+        if not q.get("quote_exact"):
+            continue
+        where = None
+        if q.get("snapshot_id") == snapshot_id and q.get("quote_start") is not None:
+            lo, hi = q["quote_start"], q["quote_end"]
+            if 0 <= lo < hi <= len(text):
+                where = (lo, hi)
+        if where is None:
+            locate = getattr(_lib("review"), "locate", None)
+            selector = {
+                "exact": q["quote_exact"],
+                "prefix": q.get("quote_prefix"),
+                "suffix": q.get("quote_suffix"),
+                "start": q.get("quote_start"),
+            }
+            where = locate(selector, text) if locate else None
+        if where:
+            spans.append(
+                Span(
+                    where[0],
+                    where[1],
+                    f"quote stance-{q['stance']}",
+                    title=f"{q['stance']} — {q['reviewer']}",
+                    anchor=f"q{q['id']}",
+                )
+            )
+    return spans
+
+
+@bp.get("/claims/<int:claim_id>")
+def claim(claim_id: int) -> Any:
+    db = g.db
+    found = queries.claim(db, claim_id)
+    sources = queries.claim_sources(db, claim_id)
+    passages = _passages(claim_id)
+    quotes = queries.assessments(db, claim_id=claim_id)
+    for src in sources:
+        src["quotes"] = [q for q in quotes if q["source_id"] == src["id"]]
+        sid = src["good_snapshot_id"]
+        src["text_html"] = None
+        if sid:
+            text = queries.snapshot_text(db, sid)
+            spans = [
+                Span(
+                    p["start"],
+                    p["end"],
+                    "evidence",
+                    title=f"evidence, score {p['score']:.2f}"
+                    if p["score"] is not None
+                    else "evidence",
+                )
+                for p in passages
+                if p["snapshot_id"] == sid and p["start"] is not None
+            ]
+            spans += _quote_spans(text, sid, src["quotes"])
+            src["text_html"] = highlight(text, spans) if text else None
+    mine = found["lease_reviewer"] == _reviewer() and found["status"] == "in_review"
+    return render_template(
+        "claim.html",
+        claim=found,
+        context=queries.article_context(db, found),
+        sources=sources,
+        passages=passages,
+        history=_history(claim_id),
+        stances=STANCES,
+        ratings=RATINGS,
+        stance_keys=STANCE_KEYS,
+        mine=mine,
+    )
+
+
+def _claim_action(claim_id: int, func: Any, *args: Any, **kwargs: Any) -> Any:
+    try:
+        func(g.db, claim_id, *args, **kwargs)
+    except VerifyError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("web.claim", claim_id=claim_id), 303)
+    return None
+
+
+def _force() -> bool:
+    return request.form.get("force") in ("1", "on", "true")
+
+
+@bp.post("/claims/<int:claim_id>/assess")
+def assess(claim_id: int) -> Any:
+    stance = request.form.get("stance", "")
+    source = request.form.get("source", "").strip()
+    quote = " ".join(request.form.get("quote", "").split()) or None
+    if stance not in STANCES:
+        flash(f"Unknown stance {stance!r}: choose one of {', '.join(STANCES)}.", "error")
+        return redirect(url_for("web.claim", claim_id=claim_id), 303)
+    if not source:
+        flash("Choose the source the stance is about.", "error")
+        return redirect(url_for("web.claim", claim_id=claim_id), 303)
+    failed = _claim_action(
+        claim_id,
+        _need("review", "assess"),
+        source,
+        stance,
+        _reviewer(),
+        quote=quote,
+        force=_force(),
+    )
+    if failed:
+        return failed
+    flash(f"Marked source {source} as {stance}" + (" with a quote." if quote else "."), "ok")
+    return redirect(url_for("web.claim", claim_id=claim_id, _anchor=f"source-{source}"), 303)
+
+
+@bp.post("/claims/<int:claim_id>/verdict")
+def verdict(claim_id: int) -> Any:
+    rating = request.form.get("rating", "")
+    note = request.form.get("note", "").strip() or None
+    if rating not in RATINGS:
+        flash(f"Unknown rating {rating!r}: choose one of {', '.join(RATINGS)}.", "error")
+        return redirect(url_for("web.claim", claim_id=claim_id), 303)
+    failed = _claim_action(
+        claim_id, _need("review", "decide"), rating, _reviewer(), note=note, force=_force()
+    )
+    if failed:
+        return failed
+    flash(f"Verdict recorded: {rating}.", "ok")
+    return redirect(url_for("web.claim", claim_id=claim_id, _anchor="history"), 303)
+
+
+@bp.post("/claims/<int:claim_id>/release")
+def release(claim_id: int) -> Any:
+    failed = _claim_action(claim_id, _need("review", "release"), _reviewer(), force=_force())
+    if failed:
+        return failed
+    flash("Lease released: the claim is back in the queue.", "ok")
+    return redirect(url_for("web.queue"), 303)
+
+
+# --- article ------------------------------------------------------------------------------
+
+
+@bp.get("/articles/<int:article_id>")
+def article(article_id: int) -> Any:
+    found = queries.article(g.db, article_id)
+    claims = queries.article_claims(g.db, article_id)
+    spans = [
+        Span(
+            c["start"],
+            c["end"],
+            f"claim status-{c['status']}",
+            href=url_for("web.claim", claim_id=c["id"]),
+            title=f"claim {c['id']}: {c['status']}, score {c['score']:.2f}"
+            + (f", {c['verdict']}" if c["verdict"] else ""),
+        )
+        for c in claims
+        if c["status"] != "candidate"
+    ]
+    return render_template(
+        "article.html", article=found, claims=claims, text_html=highlight(found["text"], spans)
+    )
+
+
+# --- snapshot -----------------------------------------------------------------------------
+
+
+def _decoded(snap: dict[str, Any]) -> bytes | None:
+    """The snapshot's body with its Content-Encoding undone (None when it cannot be)."""
+    if not snap.get("sha256"):
+        return None
+    try:
+        data = get_payload(g.db, snap["sha256"])
+    except NotFoundError:
+        return None
+    encoding = (snap.get("content_encoding") or "").strip().lower()
+    try:
+        if encoding in ("", "identity"):
+            return data
+        if encoding in ("gzip", "x-gzip"):
+            d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            return d.decompress(data, MAX_DECODED)
+        if encoding == "deflate":
+            try:
+                return zlib.decompressobj().decompress(data, MAX_DECODED)
+            except zlib.error:
+                return zlib.decompressobj(-zlib.MAX_WBITS).decompress(data, MAX_DECODED)
+        if encoding == "zstd":
+            import zstandard
+
+            return zstandard.ZstdDecompressor().decompressobj().decompress(data)[:MAX_DECODED]
+    except (zlib.error, gzip.BadGzipFile, ValueError, Exception):  # noqa: B014
+        return None
+    return None
+
+
+def _kind(content_type: str | None) -> str:
+    ctype = (content_type or "").split(";", 1)[0].strip().lower()
+    if ctype in ("text/html", "application/xhtml+xml"):
+        return "html"
+    if ctype.startswith("text/") or ctype in ("application/json",):
+        return "text"
+    if ctype.startswith("image/") and ctype != "image/svg+xml":
+        return "image"
+    return "other"
+
+
+@bp.get("/snapshots/<int:snapshot_id>")
+def snapshot(snapshot_id: int) -> Any:
+    db = g.db
+    snap = queries.snapshot(db, snapshot_id)
+    claim_id = _int_arg("claim")
+    text = snap["text"] or ""
+    spans: list[Span] = []
+    passages = []
+    if claim_id is not None:
+        passages = [
+            p
+            for p in _passages(claim_id)
+            if p["snapshot_id"] == snapshot_id and p["start"] is not None
+        ]
+        spans += [
+            Span(p["start"], p["end"], "evidence", anchor=f"e{i}") for i, p in enumerate(passages)
+        ]
+    quotes = queries.assessments(db, source_id=snap["source_id"])
+    spans += _quote_spans(text, snapshot_id, quotes)
+    diff = None
+    if snap["previous_id"]:
+        diff_snapshots = getattr(_lib("capture"), "diff_snapshots", None)
+        if diff_snapshots is not None:
+            try:
+                diff = diff_snapshots(db, snap["previous_id"], snapshot_id)
+            except VerifyError as exc:
+                diff = f"(no diff: {exc})"
+    return render_template(
+        "snapshot.html",
+        snap=snap,
+        text_html=highlight(text, spans),
+        claim_id=claim_id,
+        passages=passages,
+        quotes=quotes,
+        kind=_kind(snap["content_type"]),
+        captures=queries.source_captures(db, snap["source_id"]),
+        citing=queries.citing_claims(db, snap["source_id"]),
+        diff=diff,
+        has_warc=getattr(_lib("warc"), "warc_record", None) is not None,
+    )
+
+
+@bp.get("/snapshots/<int:snapshot_id>/raw")
+def raw_snapshot(snapshot_id: int) -> Any:
+    """The archived page itself, for the sandboxed iframe: no scripts, nothing from the live web."""
+    snap = queries.snapshot(g.db, snapshot_id)
+    body = _decoded(snap)
+    if body is None:
+        abort(404, "this snapshot has no stored body to show")
+    kind = _kind(snap["content_type"])
+    if kind == "html":
+        ctype = "text/html; charset=" + (snap["charset"] or "utf-8")
+    elif kind == "text":
+        ctype = "text/plain; charset=" + (snap["charset"] or "utf-8")
+    elif kind == "image":
+        ctype = snap["content_type"].split(";", 1)[0].strip()
+    else:
+        ctype = "application/octet-stream"
+    response = Response(body, content_type=ctype)
+    root = request.host_url.rstrip("/") + url_for("web.queue") + "snapshots/"
+    response.headers["Content-Security-Policy"] = archive_csp(root) + "; frame-ancestors 'self'"
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    if kind == "other":
+        response.headers["Content-Disposition"] = (
+            f'attachment; filename="snapshot-{snapshot_id}.bin"'
+        )
+    return response
+
+
+@bp.get("/snapshots/<int:snapshot_id>/payload")
+def payload(snapshot_id: int) -> Any:
+    """The payload bytes exactly as stored (Content-Encoding intact), as a download."""
+    snap = queries.snapshot(g.db, snapshot_id)
+    if not snap["sha256"]:
+        abort(404, "this snapshot has no payload (the fetch failed)")
+    data = get_payload(g.db, snap["sha256"])
+    name = f"snapshot-{snapshot_id}" + (
+        f".{snap['content_encoding']}" if snap["content_encoding"] else ""
+    )
+    response = Response(data, content_type="application/octet-stream")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response
+
+
+@bp.get("/snapshots/<int:snapshot_id>/warc")
+def warc(snapshot_id: int) -> Any:
+    queries.snapshot(g.db, snapshot_id)  # 404 for an unknown id
+    record = _need("warc", "warc_record")(g.db, snapshot_id)
+    response = Response(record, content_type="application/warc")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="snapshot-{snapshot_id}.warc.gz"'
+    )
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response
+
+
+# --- search -------------------------------------------------------------------------------
+
+
+def _snippet(text: str | None) -> Any:
+    from markupsafe import Markup, escape
+
+    escaped = str(escape(text or ""))
+    return Markup(escaped.replace("\x02", "<mark>").replace("\x03", "</mark>"))
+
+
+@bp.get("/search")
+def search() -> Any:
+    q = request.args.get("q", "").strip()
+    results: dict[str, list[dict[str, Any]]] = {"claims": [], "snapshots": []}
+    error = None
+    if q:
+        try:
+            found = _need("search", "search")(g.db, q, limit=40, mark=("\x02", "\x03"))
+        except VerifyError as exc:
+            found, error = [], str(exc)
+        for item in found:
+            item["snippet_html"] = _snippet(item.get("snippet"))
+            if item.get("type") == "snapshot":
+                item["host"] = urlsplit(item.get("url") or "").netloc
+                results["snapshots"].append(item)
+            else:
+                results["claims"].append(item)
+    return render_template("search.html", q=q, results=results, error=error)
+
+
+@bp.app_template_filter("short")
+def _short(text: str | None, size: int = 140) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= size else text[: size - 1] + "…"
+
+
+@bp.app_template_filter("when")
+def _when(stamp: str | None) -> str:
+    return (stamp or "")[:16].replace("T", " ")
+
+
+def app_db() -> Any:
+    return current_app.extensions["verify_db"]()
