@@ -1,0 +1,90 @@
+import pytest
+from review_helpers import make_claim, make_snapshot, make_source
+
+from verify import search as s
+from verify.errors import InputError
+
+
+def _data(db):
+    c1 = make_claim(db, "UN peacekeeping casualties are the highest of any mission.")
+    c2 = make_claim(db, "The government plans to deploy 650 soldiers.")
+    src = make_source(db, c1, "https://un.example/report")
+    make_snapshot(
+        db,
+        src,
+        "Peacekeepers in Mali suffered more casualties than any other UN mission.",
+        title="UN report",
+    )
+    newer = make_snapshot(
+        db,
+        src,
+        "Peacekeepers in Mali suffered more casualties than any other UN mission, updated.",
+        title="UN report",
+    )
+    return c1, c2, src, newer
+
+
+def test_search_claims_and_snapshots_with_snippets(db):
+    c1, c2, src, newer = _data(db)
+    found = s.search(db, "peacekeeping casualties")
+    types = {(r["type"], r["id"]) for r in found}
+    assert ("claim", c1) in types
+    snaps = [r for r in found if r["type"] == "snapshot"]
+    assert len(snaps) == 1  # one per source
+    assert snaps[0]["url"] == "https://un.example/report" and snaps[0]["title"] == "UN report"
+    claim = [r for r in found if r["type"] == "claim"][0]
+    assert "[casualties]" in claim["snippet"]
+    assert claim["text"].startswith("UN peacekeeping")
+    assert all(isinstance(r["score"], float) for r in found)
+    assert [r["score"] for r in found] == sorted((r["score"] for r in found), reverse=True)
+
+
+def test_search_syntax_never_breaks(db):
+    _data(db)
+    for q in [
+        '"unclosed',
+        "AND OR NOT",
+        "casualties)",
+        "col:umn",
+        "a*b",
+        "NEAR(x y)",
+        "^start",
+        "-",
+        "'",
+        "650*",
+    ]:
+        try:
+            s.search(db, q)
+        except InputError:
+            pass  # nothing searchable is fine, a crash is not
+    assert [r["type"] for r in s.search(db, "650")] == ["claim"]
+
+
+def test_phrases_and_prefix(db):
+    c1, c2, *_ = _data(db)
+    assert {r["id"] for r in s.search(db, '"deploy 650"', kinds=("claim",))} == {c2}
+    assert s.search(db, '"650 deploy"', kinds=("claim",)) == []
+    assert {r["id"] for r in s.search(db, "peacekeep*", kinds=("claim",))} == {c1}
+    # AND first, OR when AND finds nothing
+    assert {r["id"] for r in s.search(db, "soldiers casualties", kinds=("claim",))} == {c1, c2}
+
+
+def test_parse_query_quotes_everything():
+    assert s.parse_query('peace "two words" pre* OR x:y') == [
+        '"peace"',
+        '"two words"',
+        '"pre"*',
+        '"OR"',
+        '"x:y"',
+    ]
+    assert s.fts_query('say "hi') == '"say" "hi"'
+    with pytest.raises(InputError):
+        s.search(None, "  ()  ")
+
+
+def test_search_sees_new_rows_at_once(db):
+    with pytest.raises(InputError):
+        s.search(db, "zebra", limit=0)
+    assert s.search(db, "zebra") == []
+    cid = make_claim(db, "A zebra crossed the road.")
+    assert [r["id"] for r in s.search(db, "zebra")] == [cid]

@@ -1,0 +1,444 @@
+"""Passages of snapshot text that bear on a claim.
+
+`evidence` ranks sentences and two-sentence windows of the latest successful snapshot of each
+of the claim's sources with BM25 term weighting (IDF over the sentences of those snapshots).
+Key terms of the claim (numbers, percentages, dates, capitalised names) count several times
+more than ordinary words; numbers are normalised ("3,000" = "3000" = "three thousand",
+"12 percent" = "12%", "22," = "22"), and words are lightly stemmed ("killed" = "killing").
+
+`related_evidence` looks for the claim's key terms in OTHER sources' snapshots through the FTS5
+index, then ranks passages inside the snapshots it finds the same way."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from sqlite_utils import Database
+
+from . import store
+from .errors import InputError, NotFoundError
+from .search import terms_query
+
+K1 = 1.2
+B = 0.75
+NUMBER_WEIGHT = 5.0  # numbers, percentages and years count this many times an ordinary word
+KEY_WEIGHT = 1.75  # capitalised names and months
+MAX_TEXT = 2_000_000  # characters of one snapshot's text considered
+
+
+@dataclass(frozen=True)
+class Passage:
+    snapshot_id: int
+    source_id: int
+    url: str
+    passage: str
+    score: float
+    start: int  # offsets into the snapshot's text: text[start:end] == passage
+    end: int
+    related: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "snapshot_id": self.snapshot_id,
+            "source_id": self.source_id,
+            "url": self.url,
+            "passage": self.passage,
+            "score": self.score,
+            "start": self.start,
+            "end": self.end,
+            "related": self.related,
+        }
+
+
+# --------------------------------------------------------------------------- terms
+
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers herself him himself his how i if in into is it
+    its itself just me more most my myself no nor not now of off on once only or other our ours
+    ourselves out over own same she should so some such than that the their theirs them
+    themselves then there these they this those through to too under until up very was we were
+    what when where which while who whom why will with would you your yours yourself yourselves
+    said says say according per cent percent""".split()
+)
+_UNITS = {
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+}
+_SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
+_MONTHS = frozenset(
+    "january february march april may june july august september october november december".split()
+)
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)*(?:\s?%)?|[^\W\d_]+(?:['\u2019][^\W\d_]+)*", re.UNICODE)
+
+
+def _stem(word: str) -> str:
+    """A light, consistent suffix stripper (both sides use it, so exactness matters less)."""
+    w = word
+    if w.endswith(("'s", "\u2019s")):
+        w = w[:-2]
+    for suffix, repl in (
+        ("ies", "y"),
+        ("ied", "y"),
+        ("ing", ""),
+        ("edly", ""),
+        ("ed", ""),
+        ("es", ""),
+        ("ly", ""),
+        ("s", ""),
+    ):
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+            if suffix == "s" and w.endswith("ss"):
+                break
+            w = w[: -len(suffix)] + repl
+            break
+    if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "aeiousl":  # stopped -> stop
+        w = w[:-1]
+    return w
+
+
+def _number(text: str) -> str:
+    """'3,000' -> '3000'; '3.5' -> '3.5'; '12 %' -> '12%'."""
+    pct = text.endswith("%")
+    core = text.rstrip("% ")
+    if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", core):
+        core = core.replace(",", "")
+    elif "," in core and "." not in core and re.fullmatch(r"\d+,\d{1,2}", core):
+        core = core.replace(",", ".")  # decimal comma
+    if "." in core:
+        core = core.rstrip("0").rstrip(".") if re.fullmatch(r"\d+\.\d+", core) else core
+    return core + ("%" if pct else "")
+
+
+@dataclass(frozen=True)
+class _Term:
+    term: str
+    key: bool
+
+
+def terms(text: str) -> list[_Term]:
+    """Normalised terms of a text: stemmed words (stopwords dropped) and numbers, with 'key'
+    set for numbers, percentages, years, months and capitalised names."""
+    raw = [(m.group(0), m.start()) for m in _TOKEN.finditer(text)]
+    out: list[_Term] = []
+    i = 0
+    while i < len(raw):
+        tok, pos = raw[i]
+        low = tok.lower()
+        if tok[0].isdigit():
+            value = _number(tok)
+            j = i + 1
+            if (
+                j < len(raw)
+                and raw[j][0].lower() in _SCALES
+                and "%" not in value
+                and "." not in value
+            ):
+                try:
+                    value = str(int(value) * _SCALES[raw[j][0].lower()])
+                    j += 1
+                except ValueError:
+                    pass
+            if j < len(raw) and raw[j][0].lower() in ("percent", "pct") and not value.endswith("%"):
+                value += "%"
+                j += 1
+            elif (
+                j + 1 < len(raw) and raw[j][0].lower() == "per" and raw[j + 1][0].lower() == "cent"
+            ):
+                value += "%"
+                j += 2
+            out.append(_Term(value, True))
+            i = j
+            continue
+        if low in _UNITS:
+            value, j = _words_number(raw, i)
+            if j > i:
+                if j < len(raw) and raw[j][0].lower() in ("percent",):
+                    value_s = f"{value}%"
+                    j += 1
+                else:
+                    value_s = str(value)
+                out.append(_Term(value_s, True))
+                i = j
+                continue
+        if low not in STOPWORDS and len(low) > 1:
+            sentence_start = pos == 0 or text[max(0, pos - 2) : pos].strip() in (
+                ".",
+                "!",
+                "?",
+                "\n",
+                "",
+            )
+            capital = tok[0].isupper() and (not sentence_start or tok.isupper() or low in _MONTHS)
+            key = capital or low in _MONTHS
+            out.append(_Term(_stem(low), key))
+        i += 1
+    return out
+
+
+def _words_number(raw: list[tuple[str, int]], i: int) -> tuple[int, int]:
+    """Parse 'twenty two thousand' style numbers starting at raw[i]. Returns (value, next index)."""
+    total, current, j, seen = 0, 0, i, False
+    while j < len(raw):
+        word = raw[j][0].lower()
+        if word in _UNITS:
+            current += _UNITS[word]
+            seen = True
+        elif word in _SCALES and seen:
+            scale = _SCALES[word]
+            if scale == 100:
+                current *= 100
+            else:
+                total += current * scale
+                current = 0
+        elif word == "and" and seen and j + 1 < len(raw) and raw[j + 1][0].lower() in _UNITS:
+            pass
+        else:
+            break
+        j += 1
+    return total + current, j
+
+
+# --------------------------------------------------------------------------- passages
+
+
+def _split(text: str) -> list[tuple[int, int]]:
+    """Sentence spans of text: the shared splitter in verify.claims, else a simple fallback."""
+    try:
+        from .claims import split_sentences
+
+        spans = [(s.start, s.end) for s in split_sentences(text)]
+        if spans:
+            return spans
+    except Exception:  # the splitter is another part's code: never lose evidence over it
+        pass
+    return [
+        (m.start(), m.end())
+        for m in re.finditer(r"[^\n.!?]+(?:[.!?]+|$)", text)
+        if m.group(0).strip()
+    ]
+
+
+@dataclass
+class _Candidate:
+    snapshot: dict[str, Any]
+    start: int
+    end: int
+    counts: Counter
+    length: int
+
+
+def _candidates(snapshot: dict[str, Any]) -> tuple[list[_Candidate], list[Counter]]:
+    """Sentences and two-sentence windows (inside one paragraph) of a snapshot's text."""
+    text = (snapshot["text"] or "")[:MAX_TEXT]
+    spans = _split(text)
+    sentences = []
+    for start, end in spans:
+        counts = Counter(t.term for t in terms(text[start:end]))
+        sentences.append(_Candidate(snapshot, start, end, counts, sum(counts.values())))
+    out = list(sentences)
+    for a, b in zip(sentences, sentences[1:], strict=False):
+        if "\n\n" in text[a.end : b.start] or b.end - a.start > 600:
+            continue
+        counts = a.counts + b.counts
+        out.append(_Candidate(snapshot, a.start, b.end, counts, a.length + b.length))
+    return out, [s.counts for s in sentences]
+
+
+def _rank(
+    query: list[_Term],
+    candidates: list[_Candidate],
+    units: list[Counter],
+    limit: int,
+    related: bool,
+) -> list[Passage]:
+    if not query or not candidates:
+        return []
+    weights: dict[str, float] = {}
+    for t in query:
+        w = (NUMBER_WEIGHT if t.term[:1].isdigit() else KEY_WEIGHT) if t.key else 1.0
+        weights[t.term] = max(weights.get(t.term, 0.0), w)
+    n = max(len(units), 1)
+    df = {term: sum(1 for u in units if term in u) for term in weights}
+    idf = {term: math.log(1 + (n - d + 0.5) / (d + 0.5)) for term, d in df.items()}
+    avg = sum(c.length for c in candidates) / len(candidates) or 1.0
+    scored = []
+    for c in candidates:
+        s = 0.0
+        matched = 0
+        for term, w in weights.items():
+            tf = c.counts.get(term, 0)
+            if not tf:
+                continue
+            matched += 1
+            s += w * idf[term] * tf * (K1 + 1) / (tf + K1 * (1 - B + B * c.length / avg))
+        if s <= 0:
+            continue
+        s *= 0.5 + 0.5 * matched / len(weights)  # reward covering more of the claim
+        scored.append((s, c))
+    scored.sort(key=lambda x: (-x[0], x[1].end - x[1].start))
+    chosen: list[tuple[float, _Candidate]] = []
+    for s, c in scored:
+        if any(
+            o.snapshot["id"] == c.snapshot["id"] and c.start < o.end and o.start < c.end
+            for _, o in chosen
+        ):
+            continue
+        chosen.append((s, c))
+        if len(chosen) >= limit:
+            break
+    return [
+        Passage(
+            snapshot_id=c.snapshot["id"],
+            source_id=c.snapshot["source_id"],
+            url=c.snapshot["url"],
+            passage=c.snapshot["text"][c.start : c.end],
+            score=round(s, 4),
+            start=c.start,
+            end=c.end,
+            related=related,
+        )
+        for s, c in chosen
+    ]
+
+
+def _claim_row(db: Database, claim_id: int) -> dict[str, Any]:
+    try:
+        cid = int(claim_id)
+    except (TypeError, ValueError):
+        raise InputError(f"not a claim id: {claim_id!r}") from None
+    found = store.row(db, "SELECT id, text FROM claims WHERE id = ?", [cid])
+    if found is None:
+        raise NotFoundError(f"no claim {cid}: see `verify claims` for the ids")
+    return found
+
+
+_LATEST_GOOD = (
+    "SELECT s.id, s.source_id, coalesce(s.final_url, s.requested_url) AS url, s.text FROM snapshots s"
+    " WHERE s.id = (SELECT max(id) FROM snapshots x WHERE x.source_id = ? AND x.error IS NULL"
+    " AND (x.status IS NULL OR x.status < 400) AND x.text IS NOT NULL)"
+)
+
+
+def claim_snapshots(db: Database, claim_id: int) -> list[dict[str, Any]]:
+    """The latest successful snapshot (with text) of each of the claim's sources."""
+    out = []
+    for (source_id,) in db.conn.execute(
+        "SELECT source_id FROM claim_sources WHERE claim_id = ? ORDER BY id", [claim_id]
+    ).fetchall():
+        snap = store.row(db, _LATEST_GOOD, [source_id])
+        if snap and snap["text"]:
+            out.append(snap)
+    return out
+
+
+def evidence(db: Database, claim_id: int, *, limit: int = 10) -> list[Passage]:
+    """The passages of the claim's snapshots that best bear on it, best first."""
+    claim = _claim_row(db, claim_id)
+    query = terms(claim["text"])
+    candidates: list[_Candidate] = []
+    units: list[Counter] = []
+    for snap in claim_snapshots(db, claim["id"]):
+        cands, sents = _candidates(snap)
+        candidates.extend(cands)
+        units.extend(sents)
+    return _rank(query, candidates, units, limit, related=False)
+
+
+def key_terms(text: str, *, limit: int = 10) -> list[str]:
+    """Search words for a claim: numbers (in their spellings "3000" and "3,000") and capitalised
+    names first, then the longest ordinary words; stopwords and number words dropped."""
+    ranked: dict[str, tuple[int, int]] = {}  # word -> (group, -length); group 0 = key
+    for t in terms(text):
+        value = t.term.rstrip("%")
+        if value[:1].isdigit():
+            ranked.setdefault(value, (0, -len(value)))
+            if re.fullmatch(r"\d{4,}", value) and not re.fullmatch(r"(19|20)\d\d", value):
+                ranked.setdefault(f"{int(value):,}", (0, -len(value)))
+    for m in _TOKEN.finditer(text):
+        tok = m.group(0)
+        low = tok.lower()
+        if tok[0].isdigit() or low in STOPWORDS or low in _UNITS or low in _SCALES:
+            continue
+        if len(low) < 3 and not (tok.isupper() and len(tok) >= 2):
+            continue
+        group = 0 if tok[0].isupper() and m.start() > 0 else 1
+        ranked.setdefault(low, (group, -len(low)))
+    return sorted(ranked, key=lambda w: ranked[w])[:limit]
+
+
+def related_evidence(
+    db: Database, claim_id: int, *, limit: int = 5, snapshots: int = 20
+) -> list[Passage]:
+    """Passages from snapshots of OTHER sources (not the claim's) that match the claim's key
+    terms, found through the FTS5 index and ranked like `evidence`. Passage.related is True."""
+    claim = _claim_row(db, claim_id)
+    match = terms_query(key_terms(claim["text"]))
+    if not match:
+        return []
+    own = [
+        r[0]
+        for r in db.conn.execute(
+            "SELECT source_id FROM claim_sources WHERE claim_id = ?", [claim["id"]]
+        )
+    ]
+    marks = ",".join("?" * len(own)) or "NULL"
+    found = store.rows(
+        db,
+        "SELECT s.id, s.source_id, coalesce(s.final_url, s.requested_url) AS url, s.text"
+        " FROM snapshots_fts JOIN snapshots s ON s.id = snapshots_fts.rowid"
+        f" WHERE snapshots_fts MATCH ? AND s.source_id NOT IN ({marks}) AND s.error IS NULL"
+        " ORDER BY bm25(snapshots_fts, 2.0, 1.0) LIMIT ?",
+        [match, *own, snapshots * 3],
+    )
+    chosen: dict[int, dict[str, Any]] = {}
+    for snap in found:  # one snapshot per source: the latest of those that matched
+        if snap["text"] and (
+            snap["source_id"] not in chosen or snap["id"] > chosen[snap["source_id"]]["id"]
+        ):
+            chosen[snap["source_id"]] = snap
+        if len(chosen) >= snapshots:
+            break
+    query = terms(claim["text"])
+    candidates: list[_Candidate] = []
+    units: list[Counter] = []
+    for snap in chosen.values():
+        cands, sents = _candidates(snap)
+        candidates.extend(cands)
+        units.extend(sents)
+    # one passage per snapshot, so related evidence shows several places
+    best: dict[int, Passage] = {}
+    for p in _rank(query, candidates, units, limit * 4, related=True):
+        best.setdefault(p.snapshot_id, p)
+    return sorted(best.values(), key=lambda p: -p.score)[:limit]
