@@ -9,7 +9,6 @@ holds the start of its anchor text.
 
 from __future__ import annotations
 
-import bisect
 import csv
 import hashlib
 import io
@@ -46,7 +45,7 @@ __all__ = [
 ]
 
 MAX_ARTICLE_BYTES = 50 * 2**20
-DEFAULT_MIN_SCORE: float = getattr(claims_mod, "DEFAULT_MIN_SCORE", 0.5)
+DEFAULT_MIN_SCORE: float = claims_mod.DEFAULT_MIN_SCORE
 
 
 @dataclass(frozen=True)
@@ -152,11 +151,7 @@ def _looks_binary(data: bytes) -> bool:
 
 
 def _decode(data: bytes, content_type: str | None) -> str:
-    decode = getattr(extract, "decode_bytes", None)
-    if decode is not None:
-        text, _charset = decode(data, content_type)
-    else:  # the extractor module predates decode_bytes
-        text = _fallback_decode(data)
+    text, _charset = extract.decode_bytes(data, content_type)
     bad = sum(1 for ch in text[:20000] if ch == "\ufffd" or (ord(ch) < 32 and ch not in "\t\n\r\f"))
     if bad > max(8, len(text[:20000]) // 50):
         raise InputError(
@@ -165,249 +160,12 @@ def _decode(data: bytes, content_type: str | None) -> str:
     return text
 
 
-def _fallback_decode(data: bytes) -> str:
-    for bom, codec in (
-        (b"\xef\xbb\xbf", "utf-8-sig"),
-        (b"\xff\xfe", "utf-16"),
-        (b"\xfe\xff", "utf-16"),
-    ):
-        if data.startswith(bom):
-            return data.decode(codec, errors="replace")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(data).best()
-        return str(best) if best is not None else data.decode("utf-8", errors="replace")
-
-
-def _is_html(text: str, content_type: str | None) -> bool:
-    if content_type and "markdown" in content_type:
-        return False
-    check = getattr(extract, "looks_like_html", None)
-    if check is not None:
-        return bool(check(text))
-    head = text[:4096].lower()
-    return bool(re.search(r"<(!doctype html|html|head|body|p|div|article|a\s)[\s>]", head))
-
-
 def _article_body(text: str, content_type: str | None, url: str | None) -> _Body:
-    """Readable text and body links of an HTML, Markdown or plain-text article."""
-    fn = getattr(extract, "extract_article", None)
-    if fn is not None:
-        found = fn(text, url=url, content_type=content_type)
-        html = text if found.kind == "html" else None
-        return _Body(found.text, tuple(found.links), found.title, html, found.published)
-    # the extractor module predates extract_article
-    if _is_html(text, content_type):
-        found = _fallback_extract_article(text, url)
-        return _Body(found.text, tuple(found.links), found.title, text)
-    return _text_body(text)
-
-
-_MD_INLINE = re.compile(
-    r"!\[(?P<alt>[^\]]*)\]\([^)]*\)"  # image: keep the alt text
-    r"|\[(?P<anchor>[^\]]+)\]\(\s*<?(?P<href>[^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)"  # [text](url "title")
-    r"|<(?P<auto>https?://[^>\s]+)>"  # <https://...>
-    r"|(?P<bare>https?://[^\s<>()\[\]]+[^\s<>()\[\].,;:!?\"'])"  # a bare URL
-    r"|(?P<mark>\*\*|__|`)"  # emphasis and code markers are dropped
-)
-_MD_BLOCK_PREFIX = re.compile(r"^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+|\d{1,3}[.)]\s+)")
-
-
-def _text_body(text: str) -> _Body:
-    """Plain text or Markdown: paragraphs joined into lines, Markdown links reduced to their
-    anchor text with the URL kept as a link, bare URLs kept in the text as links."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    title = None
-    paragraphs: list[list[str]] = [[]]
-    for line in text.split("\n"):
-        stripped = line.strip()
-        if not stripped:
-            if paragraphs[-1]:
-                paragraphs.append([])
-            continue
-        if re.fullmatch(r"[-=*_]{3,}", stripped):  # setext underline or rule
-            if paragraphs[-1]:
-                paragraphs.append([])
-            continue
-        heading = re.match(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$", line)
-        if heading:
-            if title is None:
-                title = heading.group(1).strip()
-            if paragraphs[-1]:
-                paragraphs.append([])
-            paragraphs[-1].append(heading.group(1))
-            paragraphs.append([])
-            continue
-        bullet = re.match(r"^\s{0,3}(?:[-*+]|\d{1,3}[.)])\s+", line)
-        if bullet and paragraphs[-1]:  # each list item its own paragraph
-            paragraphs.append([])
-        paragraphs[-1].append(_MD_BLOCK_PREFIX.sub("", line).strip())
-    out: list[str] = []
-    links: list[extract.Link] = []
-    pos = 0
-    for para in paragraphs:
-        if not para:
-            continue
-        if out:
-            out.append("\n\n")
-            pos += 2
-        raw = " ".join(para)
-        last = 0
-        for m in _MD_INLINE.finditer(raw):
-            chunk = raw[last : m.start()]
-            out.append(chunk)
-            pos += len(chunk)
-            last = m.end()
-            if m.group("mark"):
-                continue
-            if m.group("alt") is not None and m.group(0).startswith("!"):
-                out.append(m.group("alt"))
-                pos += len(m.group("alt"))
-                continue
-            if m.group("anchor") is not None:
-                anchor, href = m.group("anchor"), m.group("href")
-            else:
-                anchor = href = m.group("auto") or m.group("bare")
-            anchor = anchor.replace("**", "").replace("`", "")
-            links.append(extract.Link(url=href, text=anchor, start=pos, end=pos + len(anchor)))
-            out.append(anchor)
-            pos += len(anchor)
-        out.append(raw[last:])
-        pos += len(raw) - last
-    body = "".join(out)
-    if title is None:
-        first = body.split("\n\n", 1)[0]
-        if (
-            "\n\n" in body
-            and len(first) <= 150
-            and not first.rstrip().endswith((".", "!", "?", ":", '"'))
-        ):
-            title = first.strip()
-    return _Body(body, tuple(links), title, None)
-
-
-def _fallback_extract_article(html: str, url: str | None) -> extract.Extracted:
-    """Used only while verify.extract has no extract_article: the <article>/<main>/<body>
-    text with nav/aside/footer removed, block elements as paragraphs, links with offsets."""
-    from urllib.parse import urljoin
-
-    from bs4 import BeautifulSoup, NavigableString, Tag
-
-    soup = BeautifulSoup(html, "lxml")
-    title = soup.title.get_text(" ", strip=True) if soup.title else None
-    for tag in soup(
-        ["script", "style", "nav", "aside", "footer", "header", "noscript", "form", "template"]
-    ):
-        tag.decompose()
-    root = soup.find("article") or soup.find("main") or soup.body or soup
-    blocks = {
-        "p",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "li",
-        "blockquote",
-        "div",
-        "section",
-        "pre",
-        "tr",
-        "figcaption",
-    }
-    paras: list[list[tuple[str, str | None]]] = [[]]
-
-    def walk(node: Tag, href: str | None) -> None:
-        for child in node.children:
-            if isinstance(child, NavigableString):
-                if type(child) is NavigableString:
-                    paras[-1].append((str(child), href))
-            elif isinstance(child, Tag):
-                if child.name == "br":
-                    paras[-1].append((" ", href))
-                    continue
-                is_block = child.name in blocks
-                if is_block:
-                    paras.append([])
-                link = child.get("href") if child.name == "a" else None
-                walk(child, link if link is not None else href)
-                if is_block:
-                    paras.append([])
-
-    walk(root, None)
-    out: list[str] = []
-    links: list[extract.Link] = []
-    for para in paras:
-        buf = ""  # this paragraph, white space collapsed as it is built
-        spans: list[tuple[int, int, str]] = []
-        for text, href in para:
-            piece = re.sub(r"\s+", " ", text)
-            if buf.endswith(" ") or not buf:
-                piece = piece.lstrip()
-            if not piece:
-                continue
-            begin = len(buf)
-            buf += piece
-            if href is not None and piece.strip():
-                if spans and spans[-1][2] == href and spans[-1][1] >= begin - 1:
-                    spans[-1] = (spans[-1][0], len(buf.rstrip()), href)
-                else:
-                    spans.append((begin, len(buf.rstrip()), href))
-        buf = buf.rstrip()
-        if not buf:
-            continue
-        pos = sum(len(x) for x in out) + (2 if out else 0)
-        if out:
-            out.append("\n\n")
-        for s, e, href in spans:
-            e = min(e, len(buf))
-            absolute = urljoin(url, href) if url else href
-            links.append(extract.Link(url=absolute, text=buf[s:e], start=pos + s, end=pos + e))
-        out.append(buf)
-    return extract.Extracted(title=title, text="".join(out), links=tuple(links))
-
-
-# --- sentences ---------------------------------------------------------------------------------
-
-
-def _sentences(text: str) -> list[claims_mod.Sentence]:
-    """Sentences of every paragraph (a sentence never crosses a paragraph break), with offsets
-    in the whole text."""
-    out: list[claims_mod.Sentence] = []
-    for m in re.finditer(r"[^\n]+(?:\n(?!\s*\n)[^\n]*)*", text):
-        block = m.group()
-        if not block.strip():
-            continue
-        for s in claims_mod.split_sentences(block):
-            if s.text.strip():
-                out.append(claims_mod.Sentence(s.text, s.start + m.start(), s.end + m.start()))
-    return out
-
-
-def _sentence_index(
-    starts: list[int], sentences: list[claims_mod.Sentence], pos: int
-) -> int | None:
-    i = bisect.bisect_right(starts, pos) - 1
-    if i >= 0 and pos < sentences[i].end:
-        return i
-    if i + 1 < len(sentences) and pos < sentences[i + 1].start:
-        # the anchor starts in the gap between two sentences: the next one holds its words
-        return i + 1
-    return i if i >= 0 else (0 if sentences else None)
-
-
-def _score(texts: list[str], has_link: list[bool]) -> list[float]:
-    batch = getattr(claims_mod, "score_sentences", None)
-    if batch is not None:
-        return [float(x) for x in batch(texts, has_link=has_link)]
-    return [
-        float(claims_mod.score_sentence(t, has_link=f))
-        for t, f in zip(texts, has_link, strict=True)
-    ]
+    """Readable text and body links of an HTML, Markdown or plain-text article (HTML is told
+    from text by content: stdin has no file name)."""
+    found = extract.extract_article(text, url=url, content_type=content_type)
+    html = text if found.kind == "html" else None
+    return _Body(found.text, tuple(found.links), found.title, html, found.published)
 
 
 # --- ingest ------------------------------------------------------------------------------------
@@ -443,7 +201,7 @@ def ingest_article(
     if not data.strip():
         raise InputError(f"{label} is empty: nothing to ingest")
     base_url = article_url or fetched_url
-    if data.startswith(b"%PDF-") and hasattr(extract, "extract_article"):
+    if data.startswith(b"%PDF-"):
         found = extract.extract_article(data, url=base_url, content_type="application/pdf")
         body = _Body(found.text, tuple(found.links), found.title, None, found.published)
     elif _looks_binary(data):
@@ -461,8 +219,7 @@ def ingest_article(
 
     # everything below is computed before the transaction opens
     digest = hashlib.sha256(body.text.encode("utf-8")).hexdigest()
-    sentences = _sentences(body.text)
-    starts = [s.start for s in sentences]
+    sentences = claims_mod.split_sentences(body.text)  # never across a paragraph break
     link_rows: list[tuple[str, str, str, int, int, int | None]] = []
     skipped: list[str] = []
     for link in body.links:
@@ -471,10 +228,12 @@ def ingest_article(
         except InvalidURLError:
             skipped.append(link.url)
             continue
-        index = _sentence_index(starts, sentences, link.start) if sentences else None
+        index = claims_mod.sentence_for_span(sentences, link.start, link.end)
         link_rows.append((normal, link.url, link.text, link.start, link.end, index))
     linked = {r[5] for r in link_rows if r[5] is not None}
-    scores = _score([s.text for s in sentences], [i in linked for i in range(len(sentences))])
+    scores = claims_mod.score_sentences(
+        [s.text for s in sentences], has_link=[i in linked for i in range(len(sentences))]
+    )
 
     with immediate(db):
         found = db.conn.execute(
@@ -733,15 +492,13 @@ def _import_row(
         stamp = now()
         new_claim = 0
         if claim_id is None:
-            from .claims import score_sentence
-
             cur = db.conn.execute(
                 "INSERT INTO claims (article_id, text, score, status, priority, origin, created_at, updated_at)"
                 " VALUES (?, ?, ?, 'queued', ?, 'import', ?, ?)",
                 [
                     article_id,
                     text,
-                    float(score_sentence(text, has_link=bool(urls))),
+                    float(claims_mod.score_sentence(text, has_link=bool(urls))),
                     priority,
                     stamp,
                     stamp,
