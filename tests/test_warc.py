@@ -216,6 +216,13 @@ def test_missing_request_headers_are_reconstructed(db):
     assert request["http"].get_header("User-Agent") == USER_AGENT
 
 
+def test_host_is_added_when_the_stored_request_headers_lack_it(db):
+    add_snapshot(db, "http://news.example:8080/a", request_headers=[["User-Agent", "x/1"]])
+    records = read_records(warc_record(db, 1))
+    request = next(r for r in records if r["type"] == "request")
+    assert request["http"].headers == [("Host", "news.example:8080"), ("User-Agent", "x/1")]
+
+
 def test_failed_fetch_without_response_is_a_metadata_record(db):
     add_snapshot(
         db,

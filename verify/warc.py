@@ -214,7 +214,10 @@ def _records(writer: WARCWriter, snap: dict[str, Any], db: Database, seen: dict)
     sent = _json_list(snap["request_headers"])
     request_list = [(str(n), str(v)) for n, v in _pairs(sent)]
     if not request_list:
-        request_list = [("Host", urlsplit(target).netloc), ("User-Agent", USER_AGENT)]
+        request_list = [("User-Agent", USER_AGENT)]
+    if not any(name.lower() == "host" for name, _ in request_list):
+        # http.client adds Host itself, so the stored request headers may lack it
+        request_list.insert(0, ("Host", urlsplit(target).netloc))
     parts = urlsplit(target)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     request_body = StatusAndHeaders(f"GET {path} {protocol}", request_list, is_http_request=True)
