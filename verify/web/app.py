@@ -196,7 +196,7 @@ def make_server(app: Flask, host: str = "127.0.0.1", port: int = 0, threads: int
     """A waitress server (not yet running); `.effective_port` is the bound port, `.run()` serves."""
     import waitress
 
-    return waitress.create_server(app, host=host, port=port, threads=threads, ident="verify")
+    return waitress.create_server(app, host=host, port=port, threads=threads)
 
 
 def serve(

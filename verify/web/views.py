@@ -3,6 +3,7 @@ through the library (verify.review, ...); the signed-in reviewer is the actor of
 
 from __future__ import annotations
 
+import difflib
 import gzip
 import importlib
 import zlib
@@ -428,14 +429,7 @@ def snapshot(snapshot_id: int) -> Any:
         ]
     quotes = queries.assessments(db, source_id=snap["source_id"])
     spans += _quote_spans(text, snapshot_id, quotes)
-    diff = None
-    if snap["previous_id"]:
-        diff_snapshots = getattr(_lib("capture"), "diff_snapshots", None)
-        if diff_snapshots is not None:
-            try:
-                diff = diff_snapshots(db, snap["previous_id"], snapshot_id)
-            except VerifyError as exc:
-                diff = f"(no diff: {exc})"
+    diff = _diff(snap) if snap["previous_id"] else None
     return render_template(
         "snapshot.html",
         snap=snap,
@@ -449,6 +443,23 @@ def snapshot(snapshot_id: int) -> Any:
         diff=diff,
         has_warc=getattr(_lib("warc"), "warc_record", None) is not None,
     )
+
+
+def _diff(snap: dict[str, Any]) -> str:
+    """Unified diff of the readable text against the previous capture (the capture engine's
+    diff_snapshots when it is there, else difflib on the two texts)."""
+    diff_snapshots = getattr(_lib("capture"), "diff_snapshots", None)
+    if diff_snapshots is not None:
+        try:
+            return diff_snapshots(g.db, snap["previous_id"], snap["id"])
+        except VerifyError as exc:
+            return f"(no diff: {exc})"
+    before = queries.snapshot_text(g.db, snap["previous_id"]).splitlines()
+    after = (snap["text"] or "").splitlines()
+    lines = difflib.unified_diff(
+        before, after, f"snapshot {snap['previous_id']}", f"snapshot {snap['id']}", lineterm=""
+    )
+    return "\n".join(lines)
 
 
 @bp.get("/snapshots/<int:snapshot_id>/raw")
