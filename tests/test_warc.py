@@ -341,3 +341,71 @@ def test_helpers():
         ("Content-Type", "text/html"),
         ("Content-Length", "5"),
     ]
+
+
+def _reply(status: int, body: bytes, **headers: str):
+    def handle(handler) -> None:
+        handler.send_response(status)
+        for name, value in {"Content-Type": "text/html; charset=utf-8", **headers}.items():
+            handler.send_header(name, value)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    return handle
+
+
+def _chunked(handler) -> None:
+    handler.send_response(200)
+    handler.send_header("Content-Type", "text/html; charset=utf-8")
+    handler.send_header("Transfer-Encoding", "chunked")
+    handler.end_headers()
+    for part in (PAGE[:40], PAGE[40:]):
+        handler.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+    handler.wfile.write(b"0\r\n\r\n")
+
+
+@pytest.mark.skipif(
+    "fetch" not in __import__("verify.cli", fromlist=["cli"]).cli.commands,
+    reason="the `verify fetch` command (capture part) is not in this tree yet",
+)
+def test_end_to_end_fetch_then_export(site, run_cli, db_path, tmp_path):
+    site.routes["/story"] = _reply(200, PAGE)
+    site.routes["/old"] = _reply(301, b"", Location="/story")
+    site.routes["/gz"] = _reply(200, gzip.compress(PAGE), **{"Content-Encoding": "gzip"})
+    site.routes["/chunked"] = _chunked
+    site.routes["/robots.txt"] = _reply(
+        200, b"User-agent: *\nAllow: /\n", **{"Content-Type": "text/plain"}
+    )
+    for path in ("/old", "/gz", "/chunked"):
+        added = run_cli(
+            "claim", "add", f"The council said so at {path}.", "--source", site.url(path)
+        )
+        assert added.exit_code == 0, added.stderr
+    fetched = run_cli("fetch", "--allow-host", "127.0.0.1", "--json")
+    assert fetched.exit_code == 0, fetched.stderr
+    out = tmp_path / "evidence.warc.gz"
+    exported = run_cli("export", "--format", "warc", "-o", str(out))
+    assert exported.exit_code == 0, exported.stderr
+
+    check = subprocess.run([WARCIO, "check", str(out)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    records = read_records(out.read_bytes())
+    responses = {r["warc"]["WARC-Target-URI"]: r for r in records if r["type"] == "response"}
+    db = store.open_db(db_path)
+    snaps = store.rows(db, "SELECT * FROM snapshots ORDER BY id")
+    assert len(snaps) == 3
+    for snap in snaps:
+        record = responses[snap["final_url"]]
+        assert record["payload"] == store.get_payload(db, snap["sha256"])
+        assert record["warc"]["WARC-Payload-Digest"] == b32(snap["sha256"])
+        assert record["warc"]["WARC-Date"] == warc_date(snap["fetched_at"])
+    db.close()
+    assert responses[site.url("/old")]["http"].get_statuscode() == "301"
+    assert responses[site.url("/story")]["payload"] == PAGE
+    assert responses[site.url("/gz")]["payload"] == gzip.compress(PAGE)
+    assert responses[site.url("/gz")]["http"].get_header("Content-Encoding") == "gzip"
+    chunked = responses[site.url("/chunked")]
+    assert chunked["payload"] == PAGE
+    assert chunked["http"].get_header("Transfer-Encoding") is None
+    assert chunked["http"].get_header("Content-Length") == str(len(PAGE))
