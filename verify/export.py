@@ -1,0 +1,444 @@
+"""Exports: ClaimReview JSON-LD, CSV, JSONL, a Markdown report per article, and WARC.
+
+Rating scale for ClaimReview (bestRating 5, worstRating 1):
+    true 5, mostly-true 4, mixed 3, mostly-false 2, false 1
+    unverifiable: no ratingValue (a number would place it on the true/false scale, which it is
+    not); the review keeps bestRating/worstRating and alternateName "Unverifiable".
+The archived sources go in `citation` as CreativeWork items whose `archivedAt` is a
+MediaObject carrying the capture: final URL (contentUrl), capture time (uploadDate), the
+payload's sha256 and its content type (encodingFormat)."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from sqlite_utils import Database
+
+from . import store
+from .errors import InputError, NotFoundError
+
+FORMATS = ("claimreview", "csv", "jsonl", "markdown", "warc")
+RATING_VALUES = {"true": 5, "mostly-true": 4, "mixed": 3, "mostly-false": 2, "false": 1}
+RATING_LABELS = {
+    "true": "True",
+    "mostly-true": "Mostly true",
+    "mixed": "Mixed",
+    "mostly-false": "Mostly false",
+    "false": "False",
+    "unverifiable": "Unverifiable",
+}
+CSV_COLUMNS = (
+    "claim_id", "article_id", "claim", "status", "priority", "score", "verdict", "verdict_note",
+    "decided_by", "decided_at", "source_id", "url", "stance", "stance_by", "stance_at", "quote",
+    "snapshot_id", "final_url", "http_status", "fetched_at", "sha256",
+)  # fmt: skip
+
+
+# --------------------------------------------------------------------------- data
+
+
+def _claims(
+    db: Database, article_id: int | None, *, decided_only: bool = False
+) -> list[dict[str, Any]]:
+    where, params = [], []
+    if article_id is not None:
+        where.append("article_id = ?")
+        params.append(article_id)
+    if decided_only:
+        where.append("status = 'decided' AND verdict IS NOT NULL")
+    sql = (
+        'SELECT id, article_id, text, start, "end", score, status, priority, verdict, verdict_note,'
+        " decided_by, decided_at, created_at FROM claims"
+    )
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    return store.rows(db, sql + " ORDER BY article_id, coalesce(start, 1e18), id", params)
+
+
+def _capture(db: Database, source_id: int, snapshot_id: int | None) -> dict[str, Any] | None:
+    """The snapshot an assessment quoted, else the source's latest successful capture."""
+    cols = (
+        "id, coalesce(final_url, requested_url) AS final_url, status, fetched_at, sha256,"
+        " content_type, title"
+    )
+    if snapshot_id is not None:
+        found = store.row(db, f"SELECT {cols} FROM snapshots WHERE id = ?", [snapshot_id])
+        if found:
+            return found
+    return store.row(
+        db,
+        f"SELECT {cols} FROM snapshots WHERE source_id = ? AND error IS NULL"
+        " AND (status IS NULL OR status < 400) ORDER BY id DESC LIMIT 1",
+        [source_id],
+    )
+
+
+def _sources(db: Database, claim_id: int) -> list[dict[str, Any]]:
+    """The claim's sources with their latest stance, its quote, and the capture."""
+    out = store.rows(
+        db,
+        "SELECT s.id AS source_id, s.url, cs.origin, cs.anchor_text, cs.stance, cs.stance_by, cs.stance_at"
+        " FROM claim_sources cs JOIN sources s ON s.id = cs.source_id WHERE cs.claim_id = ? ORDER BY cs.id",
+        [claim_id],
+    )
+    for src in out:
+        last = store.row(
+            db,
+            "SELECT snapshot_id, quote_exact, quote_start, quote_end FROM assessments"
+            " WHERE claim_id = ? AND source_id = ? ORDER BY id DESC LIMIT 1",
+            [claim_id, src["source_id"]],
+        )
+        src["quote"] = last["quote_exact"] if last else None
+        src["quote_start"] = last["quote_start"] if last else None
+        src["quote_end"] = last["quote_end"] if last else None
+        src["snapshot"] = _capture(db, src["source_id"], last["snapshot_id"] if last else None)
+    return out
+
+
+def _article(
+    db: Database, article_id: int | None, cache: dict[int, dict[str, Any] | None]
+) -> dict[str, Any] | None:
+    if article_id is None:
+        return None
+    if article_id not in cache:
+        cache[article_id] = store.row(
+            db,
+            "SELECT id, title, url, source_name, published, ingested_at FROM articles WHERE id = ?",
+            [article_id],
+        )
+    return cache[article_id]
+
+
+def _check_article(db: Database, article_id: int | None) -> int | None:
+    if article_id is None:
+        return None
+    try:
+        aid = int(article_id)
+    except (TypeError, ValueError):
+        raise InputError(f"not an article id: {article_id!r}") from None
+    if not db.conn.execute("SELECT 1 FROM articles WHERE id = ?", [aid]).fetchone():
+        raise NotFoundError(f"no article {aid}: see `verify claims` for article ids")
+    return aid
+
+
+def _date(value: str | None) -> str | None:
+    return value[:10] if value else None
+
+
+# --------------------------------------------------------------------------- ClaimReview
+
+
+def claim_review(
+    db: Database, claim: dict[str, Any], org: str, articles: dict | None = None
+) -> dict[str, Any]:
+    """One schema.org ClaimReview (JSON-LD) for a decided claim."""
+    articles = {} if articles is None else articles
+    rating: dict[str, Any] = {
+        "@type": "Rating",
+        "bestRating": 5,
+        "worstRating": 1,
+        "alternateName": RATING_LABELS[claim["verdict"]],
+    }
+    if claim["verdict"] in RATING_VALUES:
+        rating["ratingValue"] = RATING_VALUES[claim["verdict"]]
+    item: dict[str, Any] = {"@type": "Claim"}
+    article = _article(db, claim["article_id"], articles)
+    if article:
+        appearance: dict[str, Any] = {"@type": "CreativeWork"}
+        if article["url"]:
+            appearance["url"] = article["url"]
+        if article["title"]:
+            appearance["headline"] = article["title"]
+        if article["published"]:
+            appearance["datePublished"] = article["published"]
+        item["appearance"] = [appearance]
+        item["datePublished"] = _date(article["published"] or article["ingested_at"])
+    else:
+        item["datePublished"] = _date(claim["created_at"])
+    citations = []
+    for src in _sources(db, claim["id"]):
+        cite: dict[str, Any] = {"@type": "CreativeWork", "url": src["url"]}
+        snap = src["snapshot"]
+        if snap:
+            if snap["title"]:
+                cite["name"] = snap["title"]
+            archived: dict[str, Any] = {
+                "@type": "MediaObject",
+                "contentUrl": snap["final_url"],
+                "uploadDate": snap["fetched_at"],
+            }
+            if snap["sha256"]:
+                archived["sha256"] = snap["sha256"]
+            if snap["content_type"]:
+                archived["encodingFormat"] = snap["content_type"]
+            cite["archivedAt"] = archived
+        citations.append(cite)
+    review: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "ClaimReview",
+        "claimReviewed": claim["text"],
+        "reviewRating": rating,
+        "itemReviewed": item,
+        "author": {"@type": "Organization", "name": org},
+        "datePublished": _date(claim["decided_at"]),
+    }
+    if claim["verdict_note"]:
+        review["reviewBody"] = claim["verdict_note"]
+    if citations:
+        review["citation"] = citations
+    return review
+
+
+def claim_reviews(
+    db: Database, *, article_id: int | None = None, org: str | None = None
+) -> list[dict[str, Any]]:
+    """ClaimReview objects for every decided claim (of one article, if given)."""
+    aid = _check_article(db, article_id)
+    name = resolve_org(db, org)
+    cache: dict[int, Any] = {}
+    return [claim_review(db, c, name, cache) for c in _claims(db, aid, decided_only=True)]
+
+
+def resolve_org(db: Database, org: str | None) -> str:
+    """The organisation for ClaimReview `author`: --org, else settings 'org'."""
+    if org is not None and org.strip():
+        return org.strip()
+    stored = store.get_setting(db, "org")
+    if stored and stored.strip():
+        return stored.strip()
+    raise InputError(
+        "ClaimReview needs the publishing organisation: pass --org NAME (it is remembered)"
+    )
+
+
+# --------------------------------------------------------------------------- CSV, JSONL, Markdown
+
+
+def claim_records(db: Database, *, article_id: int | None = None) -> Iterator[dict[str, Any]]:
+    """Every claim (not the below-threshold candidates) with sources, stances and verdicts."""
+    aid = _check_article(db, article_id)
+    for c in _claims(db, aid):
+        if c["status"] == "candidate":
+            continue
+        c["sources"] = _sources(db, c["id"])
+        c["verdicts"] = store.rows(
+            db,
+            "SELECT rating, note, reviewer, forced, created_at FROM verdicts WHERE claim_id = ? ORDER BY id",
+            [c["id"]],
+        )
+        for v in c["verdicts"]:
+            v["forced"] = bool(v["forced"])
+        yield c
+
+
+def _write_csv(records: list[dict[str, Any]], stream: IO[str]) -> None:
+    writer = csv.writer(stream, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for c in records:
+        base = [c["id"], c["article_id"], c["text"], c["status"], c["priority"], c["score"], c["verdict"],
+                c["verdict_note"], c["decided_by"], c["decided_at"]]  # fmt: skip
+        if not c["sources"]:
+            writer.writerow(base + [None] * (len(CSV_COLUMNS) - len(base)))
+        for s in c["sources"]:
+            snap = s["snapshot"] or {}
+            writer.writerow(
+                base
+                + [
+                    s["source_id"],
+                    s["url"],
+                    s["stance"],
+                    s["stance_by"],
+                    s["stance_at"],
+                    s["quote"],
+                    snap.get("id"),
+                    snap.get("final_url"),
+                    snap.get("status"),
+                    snap.get("fetched_at"),
+                    snap.get("sha256"),
+                ]  # fmt: skip
+            )
+
+
+def _jsonl_record(c: dict[str, Any]) -> dict[str, Any]:
+    out = {k: c[k] for k in ("id", "article_id", "text", "start", "end", "score", "status", "priority",
+                             "verdict", "verdict_note", "decided_by", "decided_at", "created_at")}  # fmt: skip
+    out["sources"] = [
+        {
+            "id": s["source_id"],
+            "url": s["url"],
+            "origin": s["origin"],
+            "anchor_text": s["anchor_text"],
+            "stance": s["stance"],
+            "stance_by": s["stance_by"],
+            "stance_at": s["stance_at"],
+            "quote": s["quote"],
+            "quote_start": s["quote_start"],
+            "quote_end": s["quote_end"],
+            "snapshot": s["snapshot"],
+        }
+        for s in c["sources"]
+    ]
+    out["verdicts"] = c["verdicts"]
+    return out
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]").replace("\n", " ")
+
+
+def _write_markdown(db: Database, records: list[dict[str, Any]], stream: IO[str]) -> None:
+    groups: dict[int | None, list[dict[str, Any]]] = {}
+    for c in records:
+        groups.setdefault(c["article_id"], []).append(c)
+    cache: dict[int, Any] = {}
+    first = True
+    for aid, claims in groups.items():
+        if not first:
+            stream.write("\n---\n\n")
+        first = False
+        article = _article(db, aid, cache)
+        if article:
+            stream.write(f"# {_md_escape(article['title'] or f'Article {aid}')}\n\n")
+            if article["url"]:
+                stream.write(f"Article: <{article['url']}>  \n")
+            stream.write(f"Ingested: {article['ingested_at']}\n\n")
+        else:
+            stream.write("# Claims without an article\n\n")
+        notes: list[str] = []
+        for n, c in enumerate(claims, 1):
+            refs = ""
+            for s in c["sources"]:
+                notes.append(_footnote(len(notes) + 1, s))
+                refs += f"[^{len(notes)}]"
+            verdict = RATING_LABELS.get(c["verdict"] or "", None)
+            stream.write(f"{n}. {_md_escape(c['text'])}{refs}\n")
+            if verdict:
+                by = f" by {c['decided_by']}" if c["decided_by"] else ""
+                when = f" on {_date(c['decided_at'])}" if c["decided_at"] else ""
+                stream.write(f"   - **Verdict: {verdict}**{by}{when}\n")
+                if c["verdict_note"]:
+                    stream.write(f"   - Note: {_md_escape(c['verdict_note'])}\n")
+            else:
+                stream.write(f"   - Status: {c['status'].replace('_', ' ')}\n")
+            for s in c["sources"]:
+                if s["stance"]:
+                    quote = f': "{_md_escape(s["quote"])}"' if s["quote"] else ""
+                    stream.write(f"   - {s['stance']} ({s['url']}){quote}\n")
+        if notes:
+            stream.write("\n" + "\n".join(notes) + "\n")
+
+
+def _footnote(n: int, s: dict[str, Any]) -> str:
+    snap = s["snapshot"]
+    if not snap:
+        return f"[^{n}]: <{s['url']}>: not captured"
+    parts = [f"[^{n}]: <{s['url']}>: captured {snap['fetched_at']}"]
+    if snap["final_url"] and snap["final_url"] != s["url"]:
+        parts.append(f"final URL <{snap['final_url']}>")
+    if snap["status"] is not None:
+        parts.append(f"HTTP {snap['status']}")
+    if snap["sha256"]:
+        parts.append(f"sha256 `{snap['sha256']}`")
+    return ", ".join(parts)
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+@contextlib.contextmanager
+def _text_out(out: str | os.PathLike | IO | None) -> Iterator[IO[str]]:
+    """A text stream for `out`: a path (written to a temporary file, renamed on success), a
+    text or binary stream, or None / '-' for stdout."""
+    if out is None or out == "-":
+        yield sys.stdout
+        return
+    if isinstance(out, (str, os.PathLike)):
+        path = Path(out)
+        if not path.parent.is_dir():
+            raise InputError(f"cannot write {path}: folder {path.parent} does not exist")
+        tmp = path.with_name(path.name + ".part")
+        try:
+            with open(tmp, "w", encoding="utf-8", newline="") as fh:
+                yield fh
+            os.replace(tmp, path)
+        finally:
+            if tmp.exists():
+                tmp.unlink()
+        return
+    if isinstance(out, io.TextIOBase) or hasattr(out, "encoding"):
+        yield out  # type: ignore[misc]
+        return
+    wrapper = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)  # type: ignore[arg-type]
+    try:
+        yield wrapper
+    finally:
+        wrapper.detach()
+
+
+def export(
+    db: Database,
+    fmt: str,
+    out: str | os.PathLike | IO | None = None,
+    *,
+    article_id: int | None = None,
+    org: str | None = None,
+    actor: str | None = None,
+) -> int:
+    """Write an export; returns how many items were written (reviews, claims, or snapshots for
+    WARC). `out`: a path, a stream, or None for stdout. Adds an 'exported' event per claim."""
+    if fmt not in FORMATS:
+        raise InputError(f"unknown export format {fmt!r}: use one of {', '.join(FORMATS)}")
+    aid = _check_article(db, article_id)
+    if fmt == "warc":
+        from .warc import write_warc
+
+        target = out if out not in (None, "-") else sys.stdout.buffer
+        count = write_warc(db, target, article_id=aid)
+        with store.immediate(db):
+            store.add_event(
+                db,
+                "exported",
+                article_id=aid,
+                actor=actor,
+                detail={"format": "warc", "snapshots": count},
+            )
+        return count
+    if fmt == "claimreview":
+        name = resolve_org(db, org)
+        cache: dict[int, Any] = {}
+        claims = _claims(db, aid, decided_only=True)
+        items: list[Any] = [claim_review(db, c, name, cache) for c in claims]
+        ids = [c["id"] for c in claims]
+        with _text_out(out) as stream:
+            stream.write(json.dumps(items, ensure_ascii=False, indent=2) + "\n")
+        if org is not None and org.strip():
+            with store.immediate(db):
+                store.set_setting(db, "org", org.strip())
+    else:
+        records = list(claim_records(db, article_id=aid))
+        ids = [c["id"] for c in records]
+        with _text_out(out) as stream:
+            if fmt == "csv":
+                _write_csv(records, stream)
+            elif fmt == "jsonl":
+                for c in records:
+                    stream.write(
+                        json.dumps(_jsonl_record(c), ensure_ascii=False, default=str) + "\n"
+                    )
+            else:
+                _write_markdown(db, records, stream)
+    at = store.now()
+    with store.immediate(db):
+        for cid in ids:
+            store.add_event(
+                db, "exported", claim_id=cid, actor=actor, detail={"format": fmt}, at=at
+            )
+    return len(ids)
