@@ -181,6 +181,7 @@ def ingest_article(
     stdin: bytes | None = None,
     fetch_options: Any = None,
     actor: str | None = None,
+    source_name: str | None = None,
 ) -> IngestResult:
     """Store an article (path, '-' for stdin bytes, or an http(s) URL) with every sentence as a
     claim row and every body link as a candidate source. Re-ingesting the same text returns the

@@ -1,0 +1,228 @@
+"""`verify demo`: a sample article and its sample source pages, served by an in-process HTTP
+server on 127.0.0.1 (port 0), ingested and captured into a demo database.
+
+The sources are chosen to show every state a source can be in: pages that support a claim, one
+that contradicts a number, a hostile page full of scripts and on* handlers, a page that 404s
+(gone), a redirect, a PDF, a plain-text table, a dashboard that answers 503 (failed), and a
+report that is updated between two captures (changed)."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
+from typing import Any
+
+from .articles import find_source, get_article, list_claims
+from .ingest import ingest_article
+from .store import open_db
+
+PLACEHOLDER = "http://demo.invalid"
+ARTICLE_NAME = "demo: Port Calder water rationing"
+RESERVOIR = "/reports/reservoir-levels.html"
+
+# URL path -> (file in demo_data/sources, content type); other answers are in DemoSite.answer
+ROUTES: dict[str, tuple[str, str]] = {
+    "/council/minutes-2026-08-20.html": ("council-minutes.html", "text/html; charset=utf-8"),
+    RESERVOIR: ("reservoir-levels.html", "text/html; charset=utf-8"),
+    "/stats/consumption.txt": ("consumption.txt", "text/plain; charset=utf-8"),
+    "/press/met-office-rainfall.html": ("met-office-rainfall.html", "text/html; charset=utf-8"),
+    "/blog/hot-takes.html": ("hot-takes.html", "text/html; charset=utf-8"),
+    "/plans/desalination.html": ("desalination-plan.html", "text/html; charset=utf-8"),
+    "/docs/audit-2025.pdf": ("audit-2025.pdf", "application/pdf"),
+}
+REDIRECTS = {"/go/desalination-plan": "/plans/desalination.html"}
+UNAVAILABLE = {"/data/live-dashboard"}  # 503: a failed capture
+
+
+def data_file(name: str) -> bytes:
+    """The bytes of a bundled demo file (article.html or sources/<name>)."""
+    return resources.files("verify.demo_data").joinpath(name).read_bytes()
+
+
+class DemoSite:
+    """The demo's source pages on 127.0.0.1, port 0, in a daemon thread. `updated` switches
+    the reservoir report to its newer version (so a second capture sees a change)."""
+
+    def __init__(self) -> None:
+        self.updated = False
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                status, headers, body = site.answer(self.path.split("?", 1)[0])
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(body)
+
+            do_HEAD = do_GET
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def answer(self, path: str) -> tuple[int, dict[str, str], bytes]:
+        if path == "/robots.txt":
+            return 200, {"Content-Type": "text/plain"}, b"User-agent: *\nAllow: /\n"
+        if path == "/news/lake-marren-rationing.html":
+            return 200, {"Content-Type": "text/html; charset=utf-8"}, self.article_bytes()
+        if path in REDIRECTS:
+            return (
+                302,
+                {"Location": self.base + REDIRECTS[path], "Content-Type": "text/plain"},
+                b"moved\n",
+            )
+        if path in UNAVAILABLE:
+            return (
+                503,
+                {"Content-Type": "text/plain", "Retry-After": "3600"},
+                b"dashboard temporarily unavailable\n",
+            )
+        if path in ROUTES:
+            name, ctype = ROUTES[path]
+            if path == RESERVOIR and self.updated:
+                name = "reservoir-levels-updated.html"
+            return 200, {"Content-Type": ctype}, data_file(f"sources/{name}")
+        return (
+            404,
+            {"Content-Type": "text/html; charset=utf-8"},
+            b"<html><body><h1>404 Not Found</h1></body></html>",
+        )
+
+    def article_bytes(self) -> bytes:
+        return data_file("article.html").replace(PLACEHOLDER.encode(), self.base.encode())
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@contextlib.contextmanager
+def demo_site() -> Iterator[DemoSite]:
+    site = DemoSite()
+    try:
+        yield site
+    finally:
+        site.close()
+
+
+def run_demo(
+    db_path: str, *, fetch: bool = True, progress: Callable[[str], None] | None = None
+) -> dict[str, Any]:
+    """Build (or find) the demo database. Returns counts and the lines to print. Re-running on an
+    existing demo database adds nothing."""
+    say = progress or (lambda _msg: None)
+    db = open_db(db_path)
+    try:
+        with demo_site() as site:
+            say(f"serving the demo source pages on {site.base}")
+            result = ingest_article(
+                db,
+                "-",
+                stdin=site.article_bytes(),
+                source_name=ARTICLE_NAME,
+                url=f"{site.base}/news/lake-marren-rationing.html",
+            )
+            summary: dict[str, Any] = {"article_id": result.article_id, "created": result.created}
+            captured = None
+            if result.created and fetch:
+                captured = _capture(db, site, result.article_id, say)
+            summary["capture"] = captured
+        article = get_article(db, result.article_id)
+        claims = list_claims(db, article_id=result.article_id)
+        candidates = article["claim_counts"].get("candidate", 0)
+        sources = {
+            u
+            for c in list_claims(db, article_id=result.article_id, include_candidates=True)
+            for u in c["sources"]
+        }
+        states = _states(db)
+        summary.update(
+            queued=len(claims), candidates=candidates, sources=len(sources), states=states
+        )
+    finally:
+        db.close()
+    lines = [f"Demo database: {db_path}"]
+    if result.created:
+        lines.append(f'Ingested article {result.article_id}: "{article["title"]}"')
+    else:
+        lines.append(f"Article {result.article_id} was already in {db_path}: nothing added")
+    lines.append(
+        f"  {len(claims)} queued claims, {candidates} other sentences kept as candidates,"
+        f" {len(sources)} candidate sources from the article's links"
+    )
+    if summary["capture"]:
+        cap = summary["capture"]
+        lines.append(
+            f"  captured sources: {cap['fetched']} fetched, {cap['failed']} failed,"
+            f" {cap['changed']} changed on a second capture"
+        )
+    elif fetch and result.created:
+        lines.append("  (source capture is not available in this build: run `verify fetch` later)")
+    if states:
+        lines.append("  source states: " + ", ".join(f"{n} {s}" for s, n in sorted(states.items())))
+    lines += [
+        "",
+        "Next:",
+        f"  verify --db {db_path} claims                 # the check-worthy claims and their sources",
+        f"  verify --db {db_path} queue                  # what awaits review, highest priority first",
+        f"  verify --db {db_path} next --reviewer you    # lease a claim to review",
+        f"  verify --db {db_path} serve                  # the review web UI on http://127.0.0.1:8000",
+    ]
+    summary["lines"] = lines
+    return summary
+
+
+def _capture(
+    db: Any, site: DemoSite, article_id: int, say: Callable[[str], None]
+) -> dict[str, Any] | None:
+    try:
+        from .capture import CaptureOptions, capture
+        from .fetch import FetchOptions
+    except ImportError:
+        return None
+    fetch_options = FetchOptions(
+        allow_hosts=("127.0.0.1",), retries=0, connect_timeout=5.0, read_timeout=5.0, deadline=10.0
+    )
+    options = CaptureOptions(concurrency=8, per_host=8, fetch=fetch_options)
+    say("capturing the article's sources ...")
+    first = capture(db, article_id=article_id, options=options)
+    # the water authority publishes a new weekly report: capture it again to show a change
+    site.updated = True
+    reservoir = find_source(db, site.base + RESERVOIR)["id"]
+    second = capture(
+        db,
+        source_ids=[reservoir],
+        options=CaptureOptions(concurrency=1, per_host=1, refetch=True, fetch=fetch_options),
+    )
+    return {
+        "fetched": first.fetched + second.fetched,
+        "failed": first.failed + second.failed,
+        "changed": second.changed,
+        "unchanged": first.unchanged + second.unchanged,
+    }
+
+
+def _states(db: Any) -> dict[str, int]:
+    try:
+        from .capture import list_sources
+    except ImportError:
+        return {}
+    out: dict[str, int] = {}
+    for src in list_sources(db):
+        out[src["state"]] = out.get(src["state"], 0) + 1
+    return out
