@@ -13,6 +13,7 @@ passage either one finds is kept (recall), while boilerplate both reject stays o
 from __future__ import annotations
 
 import codecs
+import copy
 import io
 import json
 import re
@@ -219,6 +220,28 @@ _DROP_TAGS = (
     "dialog",
     "map",
 )
+# AMP components that never hold article text (ads, share bars, consent, analytics)
+_AMP_DROP = (
+    "amp-ad",
+    "amp-embed",
+    "amp-analytics",
+    "amp-social-share",
+    "amp-sidebar",
+    "amp-consent",
+    "amp-user-notification",
+    "amp-iframe",
+    "amp-sticky-ad",
+    "amp-pixel",
+    "amp-list",
+    "amp-geo",
+    "amp-auto-ads",
+)
+_DROP_TAGS_SET = frozenset(_DROP_TAGS)
+_HIDDEN_CLASS = re.compile(
+    r"(?:^|\s)(?:visually-hidden|visuallyhidden|sr-only|screen-reader-text|screenreader-only|"
+    r"hidden|hide|d-none|is-hidden|u-hidden|print-only|offscreen)(?:$|\s)",
+    re.IGNORECASE,
+)
 _BOILER_TAGS = ("nav", "aside", "footer", "header", "menu")
 _BOILER_ROLES = frozenset(
     ("navigation", "complementary", "banner", "contentinfo", "search", "dialog", "alertdialog")
@@ -233,7 +256,10 @@ _BOILER_WORDS = re.compile(
     r"most-popular|popular|trending|skip-link|skiplink|site-header|site-footer|masthead|"
     r"pagination|pager|toolbar|paywall|modal|popup|banner|byline|author-bio|tags|tag-list|"
     r"read-more|readmore|also-read|more-from|next-article|print-only|visually-hidden|"
-    r"sr-only|screen-reader-text|menu|nav|navbar|navigation"
+    r"sr-only|screen-reader-text|menu|nav|navbar|navigation|footer|header|top-stories|topics|"
+    r"topic-list|author|authors|meta|entry-meta|post-meta|copyright|legal|links-block|"
+    r"more-on-this-story|teaser|teasers|rail|widget|widgets|login|signin|app-promo|"
+    r"live-entry-share|entry-share|share-tools|social-links"
     r")(?:$|[\s_-])",
     re.IGNORECASE,
 )
@@ -380,26 +406,39 @@ def _is_hidden(el) -> bool:
     return bool(style and _HIDDEN_STYLE.search(style))
 
 
+def _clean_safe(root) -> None:
+    """Drop what a reader never sees as text: scripts, styles, templates, media, form
+    controls, hidden elements, AMP ads and consent boxes."""
+    doomed = []
+    for el in root.iter():
+        tag = el.tag
+        if not isinstance(tag, str):
+            continue
+        tag = tag.lower()
+        if tag in _DROP_TAGS_SET or tag.startswith(_AMP_DROP) or _is_hidden(el):
+            doomed.append(el)
+        else:
+            cls = el.get("class")
+            if cls and _HIDDEN_CLASS.search(cls):
+                doomed.append(el)
+    for el in doomed:
+        if el.getparent() is not None and el.tag != "html":
+            el.drop_tree()
+
+
 def _clean(root) -> None:
-    """Drop what is never article text: scripts, media, forms of controls, hidden parts,
-    navigation and boilerplate containers. Content hints protect the article node."""
+    """Drop navigation and boilerplate containers. Content hints protect the article node."""
     body = root.find("body")
     if body is None:
         body = root
-    for el in list(root.iter(*_DROP_TAGS)):
-        if el.getparent() is not None:
-            el.drop_tree()
     total = len(body.text_content()) or 1
     doomed = []
     for el in body.iter():
         if not isinstance(el.tag, str) or el is body:
             continue
         tag = el.tag.lower()
-        if _is_hidden(el):
-            doomed.append(el)
-            continue
         role = (el.get("role") or "").lower()
-        attrs = f"{el.get('class') or ''} {el.get('id') or ''}"
+        attrs = f"{el.get('class') or ''} {el.get('id') or ''} {el.get('data-component') or ''}"
         if tag in ("article", "main") or role in ("main", "article"):
             continue
         if el.get("itemprop") == "articleBody" or _CONTENT_HINT.search(attrs):
@@ -558,16 +597,23 @@ def _linearise(node) -> list[_Block]:
 # HTML: choosing the main content node
 
 
+_COPYRIGHT = re.compile(r"©|\bcopyright\b|all rights reserved|tous droits|\(c\) \d{4}", re.I)
+_PUNCT = re.compile(r"[.!?,;:]")
+
+
 def _good(block: _Block) -> bool:
+    """Does this block look like article prose?"""
     n = len(block.text)
-    if block.tag in _HEADINGS:
+    if block.tag in _HEADINGS or n < 25:
         return False
-    if n < 25:
+    if block.link_chars / n >= 0.5:
         return False
-    return block.link_chars / n < 0.5
+    if n < 200 and _COPYRIGHT.search(block.text):
+        return False
+    return n >= 80 or bool(_PUNCT.search(block.text))
 
 
-def _main_node(root, blocks: list[_Block]):
+def _main_nodes(root, blocks: list[_Block]) -> list:
     """The element that holds the article: the one maximising good text minus boilerplate
     text (link lists, short fragments) beneath it. Content hints and <article> count extra."""
     good: dict[int, float] = {}
@@ -589,13 +635,34 @@ def _main_node(root, blocks: list[_Block]):
             bad[key] = bad.get(key, 0.0) + w
             el = el.getparent()
     if not elements:
-        return None
+        return []
     best, best_score = None, float("-inf")
     for key, el in elements.items():
         score = good[key] - 0.7 * bad[key]
         if score > best_score or (score == best_score and _depth(el) > _depth(best)):
             best, best_score = el, score
-    return best
+    # A child holding nearly all the good text is the tighter, cleaner choice.
+    while best is not None and good[id(best)] > 0:
+        child = max((c for c in best if id(c) in good), key=lambda c: good[id(c)], default=None)
+        if child is None or good[id(child)] < 0.9 * good[id(best)]:
+            break
+        best = child
+    nodes = [best]
+    parent = best.getparent() if best is not None else None
+    if parent is not None:
+        # Siblings worth keeping: the lead image's caption, a prose block beside the body.
+        for sib in parent:
+            key = id(sib)
+            if sib is best or key not in good:
+                continue
+            has_caption = (
+                sib.tag in ("figure", "figcaption") or sib.find(".//figcaption") is not None
+            )
+            if (has_caption and bad[key] <= good[key] + 40) or (
+                good[key] >= 100 and bad[key] < 0.25 * good[key]
+            ):
+                nodes.append(sib)
+    return nodes
 
 
 def _depth(el) -> int:
@@ -663,30 +730,59 @@ class _Html:
     meta: _Meta
     blocks: list[_Block]  # all blocks of the cleaned page
     main: list[_Block]  # blocks of the main node that survive filtering
+    safe: object = None  # the tree after the safe clean only, for trafilatura
 
 
-def _read_html(text: str, url: str | None) -> _Html | None:
+def _read_html(text: str, url: str | None, want_safe_copy: bool = False) -> _Html | None:
     root = _parse_html(text)
     if root is None:
         return None
     meta = _metadata(root, url)
+    _clean_safe(root)
+    safe = copy.deepcopy(root) if want_safe_copy else None
     _clean(root)
     body = root.find("body")
     if body is None:
         body = root
     blocks = _linearise(body)
-    node = _main_node(root, blocks)
-    if node is None:
-        return _Html(meta, blocks, [])
+    nodes = _main_nodes(root, blocks)
+    if not nodes:
+        return _Html(meta, blocks, [], safe)
     inside = set()
-    for el in node.iter():
-        inside.add(id(el))
+    for node in nodes:
+        for el in node.iter():
+            inside.add(id(el))
     main = [blk for blk in blocks if id(blk.el) in inside and _keep_in_main(blk)]
     # Title repeated as the first heading of the body is not body text.
     if main and meta.title and main[0].tag in _HEADINGS:
         if _norm(main[0].text) and _norm(main[0].text) in _norm(meta.title):
             main = main[1:]
-    return _Html(meta, blocks, main)
+    return _Html(meta, blocks, main, safe)
+
+
+_RX_DROP = re.compile(
+    r"<(script|style|noscript|template|svg|head)\b.*?</\1\s*>|<!--.*?-->", re.IGNORECASE | re.DOTALL
+)
+_RX_BLOCK = re.compile(
+    r"</?(?:" + "|".join(sorted(_BLOCK_TAGS)) + r"|br|tr)\b[^>]*>", re.IGNORECASE
+)
+_RX_TAG = re.compile(r"<[^>]*>")
+
+
+def _strip_tags(html: str) -> list[str]:
+    """Last resort when the DOM is unusable (nesting deeper than the parser allows): text by
+    regular expressions, one paragraph per block tag."""
+    import html as htmllib
+
+    text = _RX_DROP.sub(" ", html)
+    text = _RX_BLOCK.sub("\n\n", text)
+    text = htmllib.unescape(_RX_TAG.sub("", text))
+    out = []
+    for para in re.split(r"\n\s*\n", text):
+        para = _WS.sub(" ", para).strip()
+        if para:
+            out.append(para)
+    return out
 
 
 def _norm(s: str) -> str:
@@ -697,7 +793,7 @@ def _norm(s: str) -> str:
 # HTML: trafilatura and the merge
 
 
-def _trafilatura_text(html: str, url: str | None) -> str:
+def _trafilatura_text(html, url: str | None) -> str:
     try:
         import trafilatura
 
@@ -746,15 +842,25 @@ def _merge(mine: list[str], theirs: list[str], title: str | None = None) -> list
         # We picked the wrong node: trafilatura's text is the better body.
         return theirs
     inserts: dict[int, list[str]] = {}
+    matched = [False] * len(theirs)
+    where = [-1] * len(theirs)
     after = -1
-    for p, sh in zip(theirs, theirs_sh, strict=True):
-        if not sh:
-            continue
+    for i, sh in enumerate(theirs_sh):
         hits = [have[g] for g in sh if g in have]
-        if len(hits) * 2 >= len(sh):
+        if sh and len(hits) * 2 >= len(sh):
+            matched[i] = True
             after = max(hits)
+        where[i] = after
+    last_match = max((i for i, m in enumerate(matched) if m), default=-1)
+    first_match = matched.index(True) if True in matched else len(theirs)
+    for i, p in enumerate(theirs):
+        if matched[i] or not theirs_sh[i]:
             continue
-        inserts.setdefault(after, []).append(p)
+        interior = first_match < i < last_match
+        # Outside our span only substantial prose is taken: short lines there are bylines,
+        # credits and footers more often than article text.
+        if interior or (len(p) >= 120 and _PUNCT.search(p)):
+            inserts.setdefault(where[i], []).append(p)
     out = list(inserts.get(-1, []))
     for i, p in enumerate(mine):
         out.append(p)
@@ -880,11 +986,16 @@ def extract_page(body: bytes, content_type: str | None = None, url: str | None =
 
 
 def _html_page(text: str, charset: str | None, url: str | None) -> Extracted:
-    page = _read_html(text, url)
-    if page is None:
-        return Extracted(title=None, text="", charset=charset, kind="html")
+    page = _read_html(text, url, want_safe_copy=True)
+    if page is None or not page.blocks:
+        return Extracted(
+            title=page.meta.title if page else None,
+            text="\n\n".join(_strip_tags(text)),
+            charset=charset,
+            kind="html",
+        )
     mine = [blk.text for blk in page.main]
-    theirs_text = _trafilatura_text(text, url) if len(text) < 8_000_000 else ""
+    theirs_text = _trafilatura_text(page.safe, url) if len(text) < 8_000_000 else ""
     theirs = [p.strip() for p in re.split(r"\n+", theirs_text) if p.strip()]
     paragraphs = _merge(mine, theirs, page.meta.title)
     if not paragraphs:
@@ -920,8 +1031,13 @@ def extract_article(
         kind = "html" if looks_like_html(text) else "text"
     if kind == "html" or (kind != "json" and looks_like_html(text)):
         page = _read_html(text, url)
-        if page is None:
-            return Extracted(title=None, text="", charset=charset, kind="html")
+        if page is None or not page.blocks:
+            return Extracted(
+                title=page.meta.title if page else None,
+                text="\n\n".join(_strip_tags(text)),
+                charset=charset,
+                kind="html",
+            )
         blocks = page.main or page.blocks
         out, links = _assemble(blocks, page.meta.base_url)
         meta = page.meta
