@@ -102,7 +102,7 @@ def ingest_cmd(
     """Store an article, extract its claims and candidate sources."""
     from ..ingest import ingest_article
 
-    stdin = click.get_binary_stream("stdin").read() if source == "-" else None
+    stdin = sys.stdin.buffer.read() if source == "-" else None
     options = None
     if source.lower().startswith(("http://", "https://")):
         from ..fetch import FetchOptions
@@ -141,7 +141,7 @@ def score_cmd(db_path: str, as_json: bool) -> None:
     """Score sentences from stdin (one per line) for check-worthiness, in [0, 1]."""
     from .. import claims as claims_mod
 
-    raw = click.get_binary_stream("stdin").read()
+    raw = sys.stdin.buffer.read()
     text = raw.decode("utf-8", errors="replace").lstrip("\ufeff")
     lines = text.splitlines()
     scores = claims_mod.score_sentences([line.strip() for line in lines]) if lines else []
