@@ -83,6 +83,7 @@ class FaultSite(LocalSite):
         self, host: str = "127.0.0.1", *, drip_interval: float = 0.2, slow: float = 0.15
     ) -> None:
         super().__init__(host)
+        self.server.handle_error = lambda request, client_address: None  # resets are the point
         self.drip_interval = drip_interval
         self.slow = slow
         self.active = 0

@@ -2,6 +2,289 @@
 
 from __future__ import annotations
 
-import click  # noqa: F401
+import sys
+import time
 
-from . import cli, common, emit_json, get_db, warn  # noqa: F401
+import click
+
+from . import cli, common, emit_json, get_db, warn
+
+STATE_ORDER = ("ok", "changed", "gone", "unknown", "failed", "pending")
+
+
+class _ProgressBar:
+    """One self-rewriting line on stderr (only when stderr is a terminal)."""
+
+    def __init__(self, stream=None) -> None:  # type: ignore[no-untyped-def]
+        self.stream = stream or sys.stderr
+        self.started = time.monotonic()
+        self.enabled = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.width = 0
+
+    def __call__(self, p) -> None:  # type: ignore[no-untyped-def]
+        if not self.enabled:
+            return
+        elapsed = max(time.monotonic() - self.started, 1e-6)
+        rate = p.done / elapsed
+        eta = (p.total - p.done) / rate if rate > 0 else 0.0
+        filled = int(20 * p.done / max(p.total, 1))
+        line = (
+            f"[{'#' * filled}{'.' * (20 - filled)}] {p.done}/{p.total} fetched {p.fetched}"
+            f" failed {p.failed}  {rate:.1f}/s  ETA {_duration(eta)}"
+        )
+        self.width = max(self.width, len(line))
+        self.stream.write("\r" + line.ljust(self.width))
+        self.stream.flush()
+
+    def finish(self) -> None:
+        if self.enabled and self.width:
+            self.stream.write("\r" + " " * self.width + "\r")
+            self.stream.flush()
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
+
+
+@cli.command("fetch")
+@click.option("--claim", "claim_id", type=int, help="Only this claim's sources.")
+@click.option(
+    "--article", "article_id", type=int, help="Only the sources of this article's claims."
+)
+@click.option(
+    "--refetch",
+    is_flag=True,
+    help="Capture again even sources that have snapshots; say what changed.",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 256),
+    default=16,
+    show_default=True,
+    help="Fetches at once.",
+)
+@click.option(
+    "--per-host",
+    type=click.IntRange(1, 64),
+    default=2,
+    show_default=True,
+    help="Fetches at once to one host.",
+)
+@click.option(
+    "--delay",
+    type=click.FloatRange(0),
+    default=0.0,
+    show_default=True,
+    help="Seconds between two requests to one host.",
+)
+@click.option(
+    "--ignore-robots", is_flag=True, help="Do not honour robots.txt (the decision is recorded)."
+)
+@click.option(
+    "--allow-host",
+    multiple=True,
+    metavar="HOST",
+    help="Let a non-public host through (repeatable; also VERIFY_ALLOW_HOSTS).",
+)
+@click.option(
+    "--max-bytes",
+    type=click.IntRange(1),
+    default=20 * 2**20,
+    show_default=True,
+    help="Cap on received and on decoded bytes per source.",
+)
+@click.option(
+    "--timeout",
+    "deadline",
+    type=click.FloatRange(0.1),
+    default=60.0,
+    show_default=True,
+    help="Deadline per fetch attempt, seconds.",
+)
+@common
+def fetch_cmd(
+    claim_id: int | None,
+    article_id: int | None,
+    refetch: bool,
+    concurrency: int,
+    per_host: int,
+    delay: float,
+    ignore_robots: bool,
+    allow_host: tuple[str, ...],
+    max_bytes: int,
+    deadline: float,
+    db_path: str,
+    as_json: bool,
+) -> None:
+    """Fetch and snapshot every source without a snapshot (all of them with --refetch)."""
+    from ..capture import CaptureOptions, capture
+    from ..fetch import FetchOptions
+    from ..netguard import allow_hosts_from_env
+
+    allow = tuple(h.strip().lower() for h in allow_host if h.strip()) + allow_hosts_from_env()
+    options = CaptureOptions(
+        concurrency=concurrency,
+        per_host=per_host,
+        delay=delay,
+        refetch=refetch,
+        fetch=FetchOptions(
+            allow_hosts=allow,
+            max_bytes=max_bytes,
+            ignore_robots=ignore_robots,
+            deadline=deadline,
+            read_timeout=min(20.0, deadline),
+            connect_timeout=min(10.0, deadline),
+        ),
+    )
+    db = get_db(db_path)
+    bar = _ProgressBar()
+    started = time.monotonic()
+    try:
+        summary = capture(
+            db, claim_id=claim_id, article_id=article_id, options=options, progress=bar
+        )
+    finally:
+        bar.finish()
+    elapsed = time.monotonic() - started
+    if as_json:
+        emit_json(
+            {
+                "fetched": summary.fetched,
+                "failed": summary.failed,
+                "unchanged": summary.unchanged,
+                "changed": summary.changed,
+            }
+        )
+    if summary.total == 0:
+        warn(
+            "nothing to fetch: every selected source has a snapshot (use --refetch to capture again)"
+        )
+    else:
+        rate = summary.total / elapsed if elapsed > 0 else 0.0
+        line = f"fetched {summary.fetched}, failed {summary.failed}"
+        if refetch:
+            line += f" (unchanged {summary.unchanged}, changed {summary.changed})"
+        warn(
+            f"{line} in {elapsed:.1f} s ({rate:.1f}/s)"
+            + ("; see `verify sources` for the failures" if summary.failed else "")
+        )
+    if summary.failed:
+        sys.exit(1)
+
+
+@cli.command("sources")
+@click.option("--claim", "claim_id", type=int, help="Only this claim's sources.")
+@common
+def sources_cmd(claim_id: int | None, db_path: str, as_json: bool) -> None:
+    """Sources with the state of their latest snapshot."""
+    from ..capture import list_sources
+
+    found = list_sources(get_db(db_path), claim_id=claim_id)
+    if as_json:
+        emit_json(found)
+        return
+    for s in found:
+        detail = s["error"] or (str(s["status"]) if s["status"] is not None else "")
+        click.echo(f"{s['id']:>5}  {s['state']:<8} {detail:<16} {s['url']}")
+
+
+@cli.command("snapshots")
+@click.option("--source", "source_id", type=int, help="Only this source's snapshots.")
+@common
+def snapshots_cmd(source_id: int | None, db_path: str, as_json: bool) -> None:
+    """Snapshot records (no payload)."""
+    from ..capture import list_snapshots
+
+    found = list_snapshots(get_db(db_path), source_id=source_id)
+    if as_json:
+        emit_json(found)
+        return
+    for s in found:
+        outcome = s["error"] or str(s["status"])
+        change = {None: "", 0: "unchanged", 1: "changed"}[s["changed"]]
+        click.echo(
+            f"{s['id']:>5}  src {s['source_id']:<5} {s['fetched_at'][:19]}  {outcome:<14} {change:<9} {s['url']}"
+        )
+
+
+@cli.group("snapshot")
+def snapshot_group() -> None:
+    """Show one snapshot, or diff two."""
+
+
+@snapshot_group.command("show")
+@click.argument("snapshot_id", type=int)
+@click.option("--text", "part", flag_value="text", help="The readable text.")
+@click.option("--html", "part", flag_value="html", help="The body as received (decoded).")
+@click.option(
+    "--headers", "part", flag_value="headers", help="Status line and response headers as received."
+)
+@common
+def snapshot_show(snapshot_id: int, part: str | None, db_path: str, as_json: bool) -> None:
+    """One snapshot: its record, or its text, body or headers."""
+    from ..capture import get_snapshot, snapshot_body
+
+    db = get_db(db_path)
+    snap = get_snapshot(db, snapshot_id)
+    if part == "text":
+        click.echo(snap["text"] or "")
+    elif part == "html":
+        body = snapshot_body(db, snapshot_id)
+        from ..extract import decode_bytes
+
+        click.echo(decode_bytes(body, snap["content_type"])[0])
+    elif part == "headers":
+        click.echo(
+            f"{snap['http_version'] or 'HTTP'} {snap['status'] if snap['status'] is not None else '-'}"
+        )
+        for name, value in snap["headers"]:
+            click.echo(f"{name}: {value}")
+    elif as_json:
+        emit_json(snap)
+    else:
+        for key in (
+            "id",
+            "source_id",
+            "requested_url",
+            "final_url",
+            "status",
+            "error",
+            "error_message",
+            "fetched_at",
+            "elapsed_ms",
+            "attempts",
+            "robots",
+            "content_type",
+            "charset",
+            "sha256",
+            "size",
+            "body_size",
+            "title",
+            "canonical_url",
+            "published",
+            "changed",
+            "previous_id",
+        ):
+            if snap.get(key) is not None:
+                click.echo(f"{key}: {snap[key]}")
+        for hop in snap["redirects"]:
+            click.echo(f"redirect: {hop['status']} {hop['url']} -> {hop['location']}")
+
+
+@snapshot_group.command("diff")
+@click.argument("a", type=int)
+@click.argument("b", type=int)
+@common
+def snapshot_diff(a: int, b: int, db_path: str, as_json: bool) -> None:
+    """What changed in the readable text between snapshots A and B."""
+    from ..capture import diff_snapshots
+
+    diff = diff_snapshots(get_db(db_path), a, b)
+    if as_json:
+        emit_json({"a": a, "b": b, "diff": diff, "changed": bool(diff)})
+        return
+    if diff:
+        click.echo(diff)
+    else:
+        warn(f"no difference in the readable text of snapshots {a} and {b}")

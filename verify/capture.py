@@ -1,0 +1,562 @@
+"""Many sources -> snapshots: concurrency, per-host politeness, storing, change detection.
+
+Workers (a thread pool, one requests session per worker) fetch and extract; the calling thread
+is the single writer and stores each result as ONE transaction: payload (once per sha256),
+snapshot row and a 'fetched' event. So a kill at any moment leaves whole snapshots only, and a
+re-run picks up where the killed one stopped:
+
+- plain fetch: sources with no snapshot at all;
+- --refetch: the run is recorded in fetch_runs with its selection; an unfinished run with the
+  same selection is resumed, fetching only its sources that have no snapshot in that run.
+
+What is guaranteed: no source whose snapshot was stored is fetched again by the resumed run. A
+source that was in flight when the process died (requested, not yet stored) is requested again,
+at most `concurrency` of them."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import difflib
+import hashlib
+import json
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlite_utils import Database
+
+from . import extract, store
+from .errors import InputError, NotFoundError
+from .fetch import FetchOptions, FetchResult, RobotsCache, decode_payload, fetch_url, make_session
+
+GONE_STATUSES = (404, 410)
+UNKNOWN_STATUSES = (401, 403, 429)
+
+
+@dataclass(frozen=True)
+class CaptureOptions:
+    concurrency: int = 16
+    per_host: int = 2
+    delay: float = 0.0  # seconds between two request starts on one host
+    refetch: bool = False
+    fetch: FetchOptions = field(default_factory=FetchOptions)
+    clock: Callable[[], float] | None = None  # monotonic clock, injectable (default time.monotonic)
+    sleep: Callable[[float], None] | None = None  # injectable (default time.sleep)
+
+
+@dataclass(frozen=True)
+class CaptureSummary:
+    fetched: int
+    failed: int
+    unchanged: int
+    changed: int
+    snapshot_ids: tuple[int, ...] = ()
+    run_id: int | None = None
+    total: int = 0
+
+
+@dataclass(frozen=True)
+class CaptureProgress:
+    """Passed to the progress callback after each stored snapshot."""
+
+    done: int
+    total: int
+    fetched: int
+    failed: int
+    url: str
+    error: str | None
+    snapshot_id: int
+
+
+@dataclass(frozen=True)
+class _Job:
+    source_id: int
+    url: str
+    host: str
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    job: _Job
+    result: FetchResult
+    extracted: extract.Extracted | None
+    extract_error: str | None = None
+
+
+# --- selection and runs ------------------------------------------------------------------
+
+
+def _check_exists(db: Database, table: str, ident: int, what: str, hint: str) -> None:
+    if not db.conn.execute(f"SELECT 1 FROM {table} WHERE id = ?", [ident]).fetchone():
+        raise NotFoundError(f"no {what} with id {ident} ({hint})")
+
+
+def _selection(
+    db: Database, claim_id: int | None, source_ids: Sequence[int] | None, article_id: int | None
+) -> tuple[str, list[Any]]:
+    """SQL (selecting id, url, host from sources s) and parameters for the chosen sources."""
+    where, params = [], []
+    if claim_id is not None:
+        _check_exists(db, "claims", claim_id, "claim", "see `verify claims`")
+        where.append("s.id IN (SELECT source_id FROM claim_sources WHERE claim_id = ?)")
+        params.append(claim_id)
+    if article_id is not None:
+        _check_exists(db, "articles", article_id, "article", "see `verify claims --json`")
+        where.append(
+            "s.id IN (SELECT cs.source_id FROM claim_sources cs JOIN claims c ON c.id = cs.claim_id"
+            " WHERE c.article_id = ?)"
+        )
+        params.append(article_id)
+    if source_ids is not None:
+        ids = sorted({int(i) for i in source_ids})
+        for sid in ids:
+            _check_exists(db, "sources", sid, "source", "see `verify sources`")
+        where.append(f"s.id IN ({', '.join('?' * len(ids))})" if ids else "0")
+        params.extend(ids)
+    sql = "SELECT s.id, s.url, s.host FROM sources s"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    return sql, params
+
+
+def _pending(
+    db: Database, sql: str, params: list[Any], refetch: bool, run_id: int | None
+) -> list[_Job]:
+    if refetch:
+        sql += (
+            " AND" if " WHERE " in sql else " WHERE"
+        ) + " NOT EXISTS (SELECT 1 FROM snapshots x WHERE x.source_id = s.id AND x.run_id = ?)"
+        params = [*params, run_id]
+    else:
+        sql += (
+            " AND" if " WHERE " in sql else " WHERE"
+        ) + " NOT EXISTS (SELECT 1 FROM snapshots x WHERE x.source_id = s.id)"
+    sql += " ORDER BY s.id"
+    return [_Job(r[0], r[1], r[2]) for r in db.conn.execute(sql, params).fetchall()]
+
+
+def _run_params(
+    claim_id: int | None, source_ids: Sequence[int] | None, article_id: int | None, refetch: bool
+) -> str:
+    params = {
+        "claim_id": claim_id,
+        "article_id": article_id,
+        "source_ids": sorted({int(i) for i in source_ids}) if source_ids is not None else None,
+        "refetch": refetch,
+    }
+    return json.dumps(params, sort_keys=True)
+
+
+def _open_run(db: Database, params: str) -> int:
+    """The unfinished run with these params (resume), else a new one."""
+    with store.immediate(db):
+        found = db.conn.execute(
+            "SELECT id FROM fetch_runs WHERE params = ? AND finished_at IS NULL ORDER BY id DESC LIMIT 1",
+            [params],
+        ).fetchone()
+        if found:
+            return found[0]
+        return db.conn.execute(
+            "INSERT INTO fetch_runs (params, started_at) VALUES (?, ?)", [params, store.now()]
+        ).lastrowid
+
+
+# --- the engine --------------------------------------------------------------------------
+
+
+class _Workers:
+    """Thread pool whose threads each keep one requests session (connection reuse)."""
+
+    def __init__(self, options: CaptureOptions) -> None:
+        self.options = options
+        self.local = threading.local()
+        self.sessions: list = []
+        self.lock = threading.Lock()
+        self.robots = RobotsCache()
+        self.pool = cf.ThreadPoolExecutor(
+            max_workers=max(1, options.concurrency), thread_name_prefix="verify-fetch"
+        )
+
+    def _session(self):  # type: ignore[no-untyped-def]
+        session = getattr(self.local, "session", None)
+        if session is None:
+            session = self.local.session = make_session(self.options.fetch)
+            with self.lock:
+                self.sessions.append(session)
+        return session
+
+    def run(self, job: _Job) -> _Outcome:
+        result = fetch_url(job.url, self.options.fetch, self._session(), robots=self.robots)
+        extracted, problem = None, None
+        if result.ok and result.body is not None:
+            try:
+                extracted = extract.extract_page(
+                    result.body, result.content_type, result.final_url or job.url
+                )
+            except Exception as exc:  # noqa: BLE001 - the bytes are kept; text can be re-derived
+                problem = f"{type(exc).__name__}: {exc}"
+        return _Outcome(job, result, extracted, problem)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        for session in self.sessions:
+            session.close()
+
+
+def capture(
+    db: Database,
+    *,
+    claim_id: int | None = None,
+    source_ids: Sequence[int] | None = None,
+    article_id: int | None = None,
+    options: CaptureOptions | None = None,
+    progress: Callable[[CaptureProgress], None] | None = None,
+) -> CaptureSummary:
+    """Fetch the selected sources (all sources by default) and store one snapshot each.
+    Without refetch only sources with no snapshot yet; with refetch every selected source once
+    per run (a killed run is resumed). Failures are snapshots too; the batch always goes on."""
+    options = options or CaptureOptions()
+    if options.concurrency < 1 or options.per_host < 1 or options.delay < 0:
+        raise InputError("--concurrency and --per-host must be at least 1 and --delay not negative")
+    sql, params = _selection(db, claim_id, source_ids, article_id)
+    run_params = _run_params(claim_id, source_ids, article_id, options.refetch)
+    if options.refetch:
+        run_id = _open_run(db, run_params)
+        jobs = _pending(db, sql, params, True, run_id)
+    else:
+        jobs = _pending(db, sql, params, False, None)
+        run_id = _open_run(db, run_params) if jobs else None
+    counts = {"fetched": 0, "failed": 0, "unchanged": 0, "changed": 0}
+    snapshot_ids: list[int] = []
+    if jobs:
+        _schedule(db, jobs, options, run_id, counts, snapshot_ids, progress)
+    if run_id is not None:
+        with store.immediate(db):
+            db.conn.execute(
+                "UPDATE fetch_runs SET finished_at = ? WHERE id = ?", [store.now(), run_id]
+            )
+    return CaptureSummary(
+        total=len(jobs), snapshot_ids=tuple(snapshot_ids), run_id=run_id, **counts
+    )
+
+
+def _schedule(
+    db: Database,
+    jobs: list[_Job],
+    options: CaptureOptions,
+    run_id: int | None,
+    counts: dict[str, int],
+    snapshot_ids: list[int],
+    progress: Callable[[CaptureProgress], None] | None,
+) -> None:
+    clock = options.clock or time.monotonic
+    sleep = options.sleep or time.sleep
+    queues: dict[str, deque[_Job]] = {}
+    for job in jobs:
+        queues.setdefault(job.host, deque()).append(job)
+    hosts = deque(queues)  # round robin over hosts
+    active: dict[str, int] = dict.fromkeys(queues, 0)
+    next_start: dict[str, float] = dict.fromkeys(queues, float("-inf"))
+    in_flight: dict[cf.Future, _Job] = {}
+    workers = _Workers(options)
+    total = len(jobs)
+    try:
+        while hosts or in_flight:
+            now = clock()
+            soonest: float | None = None
+            for _ in range(len(hosts)):
+                if len(in_flight) >= options.concurrency:
+                    break
+                host = hosts[0]
+                hosts.rotate(-1)
+                while (
+                    queues[host]
+                    and active[host] < options.per_host
+                    and next_start[host] <= now
+                    and len(in_flight) < options.concurrency
+                ):
+                    job = queues[host].popleft()
+                    active[host] += 1
+                    next_start[host] = now + options.delay
+                    in_flight[workers.pool.submit(workers.run, job)] = job
+                if not queues[host]:
+                    hosts.remove(host)
+                elif active[host] < options.per_host and next_start[host] > now:
+                    soonest = (
+                        next_start[host] if soonest is None else min(soonest, next_start[host])
+                    )
+            if not in_flight:
+                if soonest is not None:
+                    sleep(max(0.0, soonest - clock()))
+                continue
+            timeout = None if soonest is None else max(0.0, soonest - clock())
+            done, _ = cf.wait(in_flight, timeout=timeout, return_when=cf.FIRST_COMPLETED)
+            for future in done:
+                job = in_flight.pop(future)
+                active[job.host] -= 1
+                try:
+                    outcome = future.result()
+                except Exception as exc:  # noqa: BLE001 - a bug for one source must not stop the batch
+                    failure = FetchResult(
+                        requested_url=job.url,
+                        fetched_at=store.now(),
+                        error="unsupported",
+                        error_message=f"internal error: {type(exc).__name__}: {exc}"[:300],
+                    )
+                    outcome = _Outcome(job, failure, None)
+                snapshot_id, changed = store_result(db, outcome, run_id)
+                snapshot_ids.append(snapshot_id)
+                if outcome.result.ok:
+                    counts["fetched"] += 1
+                    if changed == 0:
+                        counts["unchanged"] += 1
+                    elif changed == 1:
+                        counts["changed"] += 1
+                else:
+                    counts["failed"] += 1
+                if progress is not None:
+                    progress(
+                        CaptureProgress(
+                            len(snapshot_ids),
+                            total,
+                            counts["fetched"],
+                            counts["failed"],
+                            job.url,
+                            outcome.result.error,
+                            snapshot_id,
+                        )
+                    )
+    finally:
+        workers.close()
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def store_result(
+    db: Database, outcome: _Outcome, run_id: int | None = None
+) -> tuple[int, int | None]:
+    """Store one fetch as one transaction: payload, snapshot row, 'fetched' event.
+    Returns (snapshot id, changed: None first capture or failure, 0 unchanged, 1 changed)."""
+    result, job, ext = outcome.result, outcome.job, outcome.extracted
+    body_sha = hashlib.sha256(result.body).hexdigest() if result.body is not None else None
+    with store.immediate(db):
+        sha = store.put_payload(db, result.payload) if result.payload is not None else None
+        changed = previous_id = None
+        if result.ok:
+            prev = db.conn.execute(
+                "SELECT id, body_sha256 FROM snapshots WHERE source_id = ? AND error IS NULL"
+                " AND body_sha256 IS NOT NULL ORDER BY id DESC LIMIT 1",
+                [job.source_id],
+            ).fetchone()
+            if prev is not None:
+                previous_id = prev[0]
+                changed = int(prev[1] != body_sha)
+        message = result.error_message
+        if outcome.extract_error:
+            message = f"text extraction failed: {outcome.extract_error}"[:300]
+        cur = db.conn.execute(
+            """INSERT INTO snapshots (source_id, run_id, requested_url, final_url, redirects, status,
+                http_version, request_headers, headers, sha256, size, body_sha256, body_size,
+                content_encoding, content_type, charset, title, canonical_url, published, text,
+                fetched_at, elapsed_ms, attempts, robots, error, error_message, changed, previous_id)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [
+                job.source_id,
+                run_id,
+                result.requested_url,
+                result.final_url,
+                _json(list(result.redirects)),
+                result.status,
+                result.http_version,
+                _json([list(h) for h in result.request_headers])
+                if result.request_headers
+                else None,
+                _json([list(h) for h in result.headers]) if result.headers else None,
+                sha,
+                len(result.payload) if result.payload is not None else None,
+                body_sha,
+                len(result.body) if result.body is not None else None,
+                result.content_encoding,
+                result.content_type,
+                ext.charset if ext else None,
+                ext.title if ext else None,
+                ext.canonical_url if ext else None,
+                ext.published if ext else None,
+                ext.text if ext else None,
+                result.fetched_at or store.now(),
+                result.elapsed_ms,
+                result.attempts,
+                result.robots,
+                result.error,
+                message,
+                changed,
+                previous_id,
+            ],
+        )
+        snapshot_id = cur.lastrowid
+        store.add_event(
+            db,
+            "fetched",
+            source_id=job.source_id,
+            snapshot_id=snapshot_id,
+            actor="verify fetch",
+            detail={
+                "url": job.url,
+                "status": result.status,
+                "error": result.error,
+                "changed": changed,
+            },
+        )
+    return snapshot_id, changed
+
+
+# --- reading -----------------------------------------------------------------------------
+
+
+def source_state(
+    status: int | None, error: str | None, changed: int | None, has_snapshot: bool = True
+) -> str:
+    """pending (never fetched), ok, changed, gone (404/410/dns), unknown (401/403/429), failed."""
+    if not has_snapshot:
+        return "pending"
+    if error is None:
+        return "changed" if changed == 1 else "ok"
+    if error == "dns" or (error == "http_error" and status in GONE_STATUSES):
+        return "gone"
+    if error == "http_error" and status in UNKNOWN_STATUSES:
+        return "unknown"
+    return "failed"
+
+
+def list_sources(db: Database, *, claim_id: int | None = None) -> list[dict]:
+    """Every source (or a claim's) with its latest snapshot's state."""
+    params: list[Any] = []
+    where = ""
+    if claim_id is not None:
+        _check_exists(db, "claims", claim_id, "claim", "see `verify claims`")
+        where = "WHERE s.id IN (SELECT source_id FROM claim_sources WHERE claim_id = ?)"
+        params.append(claim_id)
+    found = store.rows(
+        db,
+        f"""SELECT s.id, s.url, s.host, sn.id AS latest_snapshot_id, sn.status, sn.error,
+                   sn.error_message, sn.fetched_at, sn.changed, sn.title, sn.final_url,
+                   (SELECT count(*) FROM snapshots x WHERE x.source_id = s.id) AS snapshots,
+                   (SELECT count(*) FROM claim_sources c WHERE c.source_id = s.id) AS claims
+            FROM sources s
+            LEFT JOIN snapshots sn ON sn.id = (SELECT max(id) FROM snapshots WHERE source_id = s.id)
+            {where} ORDER BY s.id""",
+        params,
+    )
+    out = []
+    for r in found:
+        state = source_state(
+            r["status"], r["error"], r["changed"], r["latest_snapshot_id"] is not None
+        )
+        out.append(
+            {
+                "id": r["id"],
+                "url": r["url"],
+                "state": state,
+                **{k: v for k, v in r.items() if k not in ("id", "url")},
+            }
+        )
+    return out
+
+
+SNAPSHOT_LIST_KEYS = (
+    "id",
+    "source_id",
+    "url",
+    "final_url",
+    "status",
+    "error",
+    "error_message",
+    "sha256",
+    "content_type",
+    "title",
+    "fetched_at",
+    "changed",
+)
+
+
+def list_snapshots(db: Database, *, source_id: int | None = None) -> list[dict]:
+    """Snapshot records without payload or text, oldest first (PRODUCT.md JSON shape)."""
+    sql = (
+        "SELECT id, source_id, requested_url AS url, final_url, status, error, error_message, sha256,"
+        " content_type, title, fetched_at, changed FROM snapshots"
+    )
+    params: list[Any] = []
+    if source_id is not None:
+        _check_exists(db, "sources", source_id, "source", "see `verify sources`")
+        sql += " WHERE source_id = ?"
+        params.append(source_id)
+    return store.rows(db, sql + " ORDER BY id", params)
+
+
+def get_snapshot(db: Database, snapshot_id: int) -> dict:
+    """One snapshot with headers, redirects and request headers decoded, and its text."""
+    found = store.row(
+        db,
+        "SELECT sn.*, s.url AS source_url FROM snapshots sn JOIN sources s ON s.id = sn.source_id WHERE sn.id = ?",
+        [snapshot_id],
+    )
+    if found is None:
+        raise NotFoundError(f"no snapshot with id {snapshot_id} (see `verify snapshots`)")
+    found["url"] = found["requested_url"]
+    for key, default in (("redirects", []), ("headers", []), ("request_headers", [])):
+        found[key] = json.loads(found[key]) if found[key] else default
+    found["state"] = source_state(found["status"], found["error"], found["changed"])
+    return found
+
+
+def snapshot_payload(db: Database, snapshot_id: int) -> bytes:
+    """The bytes as received (content-encoding intact)."""
+    found = db.conn.execute("SELECT sha256 FROM snapshots WHERE id = ?", [snapshot_id]).fetchone()
+    if found is None:
+        raise NotFoundError(f"no snapshot with id {snapshot_id} (see `verify snapshots`)")
+    if found[0] is None:
+        raise NotFoundError(
+            f"snapshot {snapshot_id} has no payload (the fetch failed before a body arrived)"
+        )
+    return store.get_payload(db, found[0])
+
+
+def snapshot_body(db: Database, snapshot_id: int) -> bytes:
+    """The decoded body (gzip/deflate undone) of a snapshot."""
+    payload = snapshot_payload(db, snapshot_id)
+    encoding = db.conn.execute(
+        "SELECT content_encoding FROM snapshots WHERE id = ?", [snapshot_id]
+    ).fetchone()[0]
+    return decode_payload(payload, encoding)
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'“(])")
+
+
+def _diff_lines(text: str | None) -> list[str]:
+    lines = []
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if line:
+            lines.extend(part.strip() for part in _SENTENCE_END.split(line) if part.strip())
+    return lines
+
+
+def diff_snapshots(db: Database, a: int, b: int) -> str:
+    """Unified diff of the readable text of two snapshots (one sentence per line); '' if equal."""
+    first, second = get_snapshot(db, a), get_snapshot(db, b)
+    return "\n".join(
+        difflib.unified_diff(
+            _diff_lines(first["text"]),
+            _diff_lines(second["text"]),
+            fromfile=f"snapshot {a} ({first['fetched_at']})",
+            tofile=f"snapshot {b} ({second['fetched_at']})",
+            lineterm="",
+        )
+    )
