@@ -249,6 +249,28 @@ FEATURES: tuple[str, ...] = (
     "interjection",  # yes, no, well, oh at the start
 )
 _F = {name: i for i, name in enumerate(FEATURES)}
+_BIAS = _F["bias"]
+_NUMBER = _F["number"]
+_NUMBERS = _F["numbers"]
+_PERCENT = _F["percent"]
+_MONEY = _F["money"]
+_QUANTITY = _F["quantity"]
+_SPELLED_NUMBER = _F["spelled_number"]
+_YEAR = _F["year"]
+_DATE = _F["date"]
+_ENTITIES = _F["entities"]
+_ACRONYM = _F["acronym"]
+_COMPARISON = _F["comparison"]
+_PAST = _F["past"]
+_HAS_LINK = _F["has_link"]
+_QUESTION = _F["question"]
+_OPINION = _F["opinion"]
+_FIRST_PERSON = _F["first_person"]
+_IMPERATIVE = _F["imperative"]
+_EXCLAIM = _F["exclaim"]
+_SHORT = _F["short"]
+_LENGTH = _F["length"]
+_INTERJECTION = _F["interjection"]
 
 # Fitted weights (one per feature, same order as FEATURES). Obtained by L2-regularised logistic
 # regression (Newton's method, pure Python) on the training split (4 of every 5 sentences,
@@ -343,10 +365,6 @@ _IMPERATIVE_STARTS = frozenset(
     watch listen take please don't do come help ask check see keep believe get put say try
     wait fix bring send call stand fight enjoy trust""".split()
 )
-_QUESTION_STARTS = frozenset(
-    """why how what who whom whose which when where is are was were do does did can could
-    should would will isn't aren't doesn't don't didn't won't shouldn't""".split()
-)
 _PAST_IRREGULAR = frozenset(
     """was were had did went took made gave got came saw knew told said found left became
     began brought bought built caught chose drew drove ate fell felt fought flew forgot froze
@@ -379,7 +397,7 @@ _MONEY_WORDS = frozenset(
 def sentence_features(text: str, *, has_link: bool = False) -> list[float]:
     """The feature vector of one sentence (same order as FEATURES)."""
     f = [0.0] * (len(FEATURES) + 1)
-    f[0] = 1.0
+    f[_BIAS] = 1.0
     body = text.strip()
     body = body[_LEAD_RE.match(body).end() :]
     tokens = _TOKEN_RE.findall(body)
@@ -395,80 +413,78 @@ def sentence_features(text: str, *, has_link: bool = False) -> list[float]:
         if c.isdigit():
             digits = tok.rstrip(".,:")
             if len(digits) == 4 and digits.isdigit() and 1800 <= int(digits) <= 2099:
-                f[8] = 1.0  # year
+                f[_YEAR] = 1.0  # year
             else:
                 numbers += 1
             prev_number = True
             continue
         if c in "$\u00a3\u20ac\u00a5":
-            f[4] = 1.0  # money
+            f[_MONEY] = 1.0  # money
             continue
         if c == "%":
-            f[3] = 1.0
+            f[_PERCENT] = 1.0
             prev_number = False
             continue
         words += 1
         low = tok.lower().replace("\u2019", "'")
         if prev_number:
-            f[6] = 1.0  # quantity: a figure followed by a word
+            f[_QUANTITY] = 1.0  # quantity: a figure followed by a word
             prev_number = False
         groups = lex.get(low)
         if low == "may" and c == "M" and i > 0:
-            groups = (9,)  # the month, not the hedge
+            groups = (_DATE,)  # the month, not the hedge
         elif i == 0 and low in _DISCOURSE_OPENERS:
             groups = None  # "First, ...", "Now, ...": discourse markers, not comparisons
         if groups is not None:
             for g in groups:
-                if g == 7 and i + 1 < len(tokens) and tokens[i + 1][0].isalpha():
-                    f[6] = 1.0  # "three times", "two thirds"
-                if g == 21 and low != "i'd":
+                if g == _SPELLED_NUMBER and i + 1 < len(tokens) and tokens[i + 1][0].isalpha():
+                    f[_QUANTITY] = 1.0  # "three times", "two thirds"
+                if g == _FIRST_PERSON and low != "i'd":
                     last_first_person = i
                 elif g == _OPINION_VERB:
                     if i - last_first_person <= 2:
-                        f[20] = 1.0  # opinion
+                        f[_OPINION] = 1.0  # opinion
                     continue
                 f[g] += 1.0
         if low in _PERCENT_WORDS and (low != "per" or "cent" in body):
-            f[3] = 1.0
+            f[_PERCENT] = 1.0
         elif low in _MONEY_WORDS:
-            f[4] = 1.0
+            f[_MONEY] = 1.0
         if c.isupper():
             if i > 0 and tok != "I" and not tok.startswith("I'"):
                 upper = sum(1 for ch in tok if ch.isupper())
                 if upper >= 2 and (upper >= len(tok) - tok.count(".") - 1):
-                    f[11] = 1.0  # acronym
+                    f[_ACRONYM] = 1.0  # acronym
                 else:
                     entities += 1
         elif len(low) > 4 and low.endswith("ed") and low not in _NOT_PAST_ED:
             past += 1
         elif len(low) > 4 and low.endswith("est") and low not in _NOT_SUPERLATIVE:
-            f[14] += 1.0  # superlative
+            f[_COMPARISON] += 1.0  # superlative
         if low in _PAST_IRREGULAR:
             past += 1
     if numbers:
-        f[1] = 1.0
-        f[2] = min(numbers, 3) / 3.0
-    if f[6] and not (f[1] or f[7]):
-        f[6] = 0.0
-    f[10] = min(entities, 4) / 4.0
-    f[17] = min(past, 3) / 3.0
-    f[18] = 1.0 if has_link else 0.0
+        f[_NUMBER] = 1.0
+        f[_NUMBERS] = min(numbers, 3) / 3.0
+    if f[_QUANTITY] and not (f[_NUMBER] or f[_SPELLED_NUMBER]):
+        f[_QUANTITY] = 0.0
+    f[_ENTITIES] = min(entities, 4) / 4.0
+    f[_PAST] = min(past, 3) / 3.0
+    f[_HAS_LINK] = 1.0 if has_link else 0.0
     end = body.rstrip("\"'\u201d\u2019) ")
     first = tokens[0].lower() if tokens else ""
     if end.endswith("?"):
-        f[19] = 1.0
+        f[_QUESTION] = 1.0
     if end.endswith("!"):
-        f[30] = 1.0
-    if first in _IMPERATIVE_STARTS and not f[19]:
-        f[29] = 1.0
-    f[31] = 1.0 if words <= 4 and not f[1] else 0.0
-    f[32] = min(words, 40) / 40.0
+        f[_EXCLAIM] = 1.0
+    if first in _IMPERATIVE_STARTS and not f[_QUESTION]:
+        f[_IMPERATIVE] = 1.0
+    f[_SHORT] = 1.0 if words <= 4 and not f[_NUMBER] else 0.0
+    f[_LENGTH] = min(words, 40) / 40.0
     if first in ("yes", "no", "well", "oh", "look", "listen", "okay", "ok", "now", "so"):
-        f[33] = 1.0
-    if first in _QUESTION_STARTS and f[19]:
-        f[19] = 1.0
+        f[_INTERJECTION] = 1.0
     # cap the counted groups at 1 (presence), the model is on presence
-    for k in range(3, 34):
+    for k in range(_PERCENT, len(FEATURES)):
         if f[k] > 1.0:
             f[k] = 1.0
     del f[-1]
