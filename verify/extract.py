@@ -641,10 +641,15 @@ def _main_nodes(root, blocks: list[_Block]) -> list:
         score = good[key] - 0.7 * bad[key]
         if score > best_score or (score == best_score and _depth(el) > _depth(best)):
             best, best_score = el, score
+    # Candidates hold paragraphs; a single paragraph is never the article.
+    while best is not None and _is_leaf(best) and best.getparent() is not None:
+        best = best.getparent()
     # A child holding nearly all the good text is the tighter, cleaner choice.
     while best is not None and good[id(best)] > 0:
         child = max((c for c in best if id(c) in good), key=lambda c: good[id(c)], default=None)
         if child is None or good[id(child)] < 0.9 * good[id(best)]:
+            break
+        if _is_leaf(child):  # never narrow the article down to one paragraph
             break
         best = child
     nodes = [best]
@@ -663,6 +668,11 @@ def _main_nodes(root, blocks: list[_Block]) -> list:
             ):
                 nodes.append(sib)
     return nodes
+
+
+def _is_leaf(el) -> bool:
+    """A paragraph-like element: no block-level element inside."""
+    return not any(isinstance(c.tag, str) and c.tag in _BLOCK_TAGS for c in el.iterdescendants())
 
 
 def _depth(el) -> int:
