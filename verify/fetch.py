@@ -111,6 +111,7 @@ class _Attempt:
         self.expired = False
         self.done = False
         self.lock = threading.Lock()
+        self.last_response: requests.Response | None = None
 
     def register(self, conn: HTTPConnection) -> None:
         with self.lock:
@@ -534,6 +535,7 @@ def _follow(
         try:
             payload, body = _read_body(resp, max_bytes, attempt)
         except BaseException:
+            attempt.last_response = resp  # status and headers are still worth recording
             resp.close()
             raise
         return resp, payload, body, hops
@@ -627,6 +629,18 @@ def _headers_as_received(resp: requests.Response) -> tuple[tuple[str, str], ...]
     return tuple((str(k), str(v)) for k, v in resp.raw.headers.items())
 
 
+def _response_fields(resp: requests.Response) -> dict:
+    return {
+        "final_url": resp.url,
+        "status": resp.status_code,
+        "http_version": _VERSIONS.get(getattr(resp.raw, "version", 0) or 0),
+        "request_headers": tuple((str(k), str(v)) for k, v in resp.request.headers.items()),
+        "headers": _headers_as_received(resp),
+        "content_encoding": resp.headers.get("Content-Encoding"),
+        "content_type": resp.headers.get("Content-Type"),
+    }
+
+
 _VERSIONS = {9: "HTTP/0.9", 10: "HTTP/1.0", 11: "HTTP/1.1", 20: "HTTP/2", 30: "HTTP/3"}
 
 
@@ -694,29 +708,17 @@ def _one_attempt(
             redirects=tuple(hops), robots=robots_state[0], error=kind, error_message=message
         )
         if hops:
-            fields["final_url"] = hops[-1]["location"] and urljoin(
-                hops[-1]["url"], hops[-1]["location"]
-            )
+            fields["final_url"] = urljoin(hops[-1]["url"], hops[-1]["location"])
+        if attempt.last_response is not None:
+            fields.update(_response_fields(attempt.last_response))
         return fields, retryable, None
     finally:
         with attempt.lock:
             attempt.done = True
         _local.attempt = None
     status = resp.status_code
-    headers = _headers_as_received(resp)
-    fields.update(
-        final_url=resp.url,
-        redirects=tuple(hops),
-        status=status,
-        http_version=_VERSIONS.get(getattr(resp.raw, "version", 0) or 0),
-        request_headers=tuple((str(k), str(v)) for k, v in resp.request.headers.items()),
-        headers=headers,
-        payload=payload,
-        body=body,
-        content_encoding=resp.headers.get("Content-Encoding"),
-        content_type=resp.headers.get("Content-Type"),
-        robots=robots_state[0],
-    )
+    fields.update(_response_fields(resp))
+    fields.update(redirects=tuple(hops), payload=payload, body=body, robots=robots_state[0])
     resp.close()
     if status >= 400:
         reason = " ".join((resp.reason or "").split())
