@@ -383,3 +383,26 @@ def test_held_out_quality() -> None:
     assert auc > 0.9, auc
     assert auc > baseline + 0.1, (auc, baseline)
     assert bench.precision_at(labels, scores, 10) >= 0.9
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "." * 50_000 + " A",
+        "!?" * 30_000 + " B",
+        "\u2026" * 50_000,
+        '."' * 30_000 + " C",
+        "U.S. " * 20_000,
+    ],
+    ids=["dots", "marks", "ellipses", "quoted", "abbreviations"],
+)
+def test_long_runs_of_marks(text: str) -> None:
+    # these once took quadratic time in the end-of-sentence regex; check they split sanely
+    sentences = split_sentences(text)
+    check_offsets(text, sentences)
+    assert len(sentences) <= 2
+
+
+def test_mixed_terminal_marks() -> None:
+    text = "Wait... What?! Yes.\u2026 No!!! Hm.. Right"
+    assert texts(text) == ["Wait...", "What?!", "Yes.\u2026", "No!!!", "Hm..", "Right"]

@@ -71,7 +71,9 @@ _BULLET_RE = re.compile(
 )
 _HEADING_MARK_RE = re.compile(r"[ \t]*#{1,6}[ \t]")
 # A candidate end: terminal punctuation, optional closers, then whitespace and something.
-_END_RE = re.compile(r"(\.{3,}|\u2026|[.!?]+)([\"'\u201d\u2019)\]]*)(?=\s+(\S))")
+# It starts only where a run of terminal marks starts and takes the whole run (atomic), so a
+# long run of dots costs linear time, not quadratic.
+_END_RE = re.compile(r"(?<![.!?\u2026])([.!?\u2026]++)([\"'\u201d\u2019)\]]*+)(?=\s+(\S))")
 _PREV_TOKEN_RE = re.compile(r"(\S*)$")
 _NEXT_WORD_RE = re.compile(r"[\"'\u201c\u2018(\[]*([A-Za-z]+)(\.?)")
 _OPENERS = "\"'\u201c\u2018([{"
@@ -130,12 +132,10 @@ def _is_boundary(seg: str, m: re.Match[str], piece_start: int) -> bool:
     if nxt_char.islower():
         return False
     pos = m.start()
-    if term[0] != "." or term.startswith(".."):
-        if term[0] in ".\u2026":  # an ellipsis: an omission when spaced, an end when attached
-            return pos > 0 and seg[pos - 1] not in _SPACE
-        return True  # ! or ?
-    if len(term) > 1:  # ".!" "?." and the like
+    if "!" in term or "?" in term:
         return True
+    if term != ".":  # an ellipsis: an omission when spaced, an end when attached to a word
+        return pos > 0 and seg[pos - 1] not in _SPACE
     raw = _PREV_TOKEN_RE.search(seg, max(0, pos - 40), pos).group(1)
     prev = raw.lstrip(_OPENERS)
     if not prev:
