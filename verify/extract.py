@@ -691,7 +691,37 @@ def _keep_in_main(blk: _Block) -> bool:
             return False
     if n <= 40 and _BOILERPLATE_LINE.match(blk.text):
         return False
+    if n <= 60 and _is_dateline(blk.text):
+        return False
+    if blk.link_chars * 2 > n and _READ_MORE.match(blk.text):
+        return False
     return True
+
+
+_READ_MORE = re.compile(
+    r"^\W*(read more|read also|also read|see also|related|more|watch|listen|recommended|"
+    r"more on this|further reading|don't miss|must read|latest)\b",
+    re.IGNORECASE,
+)
+_DATE_WORDS = frozenset(
+    """jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june
+    july august september october november december monday tuesday wednesday thursday friday
+    saturday sunday mon tue wed thu fri sat sun am pm gmt bst utc cet cest est edt pst pdt
+    published updated posted last modified on at of the de del la le du am um der und
+    enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre
+    janvier février mars avril mai juin juillet août septembre octobre novembre décembre
+    januar februar märz juni juli oktober dezember h min ago hours hour minutes days""".split()
+)
+
+
+def _is_dateline(text: str) -> bool:
+    """A line that is only a date or time ("23:58", "12 de agosto de 2024", "Updated 3 May")."""
+    words = re.findall(r"\w+", text.lower())
+    if not words or not any(w.isdigit() for w in words):
+        return False
+    return all(
+        w.isdigit() or w in _DATE_WORDS or re.fullmatch(r"\d+(st|nd|rd|th)", w) for w in words
+    )
 
 
 _BOILERPLATE_LINE = re.compile(
@@ -763,10 +793,13 @@ def _read_html(text: str, url: str | None, want_safe_copy: bool = False) -> _Htm
         for el in node.iter():
             inside.add(id(el))
     main = [blk for blk in blocks if id(blk.el) in inside and _keep_in_main(blk)]
-    # Title repeated as the first heading of the body is not body text.
-    if main and meta.title and main[0].tag in _HEADINGS:
-        if _norm(main[0].text) and _norm(main[0].text) in _norm(meta.title):
-            main = main[1:]
+    # The title repeated at the top of the body (as a heading or a bold line) is not body text.
+    title_key = _norm(meta.title or "")
+    for i, blk in enumerate(main[:4]):
+        key = _norm(blk.text)
+        if key and title_key and (key == title_key or (blk.tag in _HEADINGS and key in title_key)):
+            del main[i]
+            break
     return _Html(meta, blocks, main, safe)
 
 
