@@ -21,7 +21,7 @@ from sqlite_utils import Database
 
 from . import store
 from .errors import InputError, NotFoundError
-from .search import terms_query
+from .search import rowid_floor, terms_query
 
 K1 = 1.2
 B = 0.75
@@ -418,9 +418,9 @@ def related_evidence(
         db,
         "SELECT s.id, s.source_id, coalesce(s.final_url, s.requested_url) AS url, s.text"
         " FROM snapshots_fts JOIN snapshots s ON s.id = snapshots_fts.rowid"
-        f" WHERE snapshots_fts MATCH ? AND s.source_id NOT IN ({marks}) AND s.error IS NULL"
-        " ORDER BY bm25(snapshots_fts, 2.0, 1.0) LIMIT ?",
-        [match, *own, snapshots * 3],
+        f" WHERE snapshots_fts MATCH ? AND snapshots_fts.rowid >= ? AND s.source_id NOT IN ({marks})"
+        " AND s.error IS NULL ORDER BY bm25(snapshots_fts, 2.0, 1.0) LIMIT ?",
+        [match, rowid_floor(db, "snapshots_fts", match), *own, snapshots * 3],
     )
     chosen: dict[int, dict[str, Any]] = {}
     for snap in found:  # one snapshot per source: the latest of those that matched

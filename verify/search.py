@@ -3,7 +3,13 @@
 User text never reaches FTS5 syntax as-is: every token is quoted, so punctuation, quotes,
 parentheses, colons, AND/OR/NOT and stray asterisks are just text. Supported: "exact phrases"
 in double quotes and a trailing * for prefix search (`peacekeep*`). Terms are ANDed; when that
-finds nothing the terms are ORed instead."""
+finds nothing the terms are ORed instead.
+
+Ranking is bm25. FTS5 must score every matching row to sort by rank, which for a word found in
+half of a million snapshots takes seconds; so when a query matches more than RANK_WINDOW rows
+of a table, only the newest RANK_WINDOW matches (highest rowids, found by walking the index
+backwards, which is cheap) are ranked. In an archive, the newest captures are the likeliest
+wanted; rare words, phrases and names still see every match."""
 
 from __future__ import annotations
 
@@ -19,6 +25,7 @@ MARK_START = "["
 MARK_END = "]"
 ELLIPSIS = "\u2026"
 SNIPPET_TOKENS = 16
+RANK_WINDOW = 2000  # a query matching more documents is ranked over the newest this many
 
 _TOKEN = re.compile(r'"([^"]*)"?|(\S+)')
 _WORD = re.compile(r"\w", re.UNICODE)
@@ -56,6 +63,16 @@ def fts_query(text: str, *, mode: str = "and") -> str:
 def terms_query(terms: list[str]) -> str:
     """An OR query over already-chosen terms (each quoted), for related-evidence lookups."""
     return " OR ".join(_quote(t) for t in dict.fromkeys(terms) if _WORD.search(t))
+
+
+def rowid_floor(db: Database, table: str, match: str, window: int = RANK_WINDOW) -> int:
+    """The smallest rowid among the newest `window` matches of `match` in FTS table `table`,
+    or 0 when fewer match (rank them all)."""
+    found = db.conn.execute(
+        f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY rowid DESC LIMIT ?",
+        [match, window],
+    ).fetchall()
+    return found[-1][0] if len(found) >= window else 0
 
 
 def search(
@@ -96,8 +113,16 @@ def _run(
             "SELECT c.id, c.text, c.status, c.verdict,"
             " snippet(claims_fts, 0, ?, ?, ?, ?) AS snippet, bm25(claims_fts) AS rank"
             " FROM claims_fts JOIN claims c ON c.id = claims_fts.rowid"
-            " WHERE claims_fts MATCH ? ORDER BY rank LIMIT ?",
-            [start, end, ELLIPSIS, SNIPPET_TOKENS, match, limit],
+            " WHERE claims_fts MATCH ? AND claims_fts.rowid >= ? ORDER BY rank LIMIT ?",
+            [
+                start,
+                end,
+                ELLIPSIS,
+                SNIPPET_TOKENS,
+                match,
+                rowid_floor(db, "claims_fts", match),
+                limit,
+            ],
         ):
             out.append(
                 {
@@ -118,8 +143,16 @@ def _run(
             "SELECT s.id, s.source_id, s.title, coalesce(s.final_url, s.requested_url) AS url, s.fetched_at,"
             " snippet(snapshots_fts, 1, ?, ?, ?, ?) AS snippet, bm25(snapshots_fts, 2.0, 1.0) AS rank"
             " FROM snapshots_fts JOIN snapshots s ON s.id = snapshots_fts.rowid"
-            " WHERE snapshots_fts MATCH ? ORDER BY rank LIMIT ?",
-            [start, end, ELLIPSIS, SNIPPET_TOKENS, match, limit * 3],
+            " WHERE snapshots_fts MATCH ? AND snapshots_fts.rowid >= ? ORDER BY rank LIMIT ?",
+            [
+                start,
+                end,
+                ELLIPSIS,
+                SNIPPET_TOKENS,
+                match,
+                rowid_floor(db, "snapshots_fts", match),
+                limit * 3,
+            ],
         ):
             if r["source_id"] in seen:
                 continue
