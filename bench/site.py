@@ -98,6 +98,7 @@ ROBOTS = b"User-agent: *\nAllow: /\n"
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # as production servers do on keep-alive connections
     server: _Server
 
     def log_message(self, *args) -> None:
