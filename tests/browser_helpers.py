@@ -35,6 +35,9 @@ SOURCE_HTML = (
     "killed when gunmen stormed the hotel. Around 170 guests and staff were held hostage for "
     "several hours.</p><p>Special forces ended the siege in the afternoon.</p></body></html>"
 )
+ARCHIVE_TEXT = (
+    "Witnesses said gunmen stormed the Radisson Blu hotel in Bamako early on Friday morning."
+)
 SOLDIERS_TEXT = (
     "The defence ministry announced that 650 soldiers would be sent to the north of the country."
 )
@@ -192,7 +195,13 @@ def build_review_data(db: Any, *, hostile_log_url: str = "http://127.0.0.1:9/log
             "hostile": _source(db, claims["died"], "https://evil.example/a/page"),
             "army": _source(db, claims["soldiers"], "https://gov.example/a/army"),
             "down": _source(db, claims["soldiers"], "https://down.example/a/x"),
+            "pending": _source(db, claims["stormed"], "https://pending.example/a/x"),
         }
+        # a source no claim cites yet: related evidence already in the archive
+        sources["archive"] = db.conn.execute(
+            "INSERT INTO sources (url, host, created_at) VALUES (?, ?, ?)",
+            ["https://archive.example/a/bamako", "archive.example", T0],
+        ).lastrowid
         snaps = {}
         old = _snapshot(
             db,
@@ -250,6 +259,14 @@ def build_review_data(db: Any, *, hostile_log_url: str = "http://127.0.0.1:9/log
             status=None,
             error="timeout",
             error_message="no answer within 20 s",
+        )
+        snaps["archive"] = _snapshot(
+            db,
+            sources["archive"],
+            "https://archive.example/a/bamako",
+            text=ARCHIVE_TEXT,
+            body=f"<p>{ARCHIVE_TEXT}</p>".encode(),
+            title="Bamako hotel siege",
         )
     return Data(article_id, claims, sources, snaps)
 

@@ -400,3 +400,33 @@ def test_keyboard_shortcuts_are_listed_and_the_script_is_local(web):
     )  # nothing from the web
     script = client.get("/static/app.js")
     assert script.status_code == 200 and b"requestSubmit" in script.data
+
+
+def test_related_evidence_can_be_added_as_a_source(web):
+    client, token, data, db = web
+    cid = data.claims["stormed"]  # no sources of its own
+    html = text_of(client.get(f"/claims/{cid}"))
+    related = html[html.index("Related evidence already in the archive") :]
+    assert "gunmen stormed the Radisson Blu hotel in Bamako" in related
+    assert 'name="url" value="https://archive.example/a/bamako"' in related
+    assert 'badge state-pending"' in html and "not fetched yet" in html
+    before = counts(db)
+    for url in ("not a url", "ftp://x.example/", ""):
+        answer = client.post(
+            f"/claims/{cid}/sources", data={"csrf_token": token, "url": url}, follow_redirects=True
+        )
+        assert "flash-error" in text_of(answer)
+    assert counts(db) == before
+    answer = client.post(
+        f"/claims/{cid}/sources",
+        data={"csrf_token": token, "url": "https://archive.example/a/bamako"},
+    )
+    assert answer.status_code == 303
+    link = db.conn.execute(
+        "SELECT source_id, origin FROM claim_sources WHERE claim_id = ? ORDER BY id DESC", [cid]
+    ).fetchone()
+    assert link == (data.sources["archive"], "manual")
+    assert db.conn.execute(
+        "SELECT actor FROM events WHERE claim_id = ? AND kind = 'source_added'", [cid]
+    ).fetchone() == ("ana",)
+    assert 'badge state-ok"' in text_of(client.get(f"/claims/{cid}"))

@@ -170,18 +170,25 @@ def take_next() -> Any:
 # --- claim --------------------------------------------------------------------------------
 
 
-def _passages(claim_id: int) -> list[dict[str, Any]]:
-    module = _lib("evidence")
-    if module is None or not hasattr(module, "evidence"):
+def _passages(claim_id: int, *, related: bool = False) -> list[dict[str, Any]]:
+    """Evidence passages of the claim's own snapshots (or, with related, of other sources'
+    snapshots in the archive) as dicts."""
+    finder = getattr(_lib("evidence"), "related_evidence" if related else "evidence", None)
+    if finder is None:
         return []
     try:
-        found = module.evidence(g.db, claim_id, limit=8)
+        found = finder(g.db, claim_id, limit=5 if related else 8)
     except VerifyError:
         return []
     out = []
     for p in found:
         get = p.get if isinstance(p, dict) else lambda k, _p=p: getattr(_p, k, None)
-        out.append({k: get(k) for k in ("snapshot_id", "url", "passage", "score", "start", "end")})
+        out.append(
+            {
+                k: get(k)
+                for k in ("snapshot_id", "source_id", "url", "passage", "score", "start", "end")
+            }
+        )
     return out
 
 
@@ -243,6 +250,7 @@ def claim(claim_id: int) -> Any:
     found = queries.claim(db, claim_id)
     sources = queries.claim_sources(db, claim_id)
     passages = _passages(claim_id)
+    related = _passages(claim_id, related=True)
     quotes = queries.assessments(db, claim_id=claim_id)
     for src in sources:
         src["quotes"] = [q for q in quotes if q["source_id"] == src["id"]]
@@ -271,6 +279,7 @@ def claim(claim_id: int) -> Any:
         context=queries.article_context(db, found),
         sources=sources,
         passages=passages,
+        related=related,
         history=_history(claim_id),
         stances=STANCES,
         ratings=RATINGS,
@@ -332,6 +341,23 @@ def verdict(claim_id: int) -> Any:
         return failed
     flash(f"Verdict recorded: {rating}.", "ok")
     return redirect(url_for("web.claim", claim_id=claim_id, _anchor="history"), 303)
+
+
+@bp.post("/claims/<int:claim_id>/sources")
+def add_source(claim_id: int) -> Any:
+    """Attach a candidate source (a URL typed in, or related evidence found in the archive)."""
+    url = request.form.get("url", "").strip()
+    note = request.form.get("note", "").strip() or None
+    attach_source = _need("articles", "attach_source")
+    try:
+        source_id = attach_source(
+            g.db, claim_id, url, origin="manual", note=note, actor=_reviewer()
+        )
+    except VerifyError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("web.claim", claim_id=claim_id), 303)
+    flash(f"Source added: {url}. Capture it with `verify fetch --claim {claim_id}`.", "ok")
+    return redirect(url_for("web.claim", claim_id=claim_id, _anchor=f"source-{source_id}"), 303)
 
 
 @bp.post("/claims/<int:claim_id>/release")
