@@ -430,3 +430,17 @@ def test_related_evidence_can_be_added_as_a_source(web):
         "SELECT actor FROM events WHERE claim_id = ? AND kind = 'source_added'", [cid]
     ).fetchone() == ("ana",)
     assert 'badge state-ok"' in text_of(client.get(f"/claims/{cid}"))
+
+
+def test_dismiss_takes_a_claim_out_of_the_queue(web):
+    client, token, data, db = web
+    cid = data.claims["stormed"]
+    answer = client.post(
+        f"/claims/{cid}/dismiss", data={"csrf_token": token, "note": "a scene-setter"}
+    )
+    assert answer.status_code == 303
+    assert db.conn.execute("SELECT status FROM claims WHERE id = ?", [cid]).fetchone() == (
+        "dismissed",
+    )
+    assert f'/claims/{cid}"' not in text_of(client.get("/"))
+    assert "<strong>dismissed</strong> by ana" in text_of(client.get(f"/claims/{cid}"))

@@ -360,6 +360,18 @@ def add_source(claim_id: int) -> Any:
     return redirect(url_for("web.claim", claim_id=claim_id, _anchor=f"source-{source_id}"), 303)
 
 
+@bp.post("/claims/<int:claim_id>/dismiss")
+def dismiss(claim_id: int) -> Any:
+    note = request.form.get("note", "").strip() or None
+    failed = _claim_action(
+        claim_id, _need("review", "dismiss"), _reviewer(), note=note, force=_force()
+    )
+    if failed:
+        return failed
+    flash("Claim dismissed: it leaves the queue (the history keeps why).", "ok")
+    return redirect(url_for("web.claim", claim_id=claim_id, _anchor="history"), 303)
+
+
 @bp.post("/claims/<int:claim_id>/release")
 def release(claim_id: int) -> Any:
     failed = _claim_action(claim_id, _need("review", "release"), _reviewer(), force=_force())
