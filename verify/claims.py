@@ -394,6 +394,45 @@ _MONEY_WORDS = frozenset(
 )
 
 
+_WORD, _FIGURE, _YEAR_TOKEN, _MONEY_SIGN, _PERCENT_SIGN = range(5)
+_PLAIN, _NAME, _CAPS, _SELF = range(4)  # how a word is capitalised
+_TOKEN_CACHE: dict[str, tuple] = {}
+
+
+def _token_info(tok: str) -> tuple:
+    """What the feature loop needs to know about one token (memoised: words repeat a lot).
+
+    (kind, lower-cased word, lexicon groups, capitalisation, past-tense count, superlative,
+    1 for a percent word / 2 for a money word / 3 for "per")."""
+    c = tok[0]
+    if c.isdigit():
+        digits = tok.rstrip(".,:")
+        year = len(digits) == 4 and digits.isdigit() and 1800 <= int(digits) <= 2099
+        return (_YEAR_TOKEN if year else _FIGURE, "", None, _PLAIN, 0, False, 0)
+    if c in "$\u00a3\u20ac\u00a5":
+        return (_MONEY_SIGN, "", None, _PLAIN, 0, False, 0)
+    if c == "%":
+        return (_PERCENT_SIGN, "", None, _PLAIN, 0, False, 0)
+    low = tok.lower().replace("\u2019", "'")
+    past = 1 if low in _PAST_IRREGULAR else 0
+    superlative = False
+    if c.isupper():
+        if tok == "I" or tok.startswith(("I'", "I\u2019")):
+            cap = _SELF
+        else:
+            upper = sum(1 for ch in tok if ch.isupper())
+            caps = upper >= 2 and upper >= len(tok) - tok.count(".") - 1
+            cap = _CAPS if caps else _NAME
+    else:
+        cap = _PLAIN
+        if len(low) > 4 and low.endswith("ed") and low not in _NOT_PAST_ED:
+            past += 1
+        elif len(low) > 4 and low.endswith("est") and low not in _NOT_SUPERLATIVE:
+            superlative = True
+    unit = 3 if low == "per" else 1 if low in _PERCENT_WORDS else 2 if low in _MONEY_WORDS else 0
+    return (_WORD, low, _LEX.get(low), cap, past, superlative, unit)
+
+
 def sentence_features(text: str, *, has_link: bool = False) -> list[float]:
     """The feature vector of one sentence (same order as FEATURES)."""
     f = [0.0] * (len(FEATURES) + 1)
@@ -401,45 +440,47 @@ def sentence_features(text: str, *, has_link: bool = False) -> list[float]:
     body = text.strip()
     body = body[_LEAD_RE.match(body).end() :]
     tokens = _TOKEN_RE.findall(body)
-    lex = _LEX
+    cache = _TOKEN_CACHE
+    if len(cache) > 200_000:
+        cache.clear()
     numbers = 0
     words = 0
     entities = 0
     past = 0
     last_first_person = -9
     prev_number = False
+    n_tokens = len(tokens)
     for i, tok in enumerate(tokens):
-        c = tok[0]
-        if c.isdigit():
-            digits = tok.rstrip(".,:")
-            if len(digits) == 4 and digits.isdigit() and 1800 <= int(digits) <= 2099:
-                f[_YEAR] = 1.0  # year
-            else:
+        info = cache.get(tok)
+        if info is None:
+            info = cache[tok] = _token_info(tok)
+        kind, low, groups, cap, tok_past, superlative, unit = info
+        if kind:
+            if kind == _FIGURE:
                 numbers += 1
-            prev_number = True
-            continue
-        if c in "$\u00a3\u20ac\u00a5":
-            f[_MONEY] = 1.0  # money
-            continue
-        if c == "%":
-            f[_PERCENT] = 1.0
-            prev_number = False
+                prev_number = True
+            elif kind == _YEAR_TOKEN:
+                f[_YEAR] = 1.0
+                prev_number = True
+            elif kind == _MONEY_SIGN:
+                f[_MONEY] = 1.0
+            else:
+                f[_PERCENT] = 1.0
+                prev_number = False
             continue
         words += 1
-        low = tok.lower().replace("\u2019", "'")
         if prev_number:
             f[_QUANTITY] = 1.0  # quantity: a figure followed by a word
             prev_number = False
-        groups = lex.get(low)
-        if low == "may" and c == "M" and i > 0:
+        if low == "may" and cap and i > 0:
             groups = (_DATE,)  # the month, not the hedge
         elif i == 0 and low in _DISCOURSE_OPENERS:
             groups = None  # "First, ...", "Now, ...": discourse markers, not comparisons
-        elif low == "going" and (i + 1 == len(tokens) or tokens[i + 1].lower() != "to"):
+        elif low == "going" and (i + 1 == n_tokens or tokens[i + 1].lower() != "to"):
             groups = None  # "going up" is a change, only "going to" looks ahead
         if groups is not None:
             for g in groups:
-                if g == _SPELLED_NUMBER and i + 1 < len(tokens) and tokens[i + 1][0].isalpha():
+                if g == _SPELLED_NUMBER and i + 1 < n_tokens and tokens[i + 1][0].isalpha():
                     f[_QUANTITY] = 1.0  # "three times", "two thirds"
                 if g == _FIRST_PERSON and low != "i'd":
                     last_first_person = i
@@ -448,23 +489,20 @@ def sentence_features(text: str, *, has_link: bool = False) -> list[float]:
                         f[_OPINION] = 1.0  # opinion
                     continue
                 f[g] += 1.0
-        if low in _PERCENT_WORDS and (low != "per" or "cent" in body):
-            f[_PERCENT] = 1.0
-        elif low in _MONEY_WORDS:
-            f[_MONEY] = 1.0
-        if c.isupper():
-            if i > 0 and tok != "I" and not tok.startswith("I'"):
-                upper = sum(1 for ch in tok if ch.isupper())
-                if upper >= 2 and (upper >= len(tok) - tok.count(".") - 1):
-                    f[_ACRONYM] = 1.0  # acronym
-                else:
+        if unit:
+            if unit == 1 or (unit == 3 and "cent" in body):
+                f[_PERCENT] = 1.0
+            elif unit == 2:
+                f[_MONEY] = 1.0
+        if cap:
+            if i > 0:
+                if cap == _NAME:
                     entities += 1
-        elif len(low) > 4 and low.endswith("ed") and low not in _NOT_PAST_ED:
-            past += 1
-        elif len(low) > 4 and low.endswith("est") and low not in _NOT_SUPERLATIVE:
-            f[_COMPARISON] += 1.0  # superlative
-        if low in _PAST_IRREGULAR:
-            past += 1
+                elif cap == _CAPS:
+                    f[_ACRONYM] = 1.0
+        elif superlative:
+            f[_COMPARISON] += 1.0
+        past += tok_past
     if numbers:
         f[_NUMBER] = 1.0
         f[_NUMBERS] = min(numbers, 3) / 3.0
