@@ -343,6 +343,9 @@ def test_helpers():
     ]
 
 
+CHUNKED_TAIL = b"<!-- sent in chunks -->"
+
+
 def _reply(status: int, body: bytes, **headers: str):
     def handle(handler) -> None:
         handler.send_response(status)
@@ -360,19 +363,16 @@ def _chunked(handler) -> None:
     handler.send_header("Content-Type", "text/html; charset=utf-8")
     handler.send_header("Transfer-Encoding", "chunked")
     handler.end_headers()
-    for part in (PAGE[:40], PAGE[40:]):
+    for part in (PAGE[:40], PAGE[40:], CHUNKED_TAIL):
         handler.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
     handler.wfile.write(b"0\r\n\r\n")
 
 
-@pytest.mark.skipif(
-    "fetch" not in __import__("verify.cli", fromlist=["cli"]).cli.commands,
-    reason="the `verify fetch` command (capture part) is not in this tree yet",
-)
 def test_end_to_end_fetch_then_export(site, run_cli, db_path, tmp_path):
     site.routes["/story"] = _reply(200, PAGE)
     site.routes["/old"] = _reply(301, b"", Location="/story")
-    site.routes["/gz"] = _reply(200, gzip.compress(PAGE), **{"Content-Encoding": "gzip"})
+    zipped = gzip.compress(PAGE, mtime=0)
+    site.routes["/gz"] = _reply(200, zipped, **{"Content-Encoding": "gzip"})
     site.routes["/chunked"] = _chunked
     site.routes["/robots.txt"] = _reply(
         200, b"User-agent: *\nAllow: /\n", **{"Content-Type": "text/plain"}
@@ -403,9 +403,9 @@ def test_end_to_end_fetch_then_export(site, run_cli, db_path, tmp_path):
     db.close()
     assert responses[site.url("/old")]["http"].get_statuscode() == "301"
     assert responses[site.url("/story")]["payload"] == PAGE
-    assert responses[site.url("/gz")]["payload"] == gzip.compress(PAGE)
+    assert responses[site.url("/gz")]["payload"] == zipped
     assert responses[site.url("/gz")]["http"].get_header("Content-Encoding") == "gzip"
     chunked = responses[site.url("/chunked")]
-    assert chunked["payload"] == PAGE
+    assert chunked["payload"] == PAGE + CHUNKED_TAIL
     assert chunked["http"].get_header("Transfer-Encoding") is None
-    assert chunked["http"].get_header("Content-Length") == str(len(PAGE))
+    assert chunked["http"].get_header("Content-Length") == str(len(PAGE + CHUNKED_TAIL))
