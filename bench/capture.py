@@ -19,28 +19,33 @@ Only loopback addresses are contacted, and every run has a time limit.
 
 from __future__ import annotations
 
+# ruff: noqa: E402
+import sys
+from pathlib import Path
+
+# Run as `python bench/x.py`, Python puts bench/ first on the path, where bench/queue.py would
+# shadow the standard library's queue module: use the project root instead.
+_BENCH = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _BENCH]
+sys.path.insert(0, str(_BENCH.parent))
+
 import argparse
 import json
 import os
 import pwd
 import shutil
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import psutil
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from bench.site import BenchSite, page  # noqa: E402
-from verify.articles import add_claim  # noqa: E402
-from verify.store import immediate, open_db  # noqa: E402
+from bench.site import BenchSite, page
+from verify.articles import add_claim
+from verify.store import immediate, open_db
 
 VERIFY = str(Path(sys.executable).parent / "verify")
 PER_HOST = 2  # verify's default --per-host

@@ -14,6 +14,16 @@ or `python bench/site.py --hosts 20 --pages 600` to serve and print the URLs unt
 
 from __future__ import annotations
 
+# ruff: noqa: E402
+import sys
+from pathlib import Path
+
+# Run as `python bench/x.py`, Python puts bench/ first on the path, where bench/queue.py would
+# shadow the standard library's queue module: use the project root instead.
+_BENCH = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _BENCH]
+sys.path.insert(0, str(_BENCH.parent))
+
 import argparse
 import random
 import threading
