@@ -1,0 +1,220 @@
+"""The capture commands: fetch, sources, snapshots, snapshot show|diff; kill and resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import Response
+from faultserver import FaultSite
+
+SNAPSHOT_KEYS = {
+    "id",
+    "source_id",
+    "url",
+    "final_url",
+    "status",
+    "error",
+    "error_message",
+    "sha256",
+    "content_type",
+    "title",
+    "fetched_at",
+    "changed",
+}
+
+
+def add(run_cli, *urls: str) -> None:
+    args = ["claim", "add", "At least 22 people died in the siege."]
+    for url in urls:
+        args += ["--source", url]
+    assert run_cli(*args).exit_code == 0
+
+
+def test_fetch_json_sources_and_snapshots(run_cli, site) -> None:
+    site.routes["/a"] = Response(
+        200, "<html><title>Siege</title><p>Gunmen held 170 hostages.</p></html>"
+    )
+    site.routes["/gone"] = Response(404, "<p>no</p>")
+    add(run_cli, site.url("/a"), site.url("/gone"))
+    result = run_cli("fetch", "--json", "--allow-host", site.netloc)
+    assert result.exit_code == 1  # one source failed
+    assert json.loads(result.stdout) == {"fetched": 1, "failed": 1, "unchanged": 0, "changed": 0}
+    assert (
+        "fetched 1, failed 1" in result.stderr and "\r" not in result.stderr
+    )  # no bar off a terminal
+
+    sources = json.loads(run_cli("sources", "--json").stdout)
+    assert [(s["url"], s["state"]) for s in sources] == [
+        (site.url("/a"), "ok"),
+        (site.url("/gone"), "gone"),
+    ]
+    snaps = json.loads(run_cli("snapshots", "--json").stdout)
+    assert all(set(s) == SNAPSHOT_KEYS for s in snaps)
+    ok = next(s for s in snaps if s["error"] is None)
+    assert ok["title"] == "Siege" and ok["status"] == 200 and ok["url"] == site.url("/a")
+    missing = next(s for s in snaps if s["error"])
+    assert (
+        missing["error"] == "http_error"
+        and missing["status"] == 404
+        and missing["error_message"] == "HTTP 404 Not Found"
+    )
+    only = json.loads(run_cli("snapshots", "--source", str(ok["source_id"]), "--json").stdout)
+    assert [s["id"] for s in only] == [ok["id"]]
+
+    text = run_cli("snapshot", "show", str(ok["id"]), "--text")
+    assert text.exit_code == 0 and text.stdout.strip() == "Gunmen held 170 hostages."
+    headers = run_cli("snapshot", "show", str(ok["id"]), "--headers").stdout.splitlines()
+    assert headers[0] == "HTTP/1.1 200" and "Content-Type: text/html; charset=utf-8" in headers
+    html = run_cli("snapshot", "show", str(ok["id"]), "--html").stdout
+    assert "<title>Siege</title>" in html
+    full = json.loads(run_cli("snapshot", "show", str(ok["id"]), "--json").stdout)
+    assert (
+        full["text"] == "Gunmen held 170 hostages."
+        and full["redirects"] == []
+        and full["robots"] == "allowed"
+    )
+    assert "sha256: " + ok["sha256"] in run_cli("snapshot", "show", str(ok["id"])).stdout
+
+    again = run_cli("fetch", "--allow-host", site.netloc)
+    assert again.exit_code == 0 and "nothing to fetch" in again.stderr
+
+
+def test_refetch_and_diff(run_cli, site) -> None:
+    site.routes["/r"] = Response(200, "<p>The army deployed 650 soldiers.</p>")
+    add(run_cli, site.url("/r"))
+    assert run_cli("fetch", "--allow-host", site.netloc).exit_code == 0
+    site.routes["/r"] = Response(200, "<p>The army deployed 600 soldiers.</p>")
+    result = run_cli("fetch", "--refetch", "--json", "--allow-host", site.netloc)
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == {"fetched": 1, "failed": 0, "unchanged": 0, "changed": 1}
+    assert "(unchanged 0, changed 1)" in result.stderr
+    diff = run_cli("snapshot", "diff", "1", "2")
+    assert diff.exit_code == 0
+    assert (
+        "-The army deployed 650 soldiers." in diff.stdout
+        and "+The army deployed 600 soldiers." in diff.stdout
+    )
+    assert json.loads(run_cli("sources", "--json").stdout)[0]["state"] == "changed"
+    same = run_cli("snapshot", "diff", "2", "2")
+    assert same.exit_code == 0 and same.stdout == "" and "no difference" in same.stderr
+
+
+def test_refused_without_allow_host_and_env_allows(run_cli, site, monkeypatch) -> None:
+    site.routes["/x"] = Response(200, "<p>x</p>")
+    add(run_cli, site.url("/x"))
+    blocked = run_cli("fetch", "--json")
+    assert blocked.exit_code == 1 and json.loads(blocked.stdout)["failed"] == 1 and site.hits == {}
+    snap = json.loads(run_cli("snapshots", "--json").stdout)[0]
+    assert snap["error"] == "blocked_address" and "127.0.0.1" in snap["error_message"]
+    monkeypatch.setenv("VERIFY_ALLOW_HOSTS", f"other.example,{site.netloc}")
+    ok = run_cli("fetch", "--refetch", "--json")
+    assert ok.exit_code == 0 and json.loads(ok.stdout)["fetched"] == 1 and site.hits["/x"] == 1
+
+
+def test_ignore_robots_flag(run_cli, site) -> None:
+    site.routes["/robots.txt"] = Response(
+        200, "User-agent: *\nDisallow: /\n", content_type="text/plain"
+    )
+    site.routes["/p"] = Response(200, "<p>p</p>")
+    add(run_cli, site.url("/p"))
+    assert run_cli("fetch", "--allow-host", site.netloc).exit_code == 1
+    assert json.loads(run_cli("snapshots", "--json").stdout)[0]["error"] == "robots"
+    assert (
+        run_cli("fetch", "--refetch", "--ignore-robots", "--allow-host", site.netloc).exit_code == 0
+    )
+    assert site.hits["/p"] == 1
+
+
+def test_errors_and_usage(run_cli) -> None:
+    missing = run_cli("snapshot", "show", "99")
+    assert (
+        missing.exit_code == 1
+        and missing.stderr.strip() == "Error: no snapshot with id 99 (see `verify snapshots`)"
+    )
+    claim = run_cli("fetch", "--claim", "5")
+    assert (
+        claim.exit_code == 1
+        and claim.stderr.strip() == "Error: no claim with id 5 (see `verify claims`)"
+    )
+    assert run_cli("fetch", "--concurrency", "0").exit_code == 2
+    assert run_cli("snapshot", "diff", "1").exit_code == 2
+    none = run_cli("snapshot", "diff", "1", "2")
+    assert none.exit_code == 1 and none.stderr.startswith("Error: no snapshot with id 1")
+
+
+def _snapshot_sources(db_path: Path) -> list[int]:
+    try:
+        conn = sqlite3.connect(db_path, timeout=5)
+        try:
+            return [r[0] for r in conn.execute("SELECT source_id FROM snapshots")]
+        finally:
+            conn.close()
+    except sqlite3.OperationalError:
+        return []
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+def test_kill_and_resume(tmp_path: Path, run_cli) -> None:
+    """SIGKILL `verify fetch` mid-run, run it again: every source ends with exactly one snapshot,
+    no source stored before the kill is requested again, and only sources in flight at the
+    kill (at most --concurrency of them) may be requested a second time."""
+    fault = FaultSite(slow=0.2)
+    try:
+        urls = fault.add_slow_pages(24)
+        add(run_cli, *urls)
+        db_path = Path(os.environ["VERIFY_DB"])
+        verify = [sys.executable, "-c", "from verify.cli import main; main()"]
+        args = [
+            *verify,
+            "fetch",
+            "--concurrency",
+            "2",
+            "--per-host",
+            "2",
+            "--allow-host",
+            fault.netloc,
+            "--db",
+            str(db_path),
+        ]
+        proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 60
+            while len(_snapshot_sources(db_path)) < 6:  # wait until part of the job is stored
+                assert proc.poll() is None, "fetch finished before it could be killed"
+                assert time.monotonic() < deadline
+                time.sleep(0.02)
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        stored_before = set(_snapshot_sources(db_path))
+        assert 6 <= len(stored_before) < 24
+        hits_before = {p: n for p, n in fault.hits.items() if p.startswith("/slow/")}
+        done = subprocess.run(args, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        conn = sqlite3.connect(db_path)
+        per_source = dict(
+            conn.execute("SELECT source_id, count(*) FROM snapshots GROUP BY source_id").fetchall()
+        )
+        urls_by_id = dict(conn.execute("SELECT id, url FROM sources").fetchall())
+        conn.close()
+        assert len(per_source) == 24 and set(per_source.values()) == {1}
+        hits = {p: n for p, n in fault.hits.items() if p.startswith("/slow/")}
+        assert len(hits) == 24 and max(hits.values()) <= 2
+        for sid in stored_before:  # stored before the kill: never requested again
+            path = urls_by_id[sid].removeprefix(fault.url(""))
+            assert hits[path] == 1 == hits_before[path]
+        twice = [p for p, n in hits.items() if n == 2]
+        assert len(twice) <= 2  # in flight at the kill: at most --concurrency
+        assert all(hits_before.get(p) == 1 for p in twice)
+    finally:
+        fault.close()
