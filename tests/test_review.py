@@ -345,3 +345,25 @@ def test_anchor_assessment_in_new_snapshot(db):
     start, end = review.anchor_assessment(db, a["id"], newer)
     text = db.conn.execute("SELECT text FROM snapshots WHERE id = ?", [newer]).fetchone()[0]
     assert text[start:end] == "The siege lasted nine hours."
+
+
+def test_history_with_the_claim_store_api(db):
+    from verify import articles
+
+    with store.immediate(db):
+        cid = articles.add_claim(db, "The mission lost 56 peacekeepers in 2015.", actor="ed")
+        articles.attach_source(db, cid, "https://un.example/report?utm_source=x", actor="ed")
+    review.lease_next(db, "ana")
+    got = review.assess(db, cid, "https://un.example/report", "unavailable", "ana")
+    assert got["url"] == "https://un.example/report"
+    kinds = [e["kind"] for e in review.history(db, cid)]
+    assert kinds[:2] == ["claim_added", "source_added"] and kinds[-2:] == ["leased", "assessed"]
+
+
+def test_writer_lock_side_file(db, db_path):
+    make_claim(db, "x")
+    review.lease_next(db, "ana", now=T0)
+    assert (db_path.parent / (db_path.name + "-writer.lock")).exists()
+    mem = store.open_db(":memory:")
+    make_claim(mem, "in memory")
+    assert review.lease_next(mem, "ana", now=T0)["text"] == "in memory"
