@@ -237,6 +237,7 @@ _AMP_DROP = (
     "amp-auto-ads",
 )
 _DROP_TAGS_SET = frozenset(_DROP_TAGS)
+_TRAFILATURA_MAX = 8_000_000  # characters; beyond that our own extractor works alone
 _HIDDEN_CLASS = re.compile(
     r"(?:^|\s)(?:visually-hidden|visuallyhidden|sr-only|screen-reader-text|screenreader-only|"
     r"hidden|hide|d-none|is-hidden|u-hidden|print-only|offscreen)(?:$|\s)",
@@ -384,6 +385,15 @@ def _metadata(root, url: str | None) -> _Meta:
             "DC.date.issued",
             "sailthru.date",
             "parsely-pub-date",
+            "dcterms.date",
+            "dcterms.created",
+            "dcterms.issued",
+            "DC.date",
+            "publication_date",
+            "publish_date",
+            "article.published",
+            "datepublished",
+            "date_published",
         )
     )
     if not published:
@@ -445,7 +455,7 @@ def _clean(root) -> None:
             continue
         if tag in _BOILER_TAGS or role in _BOILER_ROLES:
             doomed.append(el)
-        elif tag == "form" and el.find(".//p") is None:
+        elif tag == "form":
             doomed.append(el)
         elif attrs.strip() and tag not in ("p", "a", "span", "em", "strong", "b", "i", "li"):
             if _BOILER_WORDS.search(attrs.replace("-", " ").replace("_", " ")) or (
@@ -510,7 +520,12 @@ class _Builder:
                 self._put(" ")
                 self.ends_space = True
 
-    def newline(self) -> None:
+    def newline(self, block: tuple) -> None:
+        if self.parts and self.parts[-1] == "\n":  # <br><br>: a paragraph break
+            self.parts.pop()
+            self.length -= 1
+            self.flush(*block)
+            return
         if self.length and self.parts[-1] != "\n":
             if self.parts[-1] == " ":
                 self.parts.pop()
@@ -564,7 +579,7 @@ def _linearise(node) -> list[_Block]:
                 if cells:
                     cells[-1] += 1
             elif tag == "br":
-                b.newline()
+                b.newline(block_stack[-1])
             text = el.text
             if tag == "a":
                 # leading whitespace of the anchor text belongs outside the anchor
@@ -683,6 +698,11 @@ def _depth(el) -> int:
     return d
 
 
+def _is_boilerplate_text(text: str) -> bool:
+    n = len(text)
+    return (n <= 40 and bool(_BOILERPLATE_LINE.match(text))) or (n <= 60 and _is_dateline(text))
+
+
 def _keep_in_main(blk: _Block) -> bool:
     """Inside the main node, drop only obvious boilerplate: link lists and share rows."""
     n = len(blk.text)
@@ -728,7 +748,9 @@ _BOILERPLATE_LINE = re.compile(
     r"^(advertisement|advert|sponsored|share( this( article| story)?)?|share on \w+|"
     r"tweet|email|print|copy link|read more|continue reading|click here|subscribe( now)?|"
     r"sign up|log ?in|follow us.*|related( articles| stories)?|more on this story|"
-    r"skip to (main )?content|image( source)?:?.*|photo:?.*|getty images|reuters|ap photo)$",
+    r"skip to (main )?content|skip advertisement|(story|article) continues (below|after.*)|"
+    r"continue reading (below|the main story)|scroll to continue|order reprints.*|"
+    r"image( source)?:?.*|photo:?.*|getty images|reuters|ap photo)$",
     re.IGNORECASE,
 )
 
@@ -770,16 +792,20 @@ class _Html:
     meta: _Meta
     blocks: list[_Block]  # all blocks of the cleaned page
     main: list[_Block]  # blocks of the main node that survive filtering
-    safe: object = None  # the tree after the safe clean only, for trafilatura
+    theirs: list[str] = field(default_factory=list)  # trafilatura's paragraphs
 
 
-def _read_html(text: str, url: str | None, want_safe_copy: bool = False) -> _Html | None:
+def _read_html(text: str, url: str | None) -> _Html | None:
+    """Parse, clean, cut into blocks, pick the main content; trafilatura referees the edges."""
     root = _parse_html(text)
     if root is None:
         return None
     meta = _metadata(root, url)
     _clean_safe(root)
-    safe = copy.deepcopy(root) if want_safe_copy else None
+    theirs: list[str] = []
+    if len(text) < _TRAFILATURA_MAX and root.text_content().strip():
+        theirs_text = _trafilatura_text(copy.deepcopy(root), url)
+        theirs = [p.strip() for p in re.split(r"\n+", theirs_text) if p.strip()]
     _clean(root)
     body = root.find("body")
     if body is None:
@@ -787,7 +813,7 @@ def _read_html(text: str, url: str | None, want_safe_copy: bool = False) -> _Htm
     blocks = _linearise(body)
     nodes = _main_nodes(root, blocks)
     if not nodes:
-        return _Html(meta, blocks, [], safe)
+        return _Html(meta, blocks, [], theirs)
     inside = set()
     for node in nodes:
         for el in node.iter():
@@ -800,7 +826,59 @@ def _read_html(text: str, url: str | None, want_safe_copy: bool = False) -> _Htm
         if key and title_key and (key == title_key or (blk.tag in _HEADINGS and key in title_key)):
             del main[i]
             break
-    return _Html(meta, blocks, main, safe)
+    return _Html(meta, blocks, _referee(main, theirs), theirs)
+
+
+_PARAGRAPH_TAGS = frozenset(
+    "p li blockquote pre td th dd dt figcaption h1 h2 h3 h4 h5 h6 span a b strong em i".split()
+)
+
+
+def _referee(main: list[_Block], theirs: list[str]) -> list[_Block]:
+    """Keep our blocks inside the DOM region where trafilatura agrees with us (the lowest
+    common ancestor of the blocks it also found): that keeps the tables, lists, captions and
+    short paragraphs it drops between agreed paragraphs, and trims the teasers, appeals and
+    bios at the edges that our node took in. Captions are kept wherever they sit."""
+    if not theirs or not main:
+        return main
+    have = set()
+    for p in theirs:
+        have |= _shingles(_norm(p))
+    agreed = []
+    for blk in main:
+        sh = _shingles(_norm(blk.text))
+        if sh and sum(1 for g in sh if g in have) * 2 >= len(sh):
+            agreed.append(blk)
+    agreed_chars = sum(len(b.text) for b in agreed)
+    if not agreed or agreed_chars < 0.3 * sum(len(b.text) for b in main):
+        return main  # trafilatura read another part of the page: no referee
+    core = None
+    for blk in agreed:
+        chain = [blk.el, *blk.el.iterancestors()][::-1]
+        if core is None:
+            core = chain
+        else:
+            n = 0
+            while n < len(core) and n < len(chain) and core[n] is chain[n]:
+                n += 1
+            core = core[:n]
+    node = core[-1] if core else None
+    if node is None:
+        return main
+    if node.tag in _PARAGRAPH_TAGS and node.getparent() is not None:
+        node = node.getparent()
+    inside = {id(el) for el in node.iter()}
+    article = next((a for a in node.iterancestors("article")), None)
+    if article is not None:  # the publisher's own <article> bounds the article
+        inside |= {id(el) for el in article.iter()}
+    agreed_ids = {id(b) for b in agreed}
+    kept = []
+    for blk in main:
+        if id(blk) in agreed_ids or id(blk.el) in inside or blk.tag == "figcaption":
+            kept.append(blk)
+        elif blk.el.getparent() is not None and blk.el.getparent().tag == "figure":
+            kept.append(blk)
+    return kept
 
 
 _RX_DROP = re.compile(
@@ -1029,7 +1107,7 @@ def extract_page(body: bytes, content_type: str | None = None, url: str | None =
 
 
 def _html_page(text: str, charset: str | None, url: str | None) -> Extracted:
-    page = _read_html(text, url, want_safe_copy=True)
+    page = _read_html(text, url)
     if page is None or not page.blocks:
         return Extracted(
             title=page.meta.title if page else None,
@@ -1038,8 +1116,7 @@ def _html_page(text: str, charset: str | None, url: str | None) -> Extracted:
             kind="html",
         )
     mine = [blk.text for blk in page.main]
-    theirs_text = _trafilatura_text(page.safe, url) if len(text) < 8_000_000 else ""
-    theirs = [p.strip() for p in re.split(r"\n+", theirs_text) if p.strip()]
+    theirs = [p for p in page.theirs if not _is_boilerplate_text(p)]
     paragraphs = _merge(mine, theirs, page.meta.title)
     if not paragraphs:
         # Never nothing when the page has text: every block that is left.
