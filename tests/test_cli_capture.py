@@ -218,3 +218,24 @@ def test_kill_and_resume(tmp_path: Path, run_cli) -> None:
         assert all(hits_before.get(p) == 1 for p in twice)
     finally:
         fault.close()
+
+
+def test_progress_bar_only_on_a_terminal() -> None:
+    import io
+
+    from verify.capture import CaptureProgress
+    from verify.cli.cmd_capture import _ProgressBar
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    tty, pipe = Terminal(), io.StringIO()
+    for stream in (tty, pipe):
+        bar = _ProgressBar(stream)
+        bar(CaptureProgress(3, 10, 2, 1, "http://example.com/", "timeout", 3))
+        bar.finish()
+    assert pipe.getvalue() == ""
+    shown = tty.getvalue()
+    assert "3/10 fetched 2 failed 1" in shown and "/s" in shown and "ETA" in shown
+    assert shown.endswith("\r")  # the bar is wiped before the summary line

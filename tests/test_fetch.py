@@ -251,3 +251,96 @@ def test_session_reuses_connections(fault: FaultSite) -> None:
             fault.url("/who"), opts(fault, ignore_robots=True), session, robots=cache
         ).ok
     assert len(ports) == 3 and len(set(ports)) == 1
+
+
+def test_request_headers_record_host(fault: FaultSite) -> None:
+    result = fetch_url(fault.url("/ok"), opts(fault))
+    assert ("Host", fault.netloc) in result.request_headers
+
+
+def test_tls_error_kind(fault: FaultSite) -> None:
+    # TLS spoken to a plain-HTTP server: the handshake fails
+    result = fetch_url(f"https://{fault.netloc}/ok", opts(fault, retries=0))
+    assert result.error == "tls", result.error_message
+
+
+@pytest.fixture(scope="module")
+def tls_cert(tmp_path_factory) -> tuple[str, str]:
+    import shutil
+    import subprocess
+
+    if not shutil.which("openssl"):
+        pytest.skip("the openssl command is needed to make a test certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = str(folder / "cert.pem"), str(folder / "key.pem")
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            key,
+            "-out",
+            cert,
+            "-days",
+            "2",
+            "-subj",
+            "/CN=pinned.test",
+            "-addext",
+            "subjectAltName=DNS:pinned.test",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+@pytest.fixture
+def tls_site(tls_cert):
+    import ssl
+
+    from conftest import LocalSite
+
+    cert, key = tls_cert
+    server = LocalSite()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.server.socket = context.wrap_socket(server.server.socket, server_side=True)
+    server.routes["/"] = Response(200, "<p>over TLS</p>")
+    yield server
+    server.close()
+
+
+def test_https_to_pinned_address_keeps_name_verification(tls_site, tls_cert) -> None:
+    cert, _ = tls_cert
+    names = {"pinned.test": ["127.0.0.1"], "impostor.test": ["127.0.0.1"]}
+    resolver = lambda host, port: names[host]  # noqa: E731
+    base = FetchOptions(
+        resolver=resolver,
+        ignore_robots=True,
+        retries=0,
+        ca_bundle=cert,
+        allow_hosts=("pinned.test", "impostor.test"),
+    )
+    good = fetch_url(f"https://pinned.test:{tls_site.port}/", base)
+    assert good.ok and good.body == b"<p>over TLS</p>", good.error_message
+    # same address, another name: the certificate does not match it, refused
+    wrong_name = fetch_url(f"https://impostor.test:{tls_site.port}/", base)
+    assert wrong_name.error == "tls" and "impostor.test" in wrong_name.error_message, (
+        wrong_name.error_message
+    )
+    # without the test CA the certificate is not trusted: verification is never switched off
+    untrusted = fetch_url(
+        f"https://pinned.test:{tls_site.port}/",
+        FetchOptions(
+            resolver=resolver, ignore_robots=True, retries=0, allow_hosts=("pinned.test",)
+        ),
+    )
+    assert untrusted.error == "tls" and "certificate" in untrusted.error_message.lower()

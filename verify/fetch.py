@@ -71,6 +71,7 @@ class FetchOptions:
     backoff: float = 0.5  # first retry wait; doubles each retry
     retry_cap: float = 30.0  # longest wait, Retry-After included
     sleep: Callable[[float], None] | None = None  # injectable for tests (default time.sleep)
+    ca_bundle: str | None = None  # extra trust anchors (intranets, tests); verification stays on
 
 
 @dataclass(frozen=True)
@@ -479,14 +480,19 @@ def _send(
 ) -> requests.Response:
     target = netguard.check_url(url, options.allow_hosts, options.resolver)
     _pins()[(target.host, target.port)] = target.addresses
-    request = requests.Request("GET", url, headers={"User-Agent": options.user_agent})
+    default_port = 443 if target.scheme == "https" else 80
+    host = f"[{target.host}]" if ":" in target.host else target.host
+    host_header = host if target.port == default_port else f"{host}:{target.port}"
+    request = requests.Request(
+        "GET", url, headers={"Host": host_header, "User-Agent": options.user_agent}
+    )
     prepared = session.prepare_request(request)
     attempt.check()
     return session.send(
         prepared,
         stream=True,
         allow_redirects=False,
-        verify=True,
+        verify=options.ca_bundle or True,
         timeout=(options.connect_timeout, options.read_timeout),
     )
 
