@@ -163,6 +163,15 @@ SPLIT_CASES = [
         "It rose in 2019. 2020 was worse.",
         ["It rose in 2019.", "2020 was worse."],
     ),
+    (
+        "places and suffixes",
+        "He lives in Springfield, Ill. The mayor, D-Calif., voted no. King Jr. Day is Monday.",
+        [
+            "He lives in Springfield, Ill.",
+            "The mayor, D-Calif., voted no.",
+            "King Jr. Day is Monday.",
+        ],
+    ),
     ("no punctuation", "Hello world", ["Hello world"]),
 ]
 

@@ -52,7 +52,9 @@ _STRICT_ABBR = frozenset(
 _AMBIGUOUS_ABBR = frozenset(
     """jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat
     sun st inc ltd co corp bros jr sr etc no nos fig figs p pp vol vols art sec ch ed eds est
-    dept univ assn ave blvd rd hwy jan min max pt ptd""".split()
+    dept univ assn ave blvd rd hwy min max pt ph.d ala ariz ark calif colo conn fla ga ill
+    ind kan ky md mass mich minn miss mo mont neb nev okla ore pa tenn tex va vt wash wis
+    wyo""".split()
 )
 # Words that commonly open a sentence: after an ambiguous abbreviation, these mean "new sentence".
 _STARTERS = frozenset(
