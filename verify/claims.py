@@ -51,11 +51,14 @@ _STRICT_ABBR = frozenset(
 # Abbreviations that can also end a sentence: split only when the next word typically opens one.
 _AMBIGUOUS_ABBR = frozenset(
     """jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat
-    sun st inc ltd co corp bros jr sr etc no nos fig figs p pp vol vols art sec ch ed eds est
+    sun st inc ltd co corp bros jr sr etc ed eds est
     dept univ assn ave blvd rd hwy min max pt ph.d ala ariz ark calif colo conn fla ga ill
     ind kan ky md mass mich minn miss mo mont neb nev okla ore pa tenn tex va vt wash wis
     wyo""".split()
 )
+# Abbreviations that stand before a number ("No. 5", "p. 12"); before anything else the period
+# ends a sentence ("He voted no. The bill...").
+_NUMBER_ABBR = frozenset("no nos fig figs p pp vol vols art sec ch".split())
 # Words that commonly open a sentence: after an ambiguous abbreviation, these mean "new sentence".
 _STARTERS = frozenset(
     """the a an this that these those there here it its he she they we i you his her their our
@@ -147,6 +150,8 @@ def _is_boundary(seg: str, m: re.Match[str], piece_start: int) -> bool:
     low = prev.lower()
     if low in _STRICT_ABBR:
         return False
+    if low in _NUMBER_ABBR:
+        return not nxt_char.isdigit()
     ambiguous = (
         low in _AMBIGUOUS_ABBR
         or (len(prev) == 1 and prev.isupper())
