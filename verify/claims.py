@@ -9,8 +9,9 @@ Splitting rules (see split_sentences):
   * ".", "!", "?", "..." and "\u2026", optionally followed by closing quotes or brackets, end a
     sentence when whitespace and a character that is not a lower-case letter follow;
   * a period does not end a sentence after a title or Latin abbreviation (Mr., Dr., Gen., Sen.,
-    e.g., i.e., vs.), nor after an ambiguous abbreviation (U.S., Jan., Inc., St., an initial
-    such as "J.") unless the next word is one that typically opens a sentence ("The", "He");
+    e.g., i.e., vs.), nor after an ambiguous abbreviation (U.S., Jan., Inc., St., Ill., an
+    initial such as "J.") unless the next word is one that typically opens a sentence ("The",
+    "He"), nor after "No.", "p.", "Fig." when a number follows, nor in a decimal (3.9);
   * an ellipsis with a space before it ("the plan ... Congress") marks an omission, not an end.
 Offsets index the original text exactly and every non-space character lands in a sentence.
 
@@ -281,7 +282,10 @@ _INTERJECTION = _F["interjection"]
 
 # Fitted weights (one per feature, same order as FEATURES). Obtained by L2-regularised logistic
 # regression (Newton's method, pure Python) on the training split (4 of every 5 sentences,
-# chosen by a hash of the text) of bench/data/checkworthy.tsv; regenerate with
+# chosen by a hash of the text) of bench/data/checkworthy.tsv; the penalty pulls each weight
+# towards a hand-set prior (bench/checkworthy.py PRIOR) rather than towards 0, and its strength
+# is chosen by inner cross-validation (one-standard-error rule). has_link keeps its prior
+# weight: no sentence in the set carries a link. Regenerate with
 # `python bench/checkworthy.py --fit`.
 # Fitted on 431 training sentences, L2 lambda = 3.
 _WEIGHTS: tuple[float, ...] = (
