@@ -444,3 +444,13 @@ def test_dismiss_takes_a_claim_out_of_the_queue(web):
     )
     assert f'/claims/{cid}"' not in text_of(client.get("/"))
     assert "<strong>dismissed</strong> by ana" in text_of(client.get(f"/claims/{cid}"))
+
+
+def test_related_evidence_is_searched_on_request_when_the_claim_has_captures(web):
+    client, _, data, _ = web
+    cid = data.claims["soldiers"]  # it has captured text of its own
+    html = text_of(client.get(f"/claims/{cid}"))
+    assert f'href="/claims/{cid}?related=1#related"' in html
+    assert "Related evidence already in the archive</h2>" not in html
+    html = text_of(client.get(f"/claims/{cid}?related=1"))
+    assert 'id="related"' in html

@@ -20,6 +20,7 @@ from ..errors import AuthError, InputError
 from ..store import get_setting, immediate, open_db, set_setting
 
 SECRET_SETTING = "web_secret_key"
+MMAP_BYTES = 4 * 2**30
 TOKEN_ENV = "VERIFY_WEB_TOKEN"
 PASSWORD_ENV = "VERIFY_WEB_PASSWORD"
 SECRET_ENV = "VERIFY_WEB_SECRET"
@@ -111,7 +112,11 @@ def create_app(
 
     def get_db() -> Database:
         if connections.db is None:
-            connections.db = open_db(db_path, migrate=False)
+            db = open_db(db_path, migrate=False)
+            # reads go through the OS page cache shared by every worker thread's connection
+            db.conn.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
+            db.conn.execute("PRAGMA cache_size=-16000")
+            connections.db = db
         return connections.db
 
     app.extensions["verify_db"] = get_db

@@ -250,7 +250,6 @@ def claim(claim_id: int) -> Any:
     found = queries.claim(db, claim_id)
     sources = queries.claim_sources(db, claim_id)
     passages = _passages(claim_id)
-    related = _passages(claim_id, related=True)
     quotes = queries.assessments(db, claim_id=claim_id)
     for src in sources:
         src["quotes"] = [q for q in quotes if q["source_id"] == src["id"]]
@@ -272,6 +271,12 @@ def claim(claim_id: int) -> Any:
             ]
             spans += _quote_spans(text, sid, src["quotes"])
             src["text_html"] = highlight(text, spans) if text else None
+    # related evidence is a full-text search over the whole archive: run it when asked, or
+    # when the claim has no captured text of its own to read
+    want_related = request.args.get("related") == "1" or not any(
+        s["good_snapshot_id"] for s in sources
+    )
+    related = _passages(claim_id, related=True) if want_related else None
     mine = found["lease_reviewer"] == _reviewer() and found["status"] == "in_review"
     return render_template(
         "claim.html",
