@@ -200,3 +200,21 @@ def test_queue_human_output_and_lease_minutes(run_cli, db_path):
     assert "in_review: ana until" in lines[0] and lines[1].strip().startswith(str(c2))
     r = run_cli("queue", "--reviewer", "ana", "--json")
     assert [c["id"] for c in json.loads(r.stdout)] == [c1]
+
+
+def test_search_human_output(run_cli, db_path):
+    _world(db_path)
+    r = run_cli("search", "siege")
+    assert r.exit_code == 0
+    assert "claim" in r.stdout and "[siege]" in r.stdout
+    r = run_cli("search", "()")
+    assert r.exit_code == 1 and r.stderr.startswith("Error: nothing to search for")
+
+
+def test_search_human_output_for_very_common_words(run_cli, db_path, monkeypatch):
+    from verify import search
+
+    _world(db_path)
+    monkeypatch.setattr(search, "RANK_WINDOW", 1)
+    r = run_cli("search", "siege")
+    assert r.exit_code == 0 and "  new  " in r.stdout

@@ -95,3 +95,17 @@ def test_very_common_queries_rank_the_newest_matches(db):
     assert s.rowid_floor(db, "claims_fts", '"common"', window=3) == ids[2]
     assert s.rowid_floor(db, "claims_fts", '"common"', window=10) == 0
     assert len(s.search(db, "common", kinds=("claim",))) == 5
+    assert all(r["score"] is not None for r in s.search(db, "common"))
+
+
+def test_very_common_queries_list_newest_matches_unscored(db, monkeypatch):
+    ids = [make_claim(db, f"Common word number {i}.") for i in range(5)]
+    rare = make_claim(db, "A rare common word.")
+    monkeypatch.setattr(s, "RANK_WINDOW", 3)
+    found = s.search(db, "common", kinds=("claim",), limit=3)
+    assert [r["id"] for r in found] == [rare, ids[4], ids[3]]
+    assert all(r["score"] is None for r in found)
+    assert "[Common]" in found[1]["snippet"]
+    # a query under the window is still ranked by bm25
+    ranked = s.search(db, "rare", kinds=("claim",))
+    assert [r["id"] for r in ranked] == [rare] and ranked[0]["score"] > 0

@@ -5,11 +5,12 @@ parentheses, colons, AND/OR/NOT and stray asterisks are just text. Supported: "e
 in double quotes and a trailing * for prefix search (`peacekeep*`). Terms are ANDed; when that
 finds nothing the terms are ORed instead.
 
-Ranking is bm25. FTS5 must score every matching row to sort by rank, which for a word found in
-half of a million snapshots takes seconds; so when a query matches more than RANK_WINDOW rows
-of a table, only the newest RANK_WINDOW matches (highest rowids, found by walking the index
-backwards, which is cheap) are ranked. In an archive, the newest captures are the likeliest
-wanted; rare words, phrases and names still see every match."""
+Ranking is bm25 (score = -bm25, higher is better). FTS5's bm25 reads the whole document list
+of every query term to weigh it, which for a word found in most of a million snapshots takes
+longer than the whole search should; so when a query matches RANK_WINDOW rows or more of a
+table, that table's results are its newest matches instead (walking the index backwards is
+cheap), with score None, listed after the bm25-ranked results. Rarer words, names, numbers
+and phrases (the usual fact-checking searches) are always ranked by bm25 over every match."""
 
 from __future__ import annotations
 
@@ -86,7 +87,8 @@ def search(
     """Search claims and snapshot texts. Returns, best first (bm25), dicts:
     claim:    {"type": "claim", "id", "text", "snippet", "url": None, "score", "status", "verdict"}
     snapshot: {"type": "snapshot", "id", "title", "snippet", "url", "score", "source_id", "fetched_at"}
-    Snippets wrap matches in `mark` (default [ and ]); score is -bm25 (higher is better).
+    Snippets wrap matches in `mark` (default [ and ]); score is -bm25 (higher is better), or
+    None for the newest matches of a very common query (see the module docstring).
     One snapshot per source is listed (its best-matching capture)."""
     if limit <= 0:
         raise InputError(f"limit must be positive, not {limit}")
@@ -102,59 +104,72 @@ def search(
     return found
 
 
+def _ranked(
+    db: Database, table: str, match: str, n: int, weights: str = ""
+) -> list[tuple[int, float | None]]:
+    """(rowid, score) of the best `n` matches: bm25 when the query matches fewer than
+    RANK_WINDOW rows; otherwise the newest matches, unscored (None): FTS5's bm25 counts the
+    documents of every query term on each query, which for a word in most documents costs more
+    than the whole target, while its weight (IDF) is near zero anyway."""
+    newest = db.conn.execute(
+        f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY rowid DESC LIMIT ?",
+        [match, RANK_WINDOW],
+    ).fetchall()
+    if len(newest) >= RANK_WINDOW:
+        return [(r[0], None) for r in newest[:n]]
+    if not newest:
+        return []
+    return [
+        (r[0], -r[1])
+        for r in db.conn.execute(
+            f"SELECT rowid, bm25({table}{weights}) AS score FROM {table} WHERE {table} MATCH ?"
+            " ORDER BY score LIMIT ?",
+            [match, n],
+        )
+    ]
+
+
+def _snippet(
+    db: Database, table: str, column: int, match: str, rowid: int, mark: tuple[str, str]
+) -> str | None:
+    found = db.conn.execute(
+        f"SELECT snippet({table}, ?, ?, ?, ?, ?) FROM {table} WHERE {table} MATCH ? AND rowid = ?",
+        [column, mark[0], mark[1], ELLIPSIS, SNIPPET_TOKENS, match, rowid],
+    ).fetchone()
+    return found[0] if found else None
+
+
 def _run(
     db: Database, match: str, limit: int, kinds: tuple[str, ...], mark: tuple[str, str]
 ) -> list[dict[str, Any]]:
-    start, end = mark
     out: list[dict[str, Any]] = []
     if "claim" in kinds:
-        for r in store.rows(
-            db,
-            "SELECT c.id, c.text, c.status, c.verdict,"
-            " snippet(claims_fts, 0, ?, ?, ?, ?) AS snippet, bm25(claims_fts) AS rank"
-            " FROM claims_fts JOIN claims c ON c.id = claims_fts.rowid"
-            " WHERE claims_fts MATCH ? AND claims_fts.rowid >= ? ORDER BY rank LIMIT ?",
-            [
-                start,
-                end,
-                ELLIPSIS,
-                SNIPPET_TOKENS,
-                match,
-                rowid_floor(db, "claims_fts", match),
-                limit,
-            ],
-        ):
+        for rowid, score in _ranked(db, "claims_fts", match, limit):
+            c = store.row(db, "SELECT id, text, status, verdict FROM claims WHERE id = ?", [rowid])
+            if c is None:
+                continue
             out.append(
                 {
                     "type": "claim",
-                    "id": r["id"],
-                    "text": r["text"],
-                    "snippet": r["snippet"],
+                    "id": c["id"],
+                    "text": c["text"],
+                    "snippet": _snippet(db, "claims_fts", 0, match, rowid, mark),
                     "url": None,
-                    "score": round(-r["rank"], 4),
-                    "status": r["status"],
-                    "verdict": r["verdict"],
+                    "score": None if score is None else round(score, 4),
+                    "status": c["status"],
+                    "verdict": c["verdict"],
                 }
             )
     if "snapshot" in kinds:
         seen: set[int] = set()
-        for r in store.rows(
-            db,
-            "SELECT s.id, s.source_id, s.title, coalesce(s.final_url, s.requested_url) AS url, s.fetched_at,"
-            " snippet(snapshots_fts, 1, ?, ?, ?, ?) AS snippet, bm25(snapshots_fts, 2.0, 1.0) AS rank"
-            " FROM snapshots_fts JOIN snapshots s ON s.id = snapshots_fts.rowid"
-            " WHERE snapshots_fts MATCH ? AND snapshots_fts.rowid >= ? ORDER BY rank LIMIT ?",
-            [
-                start,
-                end,
-                ELLIPSIS,
-                SNIPPET_TOKENS,
-                match,
-                rowid_floor(db, "snapshots_fts", match),
-                limit * 3,
-            ],
-        ):
-            if r["source_id"] in seen:
+        for rowid, score in _ranked(db, "snapshots_fts", match, limit * 3, ", 2.0, 1.0"):
+            r = store.row(
+                db,
+                "SELECT id, source_id, title, coalesce(final_url, requested_url) AS url, fetched_at"
+                " FROM snapshots WHERE id = ?",
+                [rowid],
+            )
+            if r is None or r["source_id"] in seen:
                 continue
             seen.add(r["source_id"])
             out.append(
@@ -162,12 +177,15 @@ def _run(
                     "type": "snapshot",
                     "id": r["id"],
                     "title": r["title"],
-                    "snippet": r["snippet"],
+                    "snippet": _snippet(db, "snapshots_fts", 1, match, rowid, mark),
                     "url": r["url"],
-                    "score": round(-r["rank"], 4),
+                    "score": None if score is None else round(score, 4),
                     "source_id": r["source_id"],
                     "fetched_at": r["fetched_at"],
                 }
             )
-    out.sort(key=lambda r: -r["score"])
+            if len(seen) >= limit:
+                break
+    # bm25-ranked rows first (best first), then the newest matches of very common queries
+    out.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0.0)))
     return out[:limit]

@@ -187,12 +187,11 @@ def search_cmd(db_path: str, as_json: bool, query: str, limit: int) -> None:
     if not found:
         warn("No matches.")
     for r in found:
+        score = "  new" if r["score"] is None else f"{r['score']:5.2f}"
         if r["type"] == "claim":
-            click.echo(f"claim {r['id']:>6}  {r['score']:.2f}  {_short(r['snippet'])}")
+            click.echo(f"claim {r['id']:>6}  {score}  {_short(r['snippet'])}")
         else:
-            click.echo(
-                f"snapshot {r['id']:>4}  {r['score']:.2f}  {r['url']}\n    {_short(r['snippet'])}"
-            )
+            click.echo(f"snapshot {r['id']:>4}  {score}  {r['url']}\n    {_short(r['snippet'])}")
 
 
 @cli.command("evidence")
