@@ -21,7 +21,7 @@ from sqlite_utils import Database
 
 from . import store
 from .errors import InputError, NotFoundError
-from .search import rowid_floor, terms_query
+from .search import ranked_matches, terms_query
 
 K1 = 1.2
 B = 0.75
@@ -344,6 +344,10 @@ def _claim_row(db: Database, claim_id: int) -> dict[str, Any]:
     return found
 
 
+_SNAPSHOT_BY_ID = (
+    "SELECT id, source_id, coalesce(final_url, requested_url) AS url, text FROM snapshots"
+    " WHERE id = ? AND error IS NULL"
+)
 _LATEST_GOOD = (
     "SELECT s.id, s.source_id, coalesce(s.final_url, s.requested_url) AS url, s.text FROM snapshots s"
     " WHERE s.id = (SELECT max(id) FROM snapshots x WHERE x.source_id = ? AND x.error IS NULL"
@@ -404,24 +408,29 @@ def related_evidence(
     """Passages from snapshots of OTHER sources (not the claim's) that match the claim's key
     terms, found through the FTS5 index and ranked like `evidence`. Passage.related is True."""
     claim = _claim_row(db, claim_id)
-    match = terms_query(key_terms(claim["text"]))
-    if not match:
+    words = key_terms(claim["text"])
+    if not words:
         return []
-    own = [
+    own = {
         r[0]
         for r in db.conn.execute(
             "SELECT source_id FROM claim_sources WHERE claim_id = ?", [claim["id"]]
         )
+    }
+    # candidates: snapshots holding all of the first (most specific) key terms, then any of them
+    want = snapshots * 3 + len(own)
+    rowids: dict[int, None] = {}
+    strict = " ".join(terms_query([w]) for w in words[:3])
+    for match in dict.fromkeys((strict, terms_query(words))):
+        for rowid, _ in ranked_matches(db, "snapshots_fts", match, want, ", 2.0, 1.0"):
+            rowids.setdefault(rowid)
+        if len(rowids) >= want:
+            break
+    found = [
+        snap
+        for rid in rowids
+        if (snap := store.row(db, _SNAPSHOT_BY_ID, [rid])) and snap["source_id"] not in own
     ]
-    marks = ",".join("?" * len(own)) or "NULL"
-    found = store.rows(
-        db,
-        "SELECT s.id, s.source_id, coalesce(s.final_url, s.requested_url) AS url, s.text"
-        " FROM snapshots_fts JOIN snapshots s ON s.id = snapshots_fts.rowid"
-        f" WHERE snapshots_fts MATCH ? AND snapshots_fts.rowid >= ? AND s.source_id NOT IN ({marks})"
-        " AND s.error IS NULL ORDER BY bm25(snapshots_fts, 2.0, 1.0) LIMIT ?",
-        [match, rowid_floor(db, "snapshots_fts", match), *own, snapshots * 3],
-    )
     chosen: dict[int, dict[str, Any]] = {}
     for snap in found:  # one snapshot per source: the latest of those that matched
         if snap["text"] and (

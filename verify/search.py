@@ -104,7 +104,7 @@ def search(
     return found
 
 
-def _ranked(
+def ranked_matches(
     db: Database, table: str, match: str, n: int, weights: str = ""
 ) -> list[tuple[int, float | None]]:
     """(rowid, score) of the best `n` matches: bm25 when the query matches fewer than
@@ -129,14 +129,36 @@ def _ranked(
     ]
 
 
-def _snippet(
-    db: Database, table: str, column: int, match: str, rowid: int, mark: tuple[str, str]
-) -> str | None:
-    found = db.conn.execute(
-        f"SELECT snippet({table}, ?, ?, ?, ?, ?) FROM {table} WHERE {table} MATCH ? AND rowid = ?",
-        [column, mark[0], mark[1], ELLIPSIS, SNIPPET_TOKENS, match, rowid],
-    ).fetchone()
-    return found[0] if found else None
+def _matches(
+    db: Database,
+    table: str,
+    columns: str,
+    join: str,
+    snippet_column: int,
+    match: str,
+    n: int,
+    mark: tuple[str, str],
+) -> list[dict[str, Any]]:
+    """Rows of `table` matching, best first, with score and snippet computed in the same query
+    (FTS5 orders by its `rank` internally, so snippets are only made for the rows returned).
+    Queries matching RANK_WINDOW rows or more: the newest matches, score None."""
+    common = (
+        len(
+            db.conn.execute(
+                f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY rowid DESC LIMIT ?",
+                [match, RANK_WINDOW],
+            ).fetchall()
+        )
+        >= RANK_WINDOW
+    )
+    order = f"{table}.rowid DESC" if common else "rank"
+    score = "NULL" if common else "-rank"
+    return store.rows(
+        db,
+        f"SELECT {columns}, snippet({table}, ?, ?, ?, ?, ?) AS snippet, {score} AS score"
+        f" FROM {table} JOIN {join} ON x.id = {table}.rowid WHERE {table} MATCH ? ORDER BY {order} LIMIT ?",
+        [snippet_column, mark[0], mark[1], ELLIPSIS, SNIPPET_TOKENS, match, n],
+    )
 
 
 def _run(
@@ -144,32 +166,34 @@ def _run(
 ) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     if "claim" in kinds:
-        for rowid, score in _ranked(db, "claims_fts", match, limit):
-            c = store.row(db, "SELECT id, text, status, verdict FROM claims WHERE id = ?", [rowid])
-            if c is None:
-                continue
+        for c in _matches(
+            db, "claims_fts", "x.id, x.text, x.status, x.verdict", "claims x", 0, match, limit, mark
+        ):
             out.append(
                 {
                     "type": "claim",
                     "id": c["id"],
                     "text": c["text"],
-                    "snippet": _snippet(db, "claims_fts", 0, match, rowid, mark),
+                    "snippet": c["snippet"],
                     "url": None,
-                    "score": None if score is None else round(score, 4),
+                    "score": None if c["score"] is None else round(c["score"], 4),
                     "status": c["status"],
                     "verdict": c["verdict"],
                 }
             )
     if "snapshot" in kinds:
         seen: set[int] = set()
-        for rowid, score in _ranked(db, "snapshots_fts", match, limit * 3, ", 2.0, 1.0"):
-            r = store.row(
-                db,
-                "SELECT id, source_id, title, coalesce(final_url, requested_url) AS url, fetched_at"
-                " FROM snapshots WHERE id = ?",
-                [rowid],
-            )
-            if r is None or r["source_id"] in seen:
+        for r in _matches(
+            db,
+            "snapshots_fts",
+            "x.id, x.source_id, x.title, coalesce(x.final_url, x.requested_url) AS url, x.fetched_at",
+            "snapshots x",
+            1,
+            match,
+            limit * 3,
+            mark,
+        ):
+            if r["source_id"] in seen:
                 continue
             seen.add(r["source_id"])
             out.append(
@@ -177,9 +201,9 @@ def _run(
                     "type": "snapshot",
                     "id": r["id"],
                     "title": r["title"],
-                    "snippet": _snippet(db, "snapshots_fts", 1, match, rowid, mark),
+                    "snippet": r["snippet"],
                     "url": r["url"],
-                    "score": None if score is None else round(score, 4),
+                    "score": None if r["score"] is None else round(r["score"], 4),
                     "source_id": r["source_id"],
                     "fetched_at": r["fetched_at"],
                 }
