@@ -454,3 +454,16 @@ def test_related_evidence_is_searched_on_request_when_the_claim_has_captures(web
     assert "Related evidence already in the archive</h2>" not in html
     html = text_of(client.get(f"/claims/{cid}?related=1"))
     assert 'id="related"' in html
+
+
+def test_a_forbidden_source_is_unknown_not_gone(web):
+    client, _, data, db = web
+    db.conn.execute(
+        "UPDATE snapshots SET status = 403, error_message = 'HTTP 403 Forbidden' WHERE id = ?",
+        [data.snapshots["gone"]],
+    )
+    html = text_of(client.get(f"/claims/{data.claims['died']}"))
+    assert (
+        'badge state-unknown" title="HTTP 403 Forbidden"' in html
+        and 'badge state-gone"' not in html
+    )

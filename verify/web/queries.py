@@ -173,22 +173,34 @@ def claim_sources(db: Database, claim_id: int) -> list[dict[str, Any]]:
 
 
 def source_state(latest: dict[str, Any]) -> tuple[str, str]:
-    """(state, why) of a source from its latest snapshot, with the capture engine's semantics:
-    404/410 or dns -> gone; 401/403/429 -> unknown; other failures -> failed; ok -> ok or changed."""
-    if latest.get("snapshot_id") is None:
-        return "pending", "not fetched yet"
+    """(state, why) of a source from its latest snapshot. The state is the capture engine's
+    (capture.source_state: 404/410 or dns -> gone; 401/403/429 -> unknown; other failures ->
+    failed; ok -> ok or changed); `why` is the line a reviewer reads beside it."""
+    has = latest.get("snapshot_id") is not None
     error, status = latest.get("error"), latest.get("http_status")
-    message = latest.get("error_message") or ""
+    try:
+        from ..capture import source_state as capture_state
+    except ImportError:  # a build without the capture engine
+        capture_state = None
+    if capture_state is not None:
+        state = capture_state(status, error, latest.get("changed"), has)
+    elif not has:
+        state = "pending"
+    elif error is None:
+        state = "changed" if latest.get("changed") == 1 else "ok"
+    elif error == "dns" or status in (404, 410):
+        state = "gone"
+    elif status in (401, 403, 429):
+        state = "unknown"
+    else:
+        state = "failed"
+    if not has:
+        return state, "not fetched yet"
     if error is None:
-        if latest.get("changed"):
-            return "changed", f"HTTP {status}; text changed since the previous capture"
-        return "ok", f"HTTP {status}" if status else "captured"
-    why = message or error
-    if error == "dns" or status in (404, 410):
-        return "gone", why
-    if status in (401, 403, 429):
-        return "unknown", why
-    return "failed", why
+        if state == "changed":
+            return state, f"HTTP {status}; text changed since the previous capture"
+        return state, f"HTTP {status}" if status else "captured"
+    return state, latest.get("error_message") or error
 
 
 def snapshot_text(db: Database, snapshot_id: int) -> str:
