@@ -13,7 +13,6 @@ passage either one finds is kept (recall), while boilerplate both reject stays o
 from __future__ import annotations
 
 import codecs
-import copy
 import io
 import json
 import re
@@ -238,11 +237,22 @@ _AMP_DROP = (
 )
 _DROP_TAGS_SET = frozenset(_DROP_TAGS)
 _TRAFILATURA_MAX = 8_000_000  # characters; beyond that our own extractor works alone
-_HIDDEN_CLASS = re.compile(
-    r"(?:^|\s)(?:visually-hidden|visuallyhidden|sr-only|screen-reader-text|screenreader-only|"
-    r"hidden|hide|d-none|is-hidden|u-hidden|print-only|offscreen)(?:$|\s)",
-    re.IGNORECASE,
+_TRAFILATURA_MAX_ELEMENTS = 25_000
+_HIDDEN_CLASSES = (
+    "visually-hidden",
+    "visuallyhidden",
+    "sr-only",
+    "screen-reader-text",
+    "screenreader-only",
+    "hidden",
+    "hide",
+    "d-none",
+    "is-hidden",
+    "u-hidden",
+    "print-only",
+    "offscreen",
 )
+_HIDDEN_CLASS = re.compile(r"(?:^|\s)(?:" + "|".join(_HIDDEN_CLASSES) + r")(?:$|\s)")
 _BOILER_TAGS = ("nav", "aside", "footer", "header", "menu")
 _BOILER_ROLES = frozenset(
     ("navigation", "complementary", "banner", "contentinfo", "search", "dialog", "alertdialog")
@@ -275,17 +285,39 @@ _WS = re.compile(r"\s+")
 
 
 def _parse_html(text: str):
-    import lxml.html
+    """A plain lxml.etree tree (no lxml.html element classes: their Python-level lookup
+    costs a third of the time on big pages)."""
     from lxml import etree
 
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text[:200], count=1) + text[200:]
     text = text.replace("\x00", "")
-    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, huge_tree=True)
+    if not text.strip():
+        return None
+    parser = etree.HTMLParser(remove_comments=True, remove_pis=True, huge_tree=True)
     try:
-        root = lxml.html.document_fromstring(text, parser=parser)
-    except (etree.ParserError, ValueError):
+        root = etree.fromstring(text, parser=parser)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
         return None
     return root
+
+
+def _text(el) -> str:
+    return "".join(el.itertext())
+
+
+def _drop(el) -> None:
+    """Remove an element and its subtree, keeping the text that follows it."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    tail = el.tail
+    if tail:
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(el)
 
 
 def _meta(root, *names: str) -> str | None:
@@ -350,13 +382,13 @@ def _metadata(root, url: str | None) -> _Meta:
     if not title:
         t = root.find(".//title")
         if t is not None:
-            title = _WS.sub(" ", t.text_content()).strip() or None
+            title = _WS.sub(" ", _text(t)).strip() or None
     if not title:
         title = _jsonld_headline(root)
     if not title:
         h1 = root.find(".//h1")
         if h1 is not None:
-            title = _WS.sub(" ", h1.text_content()).strip() or None
+            title = _WS.sub(" ", _text(h1)).strip() or None
     meta.title = title
     base = url
     b = root.find(".//base[@href]")
@@ -416,24 +448,41 @@ def _is_hidden(el) -> bool:
     return bool(style and _HIDDEN_STYLE.search(style))
 
 
-def _clean_safe(root) -> None:
+_HIDDEN_XPATH = None
+
+
+def _clean_safe(root, amp: bool = True) -> None:
     """Drop what a reader never sees as text: scripts, styles, templates, media, form
-    controls, hidden elements, AMP ads and consent boxes."""
-    doomed = []
-    for el in root.iter():
-        tag = el.tag
-        if not isinstance(tag, str):
-            continue
-        tag = tag.lower()
-        if tag in _DROP_TAGS_SET or tag.startswith(_AMP_DROP) or _is_hidden(el):
+    controls, hidden elements, AMP ads and consent boxes. (Tag filters run in C; an XPath
+    with many self:: tests is far slower than that.)"""
+    global _HIDDEN_XPATH
+    from lxml import etree
+
+    if _HIDDEN_XPATH is None:
+        _HIDDEN_XPATH = etree.XPath(
+            "//*[@hidden or @aria-hidden='true' or @class"
+            " or (@style and (contains(@style, 'none') or contains(@style, 'hidden')))]"
+        )
+    doomed = list(root.iter(*_DROP_TAGS))
+    if amp:
+        doomed += [
+            el for el in root.iter() if isinstance(el.tag, str) and el.tag.startswith(_AMP_DROP)
+        ]
+    for el in _HIDDEN_XPATH(root):
+        if _is_hidden(el):
             doomed.append(el)
         else:
             cls = el.get("class")
             if cls and _HIDDEN_CLASS.search(cls):
                 doomed.append(el)
     for el in doomed:
-        if el.getparent() is not None and el.tag != "html":
-            el.drop_tree()
+        if el.tag != "html" and el.getparent() is not None:
+            _drop(el)
+
+
+def _has_markers(el) -> bool:
+    get = el.get
+    return bool(get("class") or get("id") or get("role") or get("data-component"))
 
 
 def _clean(root) -> None:
@@ -441,12 +490,14 @@ def _clean(root) -> None:
     body = root.find("body")
     if body is None:
         body = root
-    total = len(body.text_content()) or 1
+    total = len(_text(body)) or 1
     doomed = []
     for el in body.iter():
-        if not isinstance(el.tag, str) or el is body:
+        tag = el.tag
+        if not isinstance(tag, str) or el is body:
             continue
-        tag = el.tag.lower()
+        if tag not in _BOILER_TAGS and tag != "form" and not _has_markers(el):
+            continue
         role = (el.get("role") or "").lower()
         attrs = f"{el.get('class') or ''} {el.get('id') or ''} {el.get('data-component') or ''}"
         if tag in ("article", "main") or role in ("main", "article"):
@@ -468,11 +519,11 @@ def _clean(root) -> None:
         # Never drop the bulk of the page: a body class like "has-sidebar" is no verdict.
         if tag_text_share(el, total) > 0.6:
             continue
-        el.drop_tree()
+        _drop(el)
 
 
 def tag_text_share(el, total: int) -> float:
-    return len(el.text_content()) / total
+    return len(_text(el)) / total
 
 
 # --------------------------------------------------------------------------------------------
@@ -498,6 +549,9 @@ class _Builder:
         self.link_chars = 0
         self.in_link = 0
         self.generation = 0  # bumped at every block boundary
+        # per open element: [good, bad, block count] of the blocks beneath it so far
+        self.acc: list[list[float]] = [[0.0, 0.0, 0]]
+        self.stats: dict[int, tuple] = {}  # id(el) -> (el, good, bad, count)
 
     def _put(self, s: str) -> None:
         self.parts.append(s)
@@ -534,6 +588,9 @@ class _Builder:
             self.ends_space = True
 
     def flush(self, el, tag: str) -> None:
+        self.generation += 1
+        if not self.parts:
+            return
         stripped = "".join(self.parts).rstrip()
         if stripped:
             n = len(stripped)
@@ -546,20 +603,38 @@ class _Builder:
                     e -= 1
                 if e > s:
                     links.append((s, e, href))
-            self.blocks.append(_Block(el, stripped, links, min(self.link_chars, n), tag))
+            blk = _Block(el, stripped, links, min(self.link_chars, n), tag)
+            self.blocks.append(blk)
+            g, w = _weigh(blk)
+            top = self.acc[-1]
+            top[0] += g
+            top[1] += w
+            top[2] += 1
         self.parts = []
         self.length = 0
         self.ends_space = True
         self.links = []
         self.link_chars = 0
-        self.generation += 1
 
 
-def _linearise(node) -> list[_Block]:
-    """Walk the tree (iteratively: hostile pages nest deeply) and cut it into text blocks."""
+def _weigh(blk: _Block) -> tuple[float, float]:
+    """(good, bad) weight of a block for choosing the main node."""
+    n = len(blk.text)
+    if _good(blk):
+        return n - blk.link_chars * 0.5, 0.0
+    if blk.tag in _HEADINGS:
+        return 0.0, 0.0
+    return 0.0, max(n, 10) * (1.0 if blk.link_chars else 0.4)
+
+
+def _linearise(node) -> tuple[list[_Block], dict[int, tuple]]:
+    """Walk the tree (iteratively: hostile pages nest deeply) and cut it into text blocks.
+    Also sums, for every element, the weights of the blocks beneath it."""
     from lxml import etree
 
     b = _Builder()
+    acc = b.acc
+    stats = b.stats
     block_stack = [(node, (node.tag or "div").lower())]
     anchors: list[tuple[int, int, str | None]] = []  # (generation, start, href)
     cells: list[int] = []  # cells seen so far in each open table row
@@ -589,6 +664,7 @@ def _linearise(node) -> list[_Block]:
                 anchors.append((b.generation, b.length, el.get("href")))
                 b.in_link += 1
             b.add(text)
+            acc.append([0.0, 0.0, 0])
         else:
             if tag == "a" and anchors:
                 generation, start, href = anchors.pop()
@@ -602,10 +678,17 @@ def _linearise(node) -> list[_Block]:
                     cells.pop()
             elif tag in _CELL_TAGS:
                 b.add(" ")
+            mine = acc.pop()
+            if mine[2]:
+                stats[id(el)] = (el, mine[0], mine[1], mine[2])
+                top = acc[-1]
+                top[0] += mine[0]
+                top[1] += mine[1]
+                top[2] += mine[2]
             if el is not node:
                 b.add(el.tail)
     b.flush(*block_stack[-1])
-    return b.blocks
+    return b.blocks, stats
 
 
 # --------------------------------------------------------------------------------------------
@@ -628,29 +711,15 @@ def _good(block: _Block) -> bool:
     return n >= 80 or bool(_PUNCT.search(block.text))
 
 
-def _main_nodes(root, blocks: list[_Block]) -> list:
+def _main_nodes(stats: dict[int, tuple]) -> list:
     """The element that holds the article: the one maximising good text minus boilerplate
-    text (link lists, short fragments) beneath it. Content hints and <article> count extra."""
-    good: dict[int, float] = {}
-    bad: dict[int, float] = {}
-    elements: dict[int, object] = {}
-    for blk in blocks:
-        n = len(blk.text)
-        if _good(blk):
-            g, w = n - blk.link_chars * 0.5, 0.0
-        elif blk.tag in _HEADINGS:
-            g, w = 0.0, 0.0
-        else:
-            g, w = 0.0, max(n, 10) * (1.0 if blk.link_chars else 0.4)
-        el = blk.el
-        while el is not None:
-            key = id(el)
-            elements[key] = el
-            good[key] = good.get(key, 0.0) + g
-            bad[key] = bad.get(key, 0.0) + w
-            el = el.getparent()
-    if not elements:
+    text (link lists, short fragments) beneath it, narrowed to a child that holds nearly
+    all of it, plus captions and prose blocks beside it."""
+    if not stats:
         return []
+    elements = {key: v[0] for key, v in stats.items()}  # the stats hold the proxies alive
+    good = {key: v[1] for key, v in stats.items()}
+    bad = {key: v[2] for key, v in stats.items()}
     best, best_score = None, float("-inf")
     for key, el in elements.items():
         score = good[key] - 0.7 * bad[key]
@@ -795,23 +864,38 @@ class _Html:
     theirs: list[str] = field(default_factory=list)  # trafilatura's paragraphs
 
 
+def _small_enough(root) -> bool:
+    """trafilatura gets pages of ordinary size only: it is slow on huge DOMs (seconds per
+    10,000 elements), and a page that big is a data dump more than an article."""
+    count = 0
+    for _ in root.iter():
+        count += 1
+        if count > _TRAFILATURA_MAX_ELEMENTS:
+            return False
+    return bool(count) and any(t.strip() for t in root.itertext())
+
+
 def _read_html(text: str, url: str | None) -> _Html | None:
     """Parse, clean, cut into blocks, pick the main content; trafilatura referees the edges."""
+    from lxml import etree
+
     root = _parse_html(text)
     if root is None:
         return None
     meta = _metadata(root, url)
-    _clean_safe(root)
+    _clean_safe(root, amp="<amp-" in text)
     theirs: list[str] = []
-    if len(text) < _TRAFILATURA_MAX and root.text_content().strip():
-        theirs_text = _trafilatura_text(copy.deepcopy(root), url)
+    if len(text) < _TRAFILATURA_MAX and _small_enough(root):
+        theirs_text = _trafilatura_text(
+            etree.tostring(root, encoding="unicode", method="html"), url
+        )
         theirs = [p.strip() for p in re.split(r"\n+", theirs_text) if p.strip()]
     _clean(root)
     body = root.find("body")
     if body is None:
         body = root
-    blocks = _linearise(body)
-    nodes = _main_nodes(root, blocks)
+    blocks, stats = _linearise(body)
+    nodes = _main_nodes(stats)
     if not nodes:
         return _Html(meta, blocks, [], theirs)
     inside = set()
