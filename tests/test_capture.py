@@ -366,3 +366,16 @@ def test_snapshot_lookups_raise_not_found(db) -> None:
         cap.snapshot_payload(db, 5)
     with pytest.raises(NotFoundError):
         cap.list_snapshots(db, source_id=3)
+
+
+def test_extraction_in_worker_processes(db, site: LocalSite, monkeypatch) -> None:
+    monkeypatch.setattr(cap, "PROCESS_EXTRACT_MIN", 1)
+    for i in range(3):
+        site.routes[f"/x{i}"] = Response(
+            200, f"<html><title>T{i}</title><p>Page {i} reports 40 arrests.</p></html>"
+        )
+    add_sources(db, [site.url(f"/x{i}") for i in range(3)])
+    summary = cap.capture(db, options=options(site.netloc, extract_processes=1))
+    assert summary.fetched == 3
+    texts = {s["title"]: cap.get_snapshot(db, s["id"])["text"] for s in cap.list_snapshots(db)}
+    assert texts == {f"T{i}": f"Page {i} reports 40 arrests." for i in range(3)}

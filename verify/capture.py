@@ -19,11 +19,14 @@ import concurrent.futures as cf
 import difflib
 import hashlib
 import json
+import multiprocessing
+import os
 import re
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +49,10 @@ class CaptureOptions:
     fetch: FetchOptions = field(default_factory=FetchOptions)
     clock: Callable[[], float] | None = None  # monotonic clock, injectable (default time.monotonic)
     sleep: Callable[[float], None] | None = None  # injectable (default time.sleep)
+    # Extraction processes for big batches (0: extract in the fetch threads). Processes are
+    # started with "spawn", which imports the caller's __main__ module: only programs whose
+    # entry point is guarded by `if __name__ == "__main__"` (the verify CLI is) should use it.
+    extract_processes: int = 0
 
 
 @dataclass(frozen=True)
@@ -168,10 +175,38 @@ def _open_run(db: Database, params: str) -> int:
 # --- the engine --------------------------------------------------------------------------
 
 
+PROCESS_EXTRACT_MIN = 40  # below this many sources, starting extraction processes costs more
+
+
+class _Extractor:
+    """Readable text, in worker processes for big batches (extraction is CPU work and threads
+    share one core under the GIL), in the calling thread otherwise."""
+
+    def __init__(self, jobs: int, processes: int) -> None:
+        self.pool: cf.ProcessPoolExecutor | None = None
+        workers = min(processes, os.cpu_count() or 1)
+        if workers >= 1 and jobs >= PROCESS_EXTRACT_MIN:
+            context = multiprocessing.get_context("spawn")  # no fork with threads running
+            self.pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=context)
+
+    def __call__(self, body: bytes, content_type: str | None, url: str) -> extract.Extracted:
+        if self.pool is not None:
+            try:
+                return self.pool.submit(extract.extract_page, body, content_type, url).result()
+            except (BrokenProcessPool, RuntimeError):
+                self.pool = None  # a crashed worker: carry on in this process
+        return extract.extract_page(body, content_type, url)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+
 class _Workers:
     """Thread pool whose threads each keep one requests session (connection reuse)."""
 
-    def __init__(self, options: CaptureOptions) -> None:
+    def __init__(self, options: CaptureOptions, jobs: int = 0) -> None:
+        self.extractor = _Extractor(jobs, options.extract_processes)
         self.options = options
         self.local = threading.local()
         self.sessions: list = []
@@ -194,7 +229,7 @@ class _Workers:
         extracted, problem = None, None
         if result.ok and result.body is not None:
             try:
-                extracted = extract.extract_page(
+                extracted = self.extractor(
                     result.body, result.content_type, result.final_url or job.url
                 )
             except Exception as exc:  # noqa: BLE001 - the bytes are kept; text can be re-derived
@@ -205,6 +240,7 @@ class _Workers:
         self.pool.shutdown(wait=True, cancel_futures=True)
         for session in self.sessions:
             session.close()
+        self.extractor.close()
 
 
 def capture(
@@ -262,7 +298,7 @@ def _schedule(
     active: dict[str, int] = dict.fromkeys(queues, 0)
     next_start: dict[str, float] = dict.fromkeys(queues, float("-inf"))
     in_flight: dict[cf.Future, _Job] = {}
-    workers = _Workers(options)
+    workers = _Workers(options, len(jobs))
     total = len(jobs)
     try:
         while hosts or in_flight:

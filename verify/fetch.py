@@ -272,7 +272,7 @@ def make_session(options: FetchOptions | None = None) -> requests.Session:
     options = options or FetchOptions()
     session = requests.Session()
     session.trust_env = False
-    adapter = PinnedAdapter(pool_connections=16, pool_maxsize=4, max_retries=0)
+    adapter = PinnedAdapter(pool_connections=256, pool_maxsize=4, max_retries=0)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.headers.clear()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 
@@ -123,7 +124,9 @@ def fetch_cmd(
     from ..netguard import allow_hosts_from_env
 
     allow = tuple(h.strip().lower() for h in allow_host if h.strip()) + allow_hosts_from_env()
+    cores = os.cpu_count() or 1
     options = CaptureOptions(
+        extract_processes=min(cores, 4) if cores > 1 else 0,
         concurrency=concurrency,
         per_host=per_host,
         delay=delay,
