@@ -101,6 +101,7 @@ class FaultSite(LocalSite):
         r["/private"] = Response(200, "<p>not for robots</p>")
         r["/drip"] = self._drip
         r["/reset"] = self._reset
+        r["/drip-headers"] = self._drip_headers
         r["/loop1"] = Response(302, b"", headers={"Location": "/loop2"})
         r["/loop2"] = Response(302, b"", headers={"Location": "/loop1"})
         r["/to-metadata"] = Response(
@@ -137,6 +138,18 @@ class FaultSite(LocalSite):
                 if self.stop.wait(self.drip_interval):
                     return
                 h.wfile.write(b"x")
+                h.wfile.flush()
+        except OSError:
+            return
+
+    def _drip_headers(self, h) -> None:
+        """A status line, then header bytes one at a time: no read ever times out."""
+        try:
+            h.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+            for _ in range(100000):
+                if self.stop.wait(self.drip_interval):
+                    return
+                h.wfile.write(b"a")
                 h.wfile.flush()
         except OSError:
             return

@@ -62,6 +62,12 @@ def test_slow_drip_is_cut_off_by_the_deadline(fault: FaultSite) -> None:
     assert result.attempts == 1  # a deadline is not retried
 
 
+def test_slow_headers_are_cut_off_by_the_deadline(fault: FaultSite) -> None:
+    result = fetch_url(fault.url("/drip-headers"), opts(fault, deadline=1.0, read_timeout=5.0))
+    assert result.error == "timeout" and "deadline" in result.error_message
+    assert result.status is None and result.attempts == 1
+
+
 def test_reset_mid_body(fault: FaultSite) -> None:
     result = fetch_url(fault.url("/reset"), opts(fault, retries=1))
     assert result.error == "reset", result.error_message

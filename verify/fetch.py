@@ -526,6 +526,9 @@ def _follow(
             if robots_state is not None and robots_state[0] != "unavailable":
                 robots_state[0] = decision
         resp = _send(session, current, options, attempt)
+        if attempt.expired:  # cut off while the headers were arriving: they are not whole
+            resp.close()
+            attempt.check()
         location = resp.headers.get("Location")
         if resp.status_code in REDIRECT_STATUSES and location:
             nxt = urljoin(current, location.strip())
