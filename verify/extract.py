@@ -258,22 +258,50 @@ _BOILER_ROLES = frozenset(
     ("navigation", "complementary", "banner", "contentinfo", "search", "dialog", "alertdialog")
 )
 # class/id words that mark boilerplate containers
-_BOILER_WORDS = re.compile(
-    r"(?:^|[\s_-])("
+
+
+def _words(alternatives: str) -> re.Pattern:
+    return re.compile(r"(?:^|[\s_-])(?:" + alternatives + r")(?:$|[\s_-])", re.IGNORECASE)
+
+
+# class/id/data-component words that mark boilerplate containers...
+_BOILER_STRONG = _words(
     r"cookies?|consent|gdpr|cmp|share|sharing|social|socials|sharebar|related|recommended|"
     r"recommendations?|more-stories|comments?|comment-list|disqus|newsletter|subscribe|"
     r"subscription|signup|sign-up|promo|promotion|advert|advertisement|ads?|adslot|ad-slot|"
     r"sponsor|sponsored|outbrain|taboola|sidebar|breadcrumbs?|most-read|mostread|"
-    r"most-popular|popular|trending|skip-link|skiplink|site-header|site-footer|masthead|"
-    r"pagination|pager|toolbar|paywall|modal|popup|banner|byline|author-bio|tags|tag-list|"
-    r"read-more|readmore|also-read|more-from|next-article|print-only|visually-hidden|"
-    r"sr-only|screen-reader-text|menu|nav|navbar|navigation|footer|header|top-stories|topics|"
-    r"topic-list|author|authors|meta|entry-meta|post-meta|copyright|legal|links-block|"
-    r"more-on-this-story|teaser|teasers|rail|widget|widgets|login|signin|app-promo|"
-    r"live-entry-share|entry-share|share-tools|social-links"
-    r")(?:$|[\s_-])",
-    re.IGNORECASE,
+    r"most-popular|trending|skip-link|skiplink|site-header|site-footer|modal|popup|"
+    r"print-only|visually-hidden|sr-only|screen-reader-text|menu|nav|navbar|navigation|"
+    r"footer|top-stories|more-on-this-story|login|signin|app-promo|live-entry-share|"
+    r"entry-share|share-tools|social-links"
 )
+# ...and words that do so unless the same attribute also names the article itself
+# ("story-header-and-body" is the article, "post-meta" is not)
+_BOILER_WEAK = _words(
+    r"popular|masthead|pagination|pager|toolbar|banner|byline|author|authors|author-bio|tags|"
+    r"tag-list|read-more|readmore|also-read|more-from|next-article|header|topics|topic-list|"
+    r"meta|entry-meta|post-meta|copyright|legal|links-block|teaser|teasers|rail|widget|widgets"
+)
+_MAYBE_CONTENT = _words(r"article|body|content|main|story|text|column")
+_VERDICTS: dict[str, int] = {}  # attribute string -> 1 keep (content), -1 drop, 0 no opinion
+
+
+def _verdict(attrs: str) -> int:
+    verdict = _VERDICTS.get(attrs)
+    if verdict is None:
+        if _CONTENT_HINT.search(attrs):
+            verdict = 1
+        elif _BOILER_STRONG.search(attrs):
+            verdict = -1
+        elif _BOILER_WEAK.search(attrs) and not _MAYBE_CONTENT.search(attrs):
+            verdict = -1
+        else:
+            verdict = 0
+        if len(_VERDICTS) < 50_000:
+            _VERDICTS[attrs] = verdict
+    return verdict
+
+
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _CONTENT_HINT = re.compile(
     r"article[-_]?body|articlebody|story[-_]?body|post[-_]?(?:content|body)|entry[-_]?content|"
@@ -485,6 +513,9 @@ def _has_markers(el) -> bool:
     return bool(get("class") or get("id") or get("role") or get("data-component"))
 
 
+_INLINE_KEEP = frozenset(("p", "a", "span", "em", "strong", "b", "i", "li"))
+
+
 def _clean(root) -> None:
     """Drop navigation and boilerplate containers. Content hints protect the article node."""
     body = root.find("body")
@@ -502,17 +533,13 @@ def _clean(root) -> None:
         attrs = f"{el.get('class') or ''} {el.get('id') or ''} {el.get('data-component') or ''}"
         if tag in ("article", "main") or role in ("main", "article"):
             continue
-        if el.get("itemprop") == "articleBody" or _CONTENT_HINT.search(attrs):
+        verdict = _verdict(attrs) if len(attrs) > 2 else 0
+        if verdict > 0 or el.get("itemprop") == "articleBody":
             continue
-        if tag in _BOILER_TAGS or role in _BOILER_ROLES:
+        if tag in _BOILER_TAGS or role in _BOILER_ROLES or tag == "form":
             doomed.append(el)
-        elif tag == "form":
+        elif verdict < 0 and tag not in _INLINE_KEEP:
             doomed.append(el)
-        elif attrs.strip() and tag not in ("p", "a", "span", "em", "strong", "b", "i", "li"):
-            if _BOILER_WORDS.search(attrs.replace("-", " ").replace("_", " ")) or (
-                _BOILER_WORDS.search(attrs)
-            ):
-                doomed.append(el)
     for el in doomed:
         if el.getparent() is None:
             continue
@@ -560,8 +587,14 @@ class _Builder:
     def add(self, s: str | None) -> None:
         if not s:
             return
+        if s.isspace():
+            if not self.ends_space:
+                self.parts.append(" ")
+                self.length += 1
+                self.ends_space = True
+            return
         lead, trail = s[0].isspace(), s[-1].isspace()
-        core = _WS.sub(" ", s).strip()
+        core = " ".join(s.split())
         if lead and not self.ends_space:
             self._put(" ")
             self.ends_space = True
@@ -639,7 +672,9 @@ def _linearise(node) -> tuple[list[_Block], dict[int, tuple]]:
     anchors: list[tuple[int, int, str | None]] = []  # (generation, start, href)
     cells: list[int] = []  # cells seen so far in each open table row
     for event, el in etree.iterwalk(node, events=("start", "end")):
-        tag = el.tag.lower() if isinstance(el.tag, str) else ""
+        tag = el.tag
+        if not isinstance(tag, str):
+            tag = ""
         if event == "start":
             if tag in _BLOCK_TAGS or tag == "tr":
                 b.flush(*block_stack[-1])
@@ -706,9 +741,11 @@ def _good(block: _Block) -> bool:
         return False
     if block.link_chars / n >= 0.5:
         return False
-    if n < 200 and _COPYRIGHT.search(block.text):
-        return False
-    return n >= 80 or bool(_PUNCT.search(block.text))
+    text = block.text
+    if n < 200 and ("©" in text or "ight" in text or "droits" in text or "(c)" in text):
+        if _COPYRIGHT.search(text):
+            return False
+    return n >= 80 or bool(_PUNCT.search(text))
 
 
 def _main_nodes(stats: dict[int, tuple]) -> list:
