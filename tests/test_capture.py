@@ -379,3 +379,35 @@ def test_extraction_in_worker_processes(db, site: LocalSite, monkeypatch) -> Non
     assert summary.fetched == 3
     texts = {s["title"]: cap.get_snapshot(db, s["id"])["text"] for s in cap.list_snapshots(db)}
     assert texts == {f"T{i}": f"Page {i} reports 40 arrests." for i in range(3)}
+
+
+def test_interrupt_cuts_off_fetches_in_flight(db, fault: FaultSite) -> None:
+    add_sources(db, [fault.url("/ok"), fault.url("/drip")])
+    outcome: list[BaseException] = []
+
+    def stop_after_first(p: cap.CaptureProgress) -> None:
+        raise KeyboardInterrupt
+
+    def run() -> None:
+        try:
+            cap.capture(
+                db,
+                options=options(
+                    fault.netloc,
+                    deadline=600.0,
+                    concurrency=2,
+                    per_host=2,
+                    fetch={"ignore_robots": True},
+                ),
+                progress=stop_after_first,
+            )
+        except BaseException as exc:  # noqa: BLE001
+            outcome.append(exc)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join(timeout=60)  # liveness, not speed: without the cut-off this waits 600 s
+    assert not worker.is_alive(), "the drip fetch was not cut off"
+    assert isinstance(outcome[0], KeyboardInterrupt)
+    stored = [s["url"] for s in cap.list_snapshots(db)]
+    assert stored == [fault.url("/ok")]  # the cut-off fetch is not stored: a re-run fetches it

@@ -34,7 +34,15 @@ from sqlite_utils import Database
 
 from . import extract, store
 from .errors import InputError, NotFoundError
-from .fetch import FetchOptions, FetchResult, RobotsCache, decode_payload, fetch_url, make_session
+from .fetch import (
+    FetchOptions,
+    FetchResult,
+    RobotsCache,
+    abort_fetches,
+    decode_payload,
+    fetch_url,
+    make_session,
+)
 
 GONE_STATUSES = (404, 410)
 UNKNOWN_STATUSES = (401, 403, 429)
@@ -197,9 +205,9 @@ class _Extractor:
                 self.pool = None  # a crashed worker: carry on in this process
         return extract.extract_page(body, content_type, url)
 
-    def close(self) -> None:
+    def close(self, wait: bool = True) -> None:
         if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool.shutdown(wait=wait, cancel_futures=True)
 
 
 class _Workers:
@@ -236,11 +244,14 @@ class _Workers:
                 problem = f"{type(exc).__name__}: {exc}"
         return _Outcome(job, result, extracted, problem)
 
-    def close(self) -> None:
+    def close(self, interrupted: bool = False) -> None:
+        """Wait for the fetches in flight; when interrupted, cut them off first."""
+        if interrupted:
+            abort_fetches()
         self.pool.shutdown(wait=True, cancel_futures=True)
         for session in self.sessions:
             session.close()
-        self.extractor.close()
+        self.extractor.close(wait=not interrupted)
 
 
 def capture(
@@ -366,7 +377,10 @@ def _schedule(
                             snapshot_id,
                         )
                     )
-    finally:
+    except BaseException:
+        workers.close(interrupted=True)  # Ctrl-C or a failing writer: stop quickly
+        raise
+    else:
         workers.close()
 
 

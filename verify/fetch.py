@@ -184,8 +184,22 @@ class _Watchdog:
                 _, _, attempt = heapq.heappop(self._heap)
             attempt.expire()
 
+    def abort_all(self) -> None:
+        with self._cond:
+            attempts = [entry[2] for entry in self._heap]
+        for attempt in attempts:
+            attempt.expire()
+
 
 _watchdog = _Watchdog()
+
+
+def abort_fetches() -> None:
+    """Cut off every fetch in progress in this process (they end as 'timeout'): for a quick,
+    clean stop on Ctrl-C."""
+    _watchdog.abort_all()
+
+
 _local = threading.local()
 
 
@@ -738,6 +752,7 @@ def _one_attempt(
 
 __all__ = [
     "ERROR_KINDS",
+    "abort_fetches",
     "FetchOptions",
     "FetchResult",
     "PinnedAdapter",
