@@ -85,6 +85,37 @@ def hostile_page() -> bytes:
     return b"".join(parts)
 
 
+def measure(name, fn, pages, args) -> tuple:
+    ps, rs, fs, leaks, times, zero = [], [], [], 0, [], 0
+    for path, body, spec in pages:
+        truth = "\n".join(spec["body"])
+        best = float("inf")
+        for _ in range(args.repeat):
+            t0 = time.perf_counter()
+            got = fn(body, spec)
+            best = min(best, time.perf_counter() - t0)
+        times.append(best * 1000)
+        p, r, f = score(got, truth)
+        ps.append(p)
+        rs.append(r)
+        fs.append(f)
+        leaked = [m for m in spec["must_not"] if m.lower() in got.lower()]
+        leaks += len(leaked)
+        zero += not got.strip()
+        if args.verbose:
+            print(f"  {name:26} {path.stem:26} P={p:.3f} R={r:.3f} F1={f:.3f} leaks={leaked}")
+    # Averaged per page, as the public article-extraction benchmarks do.
+    return (
+        statistics.mean(ps),
+        statistics.mean(rs),
+        statistics.mean(fs),
+        leaks,
+        zero,
+        statistics.mean(times),
+        statistics.median(times),
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="timing repetitions per page")
@@ -99,50 +130,26 @@ def main() -> None:
                 pages.append((path, path.read_bytes(), json.loads(sidecar.read_text("utf-8"))))
     print(f"{len(pages)} saved pages; token-level scores against the true article body\n")
 
-    rows = []
-    for name, fn in EXTRACTORS.items():
-        ps, rs, fs, leaks, times, zero = [], [], [], 0, [], 0
-        for path, body, spec in pages:
-            truth = "\n".join(spec["body"])
-            best = float("inf")
-            for _ in range(args.repeat):
-                t0 = time.perf_counter()
-                got = fn(body, spec)
-                best = min(best, time.perf_counter() - t0)
-            times.append(best * 1000)
-            p, r, f = score(got, truth)
-            ps.append(p)
-            rs.append(r)
-            fs.append(f)
-            leaked = [m for m in spec["must_not"] if m.lower() in got.lower()]
-            leaks += len(leaked)
-            zero += not got.strip()
-            if args.verbose:
-                print(f"  {name:26} {path.stem:26} P={p:.3f} R={r:.3f} F1={f:.3f} leaks={leaked}")
-        # micro-averaged precision/recall over all tokens would favour long pages; the
-        # public benchmarks average per page, so do we.
-        rows.append(
-            (
-                name,
-                statistics.mean(ps),
-                statistics.mean(rs),
-                statistics.mean(fs),
-                leaks,
-                zero,
-                statistics.mean(times),
-                statistics.median(times),
-            )
-        )
-
-    must_not_total = sum(len(spec["must_not"]) for _, _, spec in pages)
-    print(
-        f"{'extractor':26} {'precision':>9} {'recall':>7} {'F1':>6} "
-        f"{'leaks/' + str(must_not_total):>10} {'empty':>5} {'ms/page':>8} {'median':>7}"
-    )
-    for name, p, r, f, leaks, zero, mean_ms, med_ms in rows:
+    groups = [("all pages", pages)]
+    for folder in DIRS:
+        subset = [page for page in pages if page[0].parent == folder]
+        if subset and len(subset) != len(pages):
+            groups.append((str(folder.relative_to(ROOT)), subset))
+    for label, subset in groups:
+        must_not_total = sum(len(spec["must_not"]) for _, _, spec in subset)
+        print(f"== {label}: {len(subset)} pages, {must_not_total} must-not passages")
         print(
-            f"{name:26} {p:9.3f} {r:7.3f} {f:6.3f} {leaks:10d} {zero:5d} {mean_ms:8.1f} {med_ms:7.1f}"
+            f"{'extractor':26} {'precision':>9} {'recall':>7} {'F1':>6} "
+            f"{'leaks':>6} {'empty':>5} {'ms/page':>8} {'median':>7}"
         )
+        for name, fn in EXTRACTORS.items():
+            row = measure(name, fn, subset, args)
+            p, r, f, leaks, zero, mean_ms, med_ms = row
+            print(
+                f"{name:26} {p:9.3f} {r:7.3f} {f:6.3f} {leaks:6d} {zero:5d} {mean_ms:8.1f} "
+                f"{med_ms:7.1f}"
+            )
+        print()
 
     big = hostile_page()
     t0 = time.perf_counter()

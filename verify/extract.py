@@ -280,7 +280,8 @@ _BOILER_STRONG = _words(
 _BOILER_WEAK = _words(
     r"popular|masthead|pagination|pager|toolbar|banner|byline|author|authors|author-bio|tags|"
     r"tag-list|read-more|readmore|also-read|more-from|next-article|header|topics|topic-list|"
-    r"meta|entry-meta|post-meta|copyright|legal|links-block|teaser|teasers|rail|widget|widgets"
+    r"meta|entry-meta|post-meta|copyright|legal|links-block|teaser|teasers|rail|widget|widgets|"
+    r"side|aside|secondary|right-col|left-col"
 )
 _MAYBE_CONTENT = _words(r"article|body|content|main|story|text|column")
 _VERDICTS: dict[str, int] = {}  # attribute string -> 1 keep (content), -1 drop, 0 no opinion
@@ -516,7 +517,7 @@ def _has_markers(el) -> bool:
 _INLINE_KEEP = frozenset(("p", "a", "span", "em", "strong", "b", "i", "li"))
 
 
-def _clean(root) -> None:
+def _clean(root) -> list[str]:
     """Drop navigation and boilerplate containers. Content hints protect the article node."""
     body = root.find("body")
     if body is None:
@@ -540,13 +541,16 @@ def _clean(root) -> None:
             doomed.append(el)
         elif verdict < 0 and tag not in _INLINE_KEEP:
             doomed.append(el)
+    dropped = []
     for el in doomed:
         if el.getparent() is None:
             continue
         # Never drop the bulk of the page: a body class like "has-sidebar" is no verdict.
         if tag_text_share(el, total) > 0.6:
             continue
+        dropped.append(_text(el))
         _drop(el)
+    return dropped
 
 
 def tag_text_share(el, total: int) -> float:
@@ -768,7 +772,7 @@ def _main_nodes(stats: dict[int, tuple]) -> list:
     # A child holding nearly all the good text is the tighter, cleaner choice.
     while best is not None and good[id(best)] > 0:
         child = max((c for c in best if id(c) in good), key=lambda c: good[id(c)], default=None)
-        if child is None or good[id(child)] < 0.9 * good[id(best)]:
+        if child is None or good[id(child)] < 0.8 * good[id(best)]:
             break
         if _is_leaf(child):  # never narrow the article down to one paragraph
             break
@@ -854,7 +858,7 @@ _BOILERPLATE_LINE = re.compile(
     r"^(advertisement|advert|sponsored|share( this( article| story)?)?|share on \w+|"
     r"tweet|email|print|copy link|read more|continue reading|click here|subscribe( now)?|"
     r"sign up|log ?in|follow us.*|related( articles| stories)?|more on this story|"
-    r"skip to (main )?content|skip advertisement|(story|article) continues (below|after.*)|"
+    r"\d+ min(ute)?s? read|skip to (main )?content|skip advertisement|(story|article) continues (below|after.*)|"
     r"continue reading (below|the main story)|scroll to continue|order reprints.*|"
     r"image( source)?:?.*|photo:?.*|getty images|reuters|ap photo)$",
     re.IGNORECASE,
@@ -901,6 +905,27 @@ class _Html:
     theirs: list[str] = field(default_factory=list)  # trafilatura's paragraphs
 
 
+def _veto(theirs: list[str], dropped: list[str]) -> list[str]:
+    """trafilatura's paragraphs minus those that sit in containers we dropped as boilerplate
+    (promos, share bars, related boxes): our evidence for those is explicit markup."""
+    veto: set[str] = set()
+    budget = 2_000_000
+    for text in dropped:
+        budget -= len(text)
+        if budget < 0:
+            break
+        veto |= _shingles(_norm(text))
+    if not veto:
+        return theirs
+    kept = []
+    for p in theirs:
+        sh = _shingles(_norm(p))
+        if sh and sum(1 for g in sh if g in veto) * 2 > len(sh):
+            continue
+        kept.append(p)
+    return kept
+
+
 def _small_enough(root) -> bool:
     """trafilatura gets pages of ordinary size only: it is slow on huge DOMs (seconds per
     10,000 elements), and a page that big is a data dump more than an article."""
@@ -927,7 +952,9 @@ def _read_html(text: str, url: str | None) -> _Html | None:
             etree.tostring(root, encoding="unicode", method="html"), url
         )
         theirs = [p.strip() for p in re.split(r"\n+", theirs_text) if p.strip()]
-    _clean(root)
+    dropped = _clean(root)
+    if theirs and dropped:
+        theirs = _veto(theirs, dropped)
     body = root.find("body")
     if body is None:
         body = root
@@ -1269,7 +1296,8 @@ def extract_article(
         text, charset = decode_bytes(body, content_type)
     else:
         text, charset = body, None
-        kind = "html" if looks_like_html(text) else "text"
+        ctype = (content_type or "").split(";")[0].strip().lower()
+        kind = "html" if ctype in ("text/html", "application/xhtml+xml") else "text"
     if kind == "html" or (kind != "json" and looks_like_html(text)):
         page = _read_html(text, url)
         if page is None or not page.blocks:
