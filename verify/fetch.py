@@ -388,7 +388,7 @@ class _Decoder:
             return
         while data:
             try:
-                chunk = self._obj.decompress(data, self.limit - len(self.out) + 1)
+                chunk = self._obj.decompress(data, min(self.limit - len(self.out) + 1, CHUNK * 4))
             except zlib.error as exc:
                 raise FetchError(
                     f"cannot decode the {self.coding} body: {exc}", "unsupported"
