@@ -351,3 +351,21 @@ def test_ten_megabyte_hostile_page() -> None:
 def test_str_input_to_extract_page() -> None:
     result = extract_page("<html><title>T</title><body><p>Some text here.</p></body></html>")  # type: ignore[arg-type]
     assert result.title == "T" and "Some text here." in result.text
+
+
+def test_unparseable_hrefs_are_skipped_not_fatal() -> None:
+    html = (
+        "<html><head><base href='http://[x'><link rel=canonical href='http://[y'></head><body>"
+        "<article><p>Rents rose 7 percent in 2024, <a href='http://[broken'>the survey</a> found."
+        " Prices fell 2 percent, <a href='https://ok.example/prices'>data show</a>, and"
+        " <a href='http://x.example:99999/'>a bad port</a> too.</p></article></body></html>"
+    )
+    result = extract_article(html, url="https://site.example/")
+    assert [link.url for link in result.links] == ["https://ok.example/prices"]
+    assert result.canonical_url is None
+    assert "the survey found" in result.text
+
+
+def test_str_with_html_content_type_is_html_even_as_a_fragment() -> None:
+    result = extract_article("Plain words, <b>bold</b> ones.", content_type="text/html")
+    assert (result.kind, result.text) == ("html", "Plain words, bold ones.")

@@ -422,11 +422,11 @@ def _metadata(root, url: str | None) -> _Meta:
     base = url
     b = root.find(".//base[@href]")
     if b is not None:
-        base = urljoin(url or "", b.get("href").strip()) or base
+        base = _usable_link(b.get("href"), url) or base
     meta.base_url = base
     for el in root.iterfind(".//link[@rel]"):
         if "canonical" in (el.get("rel") or "").lower().split() and el.get("href"):
-            meta.canonical_url = urljoin(base or "", el.get("href").strip())
+            meta.canonical_url = _usable_link(el.get("href"), base)
             break
     if not meta.canonical_url:
         og = _meta(root, "og:url")
@@ -767,7 +767,7 @@ def _main_nodes(stats: dict[int, tuple]) -> list:
         if score > best_score or (score == best_score and _depth(el) > _depth(best)):
             best, best_score = el, score
     # Candidates hold paragraphs; a single paragraph is never the article.
-    while best is not None and _is_leaf(best) and best.getparent() is not None:
+    while best is not None and _is_leaf(best) and id(best.getparent()) in good:
         best = best.getparent()
     # A child holding nearly all the good text is the tighter, cleaner choice.
     while best is not None and good[id(best)] > 0:
@@ -871,12 +871,17 @@ def _usable_link(href: str | None, base: str | None) -> str | None:
     href = href.strip()
     if not href or href.startswith("#"):
         return None
-    scheme = urlsplit(href).scheme.lower()
-    if scheme and scheme not in ("http", "https"):
+    try:
+        scheme = urlsplit(href).scheme.lower()
+        if scheme and scheme not in ("http", "https"):
+            return None
+        absolute = urljoin(base or "", href)
+        parts = urlsplit(absolute)
+        if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+            return None
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:  # 'http://[broken', 'http://x:99999': not a link we can follow
         return None
-    absolute = urljoin(base or "", href)
-    if urlsplit(absolute).scheme.lower() not in ("http", "https"):
-        return None if not base and not scheme else None
     return absolute
 
 
