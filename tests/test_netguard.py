@@ -126,7 +126,8 @@ def test_loopback_refused_unless_allowed(site) -> None:
     assert allowed.ok and allowed.status == 200 and site.hits == {"/": 1}
 
 
-def test_connection_goes_to_the_checked_address(site) -> None:
+@pytest.mark.parametrize("ignore_robots", [True, False])
+def test_connection_goes_to_the_checked_address(site, ignore_robots: bool) -> None:
     """DNS rebinding: the resolver answers once; the connection uses that answer. A second
     resolution (which would give another address) never happens."""
     hosts = []
@@ -139,17 +140,20 @@ def test_connection_goes_to_the_checked_address(site) -> None:
         h.wfile.write(b"<p>pinned</p>")
 
     site.routes["/"] = record_host
-    answers = iter([["127.0.0.1"], ["10.9.9.9"]])
+    # a second answer would point elsewhere (another loopback address, where nothing listens)
+    answers = iter([["127.0.0.1"], ["127.0.0.2"]])
     seen = []
 
     def rebinding(host: str, port: int) -> list[str]:
         seen.append(host)
         return next(answers)
 
-    options = FetchOptions(resolver=rebinding, ignore_robots=True, allow_hosts=("rebind.test",))
+    options = FetchOptions(
+        resolver=rebinding, ignore_robots=ignore_robots, allow_hosts=("rebind.test",)
+    )
     result = fetch_url(f"http://rebind.test:{site.port}/", options)
     assert result.ok and result.body == b"<p>pinned</p>"
-    assert seen == ["rebind.test"]
+    assert seen == ["rebind.test"]  # once per attempt, robots.txt included
     assert hosts == [f"rebind.test:{site.port}"]  # Host header names the host, not the address
 
 

@@ -113,6 +113,7 @@ class _Attempt:
         self.done = False
         self.lock = threading.Lock()
         self.last_response: requests.Response | None = None
+        self.targets: dict[tuple[str, str], netguard.Target] = {}
 
     def register(self, conn: HTTPConnection) -> None:
         with self.lock:
@@ -489,10 +490,23 @@ def _make_decoder(encoding: str | None, limit: int) -> _Decoder | _DeflateProbe:
     return _DeflateProbe(limit) if decoder.coding == "deflate" else decoder
 
 
+def _check(url: str, options: FetchOptions, attempt: _Attempt) -> netguard.Target:
+    """netguard.check_url, resolving each origin once per attempt (the addresses checked are
+    the ones connected to, so reusing them within the attempt opens no rebinding window)."""
+    parts = urlsplit(url)
+    key = (parts.scheme.lower(), parts.netloc.lower())
+    target = attempt.targets.get(key)
+    if target is None:
+        target = attempt.targets[key] = netguard.check_url(
+            url, options.allow_hosts, options.resolver
+        )
+    return target
+
+
 def _send(
     session: requests.Session, url: str, options: FetchOptions, attempt: _Attempt
 ) -> requests.Response:
-    target = netguard.check_url(url, options.allow_hosts, options.resolver)
+    target = _check(url, options, attempt)
     _pins()[(target.host, target.port)] = target.addresses
     default_port = 443 if target.scheme == "https" else 80
     host = f"[{target.host}]" if ":" in target.host else target.host
@@ -529,7 +543,7 @@ def _follow(
     current = url
     while True:
         if robots is not None:
-            netguard.check_url(current, options.allow_hosts, options.resolver)
+            _check(current, options, attempt)  # a refused host is refused before robots.txt
             decision = robots.decide(current, session, options, attempt)
             if decision == "disallowed":
                 if robots_state is not None:
