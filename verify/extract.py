@@ -808,6 +808,10 @@ def _depth(el) -> int:
     return d
 
 
+# a cheap first test: most short lines start with a letter none of the boilerplate lines uses
+_BOILERPLATE_START = re.compile(r"\W*[0-9acefgilmoprst]", re.IGNORECASE).match
+
+
 def _is_boilerplate_text(text: str) -> bool:
     n = len(text)
     return (n <= 40 and bool(_BOILERPLATE_LINE.match(text))) or (n <= 60 and _is_dateline(text))
@@ -819,7 +823,7 @@ def _keep_in_main(blk: _Block) -> bool:
     if blk.tag == "li" or blk.tag in ("div", "section", "ul", "ol"):
         if blk.link_chars / n > 0.7 and not (blk.tag == "div" and n > 200):
             return False
-    if n <= 40 and _BOILERPLATE_LINE.match(blk.text):
+    if n <= 40 and _BOILERPLATE_START(blk.text) and _BOILERPLATE_LINE.match(blk.text):
         return False
     if n <= 60 and _is_dateline(blk.text):
         return False
@@ -844,11 +848,14 @@ _DATE_WORDS = frozenset(
 )
 
 
+_DIGIT = re.compile(r"\d").search
+
+
 def _is_dateline(text: str) -> bool:
     """A line that is only a date or time ("23:58", "12 de agosto de 2024", "Updated 3 May")."""
-    words = re.findall(r"\w+", text.lower())
-    if not words or not any(w.isdigit() for w in words):
+    if not _DIGIT(text):
         return False
+    words = re.findall(r"\w+", text.lower())
     return all(
         w.isdigit() or w in _DATE_WORDS or re.fullmatch(r"\d+(st|nd|rd|th)", w) for w in words
     )
