@@ -321,6 +321,48 @@ def measure_reads(path: Path, repeat: int) -> dict[str, list[float]]:
     return out
 
 
+def measure_long_evidence(folder: Path, repeat: int, sources: int = 5, kb: int = 50) -> list[float]:
+    """evidence() for one claim whose `sources` snapshots each hold `kb` KB of text (news pages
+    are 5-50 KB of readable text; the synthetic snapshots above are ~300 bytes)."""
+    path = folder / "queue-evidence.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    rng = random.Random(5)
+    vocab, cum = _vocab(rng)
+    db = store.open_db(path)
+    now = store.now()
+    with store.immediate(db):
+        cid = db.conn.execute(
+            "INSERT INTO claims (text, score, status, created_at, updated_at) VALUES (?, 0.9, 'queued', ?, ?)",
+            [
+                "At least 22 people died in Bamako on Friday, officials said, and 3,000 fled.",
+                now,
+                now,
+            ],
+        ).lastrowid
+        for k in range(sources):
+            sid = db.conn.execute(
+                "INSERT INTO sources (url, host, created_at) VALUES (?, 'e.example', ?)",
+                [f"https://e.example/{k}", now],
+            ).lastrowid
+            db.conn.execute(
+                "INSERT INTO claim_sources (claim_id, source_id, origin, created_at) VALUES (?, ?, 'manual', ?)",
+                [cid, sid, now],
+            )
+            parts, size = [], 0
+            while size < kb * 1000:
+                sentence = _sentence(rng, vocab, cum, rng.randint(10, 25))
+                parts.append(sentence + ("\n\n" if rng.random() < 0.2 else " "))
+                size += len(sentence) + 1
+            db.conn.execute(
+                "INSERT INTO snapshots (source_id, requested_url, status, text, fetched_at) VALUES (?, ?, 200, ?, ?)",
+                [sid, f"https://e.example/{k}", "".join(parts), now],
+            )
+    out = _timed(lambda: evidence.evidence(db, cid), repeat)
+    db.close()
+    return out
+
+
 def measure_naive(path: Path, repeat: int) -> dict[str, list[float]]:
     """The same questions asked without the indexes (what a naive implementation would do)."""
     db = store.open_db(path)
@@ -387,6 +429,9 @@ def main(argv: list[str] | None = None) -> int:
     small_reads = measure_reads(small, args.repeat)
     for name, values in big_reads.items():
         rows.append((name, values, small_reads.get(name)))
+    rows.append(
+        ("evidence (5 sources x 50 KB text)", measure_long_evidence(args.db.parent, 20), None)
+    )
     for name, values in measure_naive(args.db, 5).items():
         rows.append((name + " [baseline]", values, None))
 

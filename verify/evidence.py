@@ -11,6 +11,7 @@ index, then ranks passages inside the snapshots it finds the same way."""
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -103,6 +104,7 @@ _MONTHS = frozenset(
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*(?:\s?%)?|[^\W\d_]+(?:['\u2019][^\W\d_]+)*", re.UNICODE)
 
 
+@functools.lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
     """A light, consistent suffix stripper (both sides use it, so exactness matters less)."""
     w = word
@@ -150,59 +152,69 @@ class _Term:
 def terms(text: str) -> list[_Term]:
     """Normalised terms of a text: stemmed words (stopwords dropped) and numbers, with 'key'
     set for numbers, percentages, years, months and capitalised names."""
-    raw = [(m.group(0), m.start()) for m in _TOKEN.finditer(text)]
-    out: list[_Term] = []
+    return [_Term(term, key) for term, key in _scan(text, True)]
+
+
+def term_counts(text: str) -> Counter:
+    """How often each normalised term occurs in text (the fast path for passages)."""
+    return Counter(term for term, _ in _scan(text, False))
+
+
+def _scan(text: str, keys: bool) -> list[tuple[str, bool]]:
+    if keys:
+        raw = [(m.group(0), m.start()) for m in _TOKEN.finditer(text)]
+    else:
+        raw = [(tok, 0) for tok in _TOKEN.findall(text)]
+    lows = [tok.lower() for tok, _ in raw]
+    out: list[tuple[str, bool]] = []
+    n = len(raw)
     i = 0
-    while i < len(raw):
-        tok, pos = raw[i]
-        low = tok.lower()
+    while i < n:
+        tok = raw[i][0]
+        low = lows[i]
+        if low in STOPWORDS:
+            i += 1
+            continue
         if tok[0].isdigit():
             value = _number(tok)
             j = i + 1
-            if (
-                j < len(raw)
-                and raw[j][0].lower() in _SCALES
-                and "%" not in value
-                and "." not in value
-            ):
+            if j < n and lows[j] in _SCALES and "%" not in value and "." not in value:
                 try:
-                    value = str(int(value) * _SCALES[raw[j][0].lower()])
+                    value = str(int(value) * _SCALES[lows[j]])
                     j += 1
                 except ValueError:
                     pass
-            if j < len(raw) and raw[j][0].lower() in ("percent", "pct") and not value.endswith("%"):
+            if j < n and lows[j] in ("percent", "pct") and not value.endswith("%"):
                 value += "%"
                 j += 1
-            elif (
-                j + 1 < len(raw) and raw[j][0].lower() == "per" and raw[j + 1][0].lower() == "cent"
-            ):
+            elif j + 1 < n and lows[j] == "per" and lows[j + 1] == "cent":
                 value += "%"
                 j += 2
-            out.append(_Term(value, True))
+            out.append((value, True))
             i = j
             continue
         if low in _UNITS:
             value, j = _words_number(raw, i)
             if j > i:
-                if j < len(raw) and raw[j][0].lower() in ("percent",):
-                    value_s = f"{value}%"
+                if j < n and lows[j] == "percent":
+                    out.append((f"{value}%", True))
                     j += 1
                 else:
-                    value_s = str(value)
-                out.append(_Term(value_s, True))
+                    out.append((str(value), True))
                 i = j
                 continue
-        if low not in STOPWORDS and len(low) > 1:
-            sentence_start = pos == 0 or text[max(0, pos - 2) : pos].strip() in (
-                ".",
-                "!",
-                "?",
-                "\n",
-                "",
-            )
-            capital = tok[0].isupper() and (not sentence_start or tok.isupper() or low in _MONTHS)
-            key = capital or low in _MONTHS
-            out.append(_Term(_stem(low), key))
+        if len(low) > 1:
+            key = False
+            if keys and (tok[0].isupper() or low in _MONTHS):
+                pos = raw[i][1]
+                sentence_start = pos == 0 or text[max(0, pos - 2) : pos].strip() in (
+                    ".",
+                    "!",
+                    "?",
+                    "",
+                )
+                key = low in _MONTHS or not sentence_start or tok.isupper()
+            out.append((_stem(low), key))
         i += 1
     return out
 
@@ -255,7 +267,7 @@ class _Candidate:
     snapshot: dict[str, Any]
     start: int
     end: int
-    counts: Counter
+    parts: tuple[Counter, ...]  # term counts of the sentences it spans
     length: int
 
 
@@ -265,15 +277,14 @@ def _candidates(snapshot: dict[str, Any]) -> tuple[list[_Candidate], list[Counte
     spans = _split(text)
     sentences = []
     for start, end in spans:
-        counts = Counter(t.term for t in terms(text[start:end]))
-        sentences.append(_Candidate(snapshot, start, end, counts, sum(counts.values())))
+        counts = term_counts(text[start:end])
+        sentences.append(_Candidate(snapshot, start, end, (counts,), sum(counts.values())))
     out = list(sentences)
     for a, b in zip(sentences, sentences[1:], strict=False):
         if "\n\n" in text[a.end : b.start] or b.end - a.start > 600:
             continue
-        counts = a.counts + b.counts
-        out.append(_Candidate(snapshot, a.start, b.end, counts, a.length + b.length))
-    return out, [s.counts for s in sentences]
+        out.append(_Candidate(snapshot, a.start, b.end, a.parts + b.parts, a.length + b.length))
+    return out, [s.parts[0] for s in sentences]
 
 
 def _rank(
@@ -298,7 +309,7 @@ def _rank(
         s = 0.0
         matched = 0
         for term, w in weights.items():
-            tf = c.counts.get(term, 0)
+            tf = sum(part.get(term, 0) for part in c.parts)
             if not tf:
                 continue
             matched += 1
