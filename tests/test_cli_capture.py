@@ -239,3 +239,21 @@ def test_progress_bar_only_on_a_terminal() -> None:
     shown = tty.getvalue()
     assert "3/10 fetched 2 failed 1" in shown and "/s" in shown and "ETA" in shown
     assert shown.endswith("\r")  # the bar is wiped before the summary line
+
+
+def test_fetch_by_article(run_cli, site, tmp_path: Path) -> None:
+    site.routes["/src"] = Response(200, "<p>The UN mission has had 22 casualties this year.</p>")
+    site.routes["/other"] = Response(200, "<p>other</p>")
+    article = tmp_path / "story.html"
+    article.write_text(
+        "<html><body><article><h1>Siege</h1><p>Gunmen held 170 hostages at the hotel on Friday,"
+        f' according to <a href="{site.url("/src")}">the police report</a>.</p></article></body></html>'
+    )
+    assert run_cli("ingest", str(article), "--json").exit_code == 0
+    add(run_cli, site.url("/other"))
+    result = run_cli("fetch", "--article", "1", "--json", "--allow-host", site.netloc)
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["fetched"] == 1
+    assert site.hits.get("/src") == 1 and "/other" not in site.hits
+    missing = run_cli("fetch", "--article", "9")
+    assert missing.exit_code == 1 and missing.stderr.startswith("Error: no article with id 9")
