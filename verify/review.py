@@ -150,7 +150,7 @@ def _writer_turn(db: Database) -> Iterator[None]:
     handler polls with sleeps of 1, 2, 5, ... 100 ms, and with many reviewers asking at once
     a waiter often sleeps through the moment the lock is free, so the slowest of 8 waits tens
     of milliseconds for transactions that take well under one. A blocked flock wakes as soon
-    as the holder is done. Where flock is unavailable this is a no-op and SQLite's busy
+    as the holder is done, and the holder yields the CPU after its turn so the waiter runs. Where flock is unavailable this is a no-op and SQLite's busy
     timeout does the waiting."""
     path = _lock_path(db)
     if fcntl is None or not path:
@@ -166,6 +166,10 @@ def _writer_turn(db: Database) -> Iterator[None]:
         yield
     finally:
         os.close(fd)  # releases the flock
+        # give a woken waiter the CPU before this process can ask again: without it a process
+        # that writes in a loop takes the lock back before the waiter runs (unfair on few cores)
+        if hasattr(os, "sched_yield"):
+            os.sched_yield()
 
 
 CHECKPOINT_EVERY = 100  # review writes per process between explicit WAL checkpoints
