@@ -386,6 +386,16 @@ def measure_naive(path: Path, repeat: int) -> dict[str, list[float]]:
         ),
         repeat,
     )
+    out["naive search (LIKE, a word in no row)"] = _timed(
+        lambda: (
+            db.conn.execute("SELECT id FROM claims WHERE text LIKE '%zzyzx%' LIMIT 20").fetchall(),
+            db.conn.execute(
+                "SELECT id FROM snapshots WHERE text LIKE '%zzyzx%' LIMIT 20"
+            ).fetchall(),
+        ),
+        max(2, repeat // 2),
+    )
+    out["FTS search, a word in no row"] = _timed(lambda: search.search(db, "zzyzx"), repeat)
     db.close()
     return out
 
@@ -433,7 +443,7 @@ def main(argv: list[str] | None = None) -> int:
         ("evidence (5 sources x 50 KB text)", measure_long_evidence(args.db.parent, 20), None)
     )
     for name, values in measure_naive(args.db, 5).items():
-        rows.append((name + " [baseline]", values, None))
+        rows.append((name + (" [baseline]" if name.startswith("naive") else ""), values, None))
 
     print(
         f"\n{'operation':<38} {big_n:>9,} claims{'':<33} | {args.baseline_claims:,}-claim baseline"
