@@ -85,7 +85,9 @@ class Run:
     seconds: float
     ok: int = 0
     cpu: float | None = None  # user + system seconds of the measured process (and children)
-    peak_rss_mb: float | None = None
+    peak_rss_mb: float | None = None  # summed over the process and its children
+    peak_pss_mb: float | None = None
+    largest_rss_mb: float | None = None  # the biggest single process (wait4 ru_maxrss)
     concurrency: int | None = None
     note: str = ""
     extra: dict = field(default_factory=dict)
@@ -96,10 +98,13 @@ class Run:
 
 
 class RssPoller:
-    """Peak resident memory of a process and its children, sampled every 20 ms."""
+    """Peak memory of a process and its children (e.g. extraction workers), sampled every
+    20 ms: the peak of the summed RSS (shared pages counted in every process) and of
+    the summed PSS (shared pages split between the processes sharing them)."""
 
     def __init__(self, pid: int) -> None:
         self.peak = 0
+        self.peak_pss = 0
         self._stop = threading.Event()
         self._proc = psutil.Process(pid)
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -109,26 +114,30 @@ class RssPoller:
         while not self._stop.is_set():
             try:
                 procs = [self._proc, *self._proc.children(recursive=True)]
-                total = 0
-                for p in procs:
-                    try:
-                        total += p.memory_info().rss
-                    except psutil.Error:
-                        pass
-                self.peak = max(self.peak, total)
             except psutil.Error:
                 return
+            rss = pss = 0
+            for p in procs:
+                try:
+                    info = p.memory_full_info()
+                except psutil.Error:
+                    continue
+                rss += info.rss
+                pss += getattr(info, "pss", info.rss)
+            self.peak = max(self.peak, rss)
+            self.peak_pss = max(self.peak_pss, pss)
             self._stop.wait(0.02)
 
-    def stop(self) -> int:
+    def stop(self) -> tuple[int, int]:
         self._stop.set()
         self._thread.join()
-        return self.peak
+        return self.peak, self.peak_pss
 
 
 def run_measured(cmd: list[str], *, timeout: float, env=None, stdin=None, cwd=None, user=None):
-    """Run a command; returns (wall seconds, returncode, stdout, stderr, cpu seconds, max RSS
-    bytes from wait4, peak RSS bytes polled incl. children). Killed after `timeout`."""
+    """Run a command; returns (wall seconds, returncode, stdout, stderr, cpu seconds of it and
+    its children, largest single-process max RSS from wait4, (peak summed RSS, peak summed
+    PSS) polled over it and its children). Killed after `timeout`."""
     start = time.perf_counter()
     proc = subprocess.Popen(
         cmd,
@@ -220,7 +229,9 @@ def run_verify(
         wall,
         ok=ok,
         cpu=cpu,
-        peak_rss_mb=max(maxrss, peak) / 2**20,
+        peak_rss_mb=max(maxrss, peak[0]) / 2**20,
+        peak_pss_mb=peak[1] / 2**20,
+        largest_rss_mb=maxrss / 2**20,
         concurrency=concurrency or DEFAULT_CONCURRENCY,
         note=note,
         extra={"summary": summary},
@@ -302,7 +313,7 @@ def run_archivebox(urls: list[str], binary: str, user: str, timeout: float) -> R
             wall,
             ok=ok,
             cpu=cpu,
-            peak_rss_mb=max(maxrss, peak) / 2**20,
+            peak_rss_mb=max(maxrss, peak[0]) / 2**20,
             note=note,
         )
     except (OSError, subprocess.SubprocessError) as exc:
@@ -325,6 +336,8 @@ def show(run: Run) -> str:
         parts.append(f"cpu {run.cpu:.1f} s")
     if run.peak_rss_mb is not None:
         parts.append(f"peak rss {run.peak_rss_mb:.0f} MB")
+    if run.peak_pss_mb is not None:
+        parts.append(f"(pss {run.peak_pss_mb:.0f} MB, largest process {run.largest_rss_mb:.0f} MB)")
     if run.note:
         parts.append(run.note)
     return "  ".join(parts)
@@ -432,7 +445,8 @@ def main() -> int:
     if memory:
         peak = memory.peak_rss_mb or 0
         print(
-            f"  peak RSS of verify fetch on {memory.pages} pages: {peak:.0f} MB "
+            f"  peak RSS of verify fetch (all its processes) on {memory.pages} pages: {peak:.0f} MB "
+            f"(PSS {memory.peak_pss_mb:.0f} MB, largest process {memory.largest_rss_mb:.0f} MB) "
             f"(target < 250 MB: {judge(peak < 250, memory, f'missed by {peak - 250:.0f} MB')}); "
             f"ok {memory.ok}"
         )
