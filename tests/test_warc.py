@@ -207,6 +207,25 @@ def test_redirect_hops_become_responses_before_final(db, tmp_path):
     assert responses[2]["payload"] == PAGE
 
 
+def test_redirect_hop_headers_are_used_when_stored(db):
+    hops = [
+        {
+            "url": "http://a.example/",
+            "status": 302,
+            "location": "http://b.example/",
+            "headers": [["Location", "http://b.example/"], ["Server", "edge"]],
+        }
+    ]
+    add_snapshot(db, "http://a.example/", final_url="http://b.example/", redirects=hops)
+    hop = next(r for r in read_records(warc_record(db, 1)) if r["type"] == "response")
+    assert hop["http"].headers == [
+        ("Location", "http://b.example/"),
+        ("Server", "edge"),
+        ("Content-Length", "0"),
+    ]
+    assert "WARC-Verify-Reconstructed" not in hop["warc"]
+
+
 def test_missing_request_headers_are_reconstructed(db):
     add_snapshot(db, "http://news.example/a%20b?q=1", request_headers=None, http_version="11")
     records = read_records(warc_record(db, 1))

@@ -2,8 +2,9 @@
 accept.
 
 Per snapshot with an HTTP response, in this order:
-- one `response` record per redirect hop (status line and `Location` only: the hop's other
-  headers are not stored, so the record carries `WARC-Verify-Reconstructed: hop`),
+- one `response` record per redirect hop, with an empty body (a hop's body is not kept): its
+  headers when the hop record has them (`headers`), else only the status line and `Location`,
+  marked `WARC-Verify-Reconstructed: hop`,
 - the `response` record of the final URL: status line, headers as received, then the payload
   bytes exactly as stored (Content-Encoding such as gzip intact, chunked framing removed),
   or a `revisit` record when a payload with the same digest is already in the file,
@@ -168,8 +169,14 @@ def _records(writer: WARCWriter, snap: dict[str, Any], db: Database, seen: dict)
     for hop in _json_list(snap["redirects"]):
         if not isinstance(hop, dict) or not hop.get("url") or hop.get("status") is None:
             continue
-        hop_headers = [("Location", str(hop["location"]))] if hop.get("location") else []
-        hop_headers.append(("Content-Length", "0"))
+        stored = hop.get("headers")
+        if stored:  # the hop's headers as received, when capture kept them
+            hop_headers = response_headers(stored, 0)
+            hop_warc = {"WARC-Date": date}
+        else:
+            hop_headers = [("Location", str(hop["location"]))] if hop.get("location") else []
+            hop_headers.append(("Content-Length", "0"))
+            hop_warc = {"WARC-Date": date, "WARC-Verify-Reconstructed": "hop"}
         yield writer.create_warc_record(
             hop["url"],
             "response",
@@ -178,7 +185,7 @@ def _records(writer: WARCWriter, snap: dict[str, Any], db: Database, seen: dict)
             http_headers=StatusAndHeaders(
                 _status_line(int(hop["status"])), hop_headers, protocol=protocol
             ),
-            warc_headers_dict={"WARC-Date": date, "WARC-Verify-Reconstructed": "hop"},
+            warc_headers_dict=hop_warc,
         )
 
     payload = get_payload(db, snap["sha256"]) if snap["sha256"] else b""
