@@ -67,18 +67,22 @@ _LABEL_ALIASES = {
     "ascii": "cp1252",
     "x-user-defined": "cp1252",
 }
-# Detection results we accept without question; anything exotic for a mostly-ASCII Western
-# page is more often a misfire than the truth, so it falls back to windows-1252.
-_DETECT_DOUBTFUL = {
-    "cp1006",
-    "mac_roman",
-    "mac_latin2",
-    "cp1250",
-    "cp1125",
-    "cp850",
-    "cp437",
-    "tis_620",
-}
+# Detection guesses that are nearly always misfires on web text (DOS and Mac code pages):
+# they fall back to windows-1252.
+_DETECT_DOUBTFUL = frozenset(
+    (
+        "cp1006",
+        "mac_roman",
+        "mac_latin2",
+        "cp1125",
+        "cp850",
+        "cp437",
+        "cp775",
+        "hp_roman8",
+        "hp-roman8",
+    )
+)
+_MIN_EVIDENCE = 50  # non-ASCII bytes needed before a detector's guess beats windows-1252
 
 
 def _charset_from_content_type(content_type: str | None) -> str | None:
@@ -123,6 +127,8 @@ def decode_bytes(body: bytes, content_type: str | None = None) -> tuple[str, str
             if charset and charset.startswith(("utf-16", "utf-32")):
                 charset = "utf-8"
     if charset is None:
+        charset = _wide_unicode(body)
+    if charset is None:
         try:
             return body.decode("utf-8"), "utf-8"
         except UnicodeDecodeError:
@@ -131,6 +137,35 @@ def decode_bytes(body: bytes, content_type: str | None = None) -> tuple[str, str
         return body.decode(charset, errors="replace"), charset
     except LookupError:  # pragma: no cover - codec vanished
         return body.decode("utf-8", errors="replace"), "utf-8"
+
+
+def _wide_unicode(body: bytes) -> str | None:
+    """UTF-16/32 without a BOM, told by where the zero bytes of ASCII characters fall."""
+    sample = body[:4096]
+    n = len(sample) // 4 * 4
+    if n < 8 or b"\x00" not in sample:
+        return None
+    zeros = [0, 0, 0, 0]
+    for i in range(n):
+        if sample[i] == 0:
+            zeros[i % 4] += 1
+    quarter = n // 4
+
+    def mostly(k: int) -> bool:
+        return zeros[k] >= 0.7 * quarter
+
+    def rarely(k: int) -> bool:
+        return zeros[k] <= 0.1 * quarter
+
+    if mostly(1) and mostly(2) and mostly(3) and rarely(0):
+        return "utf-32-le"
+    if mostly(0) and mostly(1) and mostly(2) and rarely(3):
+        return "utf-32-be"
+    if mostly(1) and mostly(3) and rarely(0) and rarely(2):
+        return "utf-16-le"
+    if mostly(0) and mostly(2) and rarely(1) and rarely(3):
+        return "utf-16-be"
+    return None
 
 
 def _detect(body: bytes) -> str:
@@ -143,7 +178,7 @@ def _detect(body: bytes) -> str:
     if best is None:
         return "cp1252"
     high = len(body[:200_000].translate(None, bytes(range(128))))
-    if high < 50 or high * 100 < min(len(body), 200_000):
+    if high < _MIN_EVIDENCE:
         # A mostly-ASCII page with a few accented letters: detectors guess wildly on so
         # little evidence; windows-1252 (a superset of latin-1) is by far the likeliest.
         return "cp1252"
@@ -349,13 +384,26 @@ def _drop(el) -> None:
     parent.remove(el)
 
 
-def _meta(root, *names: str) -> str | None:
-    for name in names:
+def _meta_table(root) -> dict[str, str]:
+    """Every <meta property|name|itemprop=... content=...>, first one wins, names lower-cased
+    (one pass over the tree: a path per name costs a walk per name on a 10 MB page)."""
+    table: dict[str, str] = {}
+    for el in root.iter("meta"):
+        value = (el.get("content") or "").strip()
+        if not value:
+            continue
         for attr in ("property", "name", "itemprop"):
-            for el in root.iterfind(f".//meta[@{attr}='{name}']"):
-                value = (el.get("content") or "").strip()
-                if value:
-                    return value
+            key = el.get(attr)
+            if key:
+                table.setdefault(key.strip().lower(), value)
+    return table
+
+
+def _meta(table: dict[str, str], *names: str) -> str | None:
+    for name in names:
+        value = table.get(name.lower())
+        if value:
+            return value
     return None
 
 
@@ -407,7 +455,8 @@ class _Meta:
 
 def _metadata(root, url: str | None) -> _Meta:
     meta = _Meta()
-    title = _meta(root, "og:title", "twitter:title")
+    table = _meta_table(root)
+    title = _meta(table, "og:title", "twitter:title")
     if not title:
         t = root.find(".//title")
         if t is not None:
@@ -429,12 +478,12 @@ def _metadata(root, url: str | None) -> _Meta:
             meta.canonical_url = _usable_link(el.get("href"), base)
             break
     if not meta.canonical_url:
-        og = _meta(root, "og:url")
+        og = _meta(table, "og:url")
         if og and og.startswith(("http://", "https://")):
             meta.canonical_url = og
     published = _iso_date(
         _meta(
-            root,
+            table,
             "article:published_time",
             "datePublished",
             "og:published_time",
@@ -1198,7 +1247,8 @@ def _kind_of(body: bytes, content_type: str | None) -> str:
     # No (or an unhelpful) type: sniff.
     sample = body[:4096]
     if b"\x00" in sample and not any(sample.startswith(bom) for bom, _ in _BOMS):
-        return "binary"
+        if _wide_unicode(sample) is None:
+            return "binary"
     text, _ = decode_bytes(body[:65536], content_type)
     stripped = text.lstrip("\ufeff \t\r\n")
     if looks_like_html(stripped):
