@@ -235,6 +235,15 @@ def test_missing_request_headers_are_reconstructed(db):
     assert request["http"].get_header("User-Agent") == USER_AGENT
 
 
+def test_header_bytes_are_written_as_received(db):
+    headers = [["Content-Type", "text/html"], ["X-Title", "caf\u00e9 \u00fcber"]]
+    add_snapshot(db, "http://news.example/", headers=headers)
+    raw = gzip.decompress(warc_record(db, 1))
+    assert b"X-Title: caf\xe9 \xfcber\r\n" in raw
+    response = next(r for r in read_records(warc_record(db, 1)) if r["type"] == "response")
+    assert response["http"].get_header("X-Title") == "caf\u00e9 \u00fcber"
+
+
 def test_host_is_added_when_the_stored_request_headers_lack_it(db):
     add_snapshot(db, "http://news.example:8080/a", request_headers=[["User-Agent", "x/1"]])
     records = read_records(warc_record(db, 1))

@@ -48,6 +48,17 @@ _TRUNCATED = {"too_large": "length", "timeout": "time", "reset": "disconnect"}
 _RENAMED = {"transfer-encoding": "X-Verify-Orig-Transfer-Encoding"}
 
 
+class _RawHeaders(StatusAndHeaders):
+    """HTTP headers written back as the bytes received: http.client decodes header bytes as
+    latin-1, so encoding them as latin-1 restores them (warcio would percent-encode them)."""
+
+    def compute_headers_buffer(self, header_filter: Any = None) -> None:
+        try:
+            self.headers_buff = self.to_bytes(header_filter, encoding="latin-1")
+        except UnicodeEncodeError:
+            self.headers_buff = self.to_bytes(header_filter, encoding="utf-8")
+
+
 class _Sha256Writer(WARCWriter):
     """warcio's writer with sha256 instead of sha1 digests."""
 
@@ -182,7 +193,7 @@ def _records(writer: WARCWriter, snap: dict[str, Any], db: Database, seen: dict)
             "response",
             payload=io.BytesIO(b""),
             length=0,
-            http_headers=StatusAndHeaders(
+            http_headers=_RawHeaders(
                 _status_line(int(hop["status"])), hop_headers, protocol=protocol
             ),
             warc_headers_dict=hop_warc,
@@ -193,7 +204,7 @@ def _records(writer: WARCWriter, snap: dict[str, Any], db: Database, seen: dict)
     warc_headers = {"WARC-Date": date}
     if snap["error"] in _TRUNCATED:  # a response whose payload was cut short
         warc_headers["WARC-Truncated"] = _TRUNCATED[snap["error"]]
-    http_headers = StatusAndHeaders(_status_line(int(snap["status"])), headers, protocol=protocol)
+    http_headers = _RawHeaders(_status_line(int(snap["status"])), headers, protocol=protocol)
     earlier = seen.get(snap["sha256"]) if snap["sha256"] and payload else None
     if earlier:
         response = writer.create_revisit_record(
@@ -227,7 +238,7 @@ def _records(writer: WARCWriter, snap: dict[str, Any], db: Database, seen: dict)
         request_list.insert(0, ("Host", urlsplit(target).netloc))
     parts = urlsplit(target)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    request_body = StatusAndHeaders(f"GET {path} {protocol}", request_list, is_http_request=True)
+    request_body = _RawHeaders(f"GET {path} {protocol}", request_list, is_http_request=True)
     yield writer.create_warc_record(
         target,
         "request",
