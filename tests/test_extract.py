@@ -369,3 +369,23 @@ def test_unparseable_hrefs_are_skipped_not_fatal() -> None:
 def test_str_with_html_content_type_is_html_even_as_a_fragment() -> None:
     result = extract_article("Plain words, <b>bold</b> ones.", content_type="text/html")
     assert (result.kind, result.text) == ("html", "Plain words, bold ones.")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
+def test_wide_unicode_without_bom(encoding: str) -> None:
+    raw = "<html><body><p>Caf\u00e9 \u00fcber \u00a35 and \u4e2d\u6587.</p></body></html>".encode(
+        encoding
+    )
+    assert decode_bytes(raw) == (raw.decode(encoding), encoding)
+    assert extract_article(raw).text == "Caf\u00e9 \u00fcber \u00a35 and \u4e2d\u6587."
+
+
+def test_central_european_page_without_labels() -> None:
+    prose = (
+        "Vláda v úterý schválila návrh rozpočtu, podle kterého schodek příští rok klesne "
+        "na 230 miliard korun. Ministr financí řekl, že úspory přinesou především škrty "
+        "v provozních výdajích úřadů a že daně z příjmu se měnit nebudou. "
+    ) * 4
+    raw = f"<html><body><p>{prose}</p></body></html>".encode("cp1250")
+    text, charset = decode_bytes(raw)
+    assert "příští rok klesne" in text and "financí řekl" in text, charset
