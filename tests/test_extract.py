@@ -389,3 +389,18 @@ def test_central_european_page_without_labels() -> None:
     raw = f"<html><body><p>{prose}</p></body></html>".encode("cp1250")
     text, charset = decode_bytes(raw)
     assert "příští rok klesne" in text and "financí řekl" in text, charset
+
+
+def test_byline_and_dateline_paragraphs_are_not_body_text() -> None:
+    html = (
+        "<html><head><title>Port strike ends</title></head><body><article>"
+        "<p>By Jane Smith and Omar Ali, Business reporters</p><p>Updated 14 March 2025</p>"
+        "<p>Dock workers at the port ended a 12-day strike on Friday after accepting a 7% pay"
+        " rise, the union said in a statement.</p>"
+        "<p>By Thursday, 40 ships had been waiting offshore, according to the harbour master.</p>"
+        "</article></body></html>"
+    )
+    for result in (extract_page(html.encode(), "text/html"), extract_article(html)):
+        assert result.text.startswith("Dock workers at the port ended")
+        assert "By Thursday, 40 ships had been waiting offshore" in result.text
+        assert "Jane Smith" not in result.text and "Updated 14 March" not in result.text

@@ -272,7 +272,7 @@ _AMP_DROP = (
 )
 _DROP_TAGS_SET = frozenset(_DROP_TAGS)
 _TRAFILATURA_MAX = 8_000_000  # characters; beyond that our own extractor works alone
-_TRAFILATURA_MAX_ELEMENTS = 25_000
+_TRAFILATURA_MAX_ELEMENTS = 15_000
 _HIDDEN_CLASSES = (
     "visually-hidden",
     "visuallyhidden",
@@ -867,11 +867,8 @@ def _is_boilerplate_text(text: str) -> bool:
 
 
 def _keep_in_main(blk: _Block) -> bool:
-    """Inside the main node, drop only obvious boilerplate: link lists and share rows."""
+    """Inside the main node, drop only obvious boilerplate: share rows, datelines."""
     n = len(blk.text)
-    if blk.tag == "li" or blk.tag in ("div", "section", "ul", "ol"):
-        if blk.link_chars / n > 0.7 and not (blk.tag == "div" and n > 200):
-            return False
     if n <= 40 and _BOILERPLATE_START(blk.text) and _BOILERPLATE_LINE.match(blk.text):
         return False
     if n <= 60 and _is_dateline(blk.text):
@@ -879,6 +876,21 @@ def _keep_in_main(blk: _Block) -> bool:
     if blk.link_chars * 2 > n and _READ_MORE.match(blk.text):
         return False
     return True
+
+
+def _is_link_list(blk: _Block) -> bool:
+    """An item of a list of links: "related stories" more often than a list of sources."""
+    if blk.tag in ("li", "div", "section", "ul", "ol", "dd", "dt"):
+        n = len(blk.text)
+        return blk.link_chars / n > 0.7 and not (blk.tag == "div" and n > 200)
+    return False
+
+
+_BYLINE = re.compile(
+    r"^(?i:by|von|par|por|door|di|av|af)\s+[A-Z][\w.'’-]*(\s+[A-Z][\w.'’-]*){0,3}"
+    r"(\s*(,|and|&|und|et|y)\s*[A-Z][\w.'’-]*(\s+[A-Z][\w.'’-]*){0,3})*"
+    r"(\s*[,|·•–-]\s*[\w .'’-]{0,40})?$"
+)
 
 
 _READ_MORE = re.compile(
@@ -1035,6 +1047,14 @@ def _read_html(text: str, url: str | None) -> _Html | None:
         if key and title_key and (key == title_key or (blk.tag in _HEADINGS and key in title_key)):
             del main[i]
             break
+    # "By Jane Smith, Health reporter" near either end of the body is a byline.
+    if len(main) > 1:
+        edges = set(range(min(3, len(main)))) | set(range(max(0, len(main) - 2), len(main)))
+        main = [
+            blk
+            for i, blk in enumerate(main)
+            if not (i in edges and len(blk.text) <= 80 and _BYLINE.match(blk.text))
+        ]
     return _Html(meta, blocks, _referee(main, theirs), theirs)
 
 
@@ -1049,7 +1069,7 @@ def _referee(main: list[_Block], theirs: list[str]) -> list[_Block]:
     short paragraphs it drops between agreed paragraphs, and trims the teasers, appeals and
     bios at the edges that our node took in. Captions are kept wherever they sit."""
     if not theirs or not main:
-        return main
+        return [blk for blk in main if not _is_link_list(blk)]
     have = set()
     for p in theirs:
         have |= _shingles(_norm(p))
@@ -1060,7 +1080,8 @@ def _referee(main: list[_Block], theirs: list[str]) -> list[_Block]:
             agreed.append(blk)
     agreed_chars = sum(len(b.text) for b in agreed)
     if not agreed or agreed_chars < 0.3 * sum(len(b.text) for b in main):
-        return main  # trafilatura read another part of the page: no referee
+        # trafilatura read another part of the page: no referee
+        return [blk for blk in main if not _is_link_list(blk)]
     core = None
     for blk in agreed:
         chain = [blk.el, *blk.el.iterancestors()][::-1]
@@ -1083,7 +1104,11 @@ def _referee(main: list[_Block], theirs: list[str]) -> list[_Block]:
     agreed_ids = {id(b) for b in agreed}
     kept = []
     for blk in main:
-        if id(blk) in agreed_ids or id(blk.el) in inside or blk.tag == "figcaption":
+        if id(blk) in agreed_ids:
+            kept.append(blk)  # a list of links both of us keep is part of the article
+        elif _is_link_list(blk):
+            continue
+        elif id(blk.el) in inside or blk.tag == "figcaption":
             kept.append(blk)
         elif blk.el.getparent() is not None and blk.el.getparent().tag == "figure":
             kept.append(blk)
