@@ -308,18 +308,20 @@ _BOILER_STRONG = _words(
     r"most-popular|trending|skip-link|skiplink|site-header|site-footer|modal|popup|"
     r"print-only|visually-hidden|sr-only|screen-reader-text|menu|nav|navbar|navigation|"
     r"footer|top-stories|more-on-this-story|login|signin|app-promo|live-entry-share|"
-    r"entry-share|share-tools|social-links"
+    r"entry-share|share-tools|social-links|byline|bylines|author|authors|author-bio|meta|"
+    r"entry-meta|post-meta|tags|tag-list|copyright|legal|topics|topic-list|read-more|readmore|"
+    r"also-read|more-from|next-article|pagination|pager|toolbar|links-block|credit|credits|"
+    r"photo-credit|image-credit"
 )
 # ...and words that do so unless the same attribute also names the article itself
 # ("story-header-and-body" is the article, "post-meta" is not)
 _BOILER_WEAK = _words(
-    r"popular|masthead|pagination|pager|toolbar|banner|byline|author|authors|author-bio|tags|"
-    r"tag-list|read-more|readmore|also-read|more-from|next-article|header|topics|topic-list|"
-    r"meta|entry-meta|post-meta|copyright|legal|links-block|teaser|teasers|rail|widget|widgets|"
+    r"popular|masthead|banner|header|teaser|teasers|rail|widget|widgets|"
     r"side|aside|secondary|right-col|left-col"
 )
 _MAYBE_CONTENT = _words(r"article|body|content|main|story|text|column")
-_VERDICTS: dict[str, int] = {}  # attribute string -> 1 keep (content), -1 drop, 0 no opinion
+# attribute string -> 1 keep (content), -2 boilerplate, -1 likely boilerplate, 0 no opinion
+_VERDICTS: dict[str, int] = {}
 
 
 def _verdict(attrs: str) -> int:
@@ -328,7 +330,7 @@ def _verdict(attrs: str) -> int:
         if _CONTENT_HINT.search(attrs):
             verdict = 1
         elif _BOILER_STRONG.search(attrs):
-            verdict = -1
+            verdict = -2
         elif _BOILER_WEAK.search(attrs) and not _MAYBE_CONTENT.search(attrs):
             verdict = -1
         else:
@@ -563,7 +565,8 @@ def _has_markers(el) -> bool:
     return bool(get("class") or get("id") or get("role") or get("data-component"))
 
 
-_INLINE_KEEP = frozenset(("p", "a", "span", "em", "strong", "b", "i", "li"))
+# inline elements are never dropped for their class: that would cut words out of sentences
+_INLINE_KEEP = frozenset(("a", "span", "em", "strong", "b", "i", "u", "time", "abbr", "small"))
 
 
 def _clean(root) -> list[str]:
@@ -589,7 +592,9 @@ def _clean(root) -> list[str]:
         if tag in _BOILER_TAGS or role in _BOILER_ROLES or tag == "form":
             doomed.append(el)
         elif verdict < 0 and tag not in _INLINE_KEEP:
-            doomed.append(el)
+            # a paragraph or list item goes only on a strong word ("share", "byline")
+            if verdict == -2 or tag not in ("p", "li"):
+                doomed.append(el)
     dropped = []
     for el in doomed:
         if el.getparent() is None:
