@@ -868,7 +868,11 @@ _BOILERPLATE_START = re.compile(r"\W*[0-9acefgilmoprst]", re.IGNORECASE).match
 
 def _is_boilerplate_text(text: str) -> bool:
     n = len(text)
-    return (n <= 40 and bool(_BOILERPLATE_LINE.match(text))) or (n <= 60 and _is_dateline(text))
+    return (
+        (n <= 40 and bool(_BOILERPLATE_LINE.match(text)))
+        or (n <= 60 and _is_dateline(text))
+        or (n <= 90 and bool(_MEDIA_LABEL.match(text)))
+    )
 
 
 def _keep_in_main(blk: _Block) -> bool:
@@ -878,9 +882,18 @@ def _keep_in_main(blk: _Block) -> bool:
         return False
     if n <= 60 and _is_dateline(blk.text):
         return False
+    if n <= 90 and _MEDIA_LABEL.match(blk.text):
+        return False
     if blk.link_chars * 2 > n and _READ_MORE.match(blk.text):
         return False
     return True
+
+
+# "Video: What the rise means for tenants", "WATCH: ...": the title of a player, not text
+_MEDIA_LABEL = re.compile(
+    r"^(video|watch|listen|audio|gallery|photos|podcast|live stream|in pictures)\s*[:|–-]\s",
+    re.IGNORECASE,
+)
 
 
 def _is_link_list(blk: _Block) -> bool:
@@ -910,7 +923,8 @@ _DATE_WORDS = frozenset(
     published updated posted last modified on at of the de del la le du am um der und
     enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre
     janvier février mars avril mai juin juillet août septembre octobre novembre décembre
-    januar februar märz juni juli oktober dezember h min ago hours hour minutes days""".split()
+    januar februar märz juni juli oktober dezember h min ago hours hour minutes days stand uhr
+    mis à jour publié le""".split()
 )
 
 
@@ -1117,7 +1131,28 @@ def _referee(main: list[_Block], theirs: list[str]) -> list[_Block]:
             kept.append(blk)
         elif blk.el.getparent() is not None and blk.el.getparent().tag == "figure":
             kept.append(blk)
-    return kept
+    # Before the first and after the last paragraph we both found, trafilatura's edges are
+    # usually right (labels, standfirsts, video titles, "this story aired on..." notes);
+    # captions and substantial prose there are kept all the same.
+    marks = [i for i, blk in enumerate(kept) if id(blk) in agreed_ids]
+    first, last = marks[0], marks[-1]
+    keep = [
+        first <= i <= last or id(blk) in agreed_ids or _edge_worthy(blk)
+        for i, blk in enumerate(kept)
+    ]
+    for i in range(len(kept) - 2, -1, -1):  # a heading stays with the text it heads
+        if not keep[i] and kept[i].tag in _HEADINGS and keep[i + 1] and i + 1 > last:
+            keep[i] = True
+    return [blk for blk, k in zip(kept, keep, strict=True) if k]
+
+
+def _edge_worthy(blk: _Block) -> bool:
+    if blk.tag == "figcaption":
+        return True
+    parent = blk.el.getparent()
+    if parent is not None and parent.tag == "figure":
+        return True
+    return len(blk.text) >= 80 and bool(_PUNCT.search(blk.text))
 
 
 _RX_DROP = re.compile(
