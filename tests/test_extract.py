@@ -404,3 +404,13 @@ def test_byline_and_dateline_paragraphs_are_not_body_text() -> None:
         assert result.text.startswith("Dock workers at the port ended")
         assert "By Thursday, 40 ships had been waiting offshore" in result.text
         assert "Jane Smith" not in result.text and "Updated 14 March" not in result.text
+
+
+def test_threads_get_the_same_results_as_one_thread() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    bodies = [path.read_bytes() for path in PAGE_FILES] * 2
+    alone = [extract_page(body, "text/html").text for body in bodies]
+    with ThreadPoolExecutor(6) as pool:
+        together = list(pool.map(lambda body: extract_page(body, "text/html").text, bodies))
+    assert together == alone

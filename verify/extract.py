@@ -528,27 +528,22 @@ def _is_hidden(el) -> bool:
     return bool(style and _HIDDEN_STYLE.search(style))
 
 
-_HIDDEN_XPATH = None
+_HIDDEN_XPATH = (
+    "//*[@hidden or @aria-hidden='true' or @class"
+    " or (@style and (contains(@style, 'none') or contains(@style, 'hidden')))]"
+)
 
 
 def _clean_safe(root, amp: bool = True) -> None:
     """Drop what a reader never sees as text: scripts, styles, templates, media, form
     controls, hidden elements, AMP ads and consent boxes. (Tag filters run in C; an XPath
     with many self:: tests is far slower than that.)"""
-    global _HIDDEN_XPATH
-    from lxml import etree
-
-    if _HIDDEN_XPATH is None:
-        _HIDDEN_XPATH = etree.XPath(
-            "//*[@hidden or @aria-hidden='true' or @class"
-            " or (@style and (contains(@style, 'none') or contains(@style, 'hidden')))]"
-        )
     doomed = list(root.iter(*_DROP_TAGS))
     if amp:
         doomed += [
             el for el in root.iter() if isinstance(el.tag, str) and el.tag.startswith(_AMP_DROP)
         ]
-    for el in _HIDDEN_XPATH(root):
+    for el in root.xpath(_HIDDEN_XPATH):  # compiled per call: XPath objects are not shared
         if _is_hidden(el):
             doomed.append(el)
         else:
