@@ -867,6 +867,7 @@ def _is_boilerplate_text(text: str) -> bool:
         (n <= 40 and bool(_BOILERPLATE_LINE.match(text)))
         or (n <= 60 and _is_dateline(text))
         or (n <= 90 and bool(_MEDIA_LABEL.match(text)))
+        or (n <= 300 and bool(_COPYRIGHT.search(text)))  # "Copyright 2024 ... may not be ..."
     )
 
 
