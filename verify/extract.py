@@ -543,13 +543,18 @@ def _clean_safe(root, amp: bool = True) -> None:
         doomed += [
             el for el in root.iter() if isinstance(el.tag, str) and el.tag.startswith(_AMP_DROP)
         ]
+    hidden_classes: dict[str, bool] = {}
     for el in root.xpath(_HIDDEN_XPATH):  # compiled per call: XPath objects are not shared
         if _is_hidden(el):
             doomed.append(el)
         else:
             cls = el.get("class")
-            if cls and _HIDDEN_CLASS.search(cls):
-                doomed.append(el)
+            if cls:
+                hidden = hidden_classes.get(cls)
+                if hidden is None:
+                    hidden = hidden_classes[cls] = bool(_HIDDEN_CLASS.search(cls))
+                if hidden:
+                    doomed.append(el)
     for el in doomed:
         if el.tag != "html" and el.getparent() is not None:
             _drop(el)
@@ -713,6 +718,9 @@ def _weigh(blk: _Block) -> tuple[float, float]:
     return 0.0, max(n, 10) * (1.0 if blk.link_chars else 0.4)
 
 
+_SPLIT_TAGS = _BLOCK_TAGS | {"tr"}
+
+
 def _linearise(node) -> tuple[list[_Block], dict[int, tuple]]:
     """Walk the tree (iteratively: hostile pages nest deeply) and cut it into text blocks.
     Also sums, for every element, the weights of the blocks beneath it."""
@@ -721,6 +729,8 @@ def _linearise(node) -> tuple[list[_Block], dict[int, tuple]]:
     b = _Builder()
     acc = b.acc
     stats = b.stats
+    add, flush = b.add, b.flush  # (local names: this loop runs twice per element)
+    split_tags, cell_tags = _SPLIT_TAGS, _CELL_TAGS
     block_stack = [(node, (node.tag or "div").lower())]
     anchors: list[tuple[int, int, str | None]] = []  # (generation, start, href)
     cells: list[int] = []  # cells seen so far in each open table row
@@ -729,16 +739,16 @@ def _linearise(node) -> tuple[list[_Block], dict[int, tuple]]:
         if not isinstance(tag, str):
             tag = ""
         if event == "start":
-            if tag in _BLOCK_TAGS or tag == "tr":
-                b.flush(*block_stack[-1])
+            if tag in split_tags:
+                flush(*block_stack[-1])
                 block_stack.append((el, tag))
                 if tag == "tr":
                     cells.append(0)
-            elif tag in _CELL_TAGS:
+            elif tag in cell_tags:
                 if cells and cells[-1]:
-                    b.add(" | ")
+                    add(" | ")
                 elif not cells:
-                    b.add(" ")
+                    add(" ")
                 if cells:
                     cells[-1] += 1
             elif tag == "br":
@@ -747,11 +757,12 @@ def _linearise(node) -> tuple[list[_Block], dict[int, tuple]]:
             if tag == "a":
                 # leading whitespace of the anchor text belongs outside the anchor
                 if text and text[0].isspace():
-                    b.add(" ")
+                    add(" ")
                     text = text.lstrip()
                 anchors.append((b.generation, b.length, el.get("href")))
                 b.in_link += 1
-            b.add(text)
+            if text:
+                add(text)
             acc.append([0.0, 0.0, 0])
         else:
             if tag == "a" and anchors:
@@ -759,13 +770,13 @@ def _linearise(node) -> tuple[list[_Block], dict[int, tuple]]:
                 b.in_link -= 1
                 if href and generation == b.generation and b.length > start:
                     b.links.append((start, b.length, href))
-            if tag in _BLOCK_TAGS or tag == "tr":
-                b.flush(el, tag)
+            if tag in split_tags:
+                flush(el, tag)
                 block_stack.pop()
                 if tag == "tr" and cells:
                     cells.pop()
-            elif tag in _CELL_TAGS:
-                b.add(" ")
+            elif tag in cell_tags:
+                add(" ")
             mine = acc.pop()
             if mine[2]:
                 stats[id(el)] = (el, mine[0], mine[1], mine[2])
@@ -773,9 +784,10 @@ def _linearise(node) -> tuple[list[_Block], dict[int, tuple]]:
                 top[0] += mine[0]
                 top[1] += mine[1]
                 top[2] += mine[2]
-            if el is not node:
-                b.add(el.tail)
-    b.flush(*block_stack[-1])
+            tail = el.tail
+            if tail and el is not node:
+                add(tail)
+    flush(*block_stack[-1])
     return b.blocks, stats
 
 
