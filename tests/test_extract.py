@@ -414,3 +414,12 @@ def test_threads_get_the_same_results_as_one_thread() -> None:
     with ThreadPoolExecutor(6) as pool:
         together = list(pool.map(lambda body: extract_page(body, "text/html").text, bodies))
     assert together == alone
+
+
+def test_text_only_inside_noscript_is_not_lost() -> None:
+    html = (
+        b"<html><head><title>T</title></head><body><script>app()</script>"
+        b"<noscript><p>Only readable here, without scripts.</p></noscript></body></html>"
+    )
+    assert extract_page(html, "text/html").text == "Only readable here, without scripts."
+    assert extract_article(html).text == "Only readable here, without scripts."

@@ -1163,9 +1163,11 @@ def _edge_worthy(blk: _Block) -> bool:
     return len(blk.text) >= 80 and bool(_PUNCT.search(blk.text))
 
 
+# (noscript is kept here: a page whose only text sits in <noscript> still has that text)
 _RX_DROP = re.compile(
-    r"<(script|style|noscript|template|svg|head)\b.*?</\1\s*>|<!--.*?-->", re.IGNORECASE | re.DOTALL
+    r"<(script|style|template|svg|head)\b.*?</\1\s*>|<!--.*?-->", re.IGNORECASE | re.DOTALL
 )
+_RX_NOSCRIPT = re.compile(r"</?noscript\b[^>]*>", re.IGNORECASE)
 _RX_BLOCK = re.compile(
     r"</?(?:" + "|".join(sorted(_BLOCK_TAGS)) + r"|br|tr)\b[^>]*>", re.IGNORECASE
 )
@@ -1389,15 +1391,26 @@ def extract_page(body: bytes, content_type: str | None = None, url: str | None =
     return _html_page(text, charset, url)
 
 
+def _last_resort(text: str, page: _Html | None, charset: str | None) -> Extracted:
+    """No block of text survived the DOM (too deep to parse, or all inside <noscript>)."""
+    paragraphs = _strip_tags(text)
+    if not paragraphs and "noscript" in text.lower():
+        paragraphs = _strip_tags(_RX_NOSCRIPT.sub(" ", text))
+    meta = page.meta if page else _Meta()
+    return Extracted(
+        title=meta.title,
+        text="\n\n".join(paragraphs),
+        published=meta.published,
+        canonical_url=meta.canonical_url,
+        charset=charset,
+        kind="html",
+    )
+
+
 def _html_page(text: str, charset: str | None, url: str | None) -> Extracted:
     page = _read_html(text, url)
     if page is None or not page.blocks:
-        return Extracted(
-            title=page.meta.title if page else None,
-            text="\n\n".join(_strip_tags(text)),
-            charset=charset,
-            kind="html",
-        )
+        return _last_resort(text, page, charset)
     mine = [blk.text for blk in page.main]
     theirs = [p for p in page.theirs if not _is_boilerplate_text(p)]
     paragraphs = _merge(mine, theirs, page.meta.title)
@@ -1436,12 +1449,7 @@ def extract_article(
     if kind == "html" or (kind != "json" and looks_like_html(text)):
         page = _read_html(text, url)
         if page is None or not page.blocks:
-            return Extracted(
-                title=page.meta.title if page else None,
-                text="\n\n".join(_strip_tags(text)),
-                charset=charset,
-                kind="html",
-            )
+            return _last_resort(text, page, charset)
         blocks = page.main or page.blocks
         out, links = _assemble(blocks, page.meta.base_url)
         meta = page.meta
