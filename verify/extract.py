@@ -5,9 +5,25 @@ extract_article(body, url, content_type) -> Extracted the article body with its 
 decode_bytes(body, content_type) -> (text, charset)
 looks_like_html(text) -> bool
 
-HTML is read twice: trafilatura (favor_recall) gives a precise main text, and our own DOM
-walker gives the main content node with exact link offsets. extract_page merges the two so a
-passage either one finds is kept (recall), while boilerplate both reject stays out.
+HTML, in order:
+1. parse with lxml; drop what no reader sees (scripts, styles, templates, iframes, form
+   controls, [hidden], aria-hidden, display:none, screen-reader-only classes, AMP ads);
+2. trafilatura (favor_recall, tables) reads that tree: its paragraphs are a second opinion;
+3. drop navigation and boilerplate containers (nav/aside/footer/header/menu/form, ARIA
+   roles, class/id words such as share, related, comments, cookie, newsletter, byline),
+   never the bulk of the page and never a node named as the article body;
+4. walk the DOM once into text blocks (paragraphs, list items, table rows, captions...),
+   recording link spans, and weigh every element by the prose vs. link/short text beneath;
+5. the main node maximises prose minus 0.7 x boilerplate, narrowed to a child holding 80% of
+   the prose, plus sibling captions and prose blocks;
+6. trafilatura referees: our blocks outside the lowest common ancestor of the blocks it also
+   found are dropped (teasers, appeals, bios), blocks inside it are kept even when it dropped
+   them (tables, lists, captions, short paragraphs), and non-agreed blocks before the first /
+   after the last agreed block go unless they are captions or real prose;
+7. extract_page adds any trafilatura paragraph we lack (interior ones, or substantial prose),
+   unless it came from a container we dropped as boilerplate. extract_article keeps our own
+   blocks only, so every link offset is exact.
+A page with text never yields nothing: all blocks, then a regex tag-stripper, are fallbacks.
 """
 
 from __future__ import annotations
