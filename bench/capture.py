@@ -87,7 +87,8 @@ class Run:
     cpu: float | None = None  # user + system seconds of the measured process (and children)
     peak_rss_mb: float | None = None  # summed over the process and its children
     peak_pss_mb: float | None = None
-    largest_rss_mb: float | None = None  # the biggest single process (wait4 ru_maxrss)
+    largest_rss_mb: float | None = None  # the biggest single process
+    # (not wait4's ru_maxrss: on Linux it keeps the pre-exec RSS of the forked bench process)
     concurrency: int | None = None
     note: str = ""
     extra: dict = field(default_factory=dict)
@@ -105,6 +106,7 @@ class RssPoller:
     def __init__(self, pid: int) -> None:
         self.peak = 0
         self.peak_pss = 0
+        self.largest = 0
         self._stop = threading.Event()
         self._proc = psutil.Process(pid)
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -124,14 +126,15 @@ class RssPoller:
                     continue
                 rss += info.rss
                 pss += getattr(info, "pss", info.rss)
+                self.largest = max(self.largest, info.rss)
             self.peak = max(self.peak, rss)
             self.peak_pss = max(self.peak_pss, pss)
             self._stop.wait(0.02)
 
-    def stop(self) -> tuple[int, int]:
+    def stop(self) -> tuple[int, int, int]:
         self._stop.set()
         self._thread.join()
-        return self.peak, self.peak_pss
+        return self.peak, self.peak_pss, self.largest
 
 
 def run_measured(cmd: list[str], *, timeout: float, env=None, stdin=None, cwd=None, user=None):
@@ -229,9 +232,9 @@ def run_verify(
         wall,
         ok=ok,
         cpu=cpu,
-        peak_rss_mb=max(maxrss, peak[0]) / 2**20,
+        peak_rss_mb=peak[0] / 2**20,
         peak_pss_mb=peak[1] / 2**20,
-        largest_rss_mb=maxrss / 2**20,
+        largest_rss_mb=peak[2] / 2**20,
         concurrency=concurrency or DEFAULT_CONCURRENCY,
         note=note,
         extra={"summary": summary},
@@ -313,7 +316,7 @@ def run_archivebox(urls: list[str], binary: str, user: str, timeout: float) -> R
             wall,
             ok=ok,
             cpu=cpu,
-            peak_rss_mb=max(maxrss, peak[0]) / 2**20,
+            peak_rss_mb=peak[0] / 2**20,
             note=note,
         )
     except (OSError, subprocess.SubprocessError) as exc:
