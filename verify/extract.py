@@ -29,6 +29,7 @@ A page with text never yields nothing: all blocks, then a regex tag-stripper, ar
 from __future__ import annotations
 
 import codecs
+import functools
 import io
 import json
 import re
@@ -1024,19 +1025,19 @@ class _Html:
 def _veto(theirs: list[str], dropped: list[str]) -> list[str]:
     """trafilatura's paragraphs minus those that sit in containers we dropped as boilerplate
     (promos, share bars, related boxes): our evidence for those is explicit markup."""
-    veto: set[str] = set()
+    veto: set[tuple[str, ...]] = set()
     budget = 2_000_000
     for text in dropped:
         budget -= len(text)
         if budget < 0:
             break
-        veto |= _shingles(_norm(text))
+        veto |= _shingles(text)
     if not veto:
         return theirs
     kept = []
     for p in theirs:
-        sh = _shingles(_norm(p))
-        if sh and sum(1 for g in sh if g in veto) * 2 > len(sh):
+        sh = _shingles(p)
+        if sh and len(sh & veto) * 2 > len(sh):
             continue
         kept.append(p)
     return kept
@@ -1115,11 +1116,11 @@ def _referee(main: list[_Block], theirs: list[str]) -> list[_Block]:
         return [blk for blk in main if not _is_link_list(blk)]
     have = set()
     for p in theirs:
-        have |= _shingles(_norm(p))
+        have |= _shingles(p)
     agreed = []
     for blk in main:
-        sh = _shingles(_norm(blk.text))
-        if sh and sum(1 for g in sh if g in have) * 2 >= len(sh):
+        sh = _shingles(blk.text)
+        if sh and len(sh & have) * 2 >= len(sh):
             agreed.append(blk)
     agreed_chars = sum(len(b.text) for b in agreed)
     if not agreed or agreed_chars < 0.3 * sum(len(b.text) for b in main):
@@ -1206,8 +1207,11 @@ def _strip_tags(html: str) -> list[str]:
     return out
 
 
+_WORD = re.compile(r"\w+")
+
+
 def _norm(s: str) -> str:
-    return " ".join(re.findall(r"\w+", s.lower()))
+    return " ".join(_WORD.findall(s.lower()))
 
 
 # --------------------------------------------------------------------------------------------
@@ -1235,11 +1239,23 @@ def _trafilatura_text(html, url: str | None) -> str:
     return out or ""
 
 
-def _shingles(key: str) -> set[str]:
-    words = key.split()
+def _shingles(text: str) -> frozenset[tuple[str, ...]]:
+    """Word 3-grams of a text, case-folded (the whole text when it has fewer than 3 words).
+    Paragraph-sized texts are cached: the referee, the veto and the merge ask for the same
+    paragraphs' shingles."""
+    if len(text) <= 4000:
+        return _shingles_cached(text)
+    return _shingles_of(text)
+
+
+def _shingles_of(text: str) -> frozenset[tuple[str, ...]]:
+    words = _WORD.findall(text.lower())
     if len(words) < 3:
-        return {key} if key else set()
-    return {" ".join(words[i : i + 3]) for i in range(len(words) - 2)}
+        return frozenset([tuple(words)]) if words else frozenset()
+    return frozenset(zip(words, words[1:], words[2:], strict=False))
+
+
+_shingles_cached = functools.lru_cache(maxsize=2048)(_shingles_of)
 
 
 def _merge(mine: list[str], theirs: list[str], title: str | None = None) -> list[str]:
@@ -1251,14 +1267,15 @@ def _merge(mine: list[str], theirs: list[str], title: str | None = None) -> list
         return mine
     if not mine:
         return theirs
-    mine_sh = [_shingles(_norm(p)) for p in mine]
-    have: dict[str, int] = {}
-    for i, sh in enumerate(mine_sh):
-        for g in sh:
-            have.setdefault(g, i)
-    theirs_sh = [_shingles(_norm(p)) for p in theirs]
+    mine_sh = [_shingles(p) for p in mine]
+    have: dict[tuple[str, ...], int] = {}  # shingle -> first paragraph of ours holding it
+    for i in range(len(mine_sh) - 1, -1, -1):
+        have.update(dict.fromkeys(mine_sh[i], i))
+    theirs_sh = [_shingles(p) for p in theirs]
     total = sum(len(sh) for sh in theirs_sh) or 1
-    found = sum(1 for sh in theirs_sh for g in sh if g in have)
+    have_keys = have.keys()
+    common = [sh & have_keys for sh in theirs_sh]
+    found = sum(len(c) for c in common)
     if found / total < 0.3:
         # We picked the wrong node: trafilatura's text is the better body.
         return theirs
@@ -1267,7 +1284,7 @@ def _merge(mine: list[str], theirs: list[str], title: str | None = None) -> list
     where = [-1] * len(theirs)
     after = -1
     for i, sh in enumerate(theirs_sh):
-        hits = [have[g] for g in sh if g in have]
+        hits = [have[g] for g in common[i]]
         if sh and len(hits) * 2 >= len(sh):
             matched[i] = True
             after = max(hits)
