@@ -160,9 +160,6 @@ def test_invalid_link_is_skipped_not_fatal(db):
     assert len(articles.get_article(db, result.article_id)["links"]) == 1
 
 
-@pytest.mark.xfail(
-    reason="verify.extract raises ValueError on an href like 'http://[broken' (extract part)"
-)
 def test_unparseable_link_is_skipped_not_fatal(db):
     html = (
         "<html><body><article><p>Rents rose 7 percent in 2024, <a href='http://[broken'>the survey</a> found."

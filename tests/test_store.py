@@ -9,7 +9,15 @@ from verify.store import add_event, get_payload, open_db, put_payload
 def test_migrations_apply_once_and_wal(db_path):
     db = open_db(db_path)
     assert db.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert {"articles", "claims", "sources", "claim_sources", "snapshots", "payloads", "events"} <= set(db.table_names())
+    assert {
+        "articles",
+        "claims",
+        "sources",
+        "claim_sources",
+        "snapshots",
+        "payloads",
+        "events",
+    } <= set(db.table_names())
     n = db.conn.execute("SELECT count(*) FROM _migrations").fetchone()[0]
     db.close()
     db2 = open_db(db_path)

@@ -47,7 +47,11 @@ def _migration_files() -> list[tuple[int, str, str]]:
     """(number, name, sql) for every db/NNNN_*.sql, in order."""
     try:
         root = resources.files("verify.db")
-        entries = [(p.name, p.read_text(encoding="utf-8")) for p in root.iterdir() if p.name.endswith(".sql")]
+        entries = [
+            (p.name, p.read_text(encoding="utf-8"))
+            for p in root.iterdir()
+            if p.name.endswith(".sql")
+        ]
     except (ModuleNotFoundError, FileNotFoundError):
         entries = []
     if not entries:  # a source tree without the package mapping
@@ -63,7 +67,9 @@ def _migration_files() -> list[tuple[int, str, str]]:
 def connect(path: str | os.PathLike | None = None) -> sqlite3.Connection:
     """A raw connection in WAL mode with a busy timeout, autocommit outside explicit transactions."""
     path = str(path or default_db_path())
-    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
+    conn = sqlite3.connect(
+        path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+    )
     conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
@@ -91,7 +97,9 @@ def open_db(path: str | os.PathLike | None = None, *, migrate: bool = True) -> D
 def apply_migrations(db: Database) -> list[str]:
     """Apply every migration not yet applied, each in its own transaction. Returns their names."""
     conn = db.conn
-    conn.execute("CREATE TABLE IF NOT EXISTS _migrations (number INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS _migrations (number INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+    )
     done = {row[0] for row in conn.execute("SELECT number FROM _migrations")}
     applied = []
     for number, name, sql in _migration_files():
@@ -103,7 +111,10 @@ def apply_migrations(db: Database) -> list[str]:
                 continue
             for statement in _split_sql(sql):
                 conn.execute(statement)
-            conn.execute("INSERT INTO _migrations (number, name, applied_at) VALUES (?, ?, ?)", [number, name, now()])
+            conn.execute(
+                "INSERT INTO _migrations (number, name, applied_at) VALUES (?, ?, ?)",
+                [number, name, now()],
+            )
         applied.append(name)
     return applied
 
@@ -161,8 +172,16 @@ def add_event(
     cur = db.conn.execute(
         "INSERT INTO events (kind, claim_id, source_id, snapshot_id, article_id, actor, detail, created_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [kind, claim_id, source_id, snapshot_id, article_id, actor,
-         json.dumps(detail, ensure_ascii=False, sort_keys=True) if detail is not None else None, at or now()],
+        [
+            kind,
+            claim_id,
+            source_id,
+            snapshot_id,
+            article_id,
+            actor,
+            json.dumps(detail, ensure_ascii=False, sort_keys=True) if detail is not None else None,
+            at or now(),
+        ],
     )
     return cur.lastrowid
 
@@ -178,7 +197,9 @@ def put_payload(db: Database, data: bytes) -> str:
 
 
 def get_payload(db: Database, sha256: str) -> bytes:
-    row = db.conn.execute("SELECT compression, data FROM payloads WHERE sha256 = ?", [sha256]).fetchone()
+    row = db.conn.execute(
+        "SELECT compression, data FROM payloads WHERE sha256 = ?", [sha256]
+    ).fetchone()
     if row is None:
         raise NotFoundError(f"no payload with sha256 {sha256}")
     compression, data = row
@@ -193,7 +214,14 @@ def get_setting(db: Database, key: str, default: str | None = None) -> str | Non
 
 
 def set_setting(db: Database, key: str, value: str) -> None:
-    db.conn.execute("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", [key, value])
+    db.conn.execute(
+        "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [key, value],
+    )
+
+
+def delete_setting(db: Database, key: str) -> None:
+    db.conn.execute("DELETE FROM settings WHERE key = ?", [key])
 
 
 def rows(db: Database, sql: str, params: Any = ()) -> list[dict[str, Any]]:

@@ -8,9 +8,29 @@ from .errors import InvalidURLError
 
 TRACKING_PREFIXES = ("utm_",)
 TRACKING_PARAMS = {
-    "fbclid", "gclid", "dclid", "gclsrc", "msclkid", "mc_cid", "mc_eid", "yclid", "igshid",
-    "_ga", "_gl", "mkt_tok", "oly_anon_id", "oly_enc_id", "vero_id", "wickedid", "twclid",
-    "ref_src", "s_cid", "__hssc", "__hstc", "__hsfp", "hsctatracking",
+    "fbclid",
+    "gclid",
+    "dclid",
+    "gclsrc",
+    "msclkid",
+    "mc_cid",
+    "mc_eid",
+    "yclid",
+    "igshid",
+    "_ga",
+    "_gl",
+    "mkt_tok",
+    "oly_anon_id",
+    "oly_enc_id",
+    "vero_id",
+    "wickedid",
+    "twclid",
+    "ref_src",
+    "s_cid",
+    "__hssc",
+    "__hstc",
+    "__hsfp",
+    "hsctatracking",
 }
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -28,7 +48,9 @@ def normalize_url(url: str) -> str:
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
         if scheme:
-            raise InvalidURLError(f"only http and https URLs can be sources, not {scheme}: ({raw[:80]})")
+            raise InvalidURLError(
+                f"only http and https URLs can be sources, not {scheme}: ({raw[:80]})"
+            )
         raise InvalidURLError(f"not a URL: {raw[:80]!r} (give an absolute http:// or https:// URL)")
     try:
         host = parts.hostname
@@ -51,7 +73,8 @@ def normalize_url(url: str) -> str:
         netloc = f"{host}:{port}"
     path = quote(unquote(parts.path), safe="/%:@!$&'()*+,;=-._~") or "/"
     query_pairs = [
-        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
         if not (k.lower().startswith(TRACKING_PREFIXES) or k.lower() in TRACKING_PARAMS)
     ]
     query = urlencode(query_pairs, doseq=True, quote_via=quote, safe="/:@!$'()*,;-._~")

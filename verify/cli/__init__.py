@@ -45,14 +45,20 @@ class VerifyGroup(click.Group):
             click.echo(f"Error: database: {one_line(str(exc))}", err=True)
             sys.exit(1)
         except KeyboardInterrupt:
-            click.echo("Error: interrupted (everything stored so far is kept; run the command again to finish)", err=True)
+            click.echo(
+                "Error: interrupted (everything stored so far is kept; run the command again to finish)",
+                err=True,
+            )
             sys.exit(130)
         except BrokenPipeError:
             sys.exit(1)
         except Exception as exc:  # the contract: never a traceback
             if os.environ.get("VERIFY_DEBUG"):
                 raise
-            click.echo(f"Error: internal error: {type(exc).__name__}: {one_line(str(exc))} (set VERIFY_DEBUG=1 for the traceback)", err=True)
+            click.echo(
+                f"Error: internal error: {type(exc).__name__}: {one_line(str(exc))} (set VERIFY_DEBUG=1 for the traceback)",
+                err=True,
+            )
             sys.exit(1)
 
 
@@ -62,8 +68,13 @@ def one_line(text: str) -> str:
 
 @click.group(cls=VerifyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="verify")
-@click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None,
-              help="SQLite file (default: $VERIFY_DB or ./verify.db).")
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="SQLite file (default: $VERIFY_DB or ./verify.db).",
+)
 @click.pass_context
 def cli(ctx: click.Context, db_path: str | None) -> None:
     """verify: track claims, snapshot their sources, and review them."""
@@ -75,11 +86,18 @@ def common(func: Callable) -> Callable:
     """Adds `--db` and `--json` to a command, and passes `db_path` and `as_json`.
     `--db` works before the command (`verify --db x claims`) and after it."""
 
-    @click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None,
-                  help="SQLite file (default: $VERIFY_DB or ./verify.db).")
+    @click.option(
+        "--db",
+        "db_path",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="SQLite file (default: $VERIFY_DB or ./verify.db).",
+    )
     @click.option("--json", "as_json", is_flag=True, help="Machine-readable output on stdout.")
     @functools.wraps(func)
-    def wrapper(*args: Any, db_path: str | None = None, as_json: bool = False, **kwargs: Any) -> Any:
+    def wrapper(
+        *args: Any, db_path: str | None = None, as_json: bool = False, **kwargs: Any
+    ) -> Any:
         ctx = click.get_current_context()
         root = ctx.find_root().obj or {}
         path = db_path or root.get("db_path") or default_db_path()

@@ -11,6 +11,7 @@ from .. import evidence as evidence_mod
 from .. import export as export_mod
 from .. import review
 from .. import search as search_mod
+from .. import settings as settings_mod
 from . import cli, common, emit_json, get_db, warn
 
 REVIEWER = click.option(
@@ -77,7 +78,7 @@ def queue_cmd(db_path: str, as_json: bool, status: str | None, reviewer: str | N
 @cli.command("next")
 @REVIEWER
 @click.option("--lease-minutes", type=click.FloatRange(min=0, min_open=True), default=None,
-              help="Lease length (default: settings 'lease_minutes', else 30).")  # fmt: skip
+              help="Lease length (default: `verify config lease_minutes`, else 30).")  # fmt: skip
 @common
 def next_cmd(db_path: str, as_json: bool, reviewer: str, lease_minutes: float | None) -> None:
     """Lease the next claim to REVIEWER (your current one if you hold a lease)."""
@@ -267,3 +268,41 @@ def export_cmd(db_path: str, as_json: bool, fmt: str, article_id: int | None, ou
     count = export_mod.export(db, fmt, out, article_id=article_id, org=org)
     if output not in (None, "-"):
         warn(f"Wrote {count} {'snapshots' if fmt == 'warc' else 'items'} to {output}.")
+
+
+@cli.command("config")
+@click.argument("key", required=False)
+@click.argument("value", required=False)
+@click.option("--unset", is_flag=True, help="Forget KEY's value: its default applies again.")
+@common
+def config_cmd(
+    db_path: str, as_json: bool, key: str | None, value: str | None, unset: bool
+) -> None:
+    """Show the archive's settings, show one KEY, or set KEY to VALUE (lease_minutes, org)."""
+    db = get_db(db_path)
+    if key is None:
+        if unset or value is not None:
+            raise click.UsageError("give the KEY to set or unset")
+        items = settings_mod.list_settings(db)
+        if as_json:
+            emit_json({s["key"]: s["value"] for s in items})
+            return
+        for s in items:
+            shown = s["value"]
+            if shown is None:
+                shown = "(unset)" if s["default"] is None else f"(unset; default {s['default']})"
+            click.echo(f"{s['key']:<14} {shown}    # {s['help']}")
+        return
+    if unset:
+        if value is not None:
+            raise click.UsageError("--unset takes no VALUE")
+        settings_mod.unset_value(db, key)
+        current = settings_mod.get_value(db, key)
+    elif value is not None:
+        current = settings_mod.set_value(db, key, value)
+    else:
+        current = settings_mod.get_value(db, key)
+    if as_json:
+        emit_json({key: current})
+    else:
+        click.echo("" if current is None else current)

@@ -1,0 +1,94 @@
+"""Settings kept inside the archive (the `settings` table), so every command and the web UI
+working on one database agree: what `verify config` lists, shows and changes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from . import store
+from .errors import InputError
+
+
+def _positive_minutes(value: str) -> str:
+    try:
+        minutes = int(value.strip())
+    except ValueError:
+        raise InputError(
+            f"lease_minutes must be a whole number of minutes, not {value!r}"
+        ) from None
+    if not 1 <= minutes <= 7 * 24 * 60:
+        raise InputError(f"lease_minutes must be between 1 and 10080 (one week), not {minutes}")
+    return str(minutes)
+
+
+def _org_name(value: str) -> str:
+    name = " ".join(value.split())
+    if not name:
+        raise InputError("org must not be empty")
+    if len(name) > 200:
+        raise InputError(f"org is {len(name)} characters long: at most 200")
+    return name
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    help: str
+    default: str | None
+    check: Callable[[str], str]
+
+
+SETTINGS: dict[str, Setting] = {
+    s.key: s
+    for s in (
+        Setting(
+            "lease_minutes",
+            "how long `verify next` hands a claim to a reviewer",
+            "30",
+            _positive_minutes,
+        ),  # fmt: skip
+        Setting("org", "the publishing organisation named in ClaimReview exports", None, _org_name),
+    )
+}
+
+
+def _known(key: str) -> Setting:
+    try:
+        return SETTINGS[key]
+    except KeyError:
+        raise InputError(f"unknown setting {key!r}: one of {', '.join(sorted(SETTINGS))}") from None
+
+
+def list_settings(db: Database) -> list[dict[str, str | None]]:
+    """Every known setting: key, value (None when unset), default, help."""
+    return [
+        {"key": s.key, "value": store.get_setting(db, s.key), "default": s.default, "help": s.help}
+        for s in SETTINGS.values()
+    ]
+
+
+def get_value(db: Database, key: str) -> str | None:
+    """The stored value of a known setting, or its default."""
+    setting = _known(key)
+    return store.get_setting(db, key, setting.default)
+
+
+def set_value(db: Database, key: str, value: str, *, actor: str | None = None) -> str:
+    """Check and store one setting; returns the value as stored. Bad input changes nothing."""
+    setting = _known(key)
+    clean = setting.check(value)
+    with store.immediate(db):
+        store.set_setting(db, key, clean)
+        store.add_event(db, "setting_changed", actor=actor, detail={"key": key, "value": clean})
+    return clean
+
+
+def unset_value(db: Database, key: str, *, actor: str | None = None) -> None:
+    """Forget a setting: its default applies again."""
+    _known(key)
+    with store.immediate(db):
+        store.delete_setting(db, key)
+        store.add_event(db, "setting_changed", actor=actor, detail={"key": key, "value": None})
