@@ -7,6 +7,4 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.1.0"
 
-USER_AGENT = (
-    f"verify/{__version__} (source-verification tracker; +https://pypi.org/project/verify/)"
-)
+USER_AGENT = f"verify/{__version__} (source-verification tracker for fact-checkers)"

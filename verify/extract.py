@@ -1255,7 +1255,7 @@ def _shingles_of(text: str) -> frozenset[tuple[str, ...]]:
     return frozenset(zip(words, words[1:], words[2:], strict=False))
 
 
-_shingles_cached = functools.lru_cache(maxsize=2048)(_shingles_of)
+_shingles_cached = functools.lru_cache(maxsize=512)(_shingles_of)  # a page holds far fewer
 
 
 def _merge(mine: list[str], theirs: list[str], title: str | None = None) -> list[str]:

@@ -7,6 +7,7 @@ import hmac
 import ipaddress
 import os
 import secrets
+import sys
 import threading
 import time
 from pathlib import Path
@@ -24,6 +25,7 @@ MMAP_BYTES = 4 * 2**30
 TOKEN_ENV = "VERIFY_WEB_TOKEN"
 PASSWORD_ENV = "VERIFY_WEB_PASSWORD"
 SECRET_ENV = "VERIFY_WEB_SECRET"
+SWITCH_INTERVAL = 0.001  # seconds; see make_server
 
 APP_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -198,8 +200,15 @@ def check_password(given: str) -> bool:
 
 
 def make_server(app: Flask, host: str = "127.0.0.1", port: int = 0, threads: int = 8) -> Any:
-    """A waitress server (not yet running); `.effective_port` is the bound port, `.run()` serves."""
+    """A waitress server (not yet running); `.effective_port` is the bound port, `.run()` serves.
+
+    The worker threads share one interpreter lock, and a request gives it up at every SQLite
+    call; with Python's default 5 ms switch interval a thread coming back from a query can wait
+    that long for the lock, several times per page. A 1 ms interval keeps those waits short
+    under concurrent requests (the process serves only the UI)."""
     import waitress
+
+    sys.setswitchinterval(SWITCH_INTERVAL)
 
     return waitress.create_server(app, host=host, port=port, threads=threads)
 
