@@ -856,7 +856,7 @@ def verdicts(db: Database, claim_id: int) -> list[dict[str, Any]]:
 
 
 def history(db: Database, claim_id: int) -> list[dict[str, Any]]:
-    """The claim's events in the order they were recorded: its own, the fetches of its sources, and the ingest of
+    """The claim's events, oldest first: its own, the fetches of its sources, and the ingest of
     its article. Each: id, kind, claim_id, source_id, snapshot_id, article_id, actor, detail
     (dict or None), created_at."""
     claim = _claim(db, claim_id)
@@ -872,7 +872,7 @@ def history(db: Database, claim_id: int) -> list[dict[str, Any]]:
             " AND source_id IS NULL"
         )
     params = [claim["id"]] if claim["article_id"] is None else [claim["id"], claim["article_id"]]
-    out = store.rows(db, sql + " ORDER BY id", params)  # append order, even if the clock steps back
+    out = store.rows(db, sql + " ORDER BY created_at, id", params)
     for e in out:
         if e["detail"]:
             try:
