@@ -125,10 +125,34 @@ def dense_page() -> bytes:
     return f"<html><body><article>{body}</article></body></html>".encode()
 
 
+def external_pairs(folder: Path) -> list[tuple[Path, bytes, dict]]:
+    """Pages of another project's test set: html/NAME.html and the true body in txt/NAME.txt."""
+    pages = []
+    for text_path in sorted((folder / "txt").glob("*.txt")):
+        html_path = folder / "html" / (text_path.stem + ".html")
+        if html_path.exists():
+            truth = text_path.read_text("utf-8", errors="replace")
+            spec = {"body": [truth], "must_not": []}
+            pages.append((html_path, html_path.read_bytes(), spec))
+    if not pages:
+        raise SystemExit(f"no html/NAME.html + txt/NAME.txt pairs under {folder}")
+    return pages
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="timing repetitions per page")
     parser.add_argument("--verbose", action="store_true", help="per-page figures")
+    parser.add_argument(
+        "--pairs",
+        type=Path,
+        action="append",
+        default=[],
+        help="also score a folder of someone else's pages: DIR/html/NAME.html with its true body"
+        " in DIR/txt/NAME.txt (e.g. the tests/data folder of the newspaper4k sdist); they are"
+        " read where they are and never copied into this repository",
+    )
+    parser.add_argument("--no-big", action="store_true", help="skip the big-page timings")
     args = parser.parse_args()
 
     pages = []
@@ -144,6 +168,9 @@ def main() -> None:
         subset = [page for page in pages if page[0].parent == folder]
         if subset and len(subset) != len(pages):
             groups.append((str(folder.relative_to(ROOT)), subset))
+    for folder in args.pairs:
+        outside = external_pairs(folder)
+        groups.append((f"{folder} (html + txt pairs, not in this repository)", outside))
     for label, subset in groups:
         must_not_total = sum(len(spec["must_not"]) for _, _, spec in subset)
         print(f"== {label}: {len(subset)} pages, {must_not_total} must-not passages")
@@ -160,6 +187,8 @@ def main() -> None:
             )
         print()
 
+    if args.no_big:
+        return
     print("big pages (wall seconds / CPU seconds; CPU is what the code costs, wall includes")
     print("whatever else the machine runs):")
     for label, page in (

@@ -423,3 +423,61 @@ def test_text_only_inside_noscript_is_not_lost() -> None:
     )
     assert extract_page(html, "text/html").text == "Only readable here, without scripts."
     assert extract_article(html).text == "Only readable here, without scripts."
+
+
+# --- layouts that once lost the article ----------------------------------------------------
+
+_HARBOUR = [
+    "The harbour authority said on Monday that 1,240 vessels called at the port in October, "
+    "the busiest month since the new quay opened in 2019.",
+    "Officials attributed the rise to the reopening of the northern ferry route, which had "
+    "been closed for repairs for most of the summer.",
+    "Freight volumes grew more slowly, by 3 percent, as two of the container lines cut one "
+    "weekly sailing each.",
+    "The authority expects the winter timetable to bring the monthly total back below 1,000.",
+]
+
+
+def _rail_layout_page() -> bytes:
+    teasers = "".join(
+        f'<div class="card"><a href="/s/{i}">Teaser headline number {i}</a></div>'
+        for i in range(12)
+    )
+    body = "".join(f"<p>{p}</p>" for p in _HARBOUR)
+    return (
+        "<html><head><title>Port traffic</title></head><body>"
+        '<header class="site-header"><nav><a href="/">Home</a> <a href="/news">News</a></nav></header>'
+        # a page layout named after its side column: the article sits inside the "rail" wrapper
+        '<section class="layout__wrapper layout-with-rail__wrapper">'
+        f'<div class="layout__main"><h1>Port traffic</h1>{body}</div>'
+        f'<div class="layout__rail">{teasers}{teasers}{teasers}</div>'
+        "</section>"
+        f'<footer class="site-footer">{teasers * 6}</footer>'
+        "</body></html>"
+    ).encode()
+
+
+@pytest.mark.parametrize("extract", ["page", "article"])
+def test_article_inside_a_wrapper_named_after_its_rail(extract) -> None:
+    html = _rail_layout_page()
+    got = extract_page(html, "text/html") if extract == "page" else extract_article(html)
+    for para in _HARBOUR:
+        assert words(para) in words(got.text)
+    assert "teaser headline" not in got.text.lower()
+
+
+def test_credit_lines_are_not_article_text() -> None:
+    body = "".join(f"<p>{p}</p>" for p in _HARBOUR[:2])
+    html = (
+        "<html><body><article><h1>Port traffic</h1>"
+        '<figure><img src="a.jpg"><figcaption>Ships at the northern quay.</figcaption></figure>'
+        f"<p>Credit: Harbour Authority</p>{body}<p>Photo by Jane Doe/Harbour Press</p>"
+        f"<p>{_HARBOUR[2]}</p><p>Credit card payments at the port rose 4 percent.</p>"
+        "</article></body></html>"
+    ).encode()
+    for got in (extract_page(html, "text/html"), extract_article(html)):
+        assert "Credit: Harbour Authority" not in got.text
+        assert "Photo by Jane Doe" not in got.text
+        assert "Ships at the northern quay." in got.text
+        assert "Credit card payments at the port rose 4 percent." in got.text
+        assert words(_HARBOUR[2]) in words(got.text)

@@ -613,15 +613,41 @@ def _clean(root) -> list[str]:
             if verdict == -2 or tag not in ("p", "li"):
                 doomed.append(el)
     dropped = []
+    spared = _around_paragraphs(body)
     for el in doomed:
         if el.getparent() is None:
             continue
-        # Never drop the bulk of the page: a body class like "has-sidebar" is no verdict.
-        if tag_text_share(el, total) > 0.6:
+        # Never drop the bulk of the page (a body class like "has-sidebar" is no verdict),
+        # nor a wrapper of the densest run of paragraphs ("layout-with-rail__wrapper",
+        # "widget Blog"): page layouts name their columns after what sits beside them.
+        if id(el) in spared or tag_text_share(el, total) > 0.6:
             continue
         dropped.append(_text(el))
         _drop(el)
     return dropped
+
+
+_MIN_CORE_CHARS = 400
+
+
+def _around_paragraphs(body) -> set[int]:
+    """ids of the strict ancestors of the element whose own <p> children hold the most text
+    (when that is at least a few sentences): the wrappers of the likely article."""
+    best, best_chars = None, _MIN_CORE_CHARS - 1
+    counts: dict[int, tuple[object, int]] = {}
+    for p in body.iter("p"):
+        parent = p.getparent()
+        if parent is None:
+            continue
+        n = len(_WS.sub(" ", "".join(p.itertext())).strip())
+        el, chars = counts.get(id(parent), (parent, 0))
+        counts[id(parent)] = (el, chars + n)
+    for el, chars in counts.values():
+        if chars > best_chars:
+            best, best_chars = el, chars
+    if best is None:
+        return set()
+    return {id(a) for a in best.iterancestors()}
 
 
 def tag_text_share(el, total: int) -> float:
@@ -895,7 +921,7 @@ def _is_boilerplate_text(text: str) -> bool:
     return (
         (n <= 40 and bool(_BOILERPLATE_LINE.match(text)))
         or (n <= 60 and _is_dateline(text))
-        or (n <= 90 and bool(_MEDIA_LABEL.match(text)))
+        or (n <= 90 and bool(_MEDIA_LABEL.match(text) or _CREDIT_LINE.match(text)))
         or (n <= 300 and bool(_COPYRIGHT.search(text)))  # "Copyright 2024 ... may not be ..."
     )
 
@@ -907,7 +933,7 @@ def _keep_in_main(blk: _Block) -> bool:
         return False
     if n <= 60 and _is_dateline(blk.text):
         return False
-    if n <= 90 and _MEDIA_LABEL.match(blk.text):
+    if n <= 90 and (_MEDIA_LABEL.match(blk.text) or _CREDIT_LINE.match(blk.text)):
         return False
     if blk.link_chars * 2 > n and _READ_MORE.match(blk.text):
         return False
@@ -917,6 +943,14 @@ def _keep_in_main(blk: _Block) -> bool:
 # "Video: What the rise means for tenants", "WATCH: ...": the title of a player, not text
 _MEDIA_LABEL = re.compile(
     r"^(video|watch|listen|audio|gallery|photos|podcast|live stream|in pictures)\s*[:|–-]\s",
+    re.IGNORECASE,
+)
+
+
+# "Credit: Riot Games", "Photo by Jane Doe/Reuters", "Screenshot by ...": who made a picture
+_CREDIT_LINE = re.compile(
+    r"^(?:(?:photo|image|picture|video|graphic|illustration|screenshot|photograph|cover)\s*)?"
+    r"credits?\s*:|^(?:photo(?:graph)?|image|screenshot|illustration|picture)s?\s+(?:by|courtesy of)\s",
     re.IGNORECASE,
 )
 
@@ -1169,6 +1203,29 @@ def _referee(main: list[_Block], theirs: list[str]) -> list[_Block]:
         if not keep[i] and kept[i].tag in _HEADINGS and keep[i + 1] and i + 1 > last:
             keep[i] = True
     return [blk for blk, k in zip(kept, keep, strict=True) if k]
+
+
+def _follow_trafilatura(page: _Html) -> list[_Block] | None:
+    """When our main node holds under 30% of what trafilatura read (we took a warning box or
+    a teaser for the article), the blocks of the whole page that trafilatura's text agrees
+    with, so ingest keeps offsets and links and still gets the article. None otherwise."""
+    theirs = [p for p in page.theirs if not _is_boilerplate_text(p)]
+    if not theirs:
+        return None
+    have: set[tuple[str, ...]] = set()
+    for blk in page.main:
+        have |= _shingles(blk.text)
+    theirs_sh = [_shingles(p) for p in theirs]
+    total = sum(len(sh) for sh in theirs_sh)
+    if not total or sum(len(sh & have) for sh in theirs_sh) >= 0.3 * total:
+        return None
+    wanted: set[tuple[str, ...]] = set().union(*theirs_sh)
+    agreed = []
+    for blk in page.blocks:
+        sh = _shingles(blk.text)
+        if sh and len(sh & wanted) * 2 >= len(sh):
+            agreed.append(blk)
+    return agreed or None
 
 
 def _edge_worthy(blk: _Block) -> bool:
@@ -1483,7 +1540,7 @@ def extract_article(
         page = _read_html(text, url)
         if page is None or not page.blocks:
             return _last_resort(text, page, charset)
-        blocks = page.main or page.blocks
+        blocks = _follow_trafilatura(page) or page.main or page.blocks
         out, links = _assemble(blocks, page.meta.base_url)
         meta = page.meta
         return Extracted(
