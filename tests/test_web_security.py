@@ -297,3 +297,40 @@ def test_serve_runs_waitress_on_loopback(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_wrong_passwords_are_limited_per_address(db_path):
+    app = create_app(db_path, auth="correct horse")
+    limiter = app.extensions["verify_signin_limiter"]
+    clock = [1000.0]
+    limiter.clock = lambda: clock[0]
+    client = app.test_client()
+    token = csrf_from(client.get("/signin").get_data(as_text=True))
+
+    def attempt(password, address="198.51.100.7"):
+        return client.post(
+            "/signin",
+            data={"reviewer": "ana", "password": password, "csrf_token": token},
+            environ_base={"REMOTE_ADDR": address},
+        )
+
+    for _ in range(limiter.attempts):
+        assert attempt("guess").status_code == 400
+    refused = attempt("correct horse")  # even the right password waits now
+    assert refused.status_code == 429
+    assert "Too many wrong passwords" in refused.get_data(as_text=True)
+    assert client.get("/").status_code == 302  # not signed in
+    assert attempt("correct horse", address="203.0.113.9").status_code == 303  # another address
+    client.post("/signout", data={"csrf_token": csrf_from(client.get("/").get_data(as_text=True))})
+    clock[0] += limiter.window + 1
+    token = csrf_from(client.get("/signin").get_data(as_text=True))
+    assert attempt("correct horse").status_code == 303
+
+
+def test_no_limit_without_a_password(db_path):
+    app = create_app(db_path)
+    client = app.test_client()
+    token = csrf_from(client.get("/signin").get_data(as_text=True))
+    for _ in range(8):  # empty names fail, but there is no password to guess
+        assert client.post("/signin", data={"reviewer": "", "csrf_token": token}).status_code == 400
+    assert client.post("/signin", data={"reviewer": "ana", "csrf_token": token}).status_code == 303

@@ -122,6 +122,7 @@ def create_app(
         return connections.db
 
     app.extensions["verify_db"] = get_db
+    app.extensions["verify_signin_limiter"] = SignInLimiter()
 
     @app.before_request
     def _before() -> Any:
@@ -188,6 +189,51 @@ def check_csrf() -> None:
     given = request.form.get("csrf_token", "")
     if not expected or not hmac.compare_digest(str(expected), given):
         abort(403, "missing or stale form token: reload the page and try again")
+
+
+class SignInLimiter:
+    """Failed sign-ins per client address: after `attempts` failures within `window` seconds,
+    that address may not try again until the oldest of them is `window` seconds old. Guessing
+    the shared password from one machine then takes years, not minutes. (Behind a reverse
+    proxy every client has the proxy's address, and the limit applies to all of them.)"""
+
+    def __init__(self, attempts: int = 5, window: float = 600.0, clock: Any = None) -> None:
+        self.attempts = attempts
+        self.window = window
+        self.clock = clock or time.monotonic
+        self._failures: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, address: str, now: float) -> list[float]:
+        kept = [t for t in self._failures.get(address, []) if now - t < self.window]
+        if kept:
+            self._failures[address] = kept
+        else:
+            self._failures.pop(address, None)
+        return kept
+
+    def wait_seconds(self, address: str) -> float:
+        """0 when the address may try now, else how long it must wait."""
+        with self._lock:
+            now = self.clock()
+            recent = self._recent(address, now)
+            if len(recent) < self.attempts:
+                return 0.0
+            return max(0.0, recent[-self.attempts] + self.window - now)
+
+    def failed(self, address: str) -> None:
+        with self._lock:
+            now = self.clock()
+            recent = self._recent(address, now)
+            recent.append(now)
+            self._failures[address] = recent
+            if len(self._failures) > 10_000:  # a flood of addresses: forget the quietest
+                for key in list(self._failures)[:5_000]:
+                    del self._failures[key]
+
+    def succeeded(self, address: str) -> None:
+        with self._lock:
+            self._failures.pop(address, None)
 
 
 def check_password(given: str) -> bool:

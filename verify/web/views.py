@@ -91,18 +91,31 @@ def signin() -> Any:
     if not target.startswith("/") or target.startswith("//"):
         target = url_for("web.queue")
     error = None
+    code = 200
     if request.method == "POST":
         name = " ".join(request.form.get("reviewer", "").split())
-        if not name or len(name) > 80:
+        limiter = current_app.extensions["verify_signin_limiter"]
+        address = request.remote_addr or "unknown"
+        wait = limiter.wait_seconds(address) if current_app.config.get("VERIFY_AUTH") else 0
+        if wait:
+            error = (
+                "Too many wrong passwords from your address: try again in"
+                f" {max(1, round(wait / 60))} minute(s)."
+            )
+            code = 429
+        elif not name or len(name) > 80:
             error = "Give your name (at most 80 characters): every action is recorded under it."
         elif not check_password(request.form.get("password", "")):
+            limiter.failed(address)
             error = "Wrong password or token."
         else:
+            limiter.succeeded(address)
             session.clear()
             session["reviewer"] = name
             csrf_token()
             return redirect(target, 303)
-    code = 200 if error is None else 400
+    if error is not None and code == 200:
+        code = 400
     return render_template("signin.html", error=error, next=target), code
 
 
