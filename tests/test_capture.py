@@ -411,3 +411,30 @@ def test_interrupt_cuts_off_fetches_in_flight(db, fault: FaultSite) -> None:
     assert isinstance(outcome[0], KeyboardInterrupt)
     stored = [s["url"] for s in cap.list_snapshots(db)]
     assert stored == [fault.url("/ok")]  # the cut-off fetch is not stored: a re-run fetches it
+
+
+def test_a_second_capture_of_one_archive_is_refused_while_the_first_runs(
+    db, db_path, site: LocalSite, run_cli
+) -> None:
+    import fcntl
+    import os
+
+    from verify.errors import ConflictError
+
+    site.routes["/a"] = Response(200, "<html><title>A</title><p>Turnout was 61 percent.</p></html>")
+    add_sources(db, [site.url("/a")])
+    fd = os.open(f"{db_path}-fetch.lock", os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as a running `verify fetch` holds it
+        with pytest.raises(ConflictError, match="another `verify fetch` is capturing"):
+            cap.capture(db, options=options(site.netloc))
+        result = run_cli("fetch", "--allow-host", "127.0.0.1")
+        assert result.exit_code == 1 and result.stderr.startswith(
+            "Error: another `verify fetch` is capturing this archive"
+        )
+        assert site.hits == {}  # nothing was requested
+        assert store.row(db, "SELECT count(*) AS n FROM snapshots")["n"] == 0
+    finally:
+        os.close(fd)
+    done = cap.capture(db, options=options(site.netloc))  # the lock is free again
+    assert done.fetched == 1
