@@ -52,7 +52,15 @@ def test_ok_page_records_everything(fault: FaultSite) -> None:
 def test_redirect_chain_recorded(fault: FaultSite) -> None:
     result = fetch_url(fault.url("/redirect"), opts(fault))
     assert result.ok and result.final_url == fault.url("/ok")
-    assert result.redirects == ({"url": fault.url("/redirect"), "status": 301, "location": "/ok"},)
+    assert result.redirects == (
+        {
+            "url": fault.url("/redirect"),
+            "status": 301,
+            "location": "/ok",
+            "ip_address": "127.0.0.1",
+        },
+    )
+    assert result.ip_address == "127.0.0.1"  # the address the guard checked and we connected to
 
 
 def test_slow_drip_is_cut_off_by_the_deadline(fault: FaultSite) -> None:

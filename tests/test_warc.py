@@ -428,8 +428,11 @@ def test_end_to_end_fetch_then_export(site, run_cli, db_path, tmp_path):
         assert record["payload"] == store.get_payload(db, snap["sha256"])
         assert record["warc"]["WARC-Payload-Digest"] == b32(snap["sha256"])
         assert record["warc"]["WARC-Date"] == warc_date(snap["fetched_at"])
+        assert snap["ip_address"] == "127.0.0.1"
+        assert record["warc"]["WARC-IP-Address"] == "127.0.0.1"
     db.close()
     assert responses[site.url("/old")]["http"].get_statuscode() == "301"
+    assert responses[site.url("/old")]["warc"]["WARC-IP-Address"] == "127.0.0.1"
     assert responses[site.url("/story")]["payload"] == PAGE
     assert responses[site.url("/gz")]["payload"] == zipped
     assert responses[site.url("/gz")]["http"].get_header("Content-Encoding") == "gzip"

@@ -461,8 +461,10 @@ def store_result(
             """INSERT INTO snapshots (source_id, run_id, requested_url, final_url, redirects, status,
                 http_version, request_headers, headers, sha256, size, body_sha256, body_size,
                 content_encoding, content_type, charset, title, canonical_url, published, text,
-                fetched_at, elapsed_ms, attempts, robots, error, error_message, changed, previous_id)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                fetched_at, elapsed_ms, attempts, robots, error, error_message, changed, previous_id,
+                ip_address)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+                ?)""",
             [
                 job.source_id,
                 run_id,
@@ -494,6 +496,7 @@ def store_result(
                 message,
                 changed,
                 previous_id,
+                result.ip_address,
             ],
         )
         snapshot_id = cur.lastrowid

@@ -87,6 +87,7 @@ class FetchResult:
     body: bytes | None = None  # decoded
     content_encoding: str | None = None
     content_type: str | None = None
+    ip_address: str | None = None  # the server address the final response came from
     fetched_at: str = ""
     elapsed_ms: float = 0.0
     attempts: int = 1
@@ -114,6 +115,8 @@ class _Attempt:
         self.lock = threading.Lock()
         self.last_response: requests.Response | None = None
         self.targets: dict[tuple[str, str], netguard.Target] = {}
+        self.peer: str | None = None  # address of the connection of the latest request
+        self.response_peer: str | None = None  # ...and of the response being read
 
     def register(self, conn: HTTPConnection) -> None:
         with self.lock:
@@ -236,6 +239,7 @@ class _PinnedMixin:
                 except NewConnectionError as exc:
                     last = exc
                     continue
+                self._verify_address = address
                 break
             else:
                 assert last is not None
@@ -245,12 +249,14 @@ class _PinnedMixin:
         attempt = _current_attempt()
         if attempt is not None:
             attempt.register(self)  # type: ignore[arg-type]
+            attempt.peer = self._verify_address  # a new connection opens inside request()
         return sock
 
     def request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         attempt = _current_attempt()
         if attempt is not None:
             attempt.register(self)  # type: ignore[arg-type]
+            attempt.peer = getattr(self, "_verify_address", None)  # None until connected
         return super().request(*args, **kwargs)  # type: ignore[misc]
 
 
@@ -553,7 +559,9 @@ def _follow(
                 )
             if robots_state is not None and robots_state[0] != "unavailable":
                 robots_state[0] = decision
+        attempt.peer = None
         resp = _send(session, current, options, attempt)
+        peer = attempt.peer
         if attempt.expired:  # cut off while the headers were arriving: they are not whole
             resp.close()
             attempt.check()
@@ -561,6 +569,8 @@ def _follow(
         if resp.status_code in REDIRECT_STATUSES and location:
             nxt = urljoin(current, location.strip())
             hops.append({"url": current, "status": resp.status_code, "location": location})
+            if peer:
+                hops[-1]["ip_address"] = peer
             resp.close()
             if nxt in seen:
                 raise RedirectLoopError(f"redirect loop: {nxt[:120]} was already visited")
@@ -569,6 +579,7 @@ def _follow(
             seen.add(nxt)
             current = nxt
             continue
+        attempt.response_peer = peer
         try:
             payload, body = _read_body(resp, max_bytes, attempt)
         except BaseException:
@@ -748,6 +759,7 @@ def _one_attempt(
             fields["final_url"] = urljoin(hops[-1]["url"], hops[-1]["location"])
         if attempt.last_response is not None:
             fields.update(_response_fields(attempt.last_response))
+            fields["ip_address"] = attempt.response_peer
         return fields, retryable, None
     finally:
         with attempt.lock:
@@ -756,6 +768,7 @@ def _one_attempt(
     status = resp.status_code
     fields.update(_response_fields(resp))
     fields.update(redirects=tuple(hops), payload=payload, body=body, robots=robots_state[0])
+    fields["ip_address"] = attempt.response_peer
     resp.close()
     if status >= 400:
         reason = " ".join((resp.reason or "").split())

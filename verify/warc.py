@@ -188,6 +188,8 @@ def _records(writer: WARCWriter, snap: dict[str, Any], db: Database, seen: dict)
             hop_headers = [("Location", str(hop["location"]))] if hop.get("location") else []
             hop_headers.append(("Content-Length", "0"))
             hop_warc = {"WARC-Date": date, "WARC-Verify-Reconstructed": "hop"}
+        if hop.get("ip_address"):
+            hop_warc["WARC-IP-Address"] = str(hop["ip_address"])
         yield writer.create_warc_record(
             hop["url"],
             "response",
@@ -202,6 +204,8 @@ def _records(writer: WARCWriter, snap: dict[str, Any], db: Database, seen: dict)
     payload = get_payload(db, snap["sha256"]) if snap["sha256"] else b""
     headers = response_headers(_json_list(snap["headers"]), len(payload))
     warc_headers = {"WARC-Date": date}
+    if snap.get("ip_address"):
+        warc_headers["WARC-IP-Address"] = snap["ip_address"]
     if snap["error"] in _TRUNCATED:  # a response whose payload was cut short
         warc_headers["WARC-Truncated"] = _TRUNCATED[snap["error"]]
     http_headers = _RawHeaders(_status_line(int(snap["status"])), headers, protocol=protocol)

@@ -251,6 +251,7 @@ def snapshot_show(snapshot_id: int, part: str | None, db_path: str, as_json: boo
             "source_id",
             "requested_url",
             "final_url",
+            "ip_address",
             "status",
             "error",
             "error_message",
