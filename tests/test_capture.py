@@ -105,9 +105,10 @@ def test_every_fault_ends_as_the_right_snapshot(db, fault: FaultSite) -> None:
     assert ok["robots"] == "allowed" and ok["http_version"] == "HTTP/1.1"
     assert ok["sha256"] == hashlib.sha256(cap.snapshot_payload(db, ok["id"])).hexdigest()
     assert ok["body_sha256"] == ok["sha256"] and ok["size"] == ok["body_size"]
-    assert json.loads(snaps["/redirect"]["redirects"]) == [
-        {"url": fault.url("/redirect"), "status": 301, "location": "/ok"}
-    ]
+    (hop,) = json.loads(snaps["/redirect"]["redirects"])
+    assert (hop["url"], hop["status"], hop["location"]) == (fault.url("/redirect"), 301, "/ok")
+    assert hop["ip_address"] == "127.0.0.1" and ["Location", "/ok"] in hop["headers"]
+    assert snaps["/redirect"]["ip_address"] == "127.0.0.1"
     assert snaps["/redirect"]["final_url"] == fault.url("/ok")
     assert snaps["/retry"]["attempts"] == 2 and "170 hostages" in snaps["/retry"]["text"]
     assert (

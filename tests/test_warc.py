@@ -433,6 +433,9 @@ def test_end_to_end_fetch_then_export(site, run_cli, db_path, tmp_path):
     db.close()
     assert responses[site.url("/old")]["http"].get_statuscode() == "301"
     assert responses[site.url("/old")]["warc"]["WARC-IP-Address"] == "127.0.0.1"
+    hop = responses[site.url("/old")]
+    assert hop["http"].get_header("Location") == "/story"  # the hop's own headers, not rebuilt
+    assert "WARC-Verify-Reconstructed" not in hop["warc"]
     assert responses[site.url("/story")]["payload"] == PAGE
     assert responses[site.url("/gz")]["payload"] == zipped
     assert responses[site.url("/gz")]["http"].get_header("Content-Encoding") == "gzip"

@@ -568,7 +568,14 @@ def _follow(
         location = resp.headers.get("Location")
         if resp.status_code in REDIRECT_STATUSES and location:
             nxt = urljoin(current, location.strip())
-            hops.append({"url": current, "status": resp.status_code, "location": location})
+            hops.append(
+                {
+                    "url": current,
+                    "status": resp.status_code,
+                    "location": location,
+                    "headers": [list(pair) for pair in _headers_as_received(resp)],
+                }
+            )
             if peer:
                 hops[-1]["ip_address"] = peer
             resp.close()
