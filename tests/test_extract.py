@@ -481,3 +481,22 @@ def test_credit_lines_are_not_article_text() -> None:
         assert "Ships at the northern quay." in got.text
         assert "Credit card payments at the port rose 4 percent." in got.text
         assert words(_HARBOUR[2]) in words(got.text)
+
+
+def test_gallery_labels_repeated_in_the_article_node_are_dropped_table_cells_kept() -> None:
+    slides = "".join(
+        f'<div class="slide"><img src="{i}.jpg"><div class="label">Storm closes the northern quay</div></div>'
+        for i in range(6)
+    )
+    rows = "".join(f"<tr><td>Vessel {i}</td><td>Delayed</td></tr>" for i in range(5))
+    body = "".join(f"<p>{p}</p>" for p in _HARBOUR)
+    html = (
+        f"<html><body><article><h1>Port traffic</h1>{slides}{body}"
+        f"<table>{rows}</table><p>April 26, 2014 -- Updated 1358 GMT (2158 HKT)</p>"
+        "</article></body></html>"
+    ).encode()
+    for got in (extract_page(html, "text/html"), extract_article(html)):
+        assert "Storm closes the northern quay" not in got.text
+        assert got.text.count("Delayed") == 5
+        assert "Updated 1358 GMT" not in got.text
+        assert words(_HARBOUR[0]) in words(got.text)

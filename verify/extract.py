@@ -979,6 +979,7 @@ _DATE_WORDS = frozenset(
     """jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june
     july august september october november december monday tuesday wednesday thursday friday
     saturday sunday mon tue wed thu fri sat sun am pm gmt bst utc cet cest est edt pst pdt
+    cst cdt mst mdt et pt ct hkt jst kst ist sgt aest aedt awst nzst nzdt msk eet eest wet west
     published updated posted last modified on at of the de del la le du am um der und
     enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre
     janvier février mars avril mai juin juillet août septembre octobre novembre décembre
@@ -1118,6 +1119,14 @@ def _read_html(text: str, url: str | None) -> _Html | None:
         for el in node.iter():
             inside.add(id(el))
     main = [blk for blk in blocks if id(blk.el) in inside and _keep_in_main(blk)]
+    # A line repeated three times or more is a gallery's or a carousel's label, not prose
+    # (table cells and one-word items such as "Yes" repeat legitimately).
+    seen: dict[str, int] = {}
+    for blk in main:
+        if 15 <= len(blk.text) <= 120 and blk.tag not in ("td", "th"):
+            seen[blk.text] = seen.get(blk.text, 0) + 1
+    if any(n >= 3 for n in seen.values()):
+        main = [blk for blk in main if seen.get(blk.text, 0) < 3]
     # The title repeated at the top of the body (as a heading or a bold line) is not body text.
     title_key = _norm(meta.title or "")
     for i, blk in enumerate(main[:4]):
