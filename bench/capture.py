@@ -49,7 +49,7 @@ from verify.store import immediate, open_db
 
 VERIFY = str(Path(sys.executable).parent / "verify")
 PER_HOST = 2  # verify's default --per-host
-DEFAULT_CONCURRENCY = 16  # verify's default --concurrency
+DEFAULT_CONCURRENCY = 32  # verify's default --concurrency
 
 ARCHIVEBOX_ENV = {
     "USE_COLOR": "False",
@@ -353,7 +353,7 @@ def main() -> int:
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument(
         "--concurrency",
-        default="32,64",
+        default="16,64",
         help="extra --concurrency values to try besides the default",
     )
     parser.add_argument("--memory-pages", type=int, default=5000, help="0 to skip")

@@ -56,7 +56,7 @@ UNKNOWN_STATUSES = (401, 403, 429)
 
 @dataclass(frozen=True)
 class CaptureOptions:
-    concurrency: int = 16
+    concurrency: int = 32
     per_host: int = 2
     delay: float = 0.0  # seconds between two request starts on one host
     refetch: bool = False

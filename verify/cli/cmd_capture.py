@@ -61,7 +61,7 @@ def _duration(seconds: float) -> str:
 @click.option(
     "--concurrency",
     type=click.IntRange(1, 256),
-    default=16,
+    default=32,
     show_default=True,
     help="Fetches at once.",
 )
