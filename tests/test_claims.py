@@ -415,3 +415,21 @@ def test_long_runs_of_marks(text: str) -> None:
 def test_mixed_terminal_marks() -> None:
     text = "Wait... What?! Yes.\u2026 No!!! Hm.. Right"
     assert texts(text) == ["Wait...", "What?!", "Yes.\u2026", "No!!!", "Hm..", "Right"]
+
+
+def test_closed_full_stops_of_other_scripts_split_without_a_space():
+    text = "港口去年处理了420万吨货物。他说：“我们会扩建。”这是真的吗？最后一句"
+    got = split_sentences(text)
+    assert [s.text for s in got] == [
+        "港口去年处理了420万吨货物。",
+        "他说：“我们会扩建。”",
+        "这是真的吗？",
+        "最后一句",
+    ]
+    assert all(text[s.start : s.end] == s.text for s in got)
+    burmese = "ဆိပ်ကမ်းသို့ သင်္ဘော ၁၂၄၀ စီး ရောက်ရှိခဲ့သည်။ အာဏာပိုင်များက ပြောသည်။"
+    assert len(split_sentences(burmese)) == 2
+    hindi = "बंदरगाह पर 1,240 जहाज़ आए। अधिकारियों ने यह कहा।"
+    assert len(split_sentences(hindi)) == 2
+    # fullwidth decimals are not sentence ends
+    assert len(split_sentences("失业率降至３．５％。")) == 1

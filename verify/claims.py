@@ -181,7 +181,7 @@ def _skip_space(s: str, i: int) -> int:
 def split_sentences(text: str) -> list[Sentence]:
     """Sentences of `text`, in order, with exact offsets (text[s.start:s.end] == s.text)."""
     out: list[Sentence] = []
-    for seg_start, seg_end in _hard_segments(text):
+    for seg_start, seg_end in _closed_segments(text):
         seg = text[seg_start:seg_end]
         piece_start = 0
         for m in _END_RE.finditer(seg):
@@ -191,6 +191,24 @@ def split_sentences(text: str) -> list[Sentence]:
             piece_start = m.end()
         _emit(out, text, seg_start + piece_start, seg_end)
     return out
+
+
+# Full stops that end a sentence with no space after them: CJK 。！？, the
+# Burmese and Devanagari section marks, the Arabic question mark; with any closing quotes.
+_CLOSED_END_RE = re.compile(
+    "[\u3002\uff01\uff1f\u104b\u0964\u0965\u061f]+[\"'\u201d\u2019)\\]\u300d\u300f\uff09\u3011]*"
+)
+
+
+def _closed_segments(text: str):
+    """The hard segments, cut again after every closed full stop."""
+    for seg_start, seg_end in _hard_segments(text):
+        start = seg_start
+        for m in _CLOSED_END_RE.finditer(text, seg_start, seg_end):
+            yield start, m.end()
+            start = m.end()
+        if start < seg_end:
+            yield start, seg_end
 
 
 def _emit(out: list[Sentence], text: str, start: int, end: int) -> None:
