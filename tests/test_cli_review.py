@@ -101,6 +101,12 @@ def test_worked_example_end_to_end(run_cli, db_path, tmp_path):
     assert r.exit_code == 0
     r = run_cli("next", "--reviewer", "bob", "--json")
     assert r.exit_code == 0 and r.stdout.strip() == "null"
+    r = run_cli("requeue", str(c2), "--reviewer", "bob", "--priority", "4")
+    assert r.exit_code == 0 and r.stdout == f"Claim {c2} queued (priority 4).\n"
+    r = run_cli("requeue", str(c2), "--reviewer", "bob")
+    assert r.exit_code == 1 and r.stderr.startswith(f"Error: claim {c2} is queued, not a candidate")
+    r = run_cli("next", "--reviewer", "bob", "--json")
+    assert json.loads(r.stdout)["id"] == c2
 
 
 def _unchanged(db_path, before):

@@ -367,3 +367,31 @@ def test_writer_lock_side_file(db, db_path):
     mem = store.open_db(":memory:")
     make_claim(mem, "in memory")
     assert review.lease_next(mem, "ana", now=T0)["text"] == "in memory"
+
+
+def test_requeue_candidates_and_dismissed_claims(db):
+    from verify import ingest
+
+    result = ingest.ingest_article(
+        db, "-", stdin=b"Is this the end of the story? The port handled 4.2 million tonnes in 2025."
+    )
+    question = store.row(
+        db,
+        "SELECT * FROM claims WHERE article_id = ? AND text LIKE 'Is this%'",
+        [result.article_id],
+    )
+    assert question["status"] == "candidate"
+    got = review.requeue(db, question["id"], "ana", priority=3, now=T0)
+    assert (got["status"], got["priority"]) == ("queued", 3)
+    events = [e for e in review.history(db, question["id"]) if e["kind"] == "queued"]
+    assert events[0]["actor"] == "ana" and events[0]["detail"]["old_status"] == "candidate"
+    with pytest.raises(ConflictError, match="is queued, not a candidate or dismissed"):
+        review.requeue(db, question["id"], "ana")
+    review.dismiss(db, question["id"], "ana", note="rhetorical")
+    assert review.requeue(db, question["id"], "bo")["status"] == "queued"
+    before = store.rows(db, "SELECT * FROM claims ORDER BY id")
+    with pytest.raises(InputError):
+        review.requeue(db, question["id"], "bo", priority="soon")
+    with pytest.raises(NotFoundError):
+        review.requeue(db, 9999, "bo")
+    assert store.rows(db, "SELECT * FROM claims ORDER BY id") == before

@@ -292,9 +292,10 @@ def test_article_page_highlights_claims_in_place(web):
     html = text_of(client.get(f"/articles/{data.article_id}"))
     for key in ("died", "soldiers", "stormed"):
         assert re.search(rf'<a href="/claims/{data.claims[key]}" class="claim status-queued"', html)
-    assert (
-        f'/claims/{data.claims["question"]}"' not in html
-    )  # a candidate is text, not a claim link
+    # a candidate is a quieter link, to its claim page, where it can be queued
+    assert re.search(
+        rf'<a href="/claims/{data.claims["question"]}" class="claim status-candidate"', html
+    )
     assert "Is this the start of a new campaign?" in html
     assert "<h1>Siege in Bamako &lt;b&gt;analysis&lt;/b&gt;</h1>" in html
 
@@ -467,3 +468,23 @@ def test_a_forbidden_source_is_unknown_not_gone(web):
         'badge state-unknown" title="HTTP 403 Forbidden"' in html
         and 'badge state-gone"' not in html
     )
+
+
+def test_a_candidate_can_be_queued_from_its_claim_page(web):
+    client, token, data, db = web
+    cid = data.claims["question"]
+    page = text_of(client.get(f"/claims/{cid}"))
+    assert "Queue this claim" in page and f'action="/claims/{cid}/queue"' in page
+    assert f'/claims/{cid}"' not in text_of(client.get("/"))
+    forged = client.post(f"/claims/{cid}/queue", data={"csrf_token": "forged"})
+    assert forged.status_code == 403
+    status = "SELECT status FROM claims WHERE id = ?"
+    assert db.conn.execute(status, [cid]).fetchone() == ("candidate",)
+    answer = client.post(f"/claims/{cid}/queue", data={"csrf_token": token})
+    assert answer.status_code == 303
+    assert db.conn.execute(status, [cid]).fetchone() == ("queued",)
+    assert f'/claims/{cid}"' in text_of(client.get("/"))
+    page = text_of(client.get(f"/claims/{cid}"))
+    assert "Queue this claim" not in page and "<strong>queued</strong> by ana" in page
+    again = client.post(f"/claims/{cid}/queue", data={"csrf_token": token}, follow_redirects=True)
+    assert "only those can be queued" in text_of(again)

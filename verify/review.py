@@ -23,7 +23,7 @@ try:
 except ImportError:  # Windows
     fcntl = None  # type: ignore[assignment]
 
-from . import store
+from . import articles, store
 from .errors import ConflictError, InputError, NotFoundError
 
 STATUSES = ("candidate", "queued", "in_review", "decided", "dismissed")
@@ -836,6 +836,43 @@ def dismiss(
             detail["forced"] = True
             detail["lease_reviewer"] = claim["lease_reviewer"]
         store.add_event(db, "dismissed", claim_id=claim["id"], actor=reviewer, detail=detail, at=at)
+    return get_claim(db, claim["id"])
+
+
+def requeue(
+    db: Database,
+    claim_id: int,
+    reviewer: str,
+    *,
+    priority: int | None = None,
+    now: datetime | str | None = None,
+) -> dict[str, Any]:
+    """Put a candidate (a sentence scored below the threshold) or a dismissed claim into the
+    queue, optionally at a new priority. Queued, leased and decided claims are refused."""
+    reviewer = _check_reviewer(reviewer)
+    if priority is not None:
+        priority = articles.check_priority(priority)
+    at = _now(now)
+    with _write(db):
+        claim = _claim(db, claim_id)
+        if claim["status"] not in ("candidate", "dismissed"):
+            raise ConflictError(
+                f"claim {claim['id']} is {claim['status'].replace('_', ' ')}, not a candidate or"
+                " dismissed: only those can be queued"
+            )
+        new_priority = claim["priority"] if priority is None else priority
+        db.conn.execute(
+            "UPDATE claims SET status = 'queued', priority = ?, updated_at = ? WHERE id = ?",
+            [new_priority, at, claim["id"]],
+        )
+        store.add_event(
+            db,
+            "queued",
+            claim_id=claim["id"],
+            actor=reviewer,
+            detail={"old_status": claim["status"], "priority": new_priority},
+            at=at,
+        )
     return get_claim(db, claim["id"])
 
 

@@ -174,6 +174,23 @@ def dismiss_cmd(
         click.echo(f"Claim {claim['id']} dismissed.")
 
 
+@cli.command("requeue")
+@click.argument("claim_id", type=int)
+@REVIEWER
+@click.option("--priority", type=int, default=None, help="A new priority (higher first).")
+@common
+def requeue_cmd(
+    db_path: str, as_json: bool, claim_id: int, reviewer: str, priority: int | None
+) -> None:
+    """Put a candidate (scored below the threshold) or a dismissed claim into the queue."""
+    db = get_db(db_path)
+    claim = review.requeue(db, claim_id, reviewer, priority=priority)
+    if as_json:
+        emit_json(_public_claim(claim))
+    else:
+        click.echo(f"Claim {claim['id']} queued (priority {claim['priority']}).")
+
+
 @cli.command("search")
 @click.argument("query")
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)

@@ -390,6 +390,15 @@ def dismiss(claim_id: int) -> Any:
     return redirect(url_for("web.claim", claim_id=claim_id, _anchor="history"), 303)
 
 
+@bp.post("/claims/<int:claim_id>/queue")
+def requeue(claim_id: int) -> Any:
+    failed = _claim_action(claim_id, _need("review", "requeue"), _reviewer())
+    if failed:
+        return failed
+    flash("Claim queued: it waits in the queue for a reviewer.", "ok")
+    return redirect(url_for("web.claim", claim_id=claim_id), 303)
+
+
 @bp.post("/claims/<int:claim_id>/release")
 def release(claim_id: int) -> Any:
     failed = _claim_action(claim_id, _need("review", "release"), _reviewer(), force=_force())
@@ -416,7 +425,6 @@ def article(article_id: int) -> Any:
             + (f", {c['verdict']}" if c["verdict"] else ""),
         )
         for c in claims
-        if c["status"] != "candidate"
     ]
     return render_template(
         "article.html", article=found, claims=claims, text_html=highlight(found["text"], spans)
