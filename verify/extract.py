@@ -613,16 +613,22 @@ def _clean(root) -> list[str]:
             if verdict == -2 or tag not in ("p", "li"):
                 doomed.append(el)
     dropped = []
-    spared = _around_paragraphs(body)
+    spared: set[int] | None = None
     for el in doomed:
         if el.getparent() is None:
             continue
+        text = _text(el)
         # Never drop the bulk of the page (a body class like "has-sidebar" is no verdict),
         # nor a wrapper of the densest run of paragraphs ("layout-with-rail__wrapper",
         # "widget Blog"): page layouts name their columns after what sits beside them.
-        if id(el) in spared or tag_text_share(el, total) > 0.6:
+        if len(text) > 0.6 * total:
             continue
-        dropped.append(_text(el))
+        if len(text) >= _MIN_CORE_CHARS:  # big enough to hold the article: is it its wrapper?
+            if spared is None:
+                spared = _around_paragraphs(body)
+            if id(el) in spared:
+                continue
+        dropped.append(text)
         _drop(el)
     return dropped
 
@@ -639,7 +645,7 @@ def _around_paragraphs(body) -> set[int]:
         parent = p.getparent()
         if parent is None:
             continue
-        n = len(_WS.sub(" ", "".join(p.itertext())).strip())
+        n = len("".join(p.itertext()).strip())
         el, chars = counts.get(id(parent), (parent, 0))
         counts[id(parent)] = (el, chars + n)
     for el, chars in counts.values():
@@ -648,10 +654,6 @@ def _around_paragraphs(body) -> set[int]:
     if best is None:
         return set()
     return {id(a) for a in best.iterancestors()}
-
-
-def tag_text_share(el, total: int) -> float:
-    return len(_text(el)) / total
 
 
 # --------------------------------------------------------------------------------------------
