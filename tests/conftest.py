@@ -50,6 +50,17 @@ def run_cli(db_path: Path, monkeypatch) -> Callable[..., CliResult]:
     return run
 
 
+# Inputs that are not http(s) URLs: each must be refused with one clear error.
+NOT_HTTP_URLS = [
+    "javascript:alert(1)",
+    "file:///etc/passwd",
+    "data:text/html,hi",
+    "ftp://example.org/x",
+    "not a url",
+    "",
+]
+
+
 @dataclass
 class Response:
     status: int = 200

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from conftest import NOT_HTTP_URLS
 
 from verify import articles
 from verify.errors import InputError, InvalidURLError, NotFoundError
@@ -64,17 +65,7 @@ def test_add_claim_is_queued_with_sources_and_events(db):
         assert key in claim
 
 
-@pytest.mark.parametrize(
-    "bad",
-    [
-        "javascript:alert(1)",
-        "file:///etc/passwd",
-        "data:text/html,hi",
-        "ftp://example.org/x",
-        "not a url",
-        "",
-    ],
-)
+@pytest.mark.parametrize("bad", NOT_HTTP_URLS)
 def test_add_claim_bad_url_changes_nothing(db, bad):
     before = counts(db)
     with pytest.raises(InvalidURLError):

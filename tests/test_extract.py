@@ -438,6 +438,11 @@ _HARBOUR = [
 ]
 
 
+def both_ways(html: bytes) -> tuple[Extracted, Extracted]:
+    """The page as capture reads it and as ingest reads it."""
+    return extract_page(html, "text/html"), extract_article(html)
+
+
 def _rail_layout_page() -> bytes:
     teasers = "".join(
         f'<div class="card"><a href="/s/{i}">Teaser headline number {i}</a></div>'
@@ -475,7 +480,7 @@ def test_credit_lines_are_not_article_text() -> None:
         f"<p>{_HARBOUR[2]}</p><p>Credit card payments at the port rose 4 percent.</p>"
         "</article></body></html>"
     ).encode()
-    for got in (extract_page(html, "text/html"), extract_article(html)):
+    for got in both_ways(html):
         assert "Credit: Harbour Authority" not in got.text
         assert "Photo by Jane Doe" not in got.text
         assert "Ships at the northern quay." in got.text
@@ -495,7 +500,7 @@ def test_gallery_labels_repeated_in_the_article_node_are_dropped_table_cells_kep
         f"<table>{rows}</table><p>April 26, 2014 -- Updated 1358 GMT (2158 HKT)</p>"
         "</article></body></html>"
     ).encode()
-    for got in (extract_page(html, "text/html"), extract_article(html)):
+    for got in both_ways(html):
         assert "Storm closes the northern quay" not in got.text
         assert got.text.count("Delayed") == 5
         assert "Updated 1358 GMT" not in got.text

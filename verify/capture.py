@@ -16,7 +16,6 @@ at most `concurrency` of them."""
 from __future__ import annotations
 
 import concurrent.futures as cf
-import contextlib
 import difflib
 import hashlib
 import json
@@ -26,7 +25,7 @@ import re
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,12 +33,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from . import extract, store
-from .errors import ConflictError, InputError, NotFoundError
-
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - not on Linux/macOS
-    fcntl = None  # type: ignore[assignment]
+from .errors import InputError, NotFoundError
 from .fetch import (
     FetchOptions,
     FetchResult,
@@ -275,37 +269,16 @@ def capture(
     options = options or CaptureOptions()
     if options.concurrency < 1 or options.per_host < 1 or options.delay < 0:
         raise InputError("--concurrency and --per-host must be at least 1 and --delay not negative")
-    with _one_capture_at_a_time(db):
+    # Two captures of one archive at once would both take the sources that have no snapshot
+    # yet and fetch them twice: the second is refused while the first runs.
+    with store.side_lock(db, "fetch.lock", busy=_BUSY):
         return _capture(db, claim_id, source_ids, article_id, options, progress)
 
 
-@contextlib.contextmanager
-def _one_capture_at_a_time(db: Database) -> Iterator[None]:
-    """Two captures of one archive at once would both take the sources that have no snapshot
-    yet and fetch them twice: the second is refused while the first runs (a flock on a side
-    file, released by the kernel even when the first is killed)."""
-    path = next(
-        (f for _, name, f in db.conn.execute("PRAGMA database_list") if name == "main"), None
-    )
-    if fcntl is None or not path:
-        yield
-        return
-    try:
-        fd = os.open(f"{path}-fetch.lock", os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError:  # a read-only folder: the database write will say so
-        yield
-        return
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise ConflictError(
-                "another `verify fetch` is capturing this archive: wait for it to finish"
-                " (or stop it; nothing it stored is lost) and run this again"
-            ) from None
-        yield
-    finally:
-        os.close(fd)
+_BUSY = (
+    "another `verify fetch` is capturing this archive: wait for it to finish"
+    " (or stop it; nothing it stored is lost) and run this again"
+)
 
 
 def _capture(

@@ -1162,11 +1162,7 @@ def _referee(main: list[_Block], theirs: list[str]) -> list[_Block]:
     have = set()
     for p in theirs:
         have |= _shingles(p)
-    agreed = []
-    for blk in main:
-        sh = _shingles(blk.text)
-        if sh and len(sh & have) * 2 >= len(sh):
-            agreed.append(blk)
+    agreed = _agreeing(main, have)
     agreed_chars = sum(len(b.text) for b in agreed)
     if not agreed or agreed_chars < 0.3 * sum(len(b.text) for b in main):
         # trafilatura read another part of the page: no referee
@@ -1216,6 +1212,10 @@ def _referee(main: list[_Block], theirs: list[str]) -> list[_Block]:
     return [blk for blk, k in zip(kept, keep, strict=True) if k]
 
 
+# Under this share of trafilatura's shingles found in our main node, we took the wrong node.
+_WRONG_NODE = 0.3
+
+
 def _follow_trafilatura(page: _Html) -> list[_Block] | None:
     """When our main node holds under 30% of what trafilatura read (we took a warning box or
     a teaser for the article), the blocks of the whole page that trafilatura's text agrees
@@ -1228,15 +1228,19 @@ def _follow_trafilatura(page: _Html) -> list[_Block] | None:
         have |= _shingles(blk.text)
     theirs_sh = [_shingles(p) for p in theirs]
     total = sum(len(sh) for sh in theirs_sh)
-    if not total or sum(len(sh & have) for sh in theirs_sh) >= 0.3 * total:
+    if not total or sum(len(sh & have) for sh in theirs_sh) >= _WRONG_NODE * total:
         return None
-    wanted: set[tuple[str, ...]] = set().union(*theirs_sh)
-    agreed = []
-    for blk in page.blocks:
+    return _agreeing(page.blocks, set().union(*theirs_sh)) or None
+
+
+def _agreeing(blocks: list[_Block], shingles: set[tuple[str, ...]]) -> list[_Block]:
+    """The blocks at least half of whose shingles are in `shingles`."""
+    out = []
+    for blk in blocks:
         sh = _shingles(blk.text)
-        if sh and len(sh & wanted) * 2 >= len(sh):
-            agreed.append(blk)
-    return agreed or None
+        if sh and len(sh & shingles) * 2 >= len(sh):
+            out.append(blk)
+    return out
 
 
 def _edge_worthy(blk: _Block) -> bool:
@@ -1344,7 +1348,7 @@ def _merge(mine: list[str], theirs: list[str], title: str | None = None) -> list
     have_keys = have.keys()
     common = [sh & have_keys for sh in theirs_sh]
     found = sum(len(c) for c in common)
-    if found / total < 0.3:
+    if found / total < _WRONG_NODE:
         # We picked the wrong node: trafilatura's text is the better body.
         return theirs
     inserts: dict[int, list[str]] = {}

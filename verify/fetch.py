@@ -119,9 +119,12 @@ class _Attempt:
         self.response_peer: str | None = None  # ...and of the response being read
 
     def register(self, conn: HTTPConnection) -> None:
+        """Called when a request goes out on `conn`, and again when a new connection opens
+        (inside the request): the connection is watched, and its address is the peer."""
         with self.lock:
             if conn not in self.connections:
                 self.connections.append(conn)
+            self.peer = getattr(conn, "_verify_address", None)
             expired = self.expired
         if expired:
             _shutdown(conn)
@@ -249,14 +252,12 @@ class _PinnedMixin:
         attempt = _current_attempt()
         if attempt is not None:
             attempt.register(self)  # type: ignore[arg-type]
-            attempt.peer = self._verify_address  # a new connection opens inside request()
         return sock
 
     def request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         attempt = _current_attempt()
         if attempt is not None:
             attempt.register(self)  # type: ignore[arg-type]
-            attempt.peer = getattr(self, "_verify_address", None)  # None until connected
         return super().request(*args, **kwargs)  # type: ignore[misc]
 
 

@@ -18,19 +18,14 @@ from typing import Any
 
 from sqlite_utils import Database
 
-try:
-    import fcntl
-except ImportError:  # Windows
-    fcntl = None  # type: ignore[assignment]
-
-from . import articles, store
+from . import articles, settings, store
 from .errors import ConflictError, InputError, NotFoundError
+from .settings import DEFAULT_LEASE_MINUTES
 
 STATUSES = ("candidate", "queued", "in_review", "decided", "dismissed")
 DEFAULT_QUEUE_STATUSES = ("queued", "in_review")
 STANCES = ("supports", "refutes", "unrelated", "unavailable")
 RATINGS = ("true", "mostly-true", "mixed", "mostly-false", "false", "unverifiable")
-DEFAULT_LEASE_MINUTES = 30
 SELECTOR_CONTEXT = 32  # characters of prefix/suffix kept in a TextQuoteSelector
 
 _CLAIM_COLUMNS = (
@@ -96,10 +91,9 @@ def get_claim(db: Database, claim_id: int) -> dict[str, Any]:
 
 
 def lease_minutes_setting(db: Database) -> int:
-    """The lease length: settings 'lease_minutes', else 30."""
-    raw = store.get_setting(db, "lease_minutes")
-    if raw is None:
-        return DEFAULT_LEASE_MINUTES
+    """The lease length: `verify config lease_minutes`, else 30 (also when the stored value
+    was written around `verify config` and is not a positive whole number)."""
+    raw = settings.get_value(db, "lease_minutes")
     try:
         value = int(raw)
     except ValueError:
@@ -136,12 +130,7 @@ def _check_lease(claim: dict[str, Any], reviewer: str, force: bool, at: str, act
     )
 
 
-def _lock_path(db: Database) -> str | None:
-    """The side file writers of this database queue on ('' for in-memory databases)."""
-    for _, name, file in db.conn.execute("PRAGMA database_list"):
-        if name == "main":
-            return f"{file}-writer.lock" if file else None
-    return None
+WRITER_LOCK = "writer.lock"  # the side file review writers queue on
 
 
 @contextlib.contextmanager
@@ -150,22 +139,12 @@ def _writer_turn(db: Database) -> Iterator[None]:
     handler polls with sleeps of 1, 2, 5, ... 100 ms, and with many reviewers asking at once
     a waiter often sleeps through the moment the lock is free, so the slowest of 8 waits tens
     of milliseconds for transactions that take well under one. A blocked flock wakes as soon
-    as the holder is done, and the holder yields the CPU after its turn so the waiter runs. Where flock is unavailable this is a no-op and SQLite's busy
-    timeout does the waiting."""
-    path = _lock_path(db)
-    if fcntl is None or not path:
-        yield
-        return
+    as the holder is done, and the holder yields the CPU after its turn so the waiter runs.
+    Where flock is unavailable this is a no-op and SQLite's busy timeout does the waiting."""
     try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError:  # read-only folder: fall back to SQLite's busy handler
-        yield
-        return
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
+        with store.side_lock(db, WRITER_LOCK):
+            yield
     finally:
-        os.close(fd)  # releases the flock
         # give a woken waiter the CPU before this process can ask again: without it a process
         # that writes in a loop takes the lock back before the waiter runs (unfair on few cores)
         if hasattr(os, "sched_yield"):
@@ -188,7 +167,7 @@ def _write(db: Database) -> Iterator[Database]:
         with store.immediate(db):
             yield db
         return
-    lock = _lock_path(db)
+    lock = store.side_file(db, WRITER_LOCK)
     previous = conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
     conn.execute("PRAGMA wal_autocheckpoint = 0")
     try:

@@ -11,6 +11,8 @@ from sqlite_utils import Database
 from . import store
 from .errors import InputError
 
+DEFAULT_LEASE_MINUTES = 30
+
 
 def _positive_minutes(value: str) -> str:
     try:
@@ -47,7 +49,7 @@ SETTINGS: dict[str, Setting] = {
         Setting(
             "lease_minutes",
             "how long `verify next` hands a claim to a reviewer",
-            "30",
+            str(DEFAULT_LEASE_MINUTES),
             _positive_minutes,
         ),  # fmt: skip
         Setting("org", "the publishing organisation named in ClaimReview exports", None, _org_name),

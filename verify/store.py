@@ -17,7 +17,12 @@ from typing import Any
 import zstandard
 from sqlite_utils import Database
 
-from .errors import InputError, NotFoundError
+from .errors import ConflictError, InputError, NotFoundError
+
+try:
+    import fcntl
+except ImportError:  # Windows: the side-file locks below are no-ops there
+    fcntl = None  # type: ignore[assignment]
 
 DEFAULT_DB = "verify.db"
 BUSY_TIMEOUT_MS = 30_000
@@ -218,6 +223,39 @@ def set_setting(db: Database, key: str, value: str) -> None:
         "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
         [key, value],
     )
+
+
+def side_file(db: Database, suffix: str) -> str | None:
+    """The path `<database file>-<suffix>` beside the archive (None for an in-memory one)."""
+    for _, name, file in db.conn.execute("PRAGMA database_list"):
+        if name == "main":
+            return f"{file}-{suffix}" if file else None
+    return None
+
+
+@contextlib.contextmanager
+def side_lock(db: Database, suffix: str, *, busy: str | None = None) -> Iterator[None]:
+    """Hold an exclusive flock on the side file `suffix` for the block: wait for it, or with
+    `busy` (a message) raise ConflictError(busy) at once when another process holds it. The
+    kernel releases it when the holder dies. A no-op where flock or the file is unavailable
+    (Windows, in-memory archives, read-only folders): SQLite's own locking still applies."""
+    path = side_file(db, suffix)
+    if fcntl is None or not path:
+        yield
+        return
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        yield
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (fcntl.LOCK_NB if busy else 0))
+        except BlockingIOError:
+            raise ConflictError(busy) from None
+        yield
+    finally:
+        os.close(fd)  # releases the flock
 
 
 def delete_setting(db: Database, key: str) -> None:

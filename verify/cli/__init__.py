@@ -66,15 +66,18 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-@click.group(cls=VerifyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="verify")
-@click.option(
+DB_OPTION = click.option(
     "--db",
     "db_path",
     type=click.Path(dir_okay=False),
     default=None,
     help="SQLite file (default: $VERIFY_DB or ./verify.db).",
 )
+
+
+@click.group(cls=VerifyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="verify")
+@DB_OPTION
 @click.pass_context
 def cli(ctx: click.Context, db_path: str | None) -> None:
     """verify: track claims, snapshot their sources, and review them."""
@@ -86,13 +89,7 @@ def common(func: Callable) -> Callable:
     """Adds `--db` and `--json` to a command, and passes `db_path` and `as_json`.
     `--db` works before the command (`verify --db x claims`) and after it."""
 
-    @click.option(
-        "--db",
-        "db_path",
-        type=click.Path(dir_okay=False),
-        default=None,
-        help="SQLite file (default: $VERIFY_DB or ./verify.db).",
-    )
+    @DB_OPTION
     @click.option("--json", "as_json", is_flag=True, help="Machine-readable output on stdout.")
     @functools.wraps(func)
     def wrapper(

@@ -45,6 +45,14 @@ def _public_claim(c: dict[str, Any]) -> dict[str, Any]:
     return {k: c.get(k) for k in keys}
 
 
+def _report(claim: dict[str, Any], as_json: bool, message: str) -> None:
+    """What a command that changed one claim prints: the claim as JSON, or one line."""
+    if as_json:
+        emit_json(_public_claim(claim))
+    else:
+        click.echo(message)
+
+
 @cli.command("queue")
 @click.option(
     "--status",
@@ -106,10 +114,7 @@ def release_cmd(db_path: str, as_json: bool, claim_id: int, reviewer: str, force
     """Give a lease back: the claim returns to the queue."""
     db = get_db(db_path)
     claim = review.release(db, claim_id, reviewer, force=force)
-    if as_json:
-        emit_json(_public_claim(claim))
-    else:
-        click.echo(f"Claim {claim['id']} is back in the queue.")
+    _report(claim, as_json, f"Claim {claim['id']} is back in the queue.")
 
 
 @cli.command("assess")
@@ -150,10 +155,7 @@ def verdict_cmd(db_path: str, as_json: bool, claim_id: int, rating: str, reviewe
     """Give CLAIM_ID a RATING: true, mostly-true, mixed, mostly-false, false, unverifiable."""
     db = get_db(db_path)
     claim = review.decide(db, claim_id, rating, reviewer, note=note, force=force)
-    if as_json:
-        emit_json(_public_claim(claim))
-    else:
-        click.echo(f"Claim {claim['id']}: {claim['verdict']}.")
+    _report(claim, as_json, f"Claim {claim['id']}: {claim['verdict']}.")
 
 
 @cli.command("dismiss")
@@ -168,10 +170,7 @@ def dismiss_cmd(
     """Take a claim out of the queue as not worth checking."""
     db = get_db(db_path)
     claim = review.dismiss(db, claim_id, reviewer, note=note, force=force)
-    if as_json:
-        emit_json(_public_claim(claim))
-    else:
-        click.echo(f"Claim {claim['id']} dismissed.")
+    _report(claim, as_json, f"Claim {claim['id']} dismissed.")
 
 
 @cli.command("requeue")
@@ -185,10 +184,7 @@ def requeue_cmd(
     """Put a candidate (scored below the threshold) or a dismissed claim into the queue."""
     db = get_db(db_path)
     claim = review.requeue(db, claim_id, reviewer, priority=priority)
-    if as_json:
-        emit_json(_public_claim(claim))
-    else:
-        click.echo(f"Claim {claim['id']} queued (priority {claim['priority']}).")
+    _report(claim, as_json, f"Claim {claim['id']} queued (priority {claim['priority']}).")
 
 
 @cli.command("search")

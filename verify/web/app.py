@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, g, redirect, request, session, url_for
+from flask.templating import Environment
 from sqlite_utils import Database
 
 from ..errors import AuthError, InputError
@@ -37,6 +38,24 @@ APP_CSP = (
 def archive_csp(archive_root: str) -> str:
     """The policy for archived pages: a sandbox with no scripts and no loads from the live web."""
     return f"sandbox; default-src 'none'; img-src data: {archive_root}; style-src 'unsafe-inline'"
+
+
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class _RowsEnvironment(Environment):
+    """Templates read query rows (dicts) as `c.status`. Jinja tries the attribute first and
+    finds a dict's key only after a caught AttributeError, which was a third of the time of a
+    50-row queue page. For a name that is not an attribute of dict the outcome is the same
+    either way, so such names go to the key at once."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
 
 
 def load_auth(auth_file: str | os.PathLike | None = None) -> str | None:
@@ -99,6 +118,7 @@ def create_app(
     first.close()
 
     app = Flask(__name__)
+    app.jinja_environment = _RowsEnvironment
     app.config.update(
         SECRET_KEY=key,
         SESSION_COOKIE_HTTPONLY=True,
