@@ -1,4 +1,4 @@
-"""Check-worthiness: how well verify.claims.score_sentence ranks check-worthy sentences.
+"""Check-worthiness: how well verify.checkworthy.score_sentence ranks check-worthy sentences.
 
     python bench/checkworthy.py           # evaluate the shipped weights, print the figures
     python bench/checkworthy.py --fit     # refit the weights on the training split, write them

@@ -13,7 +13,7 @@ from faultserver import FaultSite, gzip_bomb
 
 from verify import capture as cap
 from verify import store
-from verify.articles import ensure_source
+from verify.claims import ensure_source
 from verify.errors import InputError, NotFoundError
 from verify.fetch import FetchOptions
 
@@ -346,7 +346,7 @@ def test_bad_selection_writes_nothing(db) -> None:
 
 
 def test_claim_and_source_selection(db, site: LocalSite) -> None:
-    from verify.articles import add_claim
+    from verify.claims import add_claim
 
     site.routes["/c1"] = Response(200, "<p>one</p>")
     site.routes["/c2"] = Response(200, "<p>two</p>")

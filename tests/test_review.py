@@ -348,11 +348,11 @@ def test_anchor_assessment_in_new_snapshot(db):
 
 
 def test_history_with_the_claim_store_api(db):
-    from verify import articles
+    from verify import claims
 
     with store.immediate(db):
-        cid = articles.add_claim(db, "The mission lost 56 peacekeepers in 2015.", actor="ed")
-        articles.attach_source(db, cid, "https://un.example/report?utm_source=x", actor="ed")
+        cid = claims.add_claim(db, "The mission lost 56 peacekeepers in 2015.", actor="ed")
+        claims.attach_source(db, cid, "https://un.example/report?utm_source=x", actor="ed")
     review.lease_next(db, "ana")
     got = review.assess(db, cid, "https://un.example/report", "unavailable", "ana")
     assert got["url"] == "https://un.example/report"

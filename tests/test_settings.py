@@ -7,7 +7,7 @@ import json
 import pytest
 
 from verify import export, review, settings, store
-from verify.articles import add_claim
+from verify.claims import add_claim
 from verify.errors import InputError
 
 

@@ -16,7 +16,7 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from verify import USER_AGENT, store
-from verify.articles import ensure_source
+from verify.claims import ensure_source
 from verify.errors import NotFoundError
 from verify.warc import http_protocol, response_headers, warc_date, warc_record, write_warc
 

@@ -1,582 +1,417 @@
-"""Sentence splitting, check-worthiness scoring and hyperlink-to-sentence mapping.
+"""The claim store: articles, claims and their candidate sources (no network).
 
-Pure: no database, no network. Everything here is plain Python with precompiled regexes, so an
-article of a thousand words splits and scores in well under a millisecond per sentence.
-
-Splitting rules (see split_sentences):
-  * a blank line always ends a sentence; so does the start of a bullet line ("- ", "* ", "1. ")
-    and a heading line (a Markdown "#" line, or a short unpunctuated line followed by prose);
-  * ".", "!", "?", "..." and "\u2026", optionally followed by closing quotes or brackets, end a
-    sentence when whitespace and a character that is not a lower-case letter follow;
-  * a period does not end a sentence after a title or Latin abbreviation (Mr., Dr., Gen., Sen.,
-    e.g., i.e., vs.), nor after an ambiguous abbreviation (U.S., Jan., Inc., St., Ill., an
-    initial such as "J.") unless the next word is one that typically opens a sentence ("The",
-    "He"), nor after "No.", "p.", "Fig." when a number follows, nor in a decimal (3.9);
-  * an ellipsis with a space before it ("the plan ... Congress") marks an omission, not an end.
-Offsets index the original text exactly and every non-space character lands in a sentence.
-
-Scoring (see score_sentence): a logistic model over ~35 general features (numbers, quantities,
-money, dates, named entities, attributions, comparisons, verbs of record and change; questions,
-first-person opinion, hedges, predictions, value words, filler, imperatives). The weights in
-_WEIGHTS were fitted by L2-regularised logistic regression on the training split of
-bench/data/checkworthy.tsv; `python bench/checkworthy.py --fit` regenerates them.
+Every write here runs in one transaction (`store.immediate`, which becomes a savepoint when a
+caller already holds one), and checks its inputs before it writes, so bad input changes nothing.
 """
 
 from __future__ import annotations
 
-import math
-import re
-from bisect import bisect_right
-from dataclasses import dataclass
+from collections.abc import Iterable
+from typing import Any
 
-DEFAULT_MIN_SCORE = 0.5
+from sqlite_utils import Database
 
+from . import checkworthy
+from .errors import InputError, NotFoundError
+from .store import add_event, immediate, now, row, rows
+from .urls import host_of, normalize_url
 
-@dataclass(frozen=True)
-class Sentence:
-    text: str
-    start: int  # offsets in the text that was split: text[start:end] == self.text
-    end: int
+STATUSES = ("candidate", "queued", "in_review", "decided", "dismissed")
+ORIGINS = ("article", "manual", "import")
 
-
-# ---------------------------------------------------------------------------------------------
-# Splitting
-# ---------------------------------------------------------------------------------------------
-
-# Abbreviations after which a period never ends a sentence (titles and Latin abbreviations that
-# are always followed by something).
-_STRICT_ABBR = frozenset(
-    """mr mrs ms messrs mmes dr prof gen sen rep gov lt col sgt capt cpl maj adm cmdr rev hon
-    pres supt det insp atty mt ft e.g eg i.e ie vs v cf viz approx ca al""".split()
-)
-# Abbreviations that can also end a sentence: split only when the next word typically opens one.
-_AMBIGUOUS_ABBR = frozenset(
-    """jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat
-    sun st inc ltd co corp bros jr sr etc ed eds est
-    dept univ assn ave blvd rd hwy min max pt ph.d ala ariz ark calif colo conn fla ga ill
-    ind kan ky md mass mich minn miss mo mont neb nev okla ore pa tenn tex va vt wash wis
-    wyo""".split()
-)
-# Abbreviations that stand before a number ("No. 5", "p. 12"); before anything else the period
-# ends a sentence ("He voted no. The bill...").
-_NUMBER_ABBR = frozenset("no nos fig figs p pp vol vols art sec ch".split())
-# Words that commonly open a sentence: after an ambiguous abbreviation, these mean "new sentence".
-_STARTERS = frozenset(
-    """the a an this that these those there here it its he she they we i you his her their our
-    my your but and or so yet in on at by for from with without after before during since when
-    while where if as although though because however meanwhile still then now today yesterday
-    tomorrow last next some many most all both each no not one two three officials police
-    critics experts analysts data what who why how is are was were do does did can could will
-    would should has have had""".split()
+_CLAIM_COLUMNS = (
+    'id, article_id, text, score, status, verdict, priority, origin, start, "end", '
+    "verdict_note, decided_by, decided_at, lease_reviewer, lease_expires_at, created_at, updated_at"
 )
 
-_SPACE = " \t\n\r\f\v"
-_LINE_RE = re.compile(r"[^\n]*\n?")
-_BULLET_RE = re.compile(
-    r"[ \t]*(?:[-*+\u2022\u2013\u2014\u25aa\u25cf]|\d{1,3}[.)]|[a-zA-Z][.)])[ \t]+\S"
-)
-_HEADING_MARK_RE = re.compile(r"[ \t]*#{1,6}[ \t]")
-# A candidate end: terminal punctuation, optional closers, then whitespace and something.
-# It starts only where a run of terminal marks starts and takes the whole run (atomic), so a
-# long run of dots costs linear time, not quadratic.
-_END_RE = re.compile(r"(?<![.!?\u2026])([.!?\u2026]++)([\"'\u201d\u2019)\]]*+)(?=\s+(\S))")
-_PREV_TOKEN_RE = re.compile(r"(\S*)$")
-_NEXT_WORD_RE = re.compile(r"[\"'\u201c\u2018(\[]*([A-Za-z]+)(\.?)")
-_OPENERS = "\"'\u201c\u2018([{"
-_LINE_END_PUNCT = ".!?,;:\u2026\"'\u201d\u2019)]"
-_LIST_MARK_RE = re.compile(r"\d{1,3}|[A-Za-z]|[ivxIVX]{1,4}")
-_INITIALISM_RE = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]")
 
-
-def _hard_segments(text: str) -> list[tuple[int, int]]:
-    """Split into runs that no sentence may cross: blank lines, bullets, headings."""
-    lines = [(m.start(), m.end()) for m in _LINE_RE.finditer(text) if m.end() > m.start()]
-    segments: list[tuple[int, int]] = []
-    seg_start: int | None = None
-    for i, (ls, le) in enumerate(lines):
-        line = text[ls:le]
-        stripped = line.strip()
-        if not stripped:
-            if seg_start is not None:
-                segments.append((seg_start, ls))
-                seg_start = None
-            continue
-        if seg_start is not None and _BULLET_RE.match(line):
-            segments.append((seg_start, ls))
-            seg_start = None
-        if seg_start is None:
-            seg_start = ls
-        if _is_heading(text, lines, i, stripped, line):
-            # the heading ends its segment (a heading is its own sentence when it opened it)
-            segments.append((seg_start, le))
-            seg_start = None
-    if seg_start is not None:
-        segments.append((seg_start, len(text)))
-    return segments
-
-
-def _is_heading(text: str, lines: list[tuple[int, int]], i: int, stripped: str, line: str) -> bool:
-    if i + 1 >= len(lines):
-        return False  # the last line ends its segment anyway
-    nxt = text[lines[i + 1][0] : lines[i + 1][1]].strip()
-    if not nxt:
-        return False  # a blank line follows: it ends the segment anyway
-    if _HEADING_MARK_RE.match(line):
-        return True
-    if stripped[-1] in _LINE_END_PUNCT or _BULLET_RE.match(line):
-        return False
-    first = nxt[0]
-    if not (first.isupper() or first.isdigit() or first in _OPENERS):
-        return False
-    # A wrapped prose line is about as long as the next one; a heading is short.
-    return len(stripped.split()) <= 12 and len(stripped) < 0.6 * len(nxt) and stripped[0].isupper()
-
-
-def _is_boundary(seg: str, m: re.Match[str], piece_start: int) -> bool:
-    term = m.group(1)
-    nxt_char = m.group(3)
-    if nxt_char.islower():
-        return False
-    pos = m.start()
-    if "!" in term or "?" in term:
-        return True
-    if term != ".":  # an ellipsis: an omission when spaced, an end when attached to a word
-        return pos > 0 and seg[pos - 1] not in _SPACE
-    raw = _PREV_TOKEN_RE.search(seg, max(0, pos - 40), pos).group(1)
-    prev = raw.lstrip(_OPENERS)
-    if not prev:
-        return True
-    if _LIST_MARK_RE.fullmatch(prev) and not seg[piece_start : pos - len(raw)].strip():
-        return False  # "1." or "a." opening a numbered line
-    low = prev.lower()
-    if low in _STRICT_ABBR:
-        return False
-    if low in _NUMBER_ABBR:
-        return not nxt_char.isdigit()
-    ambiguous = (
-        low in _AMBIGUOUS_ABBR
-        or (len(prev) == 1 and prev.isupper())
-        or _INITIALISM_RE.fullmatch(prev) is not None
+def ensure_source(db: Database, url: str) -> int:
+    """The id of the source for this URL (normalised), creating it if needed."""
+    normal = normalize_url(url)
+    found = db.conn.execute("SELECT id FROM sources WHERE url = ?", [normal]).fetchone()
+    if found:
+        return found[0]
+    cur = db.conn.execute(
+        "INSERT INTO sources (url, host, created_at) VALUES (?, ?, ?)",
+        [normal, host_of(normal), now()],
     )
-    if not ambiguous:
-        return True
-    if nxt_char.isdigit():
-        return False  # "No. 5", "Jan. 20", "p. 12"
-    w = _NEXT_WORD_RE.match(seg, _skip_space(seg, m.end()))
-    if w is None:
-        return False
-    word, dot = w.group(1), w.group(2)
-    if dot and len(word) <= 2:
-        return False  # another initial or abbreviation: "J. K. Rowling", "U.S. U.N."
-    return word.lower() in _STARTERS
+    return cur.lastrowid
 
 
-def _skip_space(s: str, i: int) -> int:
-    n = len(s)
-    while i < n and s[i] in _SPACE:
-        i += 1
-    return i
+# --- checks -----------------------------------------------------------------------------------
 
 
-def split_sentences(text: str) -> list[Sentence]:
-    """Sentences of `text`, in order, with exact offsets (text[s.start:s.end] == s.text)."""
-    out: list[Sentence] = []
-    for seg_start, seg_end in _closed_segments(text):
-        seg = text[seg_start:seg_end]
-        piece_start = 0
-        for m in _END_RE.finditer(seg):
-            if m.start() < piece_start or not _is_boundary(seg, m, piece_start):
-                continue
-            _emit(out, text, seg_start + piece_start, seg_start + m.end())
-            piece_start = m.end()
-        _emit(out, text, seg_start + piece_start, seg_end)
+def check_claim_text(text: str) -> str:
+    """The claim text with surrounding white space removed; InputError when empty."""
+    if not isinstance(text, str) or not text.strip():
+        raise InputError("empty claim text: give the statement to check")
+    return " ".join(text.split())
+
+
+def check_priority(priority: Any) -> int:
+    """An integer priority (bool and non-numbers refused)."""
+    if isinstance(priority, bool):
+        raise InputError(f"bad priority {priority!r}: give a whole number")
+    if isinstance(priority, int):
+        return priority
+    if isinstance(priority, str) and priority.strip().lstrip("+-").isdigit():
+        return int(priority.strip())
+    raise InputError(f"bad priority {priority!r}: give a whole number such as 0, 1 or 5")
+
+
+def check_article(db: Database, article_id: int | None) -> int | None:
+    """The article id when it exists (None passes); NotFoundError otherwise."""
+    if article_id is None:
+        return None
+    try:
+        article_id = int(article_id)
+    except (TypeError, ValueError):
+        raise InputError(
+            f"bad article id {article_id!r}: give a number (see `verify claims`)"
+        ) from None
+    if not db.conn.execute("SELECT 1 FROM articles WHERE id = ?", [article_id]).fetchone():
+        raise NotFoundError(
+            f"no article with id {article_id} (ingest it first with `verify ingest`)"
+        )
+    return article_id
+
+
+def check_claim(db: Database, claim_id: int) -> int:
+    try:
+        claim_id = int(claim_id)
+    except (TypeError, ValueError):
+        raise InputError(
+            f"bad claim id {claim_id!r}: give a number (see `verify claims`)"
+        ) from None
+    if not db.conn.execute("SELECT 1 FROM claims WHERE id = ?", [claim_id]).fetchone():
+        raise NotFoundError(f"no claim with id {claim_id} (list them with `verify claims --all`)")
+    return claim_id
+
+
+# --- writes -----------------------------------------------------------------------------------
+
+
+def add_claim(
+    db: Database,
+    text: str,
+    *,
+    article_id: int | None = None,
+    sources: Iterable[str] = (),
+    priority: int = 0,
+    origin: str = "manual",
+    actor: str | None = None,
+) -> int:
+    """Add a claim chosen by a person (queued at once) with its candidate sources; returns its id.
+    Every input is checked before anything is written."""
+    text = check_claim_text(text)
+    priority = check_priority(priority)
+    if origin not in ORIGINS:
+        raise InputError(f"bad origin {origin!r}: one of {', '.join(ORIGINS)}")
+    urls = [normalize_url(u) for u in sources]
+    with immediate(db):
+        article_id = check_article(db, article_id)
+        score = checkworthy.score_sentence(text, has_link=bool(urls))
+        stamp = now()
+        cur = db.conn.execute(
+            "INSERT INTO claims (article_id, text, score, status, priority, origin, created_at, updated_at)"
+            " VALUES (?, ?, ?, 'queued', ?, ?, ?, ?)",
+            [article_id, text, float(score), priority, origin, stamp, stamp],
+        )
+        claim_id = cur.lastrowid
+        add_event(
+            db,
+            "claim_added",
+            claim_id=claim_id,
+            article_id=article_id,
+            actor=actor,
+            detail={"origin": origin, "priority": priority},
+            at=stamp,
+        )
+        for url in dict.fromkeys(urls):
+            _link_source(db, claim_id, url, origin=origin, anchor_text=None, note=None, actor=actor)
+    return claim_id
+
+
+def attach_source(
+    db: Database,
+    claim_id: int,
+    url: str,
+    *,
+    origin: str = "manual",
+    anchor_text: str | None = None,
+    note: str | None = None,
+    actor: str | None = None,
+) -> int:
+    """Attach a candidate source to a claim; returns the source id. Attaching the same URL twice
+    keeps one link (a new note is kept; the first origin and anchor text stay)."""
+    normal = normalize_url(url)
+    if origin not in ORIGINS:
+        raise InputError(f"bad origin {origin!r}: one of {', '.join(ORIGINS)}")
+    with immediate(db):
+        claim_id = check_claim(db, claim_id)
+        return _link_source(
+            db, claim_id, normal, origin=origin, anchor_text=anchor_text, note=note, actor=actor
+        )
+
+
+def _link_source(
+    db: Database,
+    claim_id: int,
+    url: str,
+    *,
+    origin: str,
+    anchor_text: str | None,
+    note: str | None,
+    actor: str | None,
+) -> int:
+    """Link an already-normalised URL to a claim, inside the caller's transaction."""
+    source_id = ensure_source(db, url)
+    stamp = now()
+    cur = db.conn.execute(
+        "INSERT OR IGNORE INTO claim_sources (claim_id, source_id, origin, anchor_text, note, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        [claim_id, source_id, origin, anchor_text, note, stamp],
+    )
+    if cur.rowcount:
+        detail: dict[str, Any] = {"url": url, "origin": origin}
+        if anchor_text:
+            detail["anchor_text"] = anchor_text
+        if note:
+            detail["note"] = note
+        add_event(
+            db,
+            "source_added",
+            claim_id=claim_id,
+            source_id=source_id,
+            actor=actor,
+            detail=detail,
+            at=stamp,
+        )
+    elif note:
+        db.conn.execute(
+            "UPDATE claim_sources SET note = ? WHERE claim_id = ? AND source_id = ?",
+            [note, claim_id, source_id],
+        )
+    return source_id
+
+
+def promote_span(
+    db: Database,
+    article_id: int,
+    start: int,
+    end: int,
+    *,
+    priority: int = 0,
+    actor: str | None = None,
+) -> int:
+    """Make any span of an article's text a queued claim; returns the claim id. A span that is
+    already a claim is queued (if it was a candidate) and its id returned. Body links whose
+    anchor starts inside the span become its candidate sources."""
+    priority = check_priority(priority)
+    with immediate(db):
+        article_id = check_article(db, article_id)
+        text = db.conn.execute("SELECT text FROM articles WHERE id = ?", [article_id]).fetchone()[0]
+        if not (isinstance(start, int) and isinstance(end, int)) or not 0 <= start < end <= len(
+            text
+        ):
+            raise InputError(f"bad span {start}..{end}: the article has {len(text)} characters")
+        # trim white space so the offsets point at the words
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if start == end:
+            raise InputError("the span holds only white space: choose some words")
+        found = db.conn.execute(
+            'SELECT id, status FROM claims WHERE article_id = ? AND start = ? AND "end" = ?',
+            [article_id, start, end],
+        ).fetchone()
+        stamp = now()
+        if found:
+            claim_id, status = found
+            if status == "candidate":
+                db.conn.execute(
+                    "UPDATE claims SET status = 'queued', priority = max(priority, ?), updated_at = ? WHERE id = ?",
+                    [priority, stamp, claim_id],
+                )
+                add_event(
+                    db,
+                    "claim_added",
+                    claim_id=claim_id,
+                    article_id=article_id,
+                    actor=actor,
+                    detail={"origin": "manual", "promoted": True},
+                    at=stamp,
+                )
+            return claim_id
+        links = db.conn.execute(
+            "SELECT url, anchor_text FROM article_links WHERE article_id = ? AND start >= ? AND start < ? ORDER BY start",
+            [article_id, start, end],
+        ).fetchall()
+        span = text[start:end]
+        score = checkworthy.score_sentence(span, has_link=bool(links))
+        cur = db.conn.execute(
+            'INSERT INTO claims (article_id, text, start, "end", score, status, priority, origin, created_at, updated_at)'
+            " VALUES (?, ?, ?, ?, ?, 'queued', ?, 'manual', ?, ?)",
+            [article_id, span, start, end, float(score), priority, stamp, stamp],
+        )
+        claim_id = cur.lastrowid
+        add_event(
+            db,
+            "claim_added",
+            claim_id=claim_id,
+            article_id=article_id,
+            actor=actor,
+            detail={"origin": "manual", "promoted": True, "start": start, "end": end},
+            at=stamp,
+        )
+        for url, anchor in links:
+            _link_source(
+                db, claim_id, url, origin="article", anchor_text=anchor, note=None, actor=actor
+            )
+    return claim_id
+
+
+# --- reads ------------------------------------------------------------------------------------
+
+
+def _sources_by_claim(db: Database, claim_ids: list[int]) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {cid: [] for cid in claim_ids}
+    for i in range(0, len(claim_ids), 500):
+        chunk = claim_ids[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        for cid, url in db.conn.execute(
+            f"SELECT cs.claim_id, s.url FROM claim_sources cs JOIN sources s ON s.id = cs.source_id"
+            f" WHERE cs.claim_id IN ({marks}) ORDER BY cs.claim_id, cs.id",
+            chunk,
+        ):
+            out[cid].append(url)
     return out
 
 
-# Full stops that end a sentence with no space after them: CJK 。！？, the
-# Burmese and Devanagari section marks, the Arabic question mark; with any closing quotes.
-_CLOSED_END_RE = re.compile(
-    "[\u3002\uff01\uff1f\u104b\u0964\u0965\u061f]+[\"'\u201d\u2019)\\]\u300d\u300f\uff09\u3011]*"
-)
+def get_claim(db: Database, claim_id: int) -> dict[str, Any]:
+    """One claim as a dict (id, article_id, text, score, status, verdict, priority, sources,
+    start, end, created_at, lease_reviewer, lease_expires_at, ...). NotFoundError if unknown."""
+    try:
+        cid = int(claim_id)
+    except (TypeError, ValueError):
+        raise InputError(
+            f"bad claim id {claim_id!r}: give a number (see `verify claims`)"
+        ) from None
+    found = row(db, f"SELECT {_CLAIM_COLUMNS} FROM claims WHERE id = ?", [cid])
+    if found is None:
+        raise NotFoundError(f"no claim with id {cid} (list them with `verify claims --all`)")
+    found["sources"] = _sources_by_claim(db, [cid])[cid]
+    return found
 
 
-def _closed_segments(text: str):
-    """The hard segments, cut again after every closed full stop."""
-    for seg_start, seg_end in _hard_segments(text):
-        start = seg_start
-        for m in _CLOSED_END_RE.finditer(text, seg_start, seg_end):
-            yield start, m.end()
-            start = m.end()
-        if start < seg_end:
-            yield start, seg_end
+def claim_sources(db: Database, claim_id: int) -> list[dict[str, Any]]:
+    """The claim's candidate sources with how each came (origin, anchor text, note, stance)."""
+    return rows(
+        db,
+        "SELECT s.id, s.url, s.host, cs.origin, cs.anchor_text, cs.note, cs.stance, cs.stance_by, cs.created_at"
+        " FROM claim_sources cs JOIN sources s ON s.id = cs.source_id WHERE cs.claim_id = ? ORDER BY cs.id",
+        [int(claim_id)],
+    )
 
 
-def _emit(out: list[Sentence], text: str, start: int, end: int) -> None:
-    while start < end and text[start] in _SPACE:
-        start += 1
-    while end > start and text[end - 1] in _SPACE:
-        end -= 1
-    if end > start:
-        out.append(Sentence(text[start:end], start, end))
+def list_claims(
+    db: Database,
+    *,
+    article_id: int | None = None,
+    status: str | None = None,
+    include_candidates: bool = False,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """Claims in article order (article, offset, id). Candidates (sentences under the threshold)
+    are left out unless asked for, by status='candidate' or include_candidates=True."""
+    where, params = [], []
+    if article_id is not None:
+        where.append("article_id = ?")
+        params.append(check_article(db, article_id))
+    if status is not None:
+        if status not in STATUSES:
+            raise InputError(f"unknown status {status!r}: one of {', '.join(STATUSES)}")
+        where.append("status = ?")
+        params.append(status)
+    elif not include_candidates:
+        where.append("status != 'candidate'")
+    sql = f"SELECT {_CLAIM_COLUMNS} FROM claims"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY article_id IS NULL, article_id, start IS NULL, start, id"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(int(limit))
+    found = rows(db, sql, params)
+    by_claim = _sources_by_claim(db, [c["id"] for c in found])
+    for claim in found:
+        claim["sources"] = by_claim[claim["id"]]
+    return found
 
 
-def sentence_for_span(sentences: list[Sentence], start: int, end: int) -> int | None:
-    """Index of the sentence holding the span [start, end): the span's start decides.
-
-    A span that starts in the whitespace between two sentences belongs to the next sentence if
-    it reaches into it; a span outside every sentence gives None."""
-    i = bisect_right(sentences, start, key=lambda s: s.start) - 1
-    if i >= 0 and start < sentences[i].end:
-        return i
-    j = i + 1
-    if j < len(sentences) and sentences[j].start < max(end, start + 1):
-        return j
-    return None
-
-
-# ---------------------------------------------------------------------------------------------
-# Check-worthiness features
-# ---------------------------------------------------------------------------------------------
-
-FEATURES: tuple[str, ...] = (
-    "bias",
-    "number",  # a figure other than a year
-    "numbers",  # how many figures (capped), scaled to [0, 1]
-    "percent",
-    "money",
-    "magnitude",  # million, billion, thousand, dozen
-    "quantity",  # a figure or a spelled-out number followed by a word: "170 hostages"
-    "spelled_number",  # two, twice, half, a third
-    "year",
-    "date",  # months, weekdays, "last year", "ago", "since"
-    "entities",  # capitalised words not at the start, scaled to [0, 1]
-    "acronym",  # NATO, GDP, U.S.
-    "attribution",  # said, according to, reported, told
-    "evidence",  # study, survey, data, census, report
-    "comparison",  # more than, fewer, most, largest, -est, record
-    "change_verb",  # rose, fell, doubled, cut
-    "record_verb",  # voted, signed, passed, killed, approved
-    "past",  # past-tense verbs (-ed and irregular), scaled
-    "has_link",
-    "question",
-    "opinion",  # I think, we believe, in my view
-    "first_person",  # I, me, my, we, our
-    "second_person",  # you, your
-    "hedge",  # might, perhaps, arguably
-    "future",  # will, going to
-    "normative",  # should, must, need to
-    "value",  # ridiculous, wonderful, disgrace, great
-    "intensifier",  # very, really, so, absolutely
-    "filler",  # thank you, folks, applause, okay
-    "imperative",  # a sentence that opens with a bare verb
-    "exclaim",
-    "short",  # four words or fewer
-    "length",  # number of words (capped at 40) / 40
-    "interjection",  # yes, no, well, oh at the start
-)
-_F = {name: i for i, name in enumerate(FEATURES)}
-_BIAS = _F["bias"]
-_NUMBER = _F["number"]
-_NUMBERS = _F["numbers"]
-_PERCENT = _F["percent"]
-_MONEY = _F["money"]
-_QUANTITY = _F["quantity"]
-_SPELLED_NUMBER = _F["spelled_number"]
-_YEAR = _F["year"]
-_DATE = _F["date"]
-_ENTITIES = _F["entities"]
-_ACRONYM = _F["acronym"]
-_COMPARISON = _F["comparison"]
-_PAST = _F["past"]
-_HAS_LINK = _F["has_link"]
-_QUESTION = _F["question"]
-_OPINION = _F["opinion"]
-_FIRST_PERSON = _F["first_person"]
-_IMPERATIVE = _F["imperative"]
-_EXCLAIM = _F["exclaim"]
-_SHORT = _F["short"]
-_LENGTH = _F["length"]
-_INTERJECTION = _F["interjection"]
-
-# Fitted weights (one per feature, same order as FEATURES). Obtained by L2-regularised logistic
-# regression (Newton's method, pure Python) on the training split (4 of every 5 sentences,
-# chosen by a hash of the text) of bench/data/checkworthy.tsv; the penalty pulls each weight
-# towards a hand-set prior (bench/checkworthy.py PRIOR) rather than towards 0, and its strength
-# is chosen by inner cross-validation (one-standard-error rule). has_link keeps its prior
-# weight: no sentence in the set carries a link. Regenerate with
-# `python bench/checkworthy.py --fit`.
-# Fitted on 431 training sentences, L2 lambda = 3.
-_WEIGHTS: tuple[float, ...] = (
-    -1.2600, 0.6663, 0.4452, 0.7132, 0.8177, 0.7141,
-    0.6098, 0.9160, 0.9497, 0.3109, 1.4844, 0.7592,
-    0.1153, 0.8460, 1.2004, 1.2001, 2.2083, 1.4311,
-    0.8000, -2.0060, -1.6982, -0.4209, -1.0261, -1.8545,
-    -1.6724, -1.1596, -1.2604, -0.9267, -1.6061, -1.1770,
-    -0.5724, -0.4618, 0.3991, -0.5512,
-)  # fmt: skip
+def get_article(db: Database, article_id: int) -> dict[str, Any]:
+    """One article (id, title, url, source_name, text, published, ingested_at, content_sha256,
+    links, claim counts). NotFoundError if unknown."""
+    article_id = check_article(db, article_id)
+    found = row(
+        db,
+        "SELECT id, title, url, source_name, text, html IS NOT NULL AS has_html, content_sha256, published, ingested_at"
+        " FROM articles WHERE id = ?",
+        [article_id],
+    )
+    assert found is not None
+    found["has_html"] = bool(found["has_html"])
+    found["links"] = rows(
+        db,
+        'SELECT url, raw_url, anchor_text, start, "end" FROM article_links WHERE article_id = ? ORDER BY start, id',
+        [article_id],
+    )
+    counts = dict(
+        db.conn.execute(
+            "SELECT status, count(*) FROM claims WHERE article_id = ? GROUP BY status", [article_id]
+        ).fetchall()
+    )
+    found["claim_counts"] = counts
+    return found
 
 
-def _lexicon() -> dict[str, tuple[int, ...]]:
-    groups = {
-        "magnitude": "million millions billion billions trillion trillions thousand thousands "
-        "hundred hundreds dozen dozens bn mn",
-        "spelled_number": "two three four five six seven eight nine ten eleven twelve thirteen "
-        "fourteen fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty "
-        "seventy eighty ninety hundred thousand million billion twice thrice half halved third "
-        "thirds quarter quarters double doubled triple tripled quadrupled dozen",
-        "date": "january february march april may june july august september october november "
-        "december monday tuesday wednesday thursday friday saturday sunday yesterday ago since "
-        "decade decades century weekend annual annually yearly monthly weekly quarterly "
-        "fiscal jan feb mar apr jun jul aug sep sept oct nov dec",
-        "attribution": "said says say told according reported reports announced announces "
-        "stated confirmed confirms estimated estimates testified wrote added noted disclosed "
-        "revealed acknowledged admitted showed shows found finds concluded recorded "
-        "counted published cited claims claimed",
-        "evidence": "study studies survey surveys data figures census poll polls polling "
-        "analysis statistics records report research researchers audit records filings "
-        "database official officials agency ministry department spokesman spokeswoman "
-        "spokesperson documents",
-        "comparison": "more less fewer most least than largest biggest highest lowest smallest "
-        "fastest slowest worst best record records top first only lower higher larger bigger "
-        "smaller faster slower older newer cheaper costlier majority minority compared "
-        "whereas average median per",
-        "change_verb": "rose rise rises risen fell fall falls fallen increased increase "
-        "increases decreased decrease decreases declined decline declines dropped drop drops "
-        "doubled tripled halved grew grow grows grown jumped jumps surged surges climbed "
-        "climbs plunged plunges cut cuts raised raises reduced reduces gained gains lost "
-        "added soared slumped slid tumbled shrank shrunk expanded widened narrowed",
-        "record_verb": "voted vote votes signed passed killed approved rejected vetoed banned "
-        "arrested charged convicted sentenced died injured wounded opened closed built "
-        "created spent won elected appointed resigned fired hired launched filed sued ruled "
-        "invested founded paid owed borrowed collected received awarded released deployed "
-        "seized evacuated shot destroyed enacted repealed introduced sponsored supported "
-        "opposed funded cost costs employed employs sold bought acquired merged produced "
-        "exported imported recorded reached held hosted took took killed attacked",
-        "opinion_verb": "think thinks thought believe believes feel feels hope hopes guess "
-        "suppose wish want wants love loves like hate hates agree disagree know trust "
-        "doubt imagine",
-        "first_person": "i me my mine myself we us our ours ourselves i'm i've we're we've "
-        "i'll we'll i'd",
-        "second_person": "you your yours yourself yourselves you're you've you'll",
-        "hedge": "might may perhaps maybe possibly probably arguably seems seem seemed "
-        "appears appear likely unlikely could suggests suggest apparently presumably "
-        "somewhat kind sort potentially",
-        "future": "will won't shall gonna going tomorrow soon future promise pledge",
-        "normative": "should shouldn't must ought need needs needed deserve deserves have_to",
-        "value": "great greatest terrible horrible ridiculous disgrace disgraceful wonderful "
-        "amazing incredible fantastic tremendous beautiful awful shameful outrageous absurd "
-        "stupid crazy sad unfair wrong dangerous disaster disastrous weak bad good nice "
-        "proud honored pleased happy excellent brilliant pathetic nonsense lie lies liar evil "
-        "corrupt reckless radical extreme phony fake shameful scandal failed failure "
-        "important wonderful right unacceptable appalling decent fair strong hard better "
-        "love important terrific tragic tragedy",
-        "intensifier": "very really so truly totally absolutely clearly obviously simply "
-        "just frankly honestly indeed certainly definitely completely entirely literally "
-        "incredibly extremely",
-        "filler": "thank thanks applause laughter welcome goodnight hello hi okay ok folks "
-        "ladies gentlemen congratulations crosstalk pleasure bless everybody everyone "
-        "please sir madam moderator",
-    }
-    lex: dict[str, list[int]] = {}
-    for group, words in groups.items():
-        for w in words.split():
-            lex.setdefault(w, []).append(_GROUP_INDEX[group])
-    return {w: tuple(v) for w, v in lex.items()}
+def list_articles(db: Database) -> list[dict[str, Any]]:
+    return rows(
+        db,
+        "SELECT a.id, a.title, a.url, a.source_name, a.ingested_at,"
+        " (SELECT count(*) FROM claims c WHERE c.article_id = a.id AND c.status != 'candidate') AS claims"
+        " FROM articles a ORDER BY a.id",
+    )
 
 
-# Groups that are features of their own, plus helper groups used by the token loop.
-_OPINION_VERB = len(FEATURES)
-_GROUP_INDEX = dict(_F)
-_GROUP_INDEX["opinion_verb"] = _OPINION_VERB
-_LEX = _lexicon()
-_IMPERATIVE_STARTS = frozenset(
-    """let let's look imagine think consider remember go vote join stop tell give make read
-    watch listen take please don't do come help ask check see keep believe get put say try
-    wait fix bring send call stand fight enjoy trust""".split()
-)
-_PAST_IRREGULAR = frozenset(
-    """was were had did went took made gave got came saw knew told said found left became
-    began brought bought built caught chose drew drove ate fell felt fought flew forgot froze
-    grew hung heard hid hit held hurt kept laid led lent let lost meant met paid put quit ran
-    rose sent set shook shot shut sang sank sat slept spent spoke stood stole struck swore
-    taught tore thought threw understood woke wore won wrote""".split()
-)
-_NOT_PAST_ED = frozenset(
-    """need indeed united speed seed feed breed red bed shed proceed exceed succeed naked
-    sacred wicked hundred kindred tired""".split()
-)
-_NOT_SUPERLATIVE = frozenset(
-    """interest honest forest protest latest request suggest invest arrest contest modest
-    west rest test guest harvest manifest digest earnest conquest quest nest chest vest
-    pest crest zest lest unrest inquest behest tempest priest midwest northwest southwest
-    attest detest infest divest congest ingest molest""".split()
-)
-_TOKEN_RE = re.compile(
-    r"[A-Za-z][A-Za-z'\u2019.\-]*[A-Za-z]|[A-Za-z]|\d[\d,.:]*|[$\u00a3\u20ac\u00a5%]"
-)
-_LEAD_RE = re.compile(r"^[\s\"'\u201c\u2018(\[#*\u2022\-\u2013\u2014>]*(?:\d{1,3}[.)]\s+)?")
-_DISCOURSE_OPENERS = frozenset(("first", "only", "more", "most", "now", "so", "well"))
-_PERCENT_WORDS = frozenset(("percent", "per", "pct", "percentage"))
-_MONEY_WORDS = frozenset(
-    """dollars dollar euros euro pounds pence cents yen yuan rupees francs budget
-    taxpayer taxpayers""".split()
-)
-
-
-_WORD, _FIGURE, _YEAR_TOKEN, _MONEY_SIGN, _PERCENT_SIGN = range(5)
-_PLAIN, _NAME, _CAPS, _SELF = range(4)  # how a word is capitalised
-_TOKEN_CACHE: dict[str, tuple] = {}
-
-
-def _token_info(tok: str) -> tuple:
-    """What the feature loop needs to know about one token (memoised: words repeat a lot).
-
-    (kind, lower-cased word, lexicon groups, capitalisation, past-tense count, superlative,
-    1 for a percent word / 2 for a money word / 3 for "per")."""
-    c = tok[0]
-    if c.isdigit():
-        digits = tok.rstrip(".,:")
-        year = len(digits) == 4 and digits.isdigit() and 1800 <= int(digits) <= 2099
-        return (_YEAR_TOKEN if year else _FIGURE, "", None, _PLAIN, 0, False, 0)
-    if c in "$\u00a3\u20ac\u00a5":
-        return (_MONEY_SIGN, "", None, _PLAIN, 0, False, 0)
-    if c == "%":
-        return (_PERCENT_SIGN, "", None, _PLAIN, 0, False, 0)
-    low = tok.lower().replace("\u2019", "'")
-    past = 1 if low in _PAST_IRREGULAR else 0
-    superlative = False
-    if c.isupper():
-        if tok == "I" or tok.startswith(("I'", "I\u2019")):
-            cap = _SELF
-        else:
-            upper = sum(1 for ch in tok if ch.isupper())
-            caps = upper >= 2 and upper >= len(tok) - tok.count(".") - 1
-            cap = _CAPS if caps else _NAME
+def find_source(db: Database, id_or_url: str | int) -> dict[str, Any]:
+    """A source by id (int or digit string) or by URL (normalised before the lookup)."""
+    if isinstance(id_or_url, int) and not isinstance(id_or_url, bool):
+        found = row(db, "SELECT id, url, host, created_at FROM sources WHERE id = ?", [id_or_url])
+        label = f"id {id_or_url}"
+    elif isinstance(id_or_url, str) and id_or_url.strip().isdigit():
+        found = row(
+            db,
+            "SELECT id, url, host, created_at FROM sources WHERE id = ?",
+            [int(id_or_url.strip())],
+        )
+        label = f"id {id_or_url.strip()}"
     else:
-        cap = _PLAIN
-        if len(low) > 4 and low.endswith("ed") and low not in _NOT_PAST_ED:
-            past += 1
-        elif len(low) > 4 and low.endswith("est") and low not in _NOT_SUPERLATIVE:
-            superlative = True
-    unit = 3 if low == "per" else 1 if low in _PERCENT_WORDS else 2 if low in _MONEY_WORDS else 0
-    return (_WORD, low, _LEX.get(low), cap, past, superlative, unit)
+        normal = normalize_url(str(id_or_url))
+        found = row(db, "SELECT id, url, host, created_at FROM sources WHERE url = ?", [normal])
+        label = normal
+    if found is None:
+        raise NotFoundError(f"no source {label} (list them with `verify sources`)")
+    return found
 
 
-def sentence_features(text: str, *, has_link: bool = False) -> list[float]:
-    """The feature vector of one sentence (same order as FEATURES)."""
-    f = [0.0] * (len(FEATURES) + 1)
-    f[_BIAS] = 1.0
-    body = text.strip()
-    body = body[_LEAD_RE.match(body).end() :]
-    tokens = _TOKEN_RE.findall(body)
-    cache = _TOKEN_CACHE
-    if len(cache) > 200_000:
-        cache.clear()
-    numbers = 0
-    words = 0
-    entities = 0
-    past = 0
-    last_first_person = -9
-    prev_number = False
-    n_tokens = len(tokens)
-    for i, tok in enumerate(tokens):
-        info = cache.get(tok)
-        if info is None:
-            info = cache[tok] = _token_info(tok)
-        kind, low, groups, cap, tok_past, superlative, unit = info
-        if kind:
-            if kind == _FIGURE:
-                numbers += 1
-                prev_number = True
-            elif kind == _YEAR_TOKEN:
-                f[_YEAR] = 1.0
-                prev_number = True
-            elif kind == _MONEY_SIGN:
-                f[_MONEY] = 1.0
-            else:
-                f[_PERCENT] = 1.0
-                prev_number = False
-            continue
-        words += 1
-        if prev_number:
-            f[_QUANTITY] = 1.0  # quantity: a figure followed by a word
-            prev_number = False
-        if low == "may" and cap and i > 0:
-            groups = (_DATE,)  # the month, not the hedge
-        elif i == 0 and low in _DISCOURSE_OPENERS:
-            groups = None  # "First, ...", "Now, ...": discourse markers, not comparisons
-        elif low == "going" and (i + 1 == n_tokens or tokens[i + 1].lower() != "to"):
-            groups = None  # "going up" is a change, only "going to" looks ahead
-        if groups is not None:
-            for g in groups:
-                if g == _SPELLED_NUMBER and i + 1 < n_tokens and tokens[i + 1][0].isalpha():
-                    f[_QUANTITY] = 1.0  # "three times", "two thirds"
-                if g == _FIRST_PERSON and low != "i'd":
-                    last_first_person = i
-                elif g == _OPINION_VERB:
-                    if i - last_first_person <= 2:
-                        f[_OPINION] = 1.0  # opinion
-                    continue
-                f[g] += 1.0
-        if unit:
-            if unit == 1 or (unit == 3 and "cent" in body):
-                f[_PERCENT] = 1.0
-            elif unit == 2:
-                f[_MONEY] = 1.0
-        if cap:
-            if i > 0:
-                if cap == _NAME:
-                    entities += 1
-                elif cap == _CAPS:
-                    f[_ACRONYM] = 1.0
-        elif superlative:
-            f[_COMPARISON] += 1.0
-        past += tok_past
-    if numbers:
-        f[_NUMBER] = 1.0
-        f[_NUMBERS] = min(numbers, 3) / 3.0
-    if f[_QUANTITY] and not (f[_NUMBER] or f[_SPELLED_NUMBER]):
-        f[_QUANTITY] = 0.0
-    f[_ENTITIES] = min(entities, 4) / 4.0
-    f[_PAST] = min(past, 3) / 3.0
-    f[_HAS_LINK] = 1.0 if has_link else 0.0
-    end = body.rstrip("\"'\u201d\u2019) ")
-    first = tokens[0].lower() if tokens else ""
-    if end.endswith("?"):
-        f[_QUESTION] = 1.0
-    if end.endswith("!"):
-        f[_EXCLAIM] = 1.0
-    if first in _IMPERATIVE_STARTS and not f[_QUESTION]:
-        f[_IMPERATIVE] = 1.0
-    f[_SHORT] = 1.0 if words <= 4 and not f[_NUMBER] else 0.0
-    f[_LENGTH] = min(words, 40) / 40.0
-    if first in ("yes", "no", "well", "oh", "look", "listen", "okay", "ok", "now", "so"):
-        f[_INTERJECTION] = 1.0
-    # cap the counted groups at 1 (presence), the model is on presence
-    for k in range(_PERCENT, len(FEATURES)):
-        if f[k] > 1.0:
-            f[k] = 1.0
-    del f[-1]
-    return f
-
-
-def _sigmoid(z: float) -> float:
-    if z >= 0:
-        return 1.0 / (1.0 + math.exp(-z))
-    e = math.exp(z)
-    return e / (1.0 + e)
-
-
-def score_sentence(text: str, *, has_link: bool = False) -> float:
-    """Check-worthiness of one sentence in [0, 1]: how likely a fact-checker would check it."""
-    f = sentence_features(text, has_link=has_link)
-    return _sigmoid(sum(w * x for w, x in zip(_WEIGHTS, f, strict=True)))
-
-
-def score_sentences(texts: list[str], *, has_link: list[bool] | None = None) -> list[float]:
-    """score_sentence over a list (has_link, when given, has one flag per text)."""
-    if has_link is None:
-        return [score_sentence(t) for t in texts]
-    if len(has_link) != len(texts):
-        raise ValueError("has_link must have one flag per text")
-    return [score_sentence(t, has_link=f) for t, f in zip(texts, has_link, strict=True)]
+def find_claim_by_text(db: Database, text: str, article_id: int | None = None) -> int | None:
+    """The id of a hand-added or imported claim with this exact text (after white-space
+    folding) in this article (or with no article), if any."""
+    text = " ".join(text.split())
+    found = db.conn.execute(
+        "SELECT id FROM claims WHERE text = ? AND article_id IS ? ORDER BY id LIMIT 1",
+        [text, article_id],
+    ).fetchone()
+    return found[0] if found else None

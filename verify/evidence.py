@@ -246,9 +246,9 @@ def _words_number(raw: list[tuple[str, int]], i: int) -> tuple[int, int]:
 
 
 def _split(text: str) -> list[tuple[int, int]]:
-    """Sentence spans of text: the shared splitter in verify.claims, else a simple fallback."""
+    """Sentence spans of text: the shared splitter in verify.checkworthy, else a simple fallback."""
     try:
-        from .claims import split_sentences
+        from .checkworthy import split_sentences
 
         spans = [(s.start, s.end) for s in split_sentences(text)]
         if spans:

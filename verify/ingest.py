@@ -20,9 +20,9 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from . import claims as claims_mod
+from . import checkworthy
 from . import extract
-from .articles import (
+from .claims import (
     _link_source,
     check_article,
     check_claim_text,
@@ -45,7 +45,7 @@ __all__ = [
 ]
 
 MAX_ARTICLE_BYTES = 50 * 2**20
-DEFAULT_MIN_SCORE: float = claims_mod.DEFAULT_MIN_SCORE
+DEFAULT_MIN_SCORE: float = checkworthy.DEFAULT_MIN_SCORE
 
 
 @dataclass(frozen=True)
@@ -220,7 +220,7 @@ def ingest_article(
 
     # everything below is computed before the transaction opens
     digest = hashlib.sha256(body.text.encode("utf-8")).hexdigest()
-    sentences = claims_mod.split_sentences(body.text)  # never across a paragraph break
+    sentences = checkworthy.split_sentences(body.text)  # never across a paragraph break
     link_rows: list[tuple[str, str, str, int, int, int | None]] = []
     skipped: list[str] = []
     for link in body.links:
@@ -229,10 +229,10 @@ def ingest_article(
         except InvalidURLError:
             skipped.append(link.url)
             continue
-        index = claims_mod.sentence_for_span(sentences, link.start, link.end)
+        index = checkworthy.sentence_for_span(sentences, link.start, link.end)
         link_rows.append((normal, link.url, link.text, link.start, link.end, index))
     linked = {r[5] for r in link_rows if r[5] is not None}
-    scores = claims_mod.score_sentences(
+    scores = checkworthy.score_sentences(
         [s.text for s in sentences], has_link=[i in linked for i in range(len(sentences))]
     )
 
@@ -499,7 +499,7 @@ def _import_row(
                 [
                     article_id,
                     text,
-                    float(claims_mod.score_sentence(text, has_link=bool(urls))),
+                    float(checkworthy.score_sentence(text, has_link=bool(urls))),
                     priority,
                     stamp,
                     stamp,

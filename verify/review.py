@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from . import articles, settings, store
+from . import claims, settings, store
 from .errors import ConflictError, InputError, NotFoundError
 from .settings import DEFAULT_LEASE_MINUTES
 
@@ -830,7 +830,7 @@ def requeue(
     queue, optionally at a new priority. Queued, leased and decided claims are refused."""
     reviewer = _check_reviewer(reviewer)
     if priority is not None:
-        priority = articles.check_priority(priority)
+        priority = claims.check_priority(priority)
     at = _now(now)
     with _write(db):
         claim = _claim(db, claim_id)

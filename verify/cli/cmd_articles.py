@@ -139,12 +139,12 @@ def ingest_cmd(
 @common
 def score_cmd(db_path: str, as_json: bool) -> None:
     """Score sentences from stdin (one per line) for check-worthiness, in [0, 1]."""
-    from .. import claims as claims_mod
+    from .. import checkworthy
 
     raw = sys.stdin.buffer.read()
     text = raw.decode("utf-8", errors="replace").lstrip("\ufeff")
     lines = text.splitlines()
-    scores = claims_mod.score_sentences([line.strip() for line in lines]) if lines else []
+    scores = checkworthy.score_sentences([line.strip() for line in lines]) if lines else []
     for line, score in zip(lines, scores, strict=True):
         value = round(float(score), 4) if line.strip() else 0.0
         if as_json:
@@ -168,7 +168,7 @@ def claims_cmd(
     article_id: int | None, status: str | None, include_all: bool, db_path: str, as_json: bool
 ) -> None:
     """List claims, in article order."""
-    from ..articles import list_claims
+    from ..claims import list_claims
 
     db = get_db(db_path)
     found = list_claims(db, article_id=article_id, status=status, include_candidates=include_all)
@@ -206,7 +206,7 @@ def claim_add_cmd(
     as_json: bool,
 ) -> None:
     """Add a claim by hand (queued at once)."""
-    from ..articles import add_claim, get_claim
+    from ..claims import add_claim, get_claim
 
     db = get_db(db_path)
     claim_id = add_claim(db, text, article_id=article_id, sources=sources, priority=priority)
@@ -224,7 +224,7 @@ def claim_add_cmd(
 @common
 def claim_show_cmd(claim_id: int, db_path: str, as_json: bool) -> None:
     """Show one claim with its sources."""
-    from ..articles import claim_sources, get_claim
+    from ..claims import claim_sources, get_claim
 
     db = get_db(db_path)
     claim = get_claim(db, claim_id)
@@ -275,7 +275,7 @@ def source_group() -> None:
 @common
 def source_add_cmd(claim_id: int, url: str, note: str | None, db_path: str, as_json: bool) -> None:
     """Attach a candidate source (a URL) to a claim."""
-    from ..articles import attach_source, find_source
+    from ..claims import attach_source, find_source
 
     db = get_db(db_path)
     source_id = attach_source(db, claim_id, url, note=note)

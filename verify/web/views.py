@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import difflib
 import gzip
-import importlib
 import zlib
-from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,6 +23,9 @@ from flask import (
     url_for,
 )
 
+from .. import capture, claims, evidence, review
+from .. import search as search_mod
+from .. import warc as warc_mod
 from ..errors import NotFoundError, VerifyError
 from ..store import get_payload, now
 from . import queries
@@ -38,22 +39,6 @@ RATINGS = ("true", "mostly-true", "mixed", "mostly-false", "false", "unverifiabl
 STANCE_KEYS = {"supports": "s", "refutes": "r", "unrelated": "u", "unavailable": "a"}
 PAGE_SIZE = 50
 MAX_DECODED = 50 * 2**20
-
-
-def _lib(name: str) -> ModuleType | None:
-    """A library module another part owns, or None while it is not there yet."""
-    try:
-        return importlib.import_module(f"verify.{name}")
-    except ImportError:
-        return None
-
-
-def _need(name: str, func: str) -> Any:
-    module = _lib(name)
-    found = getattr(module, func, None) if module else None
-    if found is None:
-        abort(501, f"verify.{name}.{func} is not available in this build")
-    return found
 
 
 def _int_arg(name: str) -> int | None:
@@ -168,7 +153,7 @@ def queue() -> Any:
 
 @bp.post("/next")
 def take_next() -> Any:
-    lease_next = _need("review", "lease_next")
+    lease_next = review.lease_next
     try:
         leased = lease_next(g.db, _reviewer())
     except VerifyError as exc:
@@ -186,43 +171,17 @@ def take_next() -> Any:
 def _passages(claim_id: int, *, related: bool = False) -> list[dict[str, Any]]:
     """Evidence passages of the claim's own snapshots (or, with related, of other sources'
     snapshots in the archive) as dicts."""
-    finder = getattr(_lib("evidence"), "related_evidence" if related else "evidence", None)
-    if finder is None:
-        return []
-    try:
-        found = finder(g.db, claim_id, limit=5 if related else 8)
-    except VerifyError:
-        return []
-    out = []
-    for p in found:
-        get = p.get if isinstance(p, dict) else lambda k, _p=p: getattr(_p, k, None)
-        out.append(
-            {
-                k: get(k)
-                for k in ("snapshot_id", "source_id", "url", "passage", "score", "start", "end")
-            }
-        )
-    return out
+    finder = evidence.related_evidence if related else evidence.evidence
+    found = finder(g.db, claim_id, limit=5 if related else 8)
+    keys = ("snapshot_id", "source_id", "url", "passage", "score", "start", "end")
+    return [
+        {k: getattr(p, k, None) if not isinstance(p, dict) else p.get(k) for k in keys}
+        for p in found
+    ]
 
 
 def _history(claim_id: int) -> list[dict[str, Any]]:
-    module = _lib("review")
-    if module is not None and hasattr(module, "history"):
-        try:
-            found = list(module.history(g.db, claim_id))
-        except VerifyError:
-            found = None
-        if found is not None:
-            for e in found:
-                if isinstance(e.get("detail"), str):
-                    import json
-
-                    try:
-                        e["detail"] = json.loads(e["detail"])
-                    except ValueError:
-                        pass
-            return found
-    return queries.events(g.db, claim_id)
+    return review.history(g.db, claim_id)
 
 
 def _quote_spans(text: str, snapshot_id: int, quotes: list[dict[str, Any]]) -> list[Span]:
@@ -236,7 +195,7 @@ def _quote_spans(text: str, snapshot_id: int, quotes: list[dict[str, Any]]) -> l
             if 0 <= lo < hi <= len(text):
                 where = (lo, hi)
         if where is None:
-            locate = getattr(_lib("review"), "locate", None)
+            locate = review.locate
             selector = {
                 "exact": q["quote_exact"],
                 "prefix": q.get("quote_prefix"),
@@ -332,7 +291,7 @@ def assess(claim_id: int) -> Any:
         return redirect(url_for("web.claim", claim_id=claim_id), 303)
     failed = _claim_action(
         claim_id,
-        _need("review", "assess"),
+        review.assess,
         source,
         stance,
         _reviewer(),
@@ -352,9 +311,7 @@ def verdict(claim_id: int) -> Any:
     if rating not in RATINGS:
         flash(f"Unknown rating {rating!r}: choose one of {', '.join(RATINGS)}.", "error")
         return redirect(url_for("web.claim", claim_id=claim_id), 303)
-    failed = _claim_action(
-        claim_id, _need("review", "decide"), rating, _reviewer(), note=note, force=_force()
-    )
+    failed = _claim_action(claim_id, review.decide, rating, _reviewer(), note=note, force=_force())
     if failed:
         return failed
     flash(f"Verdict recorded: {rating}.", "ok")
@@ -366,7 +323,7 @@ def add_source(claim_id: int) -> Any:
     """Attach a candidate source (a URL typed in, or related evidence found in the archive)."""
     url = request.form.get("url", "").strip()
     note = request.form.get("note", "").strip() or None
-    attach_source = _need("articles", "attach_source")
+    attach_source = claims.attach_source
     try:
         source_id = attach_source(
             g.db, claim_id, url, origin="manual", note=note, actor=_reviewer()
@@ -381,9 +338,7 @@ def add_source(claim_id: int) -> Any:
 @bp.post("/claims/<int:claim_id>/dismiss")
 def dismiss(claim_id: int) -> Any:
     note = request.form.get("note", "").strip() or None
-    failed = _claim_action(
-        claim_id, _need("review", "dismiss"), _reviewer(), note=note, force=_force()
-    )
+    failed = _claim_action(claim_id, review.dismiss, _reviewer(), note=note, force=_force())
     if failed:
         return failed
     flash("Claim dismissed: it leaves the queue (the history keeps why).", "ok")
@@ -392,7 +347,7 @@ def dismiss(claim_id: int) -> Any:
 
 @bp.post("/claims/<int:claim_id>/queue")
 def requeue(claim_id: int) -> Any:
-    failed = _claim_action(claim_id, _need("review", "requeue"), _reviewer())
+    failed = _claim_action(claim_id, review.requeue, _reviewer())
     if failed:
         return failed
     flash("Claim queued: it waits in the queue for a reviewer.", "ok")
@@ -401,7 +356,7 @@ def requeue(claim_id: int) -> Any:
 
 @bp.post("/claims/<int:claim_id>/release")
 def release(claim_id: int) -> Any:
-    failed = _claim_action(claim_id, _need("review", "release"), _reviewer(), force=_force())
+    failed = _claim_action(claim_id, review.release, _reviewer(), force=_force())
     if failed:
         return failed
     flash("Lease released: the claim is back in the queue.", "ok")
@@ -505,14 +460,14 @@ def snapshot(snapshot_id: int) -> Any:
         captures=queries.source_captures(db, snap["source_id"]),
         citing=queries.citing_claims(db, snap["source_id"]),
         diff=diff,
-        has_warc=getattr(_lib("warc"), "warc_record", None) is not None,
+        has_warc=True,
     )
 
 
 def _diff(snap: dict[str, Any]) -> str:
     """Unified diff of the readable text against the previous capture (the capture engine's
     diff_snapshots when it is there, else difflib on the two texts)."""
-    diff_snapshots = getattr(_lib("capture"), "diff_snapshots", None)
+    diff_snapshots = capture.diff_snapshots
     if diff_snapshots is not None:
         try:
             return diff_snapshots(g.db, snap["previous_id"], snap["id"])
@@ -574,7 +529,7 @@ def payload(snapshot_id: int) -> Any:
 @bp.get("/snapshots/<int:snapshot_id>/warc")
 def warc(snapshot_id: int) -> Any:
     queries.snapshot(g.db, snapshot_id)  # 404 for an unknown id
-    record = _need("warc", "warc_record")(g.db, snapshot_id)
+    record = warc_mod.warc_record(g.db, snapshot_id)
     response = Response(record, content_type="application/warc")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="snapshot-{snapshot_id}.warc.gz"'
@@ -600,7 +555,7 @@ def search() -> Any:
     error = None
     if q:
         try:
-            found = _need("search", "search")(g.db, q, limit=40, mark=("\x02", "\x03"))
+            found = search_mod.search(g.db, q, limit=40, mark=("\x02", "\x03"))
         except VerifyError as exc:
             found, error = [], str(exc)
         for item in found:

@@ -1,0 +1,264 @@
+"""The vocabulary of verify and the rules of a claim's life, in one place.
+
+Every other part takes its names from here: the SQL CHECK constraints (a test compares the
+schema with these tuples), the CLI's choices, the web forms and templates, and the exports.
+
+- a claim has a *status* (STATUSES) and, once decided, a *verdict* (VERDICTS);
+- a reviewer's *assessment* of one source of a claim has a *stance* (STANCES) and an optional
+  quote, bound to the *snapshot* it was made on;
+- a *snapshot* is one fetch attempt of a source; a failed one has an *error kind* (ERROR_KINDS);
+- a *source state* (SOURCE_STATES) is read off the source's latest snapshot;
+- the queue order (QUEUE_ORDER) and "the snapshot a reviewer sees" (REVIEWED_SNAPSHOT) are
+  defined here once;
+- TRANSITIONS is the claim's state machine: which action moves a claim from which statuses to
+  which, under which lease rule, and which event it writes. `check_transition` applies it and
+  `allowed_actions` answers "what may this reviewer do with this claim now" for the CLI, the
+  web views and the templates.
+
+Pure: no database, no network."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import ConflictError, InputError
+
+# --------------------------------------------------------------------------- vocabulary
+
+STATUSES = ("candidate", "queued", "in_review", "decided", "dismissed")
+QUEUE_STATUSES = ("queued", "in_review")  # what `verify queue` shows by default
+STANCES = ("supports", "refutes", "unrelated", "unavailable")
+VERDICTS = ("true", "mostly-true", "mixed", "mostly-false", "false", "unverifiable")
+ORIGINS = ("article", "manual", "import")  # how a claim, or a claim's source, came in
+ERROR_KINDS = (
+    "timeout",
+    "dns",
+    "refused",
+    "reset",
+    "tls",
+    "too_large",
+    "redirect_loop",
+    "blocked_address",
+    "robots",
+    "http_error",
+    "unsupported",
+)
+SOURCE_STATES = ("ok", "changed", "gone", "unknown", "failed", "pending")
+ROBOTS = ("allowed", "disallowed", "ignored", "unavailable")
+
+GONE_STATUSES = frozenset((404, 410))  # the page is not there (dns failures count too)
+UNKNOWN_STATUSES = frozenset((401, 402, 403, 407, 429))  # the server refused *us*
+
+# ClaimReview's 1-5 scale (unverifiable has no numeric value, only its name)
+VERDICT_VALUES = {"true": 5, "mostly-true": 4, "mixed": 3, "mostly-false": 2, "false": 1}
+
+
+def check_choice(value: Any, choices: tuple[str, ...], what: str) -> str:
+    """`value` when it is one of `choices`, else InputError naming them."""
+    if value not in choices:
+        raise InputError(f"unknown {what} {value!r}: use one of {', '.join(choices)}")
+    return value
+
+
+# --------------------------------------------------------------------------- the queue order
+
+QUEUE_ORDER = "priority DESC, created_at, score DESC, id"  # SQL, on the claims table
+
+
+def queue_key(claim: dict[str, Any]) -> tuple:
+    """QUEUE_ORDER as a Python sort key (to merge per-status index scans)."""
+    return (-claim["priority"], claim["created_at"], -(claim["score"] or 0), claim["id"])
+
+
+# --------------------------------------------------------------------------- snapshots and sources
+
+# "The snapshot a reviewer sees" of a source: its latest successful capture (no error, no
+# HTTP error status). Evidence, assessments, exports and the web all use this predicate on the
+# snapshots table; the latest such row of a source is the one.
+REVIEWED_SNAPSHOT = "error IS NULL AND (status IS NULL OR status < 400)"
+
+
+def reviewed_snapshot_sql(columns: str = "*", alias: str = "") -> str:
+    """SQL selecting the snapshot a reviewer sees of the source given as the one parameter."""
+    where = REVIEWED_SNAPSHOT if not alias else _aliased(alias)
+    table = f"snapshots {alias}" if alias else "snapshots"
+    col = f"{alias}." if alias else ""
+    return (
+        f"SELECT {columns} FROM {table} WHERE {col}source_id = ? AND {where}"
+        f" ORDER BY {col}id DESC LIMIT 1"
+    )
+
+
+def _aliased(alias: str) -> str:
+    return f"{alias}.error IS NULL AND ({alias}.status IS NULL OR {alias}.status < 400)"
+
+
+def source_state(
+    status: int | None, error: str | None, changed: int | None, has_snapshot: bool = True
+) -> str:
+    """A source's state from its latest snapshot: pending (never fetched), ok, changed (the
+    payload differs from the previous capture), gone (404/410, or the name does not resolve),
+    unknown (the server refused us: 401/402/403/407/429), failed (anything else)."""
+    if not has_snapshot:
+        return "pending"
+    if error is None:
+        return "changed" if changed == 1 else "ok"
+    if error == "dns" or (error == "http_error" and status in GONE_STATUSES):
+        return "gone"
+    if error == "http_error" and status in UNKNOWN_STATUSES:
+        return "unknown"
+    return "failed"
+
+
+# Which sources a plain `verify fetch` takes: never fetched, or the latest attempt failed
+# (gone and unknown are answers, not failures; --refetch takes every source).
+FETCH_AGAIN_STATES = ("pending", "failed")
+
+
+# --------------------------------------------------------------------------- the claim's life
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One action on a claim.
+
+    sources: the statuses it may start from; target: the status it leaves (None: unchanged);
+    lease: 'holder' (refused while someone else holds a live lease, unless forced, which is
+    recorded), 'none' (leases do not matter), 'system' (verify's own bookkeeping, no actor);
+    event: the kind of history event it writes."""
+
+    action: str
+    sources: tuple[str, ...]
+    target: str | None
+    lease: str
+    event: str
+    label: str
+
+
+TRANSITIONS: dict[str, Transition] = {
+    t.action: t
+    for t in (
+        Transition("lease", ("queued",), "in_review", "none", "leased", "Take"),
+        Transition("release", ("in_review",), "queued", "holder", "released", "Release"),
+        Transition("expire", ("in_review",), "queued", "system", "expired", "Expire"),
+        Transition(
+            "assess", ("queued", "in_review", "decided"), None, "holder", "assessed", "Assess"
+        ),
+        Transition(
+            "unassess",
+            ("queued", "in_review", "decided"),
+            None,
+            "holder",
+            "assessment_removed",
+            "Remove assessment",
+        ),
+        Transition(
+            "verdict", ("queued", "in_review", "decided"), "decided", "holder", "verdict", "Verdict"
+        ),
+        Transition(
+            "dismiss",
+            ("candidate", "queued", "in_review"),
+            "dismissed",
+            "holder",
+            "dismissed",
+            "Dismiss",
+        ),  # fmt: skip
+        Transition("requeue", ("candidate", "dismissed"), "queued", "none", "queued", "Queue"),
+        # the evidence a verdict relied on changed or vanished: back to the queue
+        Transition(
+            "evidence_changed",
+            ("queued", "in_review", "decided"),
+            None,
+            "system",
+            "evidence_changed",
+            "Evidence changed",
+        ),
+    )
+}
+EVENT_KINDS = tuple(
+    dict.fromkeys(
+        [t.event for t in TRANSITIONS.values()]
+        + [
+            "ingested",
+            "claim_added",
+            "source_added",
+            "imported",
+            "fetched",
+            "exported",
+            "setting_changed",
+        ]
+    )
+)
+
+
+def live_lease(claim: dict[str, Any], at: str) -> str | None:
+    """The reviewer holding a live lease on the claim at `at`, else None (an expired lease is
+    no lease, whatever its row still says)."""
+    if (
+        claim.get("status") == "in_review"
+        and claim.get("lease_reviewer")
+        and (claim.get("lease_expires_at") or "") > at
+    ):
+        return claim["lease_reviewer"]
+    return None
+
+
+def check_transition(
+    claim: dict[str, Any], action: str, actor: str | None, at: str, *, force: bool = False
+) -> bool:
+    """Raise ConflictError (one line, saying why and what to do) when `actor` may not take
+    `action` on `claim` at time `at`. Returns True when the action overrides another
+    reviewer's live lease (force), which the caller records."""
+    rule = TRANSITIONS[action]
+    status = claim["status"]
+    if status not in rule.sources:
+        raise ConflictError(_refusal(claim, action))
+    if rule.lease != "holder":
+        return False
+    holder = live_lease(claim, at)
+    if holder is None or holder == actor:
+        return False
+    if force:
+        return True
+    raise ConflictError(
+        f"claim {claim['id']} is leased to {holder} until {claim['lease_expires_at']}:"
+        f" ask them to release it, or {rule.label.lower()} with --force (recorded)"
+    )
+
+
+def _refusal(claim: dict[str, Any], action: str) -> str:
+    status = claim["status"].replace("_", " ")
+    cid = claim["id"]
+    if action == "release":
+        return f"claim {cid} is not leased (status {status}): nothing to release"
+    if action == "lease":
+        return f"claim {cid} is {status}, not queued: it cannot be taken"
+    if action == "requeue":
+        return f"claim {cid} is {status}, not a candidate or dismissed: only those can be queued"
+    if action == "dismiss" and claim["status"] == "decided":
+        return (
+            f"claim {cid} is decided ({claim.get('verdict')}): a decided claim cannot be"
+            " dismissed; give it another verdict instead"
+        )
+    if claim["status"] in ("candidate", "dismissed"):
+        return f"claim {cid} is {status}: queue it first with `verify requeue {cid}`"
+    return f"claim {cid} is {status}: {TRANSITIONS[action].label.lower()} is not allowed now"
+
+
+def allowed_actions(claim: dict[str, Any], actor: str | None, at: str) -> dict[str, bool]:
+    """For each action a reviewer can take: may `actor` take it on `claim` at `at` without
+    --force? ('expire' and 'evidence_changed' are verify's own and never offered.)"""
+    out: dict[str, bool] = {}
+    for name, rule in TRANSITIONS.items():
+        if rule.lease == "system":
+            continue
+        try:
+            check_transition(claim, name, actor, at)
+        except ConflictError:
+            out[name] = False
+        else:
+            out[name] = True
+    # taking a claim is `verify next` (the most urgent one); releasing is for the holder
+    out["release"] = out["release"] and live_lease(claim, at) in (None, actor)
+    return out
