@@ -175,6 +175,8 @@ def test_kill_and_resume(tmp_path: Path, run_cli) -> None:
         args = [
             *verify,
             "fetch",
+            "--mode",
+            "static",
             "--concurrency",
             "2",
             "--per-host",

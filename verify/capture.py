@@ -27,12 +27,13 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlite_utils import Database
 
-from . import extract, store
+from . import browser as browser_mod
+from . import extract, model, replay, store
 from .errors import InputError, NotFoundError
 from .fetch import (
     FetchOptions,
@@ -61,6 +62,13 @@ class CaptureOptions:
     # started with "spawn", which imports the caller's __main__ module: only programs whose
     # entry point is guarded by `if __name__ == "__main__"` (the verify CLI is) should use it.
     extract_processes: int = 0
+    # static: one GET per source. browser: the page rendered in headless Chromium as well
+    # (browser.py). auto: static, then the browser when the static text is thin or the HTML
+    # is an application shell, and always for HTML when `screenshots` is on.
+    mode: str = "static"
+    screenshots: bool = False
+    browser: browser_mod.BrowserOptions = field(default_factory=browser_mod.BrowserOptions)
+    engine: browser_mod.BrowserEngine | None = None  # a running engine to share (not closed here)
 
 
 @dataclass(frozen=True)
@@ -72,6 +80,8 @@ class CaptureSummary:
     snapshot_ids: tuple[int, ...] = ()
     run_id: int | None = None
     total: int = 0
+    mode: str = "static"  # the mode the run used (auto without Chromium stays static)
+    notes: tuple[str, ...] = ()  # things the user should know (said once, on stderr)
 
 
 @dataclass(frozen=True)
@@ -100,6 +110,7 @@ class _Outcome:
     result: FetchResult
     extracted: extract.Extracted | None
     extract_error: str | None = None
+    browser: browser_mod.BrowserResult | None = None
 
 
 # --- selection and runs ------------------------------------------------------------------
@@ -223,6 +234,16 @@ class _Workers:
         self.pool = cf.ThreadPoolExecutor(
             max_workers=max(1, options.concurrency), thread_name_prefix="verify-fetch"
         )
+        self.engine: browser_mod.BrowserEngine | None = options.engine
+        self.own_engine = options.engine is None
+        if options.mode in ("browser", "auto") and self.engine is None:
+            try:
+                self.engine = browser_mod.BrowserEngine(
+                    options.fetch, options.browser, per_host=options.per_host
+                )
+            except BaseException:
+                self.close()
+                raise
 
     def _session(self):  # type: ignore[no-untyped-def]
         session = getattr(self.local, "session", None)
@@ -242,7 +263,23 @@ class _Workers:
                 )
             except Exception as exc:  # noqa: BLE001 - the bytes are kept; text can be re-derived
                 problem = f"{type(exc).__name__}: {exc}"
-        return _Outcome(job, result, extracted, problem)
+        reason = browser_reason(
+            self.options.mode, self.options.screenshots, result, extracted
+        )
+        if reason is None or self.engine is None:
+            return _Outcome(job, result, extracted, problem)
+        rendered = self.engine.capture(
+            job.url, result, reason=reason, mode=self.options.mode
+        )
+        if rendered.ok and rendered.dom is not None:
+            try:  # the reader's text: from the rendered DOM, through the same extraction
+                extracted = self.extractor(
+                    rendered.dom, "text/html; charset=utf-8", rendered.page_url or job.url
+                )
+                problem = None
+            except Exception as exc:  # noqa: BLE001
+                problem = f"{type(exc).__name__}: {exc}"
+        return _Outcome(job, result, extracted, problem, rendered)
 
     def close(self, interrupted: bool = False) -> None:
         """Wait for the fetches in flight; when interrupted, cut them off first."""
@@ -252,6 +289,8 @@ class _Workers:
         for session in self.sessions:
             session.close()
         self.extractor.close(wait=not interrupted)
+        if self.engine is not None and self.own_engine:
+            self.engine.close()
 
 
 def capture(
@@ -267,6 +306,7 @@ def capture(
     Without refetch only sources with no snapshot yet; with refetch every selected source once
     per run (a killed run is resumed). Failures are snapshots too; the batch always goes on."""
     options = options or CaptureOptions()
+    model.check_choice(options.mode, model.CAPTURE_MODES, "capture mode")
     if options.concurrency < 1 or options.per_host < 1 or options.delay < 0:
         raise InputError("--concurrency and --per-host must be at least 1 and --delay not negative")
     # Two captures of one archive at once would both take the sources that have no snapshot
@@ -299,6 +339,20 @@ def _capture(
         run_id = _open_run(db, run_params) if jobs else None
     counts = {"fetched": 0, "failed": 0, "unchanged": 0, "changed": 0}
     snapshot_ids: list[int] = []
+    notes: list[str] = []
+    if (
+        jobs
+        and options.mode != "static"
+        and options.engine is None
+        and browser_mod.find_chromium() is None
+    ):
+        if options.mode == "browser":
+            browser_mod.require_chromium()  # BrowserError: how to install it
+        notes.append(
+            "no Chromium found: auto mode captures statically (no screenshots, no scripts run);"
+            f" {browser_mod.INSTALL_HINT}"
+        )
+        options = replace(options, mode="static")
     if jobs:
         _schedule(db, jobs, options, run_id, counts, snapshot_ids, progress)
     if run_id is not None:
@@ -307,7 +361,12 @@ def _capture(
                 "UPDATE fetch_runs SET finished_at = ? WHERE id = ?", [store.now(), run_id]
             )
     return CaptureSummary(
-        total=len(jobs), snapshot_ids=tuple(snapshot_ids), run_id=run_id, **counts
+        total=len(jobs),
+        snapshot_ids=tuple(snapshot_ids),
+        run_id=run_id,
+        mode=options.mode,
+        notes=tuple(notes),
+        **counts,
     )
 
 
@@ -377,7 +436,7 @@ def _schedule(
                     outcome = _Outcome(job, failure, None)
                 snapshot_id, changed = store_result(db, outcome, run_id)
                 snapshot_ids.append(snapshot_id)
-                if outcome.result.ok:
+                if outcome.result.ok and (outcome.browser is None or outcome.browser.ok):
                     counts["fetched"] += 1
                     if changed == 0:
                         counts["unchanged"] += 1
@@ -393,7 +452,8 @@ def _schedule(
                             counts["fetched"],
                             counts["failed"],
                             job.url,
-                            outcome.result.error,
+                            outcome.result.error
+                            or (outcome.browser.error if outcome.browser else None),
                             snapshot_id,
                         )
                     )
@@ -408,12 +468,94 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+# --- browser capture ---------------------------------------------------------------------
+
+THIN_TEXT = 500  # characters of readable text under which auto mode renders the page
+_SHELL_MARKERS = re.compile(
+    rb"""<div[^>]+id\s*=\s*["']?(?:root|app|__next|__nuxt|main-app|svelte)["']?[^>]*>\s*</div>"""
+    rb"""|<noscript[^>]*>[^<]{0,300}(?:enable|requires?|need)[^<]{0,40}javascript""",
+    re.IGNORECASE,
+)
+
+
+def browser_reason(
+    mode: str,
+    screenshots: bool,
+    result: FetchResult,
+    extracted: extract.Extracted | None,
+) -> str | None:
+    """Why this capture should also be rendered in the browser (None: it should not)."""
+    if mode == "static" or not result.ok or result.body is None:
+        return None
+    if mode == "browser":
+        return "browser mode asked for"
+    if extracted is None or extracted.kind != "html":
+        return None  # PDFs, images, plain text: the bytes are what the reader sees
+    if screenshots:
+        return "screenshots are on"
+    size = len((extracted.text or "").strip())
+    if size < THIN_TEXT:
+        return f"static readable text is thin ({size} characters < {THIN_TEXT})"
+    if _SHELL_MARKERS.search(result.body[:200_000]):
+        return "the HTML is an application shell (an empty root element or a noscript notice)"
+    return None
+
+
+def _store_rendered(db: Database, snapshot_id: int, rendered: browser_mod.BrowserResult) -> None:
+    """The browser's part of a snapshot (inside the snapshot's transaction)."""
+    dom_sha = store.put_payload(db, rendered.dom) if rendered.dom is not None else None
+    shot_sha = (
+        store.put_payload(db, rendered.screenshot) if rendered.screenshot is not None else None
+    )
+    width, height = rendered.screenshot_size or (None, None)
+    db.conn.execute(
+        "INSERT INTO browser_captures (snapshot_id, page_url, dom_sha256, screenshot_sha256,"
+        " screenshot_width, screenshot_height, provenance, cut) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            snapshot_id,
+            rendered.page_url,
+            dom_sha,
+            shot_sha,
+            width,
+            height,
+            _json(rendered.provenance),
+            _json(rendered.cut) if rendered.cut else None,
+        ],
+    )
+    for res in rendered.resources:
+        sha = store.put_payload(db, res.payload) if res.payload is not None else None
+        db.conn.execute(
+            "INSERT INTO snapshot_resources (snapshot_id, url, method, resource_type, status,"
+            " headers, content_type, content_encoding, sha256, size, ip_address, fetched_at,"
+            " error, error_message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                snapshot_id,
+                res.url,
+                res.method,
+                res.resource_type,
+                res.status,
+                _json([list(h) for h in res.headers]) if res.headers else None,
+                res.content_type,
+                res.content_encoding,
+                sha,
+                len(res.payload) if res.payload is not None else None,
+                res.ip_address,
+                res.fetched_at or store.now(),
+                res.error,
+                res.error_message,
+            ],
+        )
+
+
 def store_result(
     db: Database, outcome: _Outcome, run_id: int | None = None
 ) -> tuple[int, int | None]:
     """Store one fetch as one transaction: payload, snapshot row, 'fetched' event.
     Returns (snapshot id, changed: None first capture or failure, 0 unchanged, 1 changed)."""
     result, job, ext = outcome.result, outcome.job, outcome.extracted
+    rendered = outcome.browser
+    if rendered is not None and not rendered.ok:
+        result = replace(result, error=rendered.error, error_message=rendered.error_message)
     body_sha = hashlib.sha256(result.body).hexdigest() if result.body is not None else None
     with store.immediate(db):
         sha = store.put_payload(db, result.payload) if result.payload is not None else None
@@ -435,9 +577,9 @@ def store_result(
                 http_version, request_headers, headers, sha256, size, body_sha256, body_size,
                 content_encoding, content_type, charset, title, canonical_url, published, text,
                 fetched_at, elapsed_ms, attempts, robots, error, error_message, changed, previous_id,
-                ip_address)
+                ip_address, mode)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-                ?)""",
+                ?, ?)""",
             [
                 job.source_id,
                 run_id,
@@ -470,9 +612,12 @@ def store_result(
                 changed,
                 previous_id,
                 result.ip_address,
+                "browser" if rendered is not None else "static",
             ],
         )
         snapshot_id = cur.lastrowid
+        if rendered is not None:
+            _store_rendered(db, snapshot_id, rendered)
         store.add_event(
             db,
             "fetched",
@@ -585,6 +730,7 @@ def get_snapshot(db: Database, snapshot_id: int) -> dict:
     for key, default in (("redirects", []), ("headers", []), ("request_headers", [])):
         found[key] = json.loads(found[key]) if found[key] else default
     found["state"] = source_state(found["status"], found["error"], found["changed"])
+    found.update(replay.summary(db, snapshot_id))  # mode is a column; the browser's part
     return found
 
 

@@ -43,7 +43,10 @@ ERROR_KINDS = (
     "robots",
     "http_error",
     "unsupported",
+    "browser",  # headless Chromium crashed, was killed, or could not render the page
 )
+CAPTURE_MODES = ("static", "browser", "auto")  # how `verify fetch` captures (auto decides)
+SNAPSHOT_MODES = ("static", "browser")  # how a snapshot was taken
 SOURCE_STATES = ("ok", "changed", "gone", "unknown", "failed", "pending")
 ROBOTS = ("allowed", "disallowed", "ignored", "unavailable")
 

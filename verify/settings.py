@@ -35,6 +35,21 @@ def _org_name(value: str) -> str:
     return name
 
 
+def _capture_mode(value: str) -> str:
+    from .model import CAPTURE_MODES, check_choice
+
+    return check_choice(value.strip().lower(), CAPTURE_MODES, "capture_mode")
+
+
+def _on_off(value: str) -> str:
+    clean = value.strip().lower()
+    if clean in ("on", "true", "yes", "1"):
+        return "on"
+    if clean in ("off", "false", "no", "0"):
+        return "off"
+    raise InputError(f"use on or off, not {value!r}")
+
+
 @dataclass(frozen=True)
 class Setting:
     key: str
@@ -53,6 +68,18 @@ SETTINGS: dict[str, Setting] = {
             _positive_minutes,
         ),  # fmt: skip
         Setting("org", "the publishing organisation named in ClaimReview exports", None, _org_name),
+        Setting(
+            "capture_mode",
+            "how `verify fetch` captures: static, browser or auto (browser when the text is thin)",
+            "auto",
+            _capture_mode,
+        ),
+        Setting(
+            "screenshots",
+            "on: auto mode renders every HTML page in the browser, for its screenshot",
+            "off",
+            _on_off,
+        ),
     )
 }
 

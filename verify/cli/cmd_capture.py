@@ -103,6 +103,13 @@ def _duration(seconds: float) -> str:
     show_default=True,
     help="Deadline per fetch attempt, seconds.",
 )
+@click.option(
+    "--mode",
+    type=click.Choice(["static", "browser", "auto"]),
+    default=None,
+    help="static: one GET; browser: also render in headless Chromium; auto: browser when the"
+    " static text is thin or the page is an app shell. [default: `verify config capture_mode`, auto]",
+)
 @common
 def fetch_cmd(
     claim_id: int | None,
@@ -115,6 +122,7 @@ def fetch_cmd(
     allow_host: tuple[str, ...],
     max_bytes: int,
     deadline: float,
+    mode: str | None,
     db_path: str,
     as_json: bool,
 ) -> None:
@@ -124,8 +132,13 @@ def fetch_cmd(
     from ..netguard import allow_hosts_from_env
 
     allow = tuple(h.strip().lower() for h in allow_host if h.strip()) + allow_hosts_from_env()
+    from ..settings import get_value
+
+    db = get_db(db_path)
     cores = os.cpu_count() or 1
     options = CaptureOptions(
+        mode=mode or get_value(db, "capture_mode") or "auto",
+        screenshots=get_value(db, "screenshots") == "on",
         extract_processes=min(cores, 4) if cores > 1 else 0,
         concurrency=concurrency,
         per_host=per_host,
@@ -140,7 +153,6 @@ def fetch_cmd(
             connect_timeout=min(10.0, deadline),
         ),
     )
-    db = get_db(db_path)
     bar = _ProgressBar()
     started = time.monotonic()
     try:
@@ -149,6 +161,8 @@ def fetch_cmd(
         )
     finally:
         bar.finish()
+    for note in summary.notes:
+        warn(note)
     elapsed = time.monotonic() - started
     if as_json:
         emit_json(

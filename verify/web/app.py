@@ -27,6 +27,7 @@ TOKEN_ENV = "VERIFY_WEB_TOKEN"
 PASSWORD_ENV = "VERIFY_WEB_PASSWORD"
 SECRET_ENV = "VERIFY_WEB_SECRET"
 SWITCH_INTERVAL = 0.001  # seconds; see make_server
+PUBLIC_ENDPOINTS = ("static", "web.signin", "web.archived_resource")
 
 APP_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -150,7 +151,8 @@ def create_app(
         g.db = get_db()
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             check_csrf()
-        if request.endpoint not in ("static", "web.signin") and not session.get("reviewer"):
+        # web.archived_resource checks a signed token itself (sandboxed frames send no cookie)
+        if request.endpoint not in PUBLIC_ENDPOINTS and not session.get("reviewer"):
             if request.method in ("GET", "HEAD"):
                 return redirect(url_for("web.signin", next=request.full_path.rstrip("?")))
             abort(403)
@@ -168,6 +170,7 @@ def create_app(
         response.headers.setdefault("Cache-Control", "no-store")
         return response
 
+    from . import archived  # noqa: F401 - registers the browser snapshot routes on bp
     from .views import bp
 
     app.register_blueprint(bp)
