@@ -36,17 +36,10 @@ def _png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         body = kind + data
-        return (
-            len(data).to_bytes(4, "big") + body + zlib.crc32(body).to_bytes(4, "big")
-        )
+        return len(data).to_bytes(4, "big") + body + zlib.crc32(body).to_bytes(4, "big")
 
     header = width.to_bytes(4, "big") + height.to_bytes(4, "big") + b"\x08\x02\x00\x00\x00"
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", raw)
-        + chunk(b"IEND", b"")
-    )
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
 
 
 @pytest.fixture(scope="module")
@@ -98,8 +91,12 @@ alert('hello reader'); window.open('/popup');
         " .banner { width: 300px; height: 40px; background: url(/img/banner.png); }",
         content_type="text/css",
     )
-    site.routes["/img/chart.png"] = Response(200, _png(240, 120, (30, 120, 200)), content_type="image/png")
-    site.routes["/img/banner.png"] = Response(200, _png(30, 40, (200, 60, 30)), content_type="image/png")
+    site.routes["/img/chart.png"] = Response(
+        200, _png(240, 120, (30, 120, 200)), content_type="image/png"
+    )
+    site.routes["/img/banner.png"] = Response(
+        200, _png(30, 40, (200, 60, 30)), content_type="image/png"
+    )
     site.routes["/popup"] = Response(200, "<p>popup</p>")
     site.routes["/rich"] = Response(
         200,
@@ -133,9 +130,7 @@ def captured(tmp_path_factory, engine, origin):
         "The reservoir held 41 percent of its capacity.",
         sources=[origin.url("/article"), origin.url("/rich")],
     )
-    options = CaptureOptions(
-        mode="auto", engine=engine, fetch=engine.fetch_options, concurrency=4
-    )
+    options = CaptureOptions(mode="auto", engine=engine, fetch=engine.fetch_options, concurrency=4)
     summary = capture.capture(db, options=options)
     db.close()
     return path, summary
@@ -254,7 +249,9 @@ def test_replay_in_the_review_ui_makes_no_request_to_the_original(
             frame_el.wait_for()
             frame = frame_el.element_handle().content_frame()
             frame.wait_for_load_state("load")
-            frame.wait_for_function("document.getElementById('chart') && document.getElementById('chart').complete")
+            frame.wait_for_function(
+                "document.getElementById('chart') && document.getElementById('chart').complete"
+            )
             assert frame.evaluate("document.getElementById('chart').naturalWidth") == 240
             assert "Reservoir at record low" in frame.inner_text("body")
             # the stylesheet came from the archive too: its rule and its background image apply
@@ -285,12 +282,12 @@ def _fault_site(tripwire: LocalSite) -> LocalSite:
     site.routes["/busy"] = Response(
         200,
         "<!doctype html><title>Busy</title><h1>Never idle</h1>"
-        "<script>function tick() { fetch('/tick?' + Math.random()).finally(tick); }"
-        " tick(); tick();</script>",
+        "<script>setInterval(function () { fetch('/tick?' + Math.random()).catch(() => {}); },"
+        " 150);</script>",
     )
 
-    def tick(h) -> None:  # a long poll: there is always a request in flight
-        time.sleep(0.2)
+    def tick(h) -> None:  # slow answers to frequent requests: always some in flight
+        time.sleep(1.0)
         h.send_response(200)
         h.send_header("Content-Type", "text/plain")
         h.send_header("Content-Length", "4")
@@ -313,6 +310,7 @@ def _fault_site(tripwire: LocalSite) -> LocalSite:
     )
 
     def huge(h) -> None:
+        h.close_connection = True
         h.send_response(200)
         h.send_header("Content-Type", "image/png")
         h.send_header("Content-Length", str(200 * 2**20))
@@ -339,29 +337,42 @@ def test_faults_each_end_as_a_kept_snapshot(tmp_path, chromium, tripwire) -> Non
     site = _fault_site(tripwire)
     try:
         db = open_db(tmp_path / "faults.db")
-        pages = ["/loop", "/busy", "/many", "/jsredirect", "/bigimage", "/dialogs"]
+        pages = ["/busy", "/jsredirect", "/bigimage", "/dialogs"]
         claims.add_claim(db, "A claim with hostile sources.", sources=[site.url(p) for p in pages])
         fetch = FetchOptions(allow_hosts=(site.netloc,), retries=0, deadline=8, max_bytes=5 * 2**20)
+        limits = BrowserOptions(timeout=8, max_resources=100, settle=1.5, pages=6)
+        eng = BrowserEngine(fetch, limits, per_host=6)
         options = CaptureOptions(
-            mode="browser",
-            fetch=fetch,
-            concurrency=6,
-            per_host=6,
-            browser=BrowserOptions(timeout=8, max_resources=100, settle=1.5, pages=6),
+            mode="browser", fetch=fetch, concurrency=6, per_host=6, browser=limits, engine=eng
         )
-        summary = capture.capture(db, options=options)
-        assert summary.total == 6 and summary.failed == 0, [
+        try:
+            summary = capture.capture(db, options=options)
+            # a second batch: the endless script (it takes a whole core until it is stopped)
+            # and the thousand images (a thousand route events) would starve the busy page
+            claims.add_claim(
+                db, "A claim with heavy sources.", sources=[site.url("/loop"), site.url("/many")]
+            )
+            heavy = capture.capture(db, options=options)
+        finally:
+            eng.close()
+        assert heavy.total == 2 and heavy.failed == 0
+        assert summary.total == 4 and summary.failed == 0, [
             (s["url"], s["error_message"]) for s in capture.list_snapshots(db)
         ]
-        snaps = {s["url"].rsplit("/", 1)[1]: capture.get_snapshot(db, s["id"]) for s in capture.list_snapshots(db)}
+        snaps = {
+            s["url"].rsplit("/", 1)[1]: capture.get_snapshot(db, s["id"])
+            for s in capture.list_snapshots(db)
+        }
         cut = {k: s["provenance"]["cut"] for k, s in snaps.items()}
         # a script that never stops: stopped, and the page as it was is kept
         assert "script" in cut["loop"] and "Before the loop" in snaps["loop"]["text"]
         assert snaps["loop"]["screenshot"] is True
         # never network-idle: captured as it was when the settle time ran out
         assert "network_busy" in cut["busy"] and "Never idle" in snaps["busy"]["text"]
-        # 1,000 images: 100 fetched (the configured cap), the rest cut and counted
-        assert snaps["many"]["resources"] == 100 and cut["many"]["resources"] == 900
+        # 1,000 images: 100 fetched (the configured cap); every later one the page asked for
+        # in its time was cut and counted, never fetched
+        assert snaps["many"]["resources"] == 100 and cut["many"]["resources"] >= 1
+        assert sum(1 for p in site.hits if p.startswith("/img/")) == 100
         # a script redirect to a non-public address: refused, recorded, never requested; the
         # page stays where it was
         assert "Stay here" in snaps["jsredirect"]["text"]
@@ -380,11 +391,7 @@ def test_faults_each_end_as_a_kept_snapshot(tmp_path, chromium, tripwire) -> Non
 
 def _chromium_pids() -> set[int]:
     me = psutil.Process()
-    return {
-        c.pid
-        for c in me.children(recursive=True)
-        if "chrom" in (c.name() or "").lower()
-    }
+    return {c.pid for c in me.children(recursive=True) if "chrom" in (c.name() or "").lower()}
 
 
 def test_chromium_killed_mid_capture(tmp_path, chromium) -> None:
@@ -404,7 +411,9 @@ def test_chromium_killed_mid_capture(tmp_path, chromium) -> None:
         h.wfile.write(body)
 
     site.routes["/slow.png"] = slow_image
-    site.routes["/victim"] = Response(200, '<title>Victim</title><h1>Victim</h1><img src="/slow.png">')
+    site.routes["/victim"] = Response(
+        200, '<title>Victim</title><h1>Victim</h1><img src="/slow.png">'
+    )
     for i in range(3):
         site.routes[f"/after{i}"] = Response(200, f"<title>After {i}</title><h1>Page {i}</h1>")
     try:
@@ -484,9 +493,12 @@ def test_migration_accepts_the_browser_error_kind_and_keeps_search(db) -> None:
         " 'a reservoir text')",
         [source],
     )
-    assert db.conn.execute(
-        "SELECT count(*) FROM snapshots_fts WHERE snapshots_fts MATCH 'reservoir'"
-    ).fetchone()[0] == 1
+    assert (
+        db.conn.execute(
+            "SELECT count(*) FROM snapshots_fts WHERE snapshots_fts MATCH 'reservoir'"
+        ).fetchone()[0]
+        == 1
+    )
     with pytest.raises(Exception, match="CHECK"):
         db.conn.execute(
             "INSERT INTO snapshots (source_id, requested_url, fetched_at, error)"
@@ -494,4 +506,3 @@ def test_migration_accepts_the_browser_error_kind_and_keeps_search(db) -> None:
             [source],
         )
     assert db.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-

@@ -21,6 +21,7 @@ error 'browser'; the next capture starts a new Chromium."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import threading
@@ -88,8 +89,10 @@ def require_chromium() -> str:
     found = find_chromium()
     if found is None:
         configured = os.environ.get(CHROMIUM_ENV, "").strip()
-        where = f"{CHROMIUM_ENV}={configured} is not an executable file" if configured else (
-            "no Chromium found on PATH"
+        where = (
+            f"{CHROMIUM_ENV}={configured} is not an executable file"
+            if configured
+            else ("no Chromium found on PATH")
         )
         raise BrowserError(f"browser capture needs Chromium: {where}; {INSTALL_HINT}")
     return found
@@ -106,7 +109,7 @@ class BrowserOptions:
     screenshot: bool = True
     pages: int = 6  # captures rendered at once in the one Chromium
     settle: float = 2.0  # after `load`, wait at most this long for the network to go quiet
-    quiet: float = 0.3  # ...where quiet means no request in flight for this long
+    quiet: float = 0.5  # ...where quiet means no request in flight for this long
     max_navigations: int = 3  # script-driven navigations followed (through the guard)
     executable: str | None = None  # default: find_chromium()
 
@@ -275,8 +278,10 @@ class BrowserEngine:
                 cmdline = child.cmdline()
             except (psutil.NoSuchProcess, psutil.AccessDenied):
                 continue
-            if cmdline and "--remote-debugging-pipe" in cmdline and not any(
-                a.startswith("--type=") for a in cmdline
+            if (
+                cmdline
+                and "--remote-debugging-pipe" in cmdline
+                and not any(a.startswith("--type=") for a in cmdline)
             ):
                 return child.pid
         return None
@@ -437,14 +442,18 @@ class BrowserEngine:
         reserve = min(5.0, self.options.timeout / 4)
         target = state.main.final_url or state.url
         try:
-            await page.goto(
-                target, wait_until="load", timeout=max(1.0, state.remaining() - reserve) * 1000
-            )
+            # wait for the page's own load, not for a navigation a script may start (and that
+            # the guard may refuse): commit, then the document's readyState
+            budget = max(1.0, state.remaining() - reserve) * 1000
+            await page.goto(target, wait_until="commit", timeout=budget)
+            await _load_or_quiet(page, state, reserve, self.options.quiet)
         except Exception as exc:  # noqa: BLE001 - a slow or stuck page keeps what it has
             if crashed:
                 return out
             if "Timeout" in type(exc).__name__ or "timeout" in str(exc).lower():
-                state.note_cut("time", f"the load event did not come within {self.options.timeout:g} s")
+                state.note_cut(
+                    "time", f"the load event did not come within {self.options.timeout:g} s"
+                )
             else:
                 state.note_cut("navigation", " ".join(str(exc).split())[:200])
         state.last_activity = time.monotonic()  # quiet is counted from the load event on
@@ -478,7 +487,8 @@ class BrowserEngine:
             shot_height = max(1, min(height or self.options.height, self.options.max_height))
             if height and height > self.options.max_height:
                 state.note_cut(
-                    "screenshot_height", f"page is {height} px high; screenshot cut at {shot_height}"
+                    "screenshot_height",
+                    f"page is {height} px high; screenshot cut at {shot_height}",
                 )
             try:
                 png = await page.screenshot(
@@ -533,6 +543,7 @@ class BrowserEngine:
 
     async def _answer(self, route, request, url: str, state: _Capture) -> None:  # type: ignore[no-untyped-def]
         rtype = request.resource_type
+        state.last_activity = time.monotonic()
         is_main_nav = False
         try:
             is_main_nav = request.is_navigation_request() and request.frame == state.page.main_frame
@@ -584,13 +595,21 @@ class BrowserEngine:
             return
         if state.fetched >= self.options.max_resources:
             state.note_cut("resources", 1)
-            await (route.fulfill(status=204, body=b"") if is_main_nav else route.abort("blockedbyclient"))
+            await (
+                route.fulfill(status=204, body=b"")
+                if is_main_nav
+                else route.abort("blockedbyclient")
+            )
             return
         budget = self.options.max_bytes - state.bytes
         remaining = state.remaining()
         if budget <= 0 or remaining <= 0:
             state.note_cut("bytes" if budget <= 0 else "late_requests", 1)
-            await (route.fulfill(status=204, body=b"") if is_main_nav else route.abort("blockedbyclient"))
+            await (
+                route.fulfill(status=204, body=b"")
+                if is_main_nav
+                else route.abort("blockedbyclient")
+            )
             return
         state.fetched += 1
         options = replace(
@@ -636,11 +655,41 @@ class BrowserEngine:
             if is_main_nav:
                 await route.fulfill(status=204, body=b"")  # refused: the page stays
             else:
-                await route.abort("blockedbyclient" if result.error == "blocked_address" else "failed")
+                await route.abort(
+                    "blockedbyclient" if result.error == "blocked_address" else "failed"
+                )
             return
         await route.fulfill(
             status=result.status or 200, headers=_browser_headers(result.headers), body=result.body
         )
+
+
+async def _load_or_quiet(page, state: _Capture, reserve: float, quiet: float) -> None:  # type: ignore[no-untyped-def]
+    """Wait for the load event; or, when a script stopped the document loading (a navigation
+    the guard refused does that), for the network to be quiet a while after DOMContentLoaded."""
+    budget = max(1.0, state.remaining() - reserve) * 1000
+    load = asyncio.ensure_future(page.wait_for_load_state("load", timeout=budget))
+    since = time.monotonic()
+    try:
+        while not load.done():
+            moment = time.monotonic()
+            if (
+                state.inflight == 0
+                and moment - state.last_activity >= 2 * quiet
+                and moment - since >= 2 * quiet
+            ):
+                state.note_cut(
+                    "load",
+                    "no load event (a script stopped the loading?); taken when the network was quiet",
+                )
+                return
+            await asyncio.sleep(0.05)
+        load.result()  # a timeout is raised to the caller
+    finally:
+        if not load.done():
+            load.cancel()
+        with contextlib.suppress(BaseException):
+            await load
 
 
 async def _dismiss(dialog) -> None:  # type: ignore[no-untyped-def]

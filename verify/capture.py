@@ -263,14 +263,10 @@ class _Workers:
                 )
             except Exception as exc:  # noqa: BLE001 - the bytes are kept; text can be re-derived
                 problem = f"{type(exc).__name__}: {exc}"
-        reason = browser_reason(
-            self.options.mode, self.options.screenshots, result, extracted
-        )
+        reason = browser_reason(self.options.mode, self.options.screenshots, result, extracted)
         if reason is None or self.engine is None:
             return _Outcome(job, result, extracted, problem)
-        rendered = self.engine.capture(
-            job.url, result, reason=reason, mode=self.options.mode
-        )
+        rendered = self.engine.capture(job.url, result, reason=reason, mode=self.options.mode)
         if rendered.ok and rendered.dom is not None:
             try:  # the reader's text: from the rendered DOM, through the same extraction
                 extracted = self.extractor(

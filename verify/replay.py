@@ -175,14 +175,36 @@ class _Rewriter:
         return ", ".join(parts)
 
 
-_DROP_TAGS = ("script", "noscript", "iframe", "frame", "frameset", "object", "embed", "applet", "base", "portal")
-_URL_ATTRS = ("src", "href", "poster", "background", "data", "action", "formaction", "cite", "longdesc", "ping", "manifest", "xlink:href")
+_DROP_TAGS = (
+    "script",
+    "noscript",
+    "iframe",
+    "frame",
+    "frameset",
+    "object",
+    "embed",
+    "applet",
+    "base",
+    "portal",
+)
+_URL_ATTRS = (
+    "src",
+    "href",
+    "poster",
+    "background",
+    "data",
+    "action",
+    "formaction",
+    "cite",
+    "longdesc",
+    "ping",
+    "manifest",
+    "xlink:href",
+)
 _LOAD_LINKS = ("stylesheet", "icon", "shortcut icon", "apple-touch-icon")
 
 
-def rewrite_css(
-    db: Database, snapshot_id: int, css: str, base: str, make_url: ResourceURL
-) -> str:
+def rewrite_css(db: Database, snapshot_id: int, css: str, base: str, make_url: ResourceURL) -> str:
     """An archived stylesheet with its url() and @import pointing into the archive."""
     return _Rewriter(_resource_index(db, snapshot_id), make_url).css(css, base)
 
@@ -205,7 +227,11 @@ def replay_html(db: Database, snapshot_id: int, make_url: ResourceURL) -> str:
     for el in list(root.iter(*_DROP_TAGS)):
         el.drop_tree()
     for el in list(root.iter("meta")):
-        if (el.get("http-equiv") or "").strip().lower() in ("refresh", "set-cookie", "content-security-policy"):
+        if (el.get("http-equiv") or "").strip().lower() in (
+            "refresh",
+            "set-cookie",
+            "content-security-policy",
+        ):
             el.drop_tree()
     for el in root.iter():
         if not isinstance(el.tag, str):

@@ -98,9 +98,7 @@ def archived_resource(snapshot_id: int, resource_id: int) -> Any:
     ctype = (found["content_type"] or "").split(";", 1)[0].strip().lower()
     if replay.is_css(found["content_type"], found["url"]):
         text = body.decode("utf-8", errors="replace")
-        css = replay.rewrite_css(
-            g.db, snapshot_id, text, found["url"], _resource_url(snapshot_id)
-        )
+        css = replay.rewrite_css(g.db, snapshot_id, text, found["url"], _resource_url(snapshot_id))
         response = Response(css, content_type="text/css; charset=utf-8")
     elif ctype.startswith(_SNIFF_SAFE) and ctype != "image/svg+xml":
         response = Response(body, content_type=ctype)
