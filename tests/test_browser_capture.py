@@ -340,7 +340,7 @@ def test_faults_each_end_as_a_kept_snapshot(tmp_path, chromium, tripwire) -> Non
         pages = ["/busy", "/jsredirect", "/bigimage", "/dialogs"]
         claims.add_claim(db, "A claim with hostile sources.", sources=[site.url(p) for p in pages])
         fetch = FetchOptions(allow_hosts=(site.netloc,), retries=0, deadline=8, max_bytes=5 * 2**20)
-        limits = BrowserOptions(timeout=8, max_resources=100, settle=1.5, pages=6)
+        limits = BrowserOptions(timeout=6, max_resources=100, settle=1.0, pages=6)
         eng = BrowserEngine(fetch, limits, per_host=6)
         options = CaptureOptions(
             mode="browser", fetch=fetch, concurrency=6, per_host=6, browser=limits, engine=eng
@@ -402,7 +402,7 @@ def test_chromium_killed_mid_capture(tmp_path, chromium) -> None:
 
     def slow_image(h) -> None:
         started.set()
-        time.sleep(3)
+        time.sleep(2)
         h.send_response(200)
         h.send_header("Content-Type", "image/png")
         body = _png(2, 2, (0, 0, 0))
@@ -506,3 +506,71 @@ def test_migration_accepts_the_browser_error_kind_and_keeps_search(db) -> None:
             [source],
         )
     assert db.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_warc_and_wacz_exports_carry_the_browser_capture(
+    captured, origin, run_cli, tmp_path
+) -> None:
+    import subprocess
+    import sys
+    import zipfile
+
+    from warcio.archiveiterator import ArchiveIterator
+
+    path, _ = captured
+    warc_file = tmp_path / "out.warc.gz"
+    done = run_cli("--db", str(path), "export", "--format", "warc", "-o", str(warc_file))
+    assert done.exit_code == 0, done.stderr
+    records = []
+    with open(warc_file, "rb") as fh:
+        for record in ArchiveIterator(fh):
+            records.append(
+                (
+                    record.rec_type,
+                    record.rec_headers.get_header("WARC-Target-URI"),
+                    dict(record.rec_headers.headers),
+                    record.content_stream().read(),
+                )
+            )
+    page = origin.url("/article")
+    page_response = next(r for r in records if r[0] == "response" and r[1] == page)
+    page_id = page_response[2]["WARC-Record-ID"]
+    chart = next(r for r in records if r[1] == origin.url("/img/chart.png"))
+    assert chart[0] == "response" and chart[3][:8] == b"\x89PNG\r\n\x1a\n"
+    shot = next(r for r in records if r[1] == f"urn:verify:screenshot:{page}")
+    assert shot[0] == "resource" and shot[2]["WARC-Concurrent-To"] == page_id
+    assert shot[2]["Content-Type"] == "image/png" and shot[3][:4] == b"\x89PNG"
+    dom = next(r for r in records if r[1] == f"urn:verify:dom:{page}")
+    assert dom[0] == "resource" and b"Reservoir at record low" in dom[3]
+    prov = next(r for r in records if r[0] == "metadata" and "WARC-Refers-To" in r[2])
+    assert prov[2]["WARC-Refers-To"] == page_id
+    meta = json.loads(prov[3])
+    assert meta["browser"] == "Chromium"
+    assert {r["error"] for r in meta["refused_requests"]} == {"blocked_address"}
+
+    wacz_file = tmp_path / "out.wacz"
+    done = run_cli("--db", str(path), "export", "--format", "wacz", "-o", str(wacz_file))
+    assert done.exit_code == 0, done.stderr
+    with zipfile.ZipFile(wacz_file) as zf:
+        names = set(zf.namelist())
+        assert {"archive/data.warc.gz", "indexes/index.cdxj", "pages/pages.jsonl",
+                "datapackage.json", "datapackage-digest.json"} <= names  # fmt: skip
+        assert zf.getinfo("archive/data.warc.gz").compress_type == zipfile.ZIP_STORED
+        package = json.loads(zf.read("datapackage.json"))
+        index = zf.read("indexes/index.cdxj").decode().splitlines()
+        pages = [json.loads(line) for line in zf.read("pages/pages.jsonl").decode().splitlines()]
+    assert package["wacz_version"] == "1.1.1"
+    assert all(r["hash"].startswith("sha256:") for r in package["resources"])
+    assert index == sorted(index) and any("/img/chart.png" in line for line in index)
+    assert pages[0]["format"] == "json-pages-1.0" and any(p.get("url") == page for p in pages)
+    no_name = run_cli("--db", str(path), "export", "--format", "wacz")
+    assert no_name.exit_code == 1
+    assert (
+        no_name.stderr == "Error: a WACZ export is a zip file: give it a name with -o FILE.wacz\n"
+    )
+    # Webrecorder's validator (the `wacz` package, in the test extras)
+    tool = Path(sys.executable).with_name("wacz")
+    checked = subprocess.run(
+        [str(tool), "validate", "-f", str(wacz_file)], capture_output=True, text=True, timeout=120
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr

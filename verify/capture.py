@@ -236,14 +236,32 @@ class _Workers:
         )
         self.engine: browser_mod.BrowserEngine | None = options.engine
         self.own_engine = options.engine is None
-        if options.mode in ("browser", "auto") and self.engine is None:
-            try:
-                self.engine = browser_mod.BrowserEngine(
-                    options.fetch, options.browser, per_host=options.per_host
-                )
+        self.engine_lock = threading.Lock()
+        self.engine_error: str | None = None
+        if options.mode == "browser" and self.engine is None:
+            try:  # browser mode: a Chromium that cannot start fails the command at once
+                self.engine = self._start_engine()
             except BaseException:
                 self.close()
                 raise
+
+    def _start_engine(self) -> browser_mod.BrowserEngine:
+        return browser_mod.BrowserEngine(
+            self.options.fetch, self.options.browser, per_host=self.options.per_host
+        )
+
+    def _browser(self) -> browser_mod.BrowserEngine | None:
+        """The engine, started on first need in auto mode (pages with rich static text never
+        start Chromium). None when it cannot start (engine_error says why)."""
+        if self.engine is not None or self.engine_error is not None:
+            return self.engine
+        with self.engine_lock:
+            if self.engine is None and self.engine_error is None:
+                try:
+                    self.engine = self._start_engine()
+                except browser_mod.BrowserError as exc:
+                    self.engine_error = str(exc)
+        return self.engine
 
     def _session(self):  # type: ignore[no-untyped-def]
         session = getattr(self.local, "session", None)
@@ -264,9 +282,15 @@ class _Workers:
             except Exception as exc:  # noqa: BLE001 - the bytes are kept; text can be re-derived
                 problem = f"{type(exc).__name__}: {exc}"
         reason = browser_reason(self.options.mode, self.options.screenshots, result, extracted)
-        if reason is None or self.engine is None:
+        if reason is None:
             return _Outcome(job, result, extracted, problem)
-        rendered = self.engine.capture(job.url, result, reason=reason, mode=self.options.mode)
+        engine = self._browser()
+        if engine is None:
+            rendered = browser_mod.BrowserResult(
+                requested_url=job.url, error="browser", error_message=self.engine_error
+            )
+        else:
+            rendered = engine.capture(job.url, result, reason=reason, mode=self.options.mode)
         if rendered.ok and rendered.dom is not None:
             try:  # the reader's text: from the rendered DOM, through the same extraction
                 extracted = self.extractor(
@@ -281,6 +305,8 @@ class _Workers:
         """Wait for the fetches in flight; when interrupted, cut them off first."""
         if interrupted:
             abort_fetches()
+            if self.engine is not None and self.own_engine:
+                self.engine.close()  # renders in flight end now, as failed captures
         self.pool.shutdown(wait=True, cancel_futures=True)
         for session in self.sessions:
             session.close()

@@ -25,7 +25,7 @@ from sqlite_utils import Database
 from . import store
 from .errors import InputError, NotFoundError
 
-FORMATS = ("claimreview", "csv", "jsonl", "markdown", "warc")
+FORMATS = ("claimreview", "csv", "jsonl", "markdown", "warc", "wacz")
 RATING_VALUES = {"true": 5, "mostly-true": 4, "mixed": 3, "mostly-false": 2, "false": 1}
 RATING_LABELS = {
     "true": "True",
@@ -397,18 +397,25 @@ def export(
     if fmt not in FORMATS:
         raise InputError(f"unknown export format {fmt!r}: use one of {', '.join(FORMATS)}")
     aid = _check_article(db, article_id)
-    if fmt == "warc":
-        from .warc import write_warc
+    if fmt in ("warc", "wacz"):
+        if fmt == "wacz":
+            from .wacz import write_wacz
 
-        target = out if out not in (None, "-") else sys.stdout.buffer
-        count = write_warc(db, target, article_id=aid)
+            if out is None or out == "-" or not isinstance(out, str | os.PathLike):
+                raise InputError("a WACZ export is a zip file: give it a name with -o FILE.wacz")
+            count = write_wacz(db, out, article_id=aid)
+        else:
+            from .warc import write_warc
+
+            target = out if out not in (None, "-") else sys.stdout.buffer
+            count = write_warc(db, target, article_id=aid)
         with store.immediate(db):
             store.add_event(
                 db,
                 "exported",
                 article_id=aid,
                 actor=actor,
-                detail={"format": "warc", "snapshots": count},
+                detail={"format": fmt, "snapshots": count},
             )
         return count
     if fmt == "claimreview":

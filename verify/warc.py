@@ -252,6 +252,103 @@ def _records(writer: WARCWriter, snap: dict[str, Any], db: Database, seen: dict)
         warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": response_id},
     )
     yield _metadata(writer, target, date, snap, response_id)
+    if snap.get("mode") == "browser":
+        yield from _browser_records(writer, snap, db, seen, response_id, target, date)
+
+
+def _browser_records(
+    writer: WARCWriter,
+    snap: dict[str, Any],
+    db: Database,
+    seen: dict,
+    page_id: str,
+    target: str,
+    date: str,
+) -> Iterator[Any]:
+    """What a browser capture adds: every subresource answered over HTTP as a `response`
+    record (a `revisit` when its payload is already in the file), the screenshot and the
+    rendered DOM as `resource` records `WARC-Concurrent-To` the page's response, and the
+    provenance as a `metadata` record `WARC-Refers-To` it."""
+    for res in db.conn.execute(
+        "SELECT url, status, headers, sha256, ip_address, fetched_at, error FROM snapshot_resources"
+        " WHERE snapshot_id = ? AND status IS NOT NULL ORDER BY id",
+        [snap["id"]],
+    ):
+        url, status, headers_json, sha, ip, fetched_at, error = res
+        payload = get_payload(db, sha) if sha else b""
+        res_date = warc_date(fetched_at) if fetched_at else date
+        http_headers = _RawHeaders(
+            _status_line(int(status)), response_headers(_json_list(headers_json), len(payload))
+        )
+        warc_headers = {"WARC-Date": res_date}
+        if ip:
+            warc_headers["WARC-IP-Address"] = ip
+        if error in _TRUNCATED:
+            warc_headers["WARC-Truncated"] = _TRUNCATED[error]
+        earlier = seen.get(sha) if sha and payload else None
+        if earlier:
+            yield writer.create_revisit_record(
+                url,
+                "sha256:" + base32_digest(sha),
+                earlier[0],
+                earlier[1],
+                http_headers=http_headers,
+                warc_headers_dict=warc_headers,
+            )
+            continue
+        yield writer.create_warc_record(
+            url,
+            "response",
+            payload=io.BytesIO(payload),
+            length=len(payload),
+            http_headers=http_headers,
+            warc_headers_dict=warc_headers,
+        )
+        if sha and payload:
+            seen[sha] = (url, res_date)
+    found = db.conn.execute(
+        "SELECT page_url, dom_sha256, screenshot_sha256, provenance FROM browser_captures"
+        " WHERE snapshot_id = ?",
+        [snap["id"]],
+    ).fetchone()
+    if found is None:
+        return
+    page_url, dom_sha, shot_sha, provenance = found
+    page_url = page_url or target
+    for kind, sha, ctype in (
+        ("screenshot", shot_sha, "image/png"),
+        ("dom", dom_sha, "text/html; charset=utf-8"),
+    ):
+        if not sha:
+            continue
+        data = get_payload(db, sha)
+        yield writer.create_warc_record(
+            f"urn:verify:{kind}:{page_url}",
+            "resource",
+            payload=io.BytesIO(data),
+            length=len(data),
+            warc_content_type=ctype,
+            warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": page_id},
+        )
+    refused = [
+        {"url": r[0], "error": r[1], "message": r[2]}
+        for r in db.conn.execute(
+            "SELECT url, error, error_message FROM snapshot_resources"
+            " WHERE snapshot_id = ? AND status IS NULL ORDER BY id",
+            [snap["id"]],
+        )
+    ]
+    meta = json.loads(provenance) if provenance else {}
+    meta["refused_requests"] = refused
+    block = json.dumps(meta, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    yield writer.create_warc_record(
+        page_url,
+        "metadata",
+        payload=io.BytesIO(block),
+        length=len(block),
+        warc_content_type="application/json",
+        warc_headers_dict={"WARC-Date": date, "WARC-Refers-To": page_id},
+    )
 
 
 def _metadata(writer: WARCWriter, uri: str, date: str, snap: dict, refers_to: str | None) -> Any:

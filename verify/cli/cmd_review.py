@@ -265,7 +265,9 @@ def history_cmd(db_path: str, as_json: bool, claim_id: int) -> None:
 
 
 @cli.command("export")
-@click.option("--format", "fmt", required=True, help="claimreview, csv, jsonl, markdown or warc.")
+@click.option(
+    "--format", "fmt", required=True, help="claimreview, csv, jsonl, markdown, warc or wacz."
+)
 @click.option("--article", "article_id", type=int, default=None, help="Only this article's claims.")
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False), default=None,
               help="File to write (default: stdout).")  # fmt: skip
@@ -280,7 +282,7 @@ def export_cmd(db_path: str, as_json: bool, fmt: str, article_id: int | None, ou
         out = click.get_binary_stream("stdout") if fmt == "warc" else None
     count = export_mod.export(db, fmt, out, article_id=article_id, org=org)
     if output not in (None, "-"):
-        warn(f"Wrote {count} {'snapshots' if fmt == 'warc' else 'items'} to {output}.")
+        warn(f"Wrote {count} {'snapshots' if fmt in ('warc', 'wacz') else 'items'} to {output}.")
 
 
 @cli.command("config")
