@@ -47,7 +47,8 @@ CHROMIUM_ARGS = (
     "--disable-client-side-phishing-detection",
     "--disable-breakpad",
     "--disable-crash-reporter",
-    "--disable-features=NetworkPrediction,OptimizationHints,MediaRouter,Translate,AutofillServerCommunication,InterestFeedContentSuggestions",
+    "--disable-features=NetworkPrediction,OptimizationHints,MediaRouter,Translate,AutofillServerCommunication,InterestFeedContentSuggestions,site-per-process,IsolateOrigins",
+    "--disable-site-isolation-trials",
     "--dns-prefetch-disable",
     "--no-pings",
     "--no-first-run",
@@ -107,7 +108,7 @@ class BrowserOptions:
     height: int = 900  # the viewport; the screenshot is full-page, up to max_height
     max_height: int = 20_000
     screenshot: bool = True
-    pages: int = 6  # captures rendered at once in the one Chromium
+    pages: int = 4  # captures rendered at once in the one Chromium
     settle: float = 2.0  # after `load`, wait at most this long for the network to go quiet
     quiet: float = 0.5  # ...where quiet means no request in flight for this long
     max_navigations: int = 3  # script-driven navigations followed (through the guard)
@@ -229,7 +230,13 @@ class BrowserEngine:
         return future.result(timeout)
 
     async def _start(self) -> None:
-        from playwright.async_api import async_playwright
+        try:
+            from playwright.async_api import async_playwright
+        except ImportError as exc:
+            raise BrowserError(
+                "browser capture needs the playwright package: pip install playwright"
+                " (it drives the installed Chromium; no browser is downloaded)"
+            ) from exc
 
         self._pages = asyncio.Semaphore(max(1, self.options.pages))
         self._launch_lock = asyncio.Lock()
