@@ -47,7 +47,7 @@ CHROMIUM_ARGS = (
     "--disable-client-side-phishing-detection",
     "--disable-breakpad",
     "--disable-crash-reporter",
-    "--disable-features=NetworkPrediction,OptimizationHints,MediaRouter,Translate,AutofillServerCommunication,InterestFeedContentSuggestions,site-per-process,IsolateOrigins",
+    "--disable-features=NetworkPrediction,OptimizationHints,MediaRouter,Translate,AutofillServerCommunication,InterestFeedContentSuggestions,site-per-process,IsolateOrigins,SpareRendererForSitePerProcess",
     "--disable-site-isolation-trials",
     "--dns-prefetch-disable",
     "--no-pings",
@@ -108,7 +108,7 @@ class BrowserOptions:
     height: int = 900  # the viewport; the screenshot is full-page, up to max_height
     max_height: int = 20_000
     screenshot: bool = True
-    pages: int = 4  # captures rendered at once in the one Chromium
+    pages: int = 3  # captures rendered at once in the one Chromium
     settle: float = 2.0  # after `load`, wait at most this long for the network to go quiet
     quiet: float = 0.5  # ...where quiet means no request in flight for this long
     max_navigations: int = 3  # script-driven navigations followed (through the guard)

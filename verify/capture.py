@@ -220,7 +220,10 @@ class _Workers:
     """Thread pool whose threads each keep one requests session (connection reuse)."""
 
     def __init__(self, options: CaptureOptions, jobs: int = 0) -> None:
-        self.extractor = _Extractor(jobs, options.extract_processes)
+        # browser mode: rendering is the CPU work and rendered DOMs are small, so extraction
+        # stays in the fetch threads (extraction processes would only add memory)
+        processes = 0 if options.mode == "browser" else options.extract_processes
+        self.extractor = _Extractor(jobs, processes)
         self.options = options
         self.local = threading.local()
         self.sessions: list = []
