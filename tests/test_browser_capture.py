@@ -199,6 +199,8 @@ def test_snapshot_cli_screenshot_resources_and_show(captured, origin, run_cli, t
     data = json.loads(shown.stdout)
     assert data["mode"] == "browser" and data["screenshot"] is True
     assert data["resources"] >= 4 and data["provenance"]["browser"] == "Chromium"
+    plain = run_cli("--db", str(path), "snapshot", "show", str(browser_id))
+    assert "mode: browser" in plain.stdout and "screenshot: yes" in plain.stdout
     out = tmp_path / "shot.png"
     wrote = run_cli("--db", str(path), "snapshot", "screenshot", str(browser_id), "-o", str(out))
     assert wrote.exit_code == 0 and out.read_bytes()[:4] == b"\x89PNG"

@@ -36,8 +36,39 @@ from .store import now
 CHROMIUM_ENV = "VERIFY_CHROMIUM"
 INSTALL_HINT = "install it (apt-get install chromium) or set VERIFY_CHROMIUM=/path/to/chromium"
 
-# Switches that stop Chromium's own traffic. The proxy and resolver rules are the second wall:
-# every page request is answered by the route handler before it reaches the network stack.
+# Chromium keeps only the last --disable-features switch, so this list repeats the features
+# Playwright itself disables (HTTPS upgrades, paint holding, storage partitioning, ... which it
+# needs), then adds verify's: no speculative or background traffic, no site-per-process and
+# no omnibox-popup renderer per window (each would cost a renderer process per capture).
+_DISABLED_FEATURES = (
+    "AvoidUnnecessaryBeforeUnloadCheckSync",
+    "DestroyProfileOnBrowserClose",
+    "HttpsUpgrades",
+    "HttpsFirstBalancedModeAutoEnable",
+    "LensOverlay",
+    "MediaRouter",
+    "PaintHolding",
+    "ThirdPartyStoragePartitioning",
+    "AvoidCorsURLLoaderRestartOnRedirect",
+    "TcpPortRandomizationWin",
+    "OptimizationHints",
+    "NetworkTimeServiceQuerying",
+    "AimEnabled",
+    "PreconnectToSearch",
+    "NetworkPrediction",
+    "Translate",
+    "AutofillServerCommunication",
+    "InterestFeedContentSuggestions",
+    "site-per-process",
+    "IsolateOrigins",
+    "SpareRendererForSitePerProcess",
+    "WebUIOmniboxPopup",
+    "WebUIOmniboxAimPopup",
+)
+
+# Switches that stop Chromium's own traffic (with the features above). The proxy and resolver
+# rules are the second wall: every page request is answered by the route handler before it
+# reaches the network stack.
 CHROMIUM_ARGS = (
     "--disable-background-networking",
     "--disable-component-update",
@@ -47,7 +78,7 @@ CHROMIUM_ARGS = (
     "--disable-client-side-phishing-detection",
     "--disable-breakpad",
     "--disable-crash-reporter",
-    "--disable-features=NetworkPrediction,OptimizationHints,MediaRouter,Translate,AutofillServerCommunication,InterestFeedContentSuggestions,site-per-process,IsolateOrigins,SpareRendererForSitePerProcess",
+    "--disable-features=" + ",".join(_DISABLED_FEATURES),
     "--disable-site-isolation-trials",
     "--dns-prefetch-disable",
     "--no-pings",
@@ -545,8 +576,9 @@ class BrowserEngine:
         url = request.url
         try:
             await self._answer(route, request, url, state)
-        except Exception:  # noqa: BLE001 - a closed page or context: nothing left to answer
-            pass
+        except Exception:  # noqa: BLE001 - a closed page or context, or an unexpected failure
+            with contextlib.suppress(Exception):
+                await route.abort("failed")  # never leave a request hanging
 
     async def _answer(self, route, request, url: str, state: _Capture) -> None:  # type: ignore[no-untyped-def]
         rtype = request.resource_type

@@ -283,9 +283,13 @@ def snapshot_show(snapshot_id: int, part: str | None, db_path: str, as_json: boo
             "published",
             "changed",
             "previous_id",
+            "mode",
+            "resources",
         ):
             if snap.get(key) is not None:
                 click.echo(f"{key}: {snap[key]}")
+        if snap.get("screenshot"):
+            click.echo(f"screenshot: yes (verify snapshot screenshot {snap['id']} -o FILE.png)")
         for hop in snap["redirects"]:
             click.echo(f"redirect: {hop['status']} {hop['url']} -> {hop['location']}")
 
