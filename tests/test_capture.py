@@ -153,11 +153,14 @@ def test_every_fault_ends_as_the_right_snapshot(db, fault: FaultSite) -> None:
     assert sorted(e["snapshot_id"] for e in events) == sorted(summary.snapshot_ids)
     assert all(e["source_id"] for e in events)
 
-    # a second plain fetch has nothing to do
-    again = cap.capture(db, options=options(fault.netloc))
-    assert again.total == 0 and store.row(db, "SELECT count(*) AS n FROM snapshots")["n"] == len(
-        FAULTS
+    # a second plain fetch takes the failed sources again, not the ok, gone or unknown ones
+    again = cap.capture(db, options=options(fault.netloc, concurrency=8, per_host=8))
+    failed = {path for path, (_, _, state) in FAULTS.items() if state == "failed"}
+    assert again.total == len(failed) == 8
+    retried = store.rows(
+        db, "SELECT requested_url FROM snapshots WHERE id > ?", [max(summary.snapshot_ids)]
     )
+    assert {r["requested_url"].removeprefix(fault.url("")) for r in retried} == failed
 
 
 def test_refetch_marks_unchanged_and_changed(db, site: LocalSite) -> None:
@@ -439,3 +442,37 @@ def test_a_second_capture_of_one_archive_is_refused_while_the_first_runs(
         os.close(fd)
     done = cap.capture(db, options=options(site.netloc))  # the lock is free again
     assert done.fetched == 1
+
+
+def test_plain_fetch_retries_failed_sources_only(db, site: LocalSite) -> None:
+    """Issue 9 item 5: a second plain fetch takes the sources whose latest capture failed
+    (model.FETCH_AGAIN_STATES), not the ok, gone or unknown ones; --refetch takes all."""
+    site.routes["/ok"] = Response(200, "<p>The bridge opened in 1932.</p>")
+    site.routes["/flaky"] = Response(500, "<p>down</p>")
+    site.routes["/missing"] = Response(404, "<p>no</p>")
+    site.routes["/forbidden"] = Response(403, "<p>go away</p>")
+    site.routes["/pay"] = Response(402, "<p>subscribe</p>")
+    ids = add_sources(
+        db, [site.url(p) for p in ("/ok", "/flaky", "/missing", "/forbidden", "/pay")]
+    )
+    first = cap.capture(db, options=options(site.netloc))
+    assert (first.fetched, first.failed) == (1, 4)
+    states = {s["url"].rsplit("/", 1)[1]: s["state"] for s in cap.list_sources(db)}
+    assert states == {
+        "ok": "ok",
+        "flaky": "failed",
+        "missing": "gone",
+        "forbidden": "unknown",
+        "pay": "unknown",
+    }
+    hits = dict(site.hits)
+    site.routes["/flaky"] = Response(200, "<p>The dam holds 3 billion litres.</p>")
+    second = cap.capture(db, options=options(site.netloc))
+    assert (second.total, second.fetched, second.failed) == (1, 1, 0)
+    fetched_again = {p for p, n in site.hits.items() if n != hits.get(p) and p != "/robots.txt"}
+    assert fetched_again == {"/flaky"}
+    assert cap.list_sources(db)[1]["state"] == "ok"
+    third = cap.capture(db, options=options(site.netloc))
+    assert third.total == 0  # nothing failed any more
+    every = cap.capture(db, options=options(site.netloc, refetch=True))
+    assert every.total == len(ids)

@@ -87,6 +87,18 @@ def test_fetch_json_sources_and_snapshots(run_cli, site) -> None:
     assert again.exit_code == 0 and "nothing to fetch" in again.stderr
 
 
+def test_second_fetch_retries_what_failed(run_cli, site) -> None:
+    """Issue 9 item 5: after a failed `verify fetch`, a second one tries the failure again."""
+    site.routes["/flaky"] = Response(503, "<p>busy</p>")
+    add(run_cli, site.url("/flaky"))
+    assert run_cli("fetch", "--allow-host", site.netloc).exit_code == 1
+    site.routes["/flaky"] = Response(200, "<p>Gunmen held 170 hostages.</p>")
+    again = run_cli("fetch", "--json", "--allow-host", site.netloc)
+    assert again.exit_code == 0, again.stderr
+    assert json.loads(again.stdout) == {"fetched": 1, "failed": 0, "unchanged": 0, "changed": 0}
+    assert [s["state"] for s in json.loads(run_cli("sources", "--json").stdout)] == ["ok"]
+
+
 def test_refetch_and_diff(run_cli, site) -> None:
     site.routes["/r"] = Response(200, "<p>The army deployed 650 soldiers.</p>")
     add(run_cli, site.url("/r"))

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from .. import model
 from ..errors import NotFoundError
 from ..store import row, rows
 
@@ -173,27 +174,11 @@ def claim_sources(db: Database, claim_id: int) -> list[dict[str, Any]]:
 
 
 def source_state(latest: dict[str, Any]) -> tuple[str, str]:
-    """(state, why) of a source from its latest snapshot. The state is the capture engine's
-    (capture.source_state: 404/410 or dns -> gone; 401/403/429 -> unknown; other failures ->
-    failed; ok -> ok or changed); `why` is the line a reviewer reads beside it."""
+    """(state, why) of a source from its latest snapshot: the state is model.source_state's;
+    `why` is the line a reviewer reads beside it."""
     has = latest.get("snapshot_id") is not None
     error, status = latest.get("error"), latest.get("http_status")
-    try:
-        from ..capture import source_state as capture_state
-    except ImportError:  # a build without the capture engine
-        capture_state = None
-    if capture_state is not None:
-        state = capture_state(status, error, latest.get("changed"), has)
-    elif not has:
-        state = "pending"
-    elif error is None:
-        state = "changed" if latest.get("changed") == 1 else "ok"
-    elif error == "dns" or status in (404, 410):
-        state = "gone"
-    elif status in (401, 403, 429):
-        state = "unknown"
-    else:
-        state = "failed"
+    state = model.source_state(status, error, latest.get("changed"), has)
     if not has:
         return state, "not fetched yet"
     if error is None:
