@@ -5,7 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import subprocess
+import sys
 import threading
+import time
 
 import pytest
 from conftest import LocalSite, Response
@@ -476,3 +479,44 @@ def test_plain_fetch_retries_failed_sources_only(db, site: LocalSite) -> None:
     assert third.total == 0  # nothing failed any more
     every = cap.capture(db, options=options(site.netloc, refetch=True))
     assert every.total == len(ids)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="an orphan keeps its parent pid on Windows")
+def test_parent_watch_fallback_ends_an_orphan() -> None:
+    """Where prctl(PR_SET_PDEATHSIG) is not available an extraction process watches its parent
+    pid: kill -9 the parent and the watching child must end."""
+    import psutil
+
+    child_code = (
+        "import sys; from verify.capture import _poll_parent; _poll_parent(int(sys.argv[1]), 0.05)"
+    )
+    parent_code = (
+        "import os, subprocess, sys, time;"
+        f"p = subprocess.Popen([sys.executable, '-c', {child_code!r}, str(os.getpid())]);"
+        "print(p.pid, flush=True); time.sleep(60)"
+    )
+    parent = subprocess.Popen(
+        [sys.executable, "-c", parent_code], stdout=subprocess.PIPE, text=True
+    )
+    child = None
+    try:
+        child = psutil.Process(int(parent.stdout.readline()))
+        assert child.is_running() and child.ppid() == parent.pid
+        parent.kill()
+        parent.wait()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                if child.status() == psutil.STATUS_ZOMBIE:
+                    break
+            except psutil.NoSuchProcess:
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the orphaned child is still running")
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+        parent.stdout.close()
+        if child is not None and child.is_running():
+            child.kill()

@@ -232,6 +232,66 @@ def test_kill_and_resume(tmp_path: Path, run_cli) -> None:
         fault.close()
 
 
+def _alive(procs: list) -> list:
+    """The processes of `procs` still running (a zombie waiting for init to reap it is dead)."""
+    import psutil
+
+    out = []
+    for p in procs:
+        try:
+            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
+                out.append(p)
+        except psutil.NoSuchProcess:
+            pass
+    return out
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="process reparenting as on Linux")
+@pytest.mark.skipif(
+    (os.cpu_count() or 1) < 2, reason="verify fetch starts extraction processes on 2+ cores only"
+)
+def test_kill_9_of_fetch_leaves_no_worker_process(tmp_path: Path, run_cli) -> None:
+    """Issue 9 item 8: kill -9 of `verify fetch` must not leave its extraction processes
+    running (they used to live on under pid 1, two per killed run)."""
+    import psutil
+
+    from verify.capture import PROCESS_EXTRACT_MIN
+
+    fault = FaultSite(slow=0.1)
+    try:
+        add(run_cli, *fault.add_slow_pages(PROCESS_EXTRACT_MIN + 40))
+        db_path = Path(os.environ["VERIFY_DB"])
+        args = [sys.executable, "-c", "from verify.cli import main; main()", "fetch"]
+        args += ["--per-host", "2", "--allow-host", fault.netloc, "--db", str(db_path)]
+        proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        children: list = []
+        try:
+            parent = psutil.Process(proc.pid)
+            deadline = time.monotonic() + 60
+            while not any("spawn_main" in " ".join(c.cmdline()) for c in children):
+                assert proc.poll() is None, "fetch finished before its workers were seen"
+                assert time.monotonic() < deadline, "no extraction process was started"
+                time.sleep(0.05)
+                try:
+                    children = parent.children(recursive=True)
+                except psutil.NoSuchProcess:
+                    children = []
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            deadline = time.monotonic() + 20
+            while _alive(children) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            survivors = _alive(children)
+            assert survivors == [], [" ".join(p.cmdline()) for p in survivors]
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            for p in _alive(children):  # ours: started by the fetch we ran
+                p.kill()
+    finally:
+        fault.close()
+
+
 def test_progress_bar_only_on_a_terminal() -> None:
     import io
 

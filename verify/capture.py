@@ -21,12 +21,15 @@ yet stored) is requested again, at most `concurrency` of them."""
 from __future__ import annotations
 
 import concurrent.futures as cf
+import ctypes
 import difflib
 import hashlib
 import json
 import multiprocessing
 import os
 import re
+import signal
+import sys
 import threading
 import time
 from collections import deque
@@ -201,6 +204,40 @@ def _open_run(db: Database, params: str) -> int:
 
 
 PROCESS_EXTRACT_MIN = 40  # below this many sources, starting extraction processes costs more
+PARENT_POLL = 0.5  # seconds between two looks at the parent, where prctl is not available
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    """Initializer of the extraction processes: end this process when verify dies, whatever
+    killed it (kill -9 included; a killed parent cannot clean up, and its workers would wait
+    on their task queue for ever under pid 1). On Linux the kernel does it: PR_SET_PDEATHSIG
+    sends SIGKILL when the parent goes (strictly, when the parent *thread* that started this
+    process ends: a fetch thread may start one, and fetch threads end only when the capture is
+    over and the workers are not needed). Elsewhere a thread watches the parent pid."""
+    if not _pdeathsig():
+        threading.Thread(
+            target=_poll_parent, args=(parent_pid, PARENT_POLL), daemon=True, name="verify-parent"
+        ).start()
+    if os.getppid() != parent_pid:  # the parent died before the line above took effect
+        os._exit(1)
+
+
+def _pdeathsig() -> bool:
+    """Ask Linux to SIGKILL this process when its parent dies; False where that is unavailable."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(1, int(signal.SIGKILL), 0, 0, 0) == 0  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return False
+
+
+def _poll_parent(parent_pid: int, interval: float) -> None:
+    """Exit this process once its parent is gone (the orphan is handed to another parent)."""
+    while os.getppid() == parent_pid:
+        time.sleep(interval)
+    os._exit(1)
 
 
 class _Extractor:
@@ -212,7 +249,12 @@ class _Extractor:
         workers = min(processes, os.cpu_count() or 1)
         if workers >= 1 and jobs >= PROCESS_EXTRACT_MIN:
             context = multiprocessing.get_context("spawn")  # no fork with threads running
-            self.pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=context)
+            self.pool = cf.ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=context,
+                initializer=_exit_with_parent,
+                initargs=(os.getpid(),),
+            )
 
     def __call__(self, body: bytes, content_type: str | None, url: str) -> extract.Extracted:
         if self.pool is not None:
