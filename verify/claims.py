@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from . import checkworthy
+from . import checkworthy, model
 from .errors import InputError, NotFoundError
 from .store import add_event, immediate, now, row, rows
 from .urls import host_of, normalize_url
@@ -67,12 +67,10 @@ def check_article(db: Database, article_id: int | None) -> int | None:
         article_id = int(article_id)
     except (TypeError, ValueError):
         raise InputError(
-            f"bad article id {article_id!r}: give a number (see `verify claims`)"
+            f"bad article id {article_id!r}: give a number (list them with `verify articles`)"
         ) from None
     if not db.conn.execute("SELECT 1 FROM articles WHERE id = ?", [article_id]).fetchone():
-        raise NotFoundError(
-            f"no article with id {article_id} (ingest it first with `verify ingest`)"
-        )
+        raise NotFoundError(f"no article with id {article_id} (list them with `verify articles`)")
     return article_id
 
 
@@ -377,12 +375,20 @@ def get_article(db: Database, article_id: int) -> dict[str, Any]:
 
 
 def list_articles(db: Database) -> list[dict[str, Any]]:
-    return rows(
-        db,
-        "SELECT a.id, a.title, a.url, a.source_name, a.ingested_at,"
-        " (SELECT count(*) FROM claims c WHERE c.article_id = a.id AND c.status != 'candidate') AS claims"
-        " FROM articles a ORDER BY a.id",
-    )
+    """Every article, oldest first: id, title, url, published (the date the article gives, if
+    any), ingested_at, and `claims`, its claims counted by status (every one of
+    model.STATUSES, in that order, zeros included)."""
+    counts: dict[int, dict[str, int]] = {}
+    for article_id, status, n in db.conn.execute(
+        "SELECT article_id, status, count(*) FROM claims WHERE article_id IS NOT NULL"
+        " GROUP BY article_id, status"
+    ):
+        counts.setdefault(article_id, {})[status] = n
+    found = rows(db, "SELECT id, title, url, published, ingested_at FROM articles ORDER BY id")
+    for article in found:
+        mine = counts.get(article["id"], {})
+        article["claims"] = {status: mine.get(status, 0) for status in model.STATUSES}
+    return found
 
 
 def find_source(db: Database, id_or_url: str | int) -> dict[str, Any]:

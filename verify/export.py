@@ -125,7 +125,7 @@ def _check_article(db: Database, article_id: int | None) -> int | None:
     except (TypeError, ValueError):
         raise InputError(f"not an article id: {article_id!r}") from None
     if not db.conn.execute("SELECT 1 FROM articles WHERE id = ?", [aid]).fetchone():
-        raise NotFoundError(f"no article {aid}: see `verify claims` for article ids")
+        raise NotFoundError(f"no article {aid}: list them with `verify articles`")
     return aid
 
 

@@ -110,7 +110,7 @@ def _select(db: Database, snapshot_ids: list[int] | None, article_id: int | None
     where, params = [], []
     if article_id is not None:
         if conn.execute("SELECT 1 FROM articles WHERE id = ?", [article_id]).fetchone() is None:
-            raise NotFoundError(f"no article {article_id}; list them with `verify claims --json`")
+            raise NotFoundError(f"no article {article_id}: list them with `verify articles`")
         where.append(
             "source_id IN (SELECT cs.source_id FROM claim_sources cs JOIN claims c"
             " ON c.id = cs.claim_id WHERE c.article_id = ?)"

@@ -75,22 +75,29 @@ DB_OPTION = click.option(
 )
 
 
+JSON_OPTION = click.option(
+    "--json", "as_json", is_flag=True, help="Machine-readable output on stdout."
+)
+
+
 @click.group(cls=VerifyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="verify")
 @DB_OPTION
+@JSON_OPTION
 @click.pass_context
-def cli(ctx: click.Context, db_path: str | None) -> None:
+def cli(ctx: click.Context, db_path: str | None, as_json: bool) -> None:
     """verify: track claims, snapshot their sources, and review them."""
     ctx.ensure_object(dict)
     ctx.obj["db_path"] = db_path
+    ctx.obj["as_json"] = as_json
 
 
 def common(func: Callable) -> Callable:
     """Adds `--db` and `--json` to a command, and passes `db_path` and `as_json`.
-    `--db` works before the command (`verify --db x claims`) and after it."""
+    Both work before the command (`verify --json --db x claims`) and after it."""
 
     @DB_OPTION
-    @click.option("--json", "as_json", is_flag=True, help="Machine-readable output on stdout.")
+    @JSON_OPTION
     @functools.wraps(func)
     def wrapper(
         *args: Any, db_path: str | None = None, as_json: bool = False, **kwargs: Any
@@ -98,7 +105,7 @@ def common(func: Callable) -> Callable:
         ctx = click.get_current_context()
         root = ctx.find_root().obj or {}
         path = db_path or root.get("db_path") or default_db_path()
-        return func(*args, db_path=path, as_json=as_json, **kwargs)
+        return func(*args, db_path=path, as_json=as_json or root.get("as_json", False), **kwargs)
 
     return wrapper
 

@@ -329,3 +329,33 @@ def demo_cmd(no_fetch: bool, db_path: str, as_json: bool) -> None:
         return
     for line in result["lines"]:
         click.echo(line)
+
+
+@cli.command("articles")
+@common
+def articles_cmd(db_path: str, as_json: bool) -> None:
+    """List articles with their claims counted by status."""
+    from ..claims import list_articles
+    from ..model import STATUSES
+
+    found = list_articles(get_db(db_path))
+    if as_json:
+        emit_json(found)
+    elif found:
+        click.echo(
+            table(
+                [
+                    [
+                        a["id"],
+                        (a["published"] or "-")[:10],
+                        *(a["claims"][s] for s in STATUSES),
+                        " ".join(x for x in (a["title"] or "(untitled)", a["url"]) if x),
+                    ]
+                    for a in found
+                ],
+                ["id", "published", *STATUSES, "title"],
+                wrap_last=200,
+            )
+        )
+    else:
+        warn("no articles (ingest one with `verify ingest`)")
