@@ -139,9 +139,6 @@ def test_bad_files(run_cli, tmp_path, db_path):
 
 
 def test_url_ingest_refused_without_allow_host(run_cli, site, db_path):
-    pytest.importorskip(
-        "verify.fetch", reason="verify.fetch (capture part) is not in this tree yet"
-    )
     from conftest import Response
 
     site.routes["/story"] = Response(200, STORY)

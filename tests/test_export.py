@@ -147,7 +147,6 @@ def test_markdown_report_with_footnotes(db):
 
 
 def test_warc_export_calls_writer(db, tmp_path):
-    pytest.importorskip("verify.warc", reason="verify.warc (the WARC part) is not in this tree yet")
     art, *_ = _world(db)
     out = tmp_path / "a.warc.gz"
     n = ex.export(db, "warc", out, article_id=art)

@@ -20,8 +20,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from . import checkworthy
-from . import extract
+from . import checkworthy, extract
 from .claims import (
     _link_source,
     check_article,
@@ -115,12 +114,8 @@ def read_source(
 
 
 def _fetch(url: str, fetch_options: Any) -> tuple[bytes, str | None, str | None, str]:
-    try:
-        from .fetch import FetchOptions, fetch_url
-    except ImportError:  # pragma: no cover - the fetch module ships with verify
-        raise InputError(
-            "fetching URLs is not available in this build: save the page and ingest the file"
-        ) from None
+    from .fetch import FetchOptions, fetch_url
+
     result = fetch_url(url, fetch_options or FetchOptions())
     if not result.ok:
         kind = result.error or "http_error"

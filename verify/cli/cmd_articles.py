@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from . import cli, common, emit_json, get_db, warn
+from .base import cli, common, emit_json, get_db, warn
 
 
 def table(rows: list[list[Any]], headers: list[str], *, wrap_last: int = 90) -> str:

@@ -8,7 +8,7 @@ import time
 
 import click
 
-from . import cli, common, emit_json, get_db, warn
+from .base import cli, common, emit_json, get_db, warn
 
 
 class _ProgressBar:
