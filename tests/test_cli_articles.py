@@ -82,15 +82,15 @@ def test_ingest_stdin_and_human_output(run_cli):
         ),
         (
             ["claim", "show", "99"],
-            "Error: no claim with id 99 (list them with `verify claims --all`)",
+            "Error: no claim 99: see `verify claims`",
         ),
         (
             ["claims", "--article", "7"],
-            "Error: no article with id 7 (list them with `verify articles`)",
+            "Error: no article 7: see `verify articles`",
         ),
         (
             ["claim", "add", "The bridge opened in 1932.", "--article", "5"],
-            "Error: no article with id 5 (list them with `verify articles`)",
+            "Error: no article 5: see `verify articles`",
         ),
         (
             ["claim", "add", "A claim.", "--source", "data:text/html,hi"],
@@ -103,7 +103,7 @@ def test_ingest_stdin_and_human_output(run_cli):
         (["claim", "add", "   "], "Error: empty claim text: give the statement to check"),
         (
             ["source", "add", "42", "https://example.org/"],
-            "Error: no claim with id 42 (list them with `verify claims --all`)",
+            "Error: no claim 42: see `verify claims`",
         ),
     ],
 )
@@ -262,9 +262,9 @@ def test_articles_lists_each_article_with_claim_counts_by_status(run_cli, tmp_pa
     assert res.exit_code == 0, res.stderr
     found = json.loads(res.stdout)
     assert [x["id"] for x in found] == [a, b]
-    assert all(set(x) >= {"id", "title", "url", "published", "claims"} for x in found)
-    assert all(list(x["claims"]) == list(STATUSES) for x in found)  # every status, in order
-    assert found[0]["claims"] == {
+    assert all(set(x) >= {"id", "title", "url", "published", "claim_counts"} for x in found)
+    assert all(list(x["claim_counts"]) == list(STATUSES) for x in found)  # every status, in order
+    assert found[0]["claim_counts"] == {
         "candidate": 2,
         "queued": 1,
         "in_review": 0,
@@ -274,7 +274,7 @@ def test_articles_lists_each_article_with_claim_counts_by_status(run_cli, tmp_pa
     assert found[0]["url"] is None and found[0]["published"] is None
     assert found[1]["url"] == "https://news.example/dam"
     assert found[1]["title"] == "Dam report" and found[1]["published"].startswith("2026-08-21")
-    assert sum(found[1]["claims"].values()) == 2
+    assert sum(found[1]["claim_counts"].values()) == 2
     text = run_cli("articles")
     assert text.exit_code == 0
     lines = text.stdout.splitlines()

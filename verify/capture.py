@@ -2,7 +2,7 @@
 
 Workers (a thread pool, one requests session per worker) fetch; readable text is extracted in
 those threads, or for big batches in a pool of extraction processes (spawned, and each one
-exits when verify dies, however it died: see _watch_parent). The calling thread is the single
+exits when verify dies, however it died: see _exit_with_parent). The calling thread is the single
 writer and stores each result as ONE transaction: payload (once per sha256), snapshot row and a
 'fetched' event. So a kill at any moment leaves whole snapshots only.
 
@@ -40,7 +40,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from . import extract, model, store
+from . import extract, model, review, store
 from .errors import InputError, NotFoundError
 from .fetch import (
     FetchOptions,
@@ -471,7 +471,8 @@ def _json(value: Any) -> str:
 def store_result(
     db: Database, outcome: _Outcome, run_id: int | None = None
 ) -> tuple[int, int | None]:
-    """Store one fetch as one transaction: payload, snapshot row, 'fetched' event.
+    """Store one fetch as one transaction: payload, snapshot row, 'fetched' event, and the
+    evidence check of the source's quoted passages (review.check_evidence).
     Returns (snapshot id, changed: None first capture or failure, 0 unchanged, 1 changed)."""
     result, job, ext = outcome.result, outcome.job, outcome.extracted
     body_sha = hashlib.sha256(result.body).hexdigest() if result.body is not None else None
@@ -546,6 +547,8 @@ def store_result(
                 "changed": changed,
             },
         )
+        # the evidence a reviewer quoted from this source: still there? (one unit of work)
+        review.check_evidence(db, job.source_id)
     return snapshot_id, changed
 
 
