@@ -103,7 +103,9 @@ def test_claimreview_needs_org(db):
     with pytest.raises(InputError, match="--org"):
         ex.export(db, "claimreview", io.StringIO())
     store.set_setting(db, "org", "Desk")
-    assert ex.claim_reviews(db)[0]["author"]["name"] == "Desk"
+    out = io.StringIO()
+    ex.export(db, "claimreview", out)
+    assert json.loads(out.getvalue())[0]["author"]["name"] == "Desk"
 
 
 def test_csv_and_jsonl(db, tmp_path):

@@ -92,10 +92,9 @@ def test_search_sees_new_rows_at_once(db):
     assert [r["id"] for r in s.search(db, "zebra")] == [cid]
 
 
-def test_very_common_queries_rank_the_newest_matches(db):
-    ids = [make_claim(db, f"Common word number {i}.") for i in range(5)]
-    assert s.rowid_floor(db, "claims_fts", '"common"', window=3) == ids[2]
-    assert s.rowid_floor(db, "claims_fts", '"common"', window=10) == 0
+def test_queries_under_the_window_are_ranked(db):
+    for i in range(5):
+        make_claim(db, f"Common word number {i}.")
     assert len(s.search(db, "common", kinds=("claim",))) == 5
     assert all(r["score"] is not None for r in s.search(db, "common"))
 

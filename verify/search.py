@@ -80,16 +80,6 @@ def terms_query(terms: list[str]) -> str:
     return " OR ".join(_quote(t) for t in dict.fromkeys(terms) if _WORD.search(t))
 
 
-def rowid_floor(db: Database, table: str, match: str, window: int = RANK_WINDOW) -> int:
-    """The smallest rowid among the newest `window` matches of `match` in FTS table `table`,
-    or 0 when fewer match (rank them all)."""
-    found = db.conn.execute(
-        f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY rowid DESC LIMIT ?",
-        [match, window],
-    ).fetchall()
-    return found[-1][0] if len(found) >= window else 0
-
-
 def search(
     db: Database,
     query: str,
