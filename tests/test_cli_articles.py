@@ -323,3 +323,25 @@ def test_json_before_or_after_the_command(run_cli, tmp_path, command):
     assert after.exit_code == 0 and before.exit_code == 0, (after.stderr, before.stderr)
     json.loads(after.stdout.splitlines()[0])  # JSON, not the table
     assert before.stdout == after.stdout
+
+
+def test_every_command_reads_json_from_either_side():
+    """Every command gets --json (and --db) from cli.base.common, which also reads the root's
+    `verify --json`: none defines its own."""
+    import click
+
+    from verify.cli import cli
+
+    def leaves(group, path=()):
+        for name, command in group.commands.items():
+            if isinstance(command, click.Group):
+                yield from leaves(command, (*path, name))
+            else:
+                yield (*path, name), command
+
+    found = list(leaves(cli))
+    assert len(found) > 20
+    for path, command in found:
+        flags = [p for p in command.params if "--json" in getattr(p, "opts", ())]
+        assert [p.name for p in flags] == ["as_json"], path
+        assert getattr(command.callback, "__wrapped__", None) is not None, path  # via common

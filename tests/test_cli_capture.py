@@ -89,7 +89,9 @@ def test_fetch_json_sources_and_snapshots(run_cli, site) -> None:
 
 def test_second_fetch_retries_what_failed(run_cli, site) -> None:
     """Issue 9 item 5: after a failed `verify fetch`, a second one tries the failure again."""
-    site.routes["/flaky"] = Response(503, "<p>busy</p>")
+    site.routes["/flaky"] = Response(
+        400, "<p>bad request</p>"
+    )  # failed, and not retried inside the fetch
     add(run_cli, site.url("/flaky"))
     assert run_cli("fetch", "--allow-host", site.netloc).exit_code == 1
     site.routes["/flaky"] = Response(200, "<p>Gunmen held 170 hostages.</p>")
