@@ -18,7 +18,8 @@ from sqlite_utils import Database
 
 from ..errors import AuthError, InputError
 from ..store import get_setting, immediate, open_db, set_setting
-from .security import APP_CSP, SignInLimiter, check_csrf, csrf_token
+from .security import SignInLimiter, check_csrf, csrf_token
+from .views import bp
 
 SECRET_SETTING = "web_secret_key"
 MMAP_BYTES = 4 * 2**30
@@ -26,6 +27,13 @@ TOKEN_ENV = "VERIFY_WEB_TOKEN"
 PASSWORD_ENV = "VERIFY_WEB_PASSWORD"
 SECRET_ENV = "VERIFY_WEB_SECRET"
 SWITCH_INTERVAL = 0.001  # seconds; see make_server
+
+APP_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "frame-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
+
 
 _DICT_ATTRIBUTES = frozenset(dir(dict))
 
@@ -154,8 +162,6 @@ def create_app(
             response.headers["X-Frame-Options"] = "DENY"
         response.headers.setdefault("Cache-Control", "no-store")
         return response
-
-    from .views import bp
 
     app.register_blueprint(bp)
 

@@ -1,5 +1,5 @@
-"""The web UI's guards, shared by the app and its views: content security policies, the
-CSRF token and origin check, the shared password and the sign-in limiter."""
+"""The web UI's safety rules, shared by the app factory and the views: the policy for archived
+pages, the CSRF token and its check, the shared password, and the sign-in limiter."""
 
 from __future__ import annotations
 
@@ -11,12 +11,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, request, session
-
-APP_CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "frame-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "
-    "frame-ancestors 'none'"
-)
 
 
 def archive_csp(archive_root: str) -> str:

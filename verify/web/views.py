@@ -600,7 +600,3 @@ def _short(text: str | None, size: int = 140) -> str:
 @bp.app_template_filter("when")
 def _when(stamp: str | None) -> str:
     return (stamp or "")[:16].replace("T", " ")
-
-
-def app_db() -> Any:
-    return current_app.extensions["verify_db"]()
