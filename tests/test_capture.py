@@ -520,3 +520,29 @@ def test_parent_watch_fallback_ends_an_orphan() -> None:
         parent.stdout.close()
         if child is not None and child.is_running():
             child.kill()
+
+
+def test_a_killed_plain_run_is_resumed_then_failures_are_retried(db, site: LocalSite) -> None:
+    """A plain fetch killed mid-run: the next run finishes it without fetching again what the
+    killed run stored (its failure included); the run after that retries the failure."""
+    site.routes["/bad"] = Response(400, "<p>bad</p>")
+    for i in range(3):
+        site.routes[f"/p{i}"] = Response(200, f"<p>page {i} says 12 ministers resigned</p>")
+    add_sources(db, [site.url("/bad")] + [site.url(f"/p{i}") for i in range(3)])
+    stored = []
+
+    def die_after_two(p: cap.CaptureProgress) -> None:
+        stored.append(p.snapshot_id)
+        if len(stored) == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        cap.capture(
+            db, options=options(site.netloc, concurrency=1, per_host=1), progress=die_after_two
+        )
+    assert site.hits["/bad"] == 1 and cap.list_sources(db)[0]["state"] == "failed"
+    resumed = cap.capture(db, options=options(site.netloc, concurrency=1, per_host=1))
+    assert resumed.total == 2 and site.hits["/bad"] == 1  # the rest of the killed run only
+    retry = cap.capture(db, options=options(site.netloc, concurrency=1, per_host=1))
+    assert retry.total == 1 and retry.run_id != resumed.run_id and site.hits["/bad"] == 2
+    assert all(site.hits[f"/p{i}"] == 1 for i in range(3))
