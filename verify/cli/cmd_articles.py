@@ -363,7 +363,6 @@ def demo_cmd(no_fetch: bool, db_path: str, as_json: bool) -> None:
 def articles_cmd(db_path: str, as_json: bool) -> None:
     """List articles with their claims counted by status."""
     from ..archive import list_articles
-    from ..model import STATUSES
 
     found = list_articles(get_db(db_path))
     if as_json:
@@ -375,12 +374,12 @@ def articles_cmd(db_path: str, as_json: bool) -> None:
                     [
                         a["id"],
                         (a["published"] or "-")[:10],
-                        *(a["claim_counts"][s] for s in STATUSES),
+                        *(a["claim_counts"][s] for s in model.STATUSES),
                         " ".join(x for x in (a["title"] or "(untitled)", a["url"]) if x),
                     ]
                     for a in found
                 ],
-                ["id", "published", *STATUSES, "title"],
+                ["id", "published", *model.STATUSES, "title"],
                 wrap_last=200,
             )
         )
