@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from . import common, emit_json, get_db, warn
+from .base import common, emit_json, get_db, warn
 from .cmd_capture import snapshot_group
 
 
