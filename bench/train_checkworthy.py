@@ -59,8 +59,7 @@ from verify import checkworthy  # noqa: E402
 DATA_DIR = Path(os.environ.get("VERIFY_CHECKWORTHY_DATA", "/work/shared/data/checkworthy"))
 MODEL_PATH = ROOT / "verify" / "checkworthy_model.json"
 FOLDS = 5
-# Hyper-parameters, set once before cross-validating (not tuned on the figures it prints;
-# --grid cross-validates a few alternatives for anyone who wants to).
+# Hyper-parameters, set once before cross-validating and not tuned on the figures it prints.
 C = 0.1  # inverse L2 strength
 MIN_DF = 3  # a gram must occur in this many training sentences
 HAND_SCALE = 3.0  # hand-made features are multiplied by this before fitting
@@ -341,25 +340,14 @@ def choose_threshold(raw_cb: list[float], labels: list[int], cal: tuple) -> floa
 
 
 def main(argv: list[str] | None = None) -> int:
-    global C, MIN_DF, HAND_SCALE, CLEF_WEIGHT
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--cv-only", action="store_true", help="cross-validate, write nothing")
-    ap.add_argument("--grid", action="store_true", help="cross-validate a small grid")
     ap.add_argument("--oof", type=Path, help="cache of out-of-fold scores (read if present)")
     args = ap.parse_args(argv)
     t0 = time.time()
     rows = load()
     fold_list = folds(rows)
     print(f"loaded {len(rows)} rows in {time.time() - t0:.1f} s", file=sys.stderr)
-    if args.grid:
-        for c in (0.03, 0.1, 0.3):
-            for hs in (1.0, 3.0):
-                for cw in (0.5, 1.0, 2.0):
-                    oof = cross_validate(
-                        rows, fold_list, model_scorer(rows, c=c, hand_scale=hs, clef_w=cw)
-                    )
-                    print(f"C={c} hand_scale={hs} clef_weight={cw}: {fmt(summary(rows, oof))}")
-        return 0
     if args.oof and args.oof.exists():
         oof = json.loads(args.oof.read_text())
     else:
