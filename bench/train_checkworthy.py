@@ -373,6 +373,15 @@ def main(argv: list[str] | None = None) -> int:
     }
     write(model, cal, threshold, cv, n)
     print(f"wrote {MODEL_PATH.relative_to(ROOT)} ({MODEL_PATH.stat().st_size:,} bytes)")
+    # the run-time scorer, reading the file just written, must agree with the fitted model
+    checkworthy._MODEL = None
+    sample = list(range(0, len(rows), 97))
+    want = [calibrated(r, cal) for r in model.raw(rows, sample)]
+    got = [checkworthy.score_sentence(rows[i].text) for i in sample]
+    worst = max(abs(a - b) for a, b in zip(want, got, strict=True))
+    print(f"run-time scores agree with the fitted model within {worst:.1e}")
+    if worst > 1e-3:
+        raise SystemExit("the exported weights do not reproduce the fitted model")
     return 0
 
 

@@ -18,9 +18,9 @@ Offsets index the original text exactly and every non-space character lands in a
 Scoring (see score_sentence): a logistic model over ~35 hand-made features (numbers,
 quantities, money, dates, named entities, attributions, comparisons, verbs of record and change;
 questions, first-person opinion, hedges, predictions, value words, filler, imperatives) and word
-uni- and bigrams, calibrated (Platt scaling with a ceiling) so a score is a probability. The weights live in
-checkworthy_model.json beside this module; they were fitted on public labelled debate sentences
-(ClaimBuster's training split and the CLEF 2019 CheckThat! training data) by
+uni- and bigrams, calibrated (Platt scaling with a ceiling) so a score is a probability. The
+weights live in checkworthy_model.json beside this module; they were fitted on public labelled
+debate sentences (ClaimBuster's training split and the CLEF 2019 CheckThat! training data) by
 bench/train_checkworthy.py, which rebuilds them. Scoring is dictionary look-ups and one
 exponential per sentence: no numerical library is needed at run time.
 """
@@ -35,6 +35,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 MODEL_PATH = Path(__file__).with_name("checkworthy_model.json")
+# The default for ingest's --min-score, on the calibrated scale: the score that maximised F1 on
+# cross-validated ClaimBuster sentences (0.325; bench/train_checkworthy.py records it in the
+# model file as "threshold"), rounded down.
+DEFAULT_MIN_SCORE = 0.3
 
 
 @dataclass(frozen=True)
@@ -613,12 +617,6 @@ def model() -> _Model:
     if _MODEL is None:
         _MODEL = _Model()
     return _MODEL
-
-
-# The default for ingest's --min-score, on the calibrated scale: the score that maximised F1 on
-# cross-validated ClaimBuster sentences (bench/train_checkworthy.py records it in the model file
-# as "threshold"), rounded down to a round number.
-DEFAULT_MIN_SCORE = 0.3
 
 
 def score_sentence(text: str, *, has_link: bool = False) -> float:
