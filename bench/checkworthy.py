@@ -126,6 +126,17 @@ def tfidf_scorer(rows):
     return make
 
 
+def ece(labels: list[int], probs: list[float], bins: int = 10) -> float:
+    """Expected calibration error: |mean score - share of positives| per bin, weighted."""
+    total = 0.0
+    for b in range(bins):
+        idx = [i for i, p in enumerate(probs) if min(int(p * bins), bins - 1) == b]
+        if idx:
+            gap = sum(probs[i] - labels[i] for i in idx) / len(idx)
+            total += len(idx) / len(probs) * abs(gap)
+    return total
+
+
 def _train_module():
     import importlib.util
 
@@ -180,6 +191,14 @@ def public_cv(oof_path: Path | None) -> None:
         f"ratios to TF-IDF + LR: MAP x{ours_s['clef_map'] / base_s['clef_map']:.2f}, "
         f"ClaimBuster ROC-AUC x{ours_s['cb_auc'] / base_s['cb_auc']:.3f} "
         f"(fold fits: verify {'cached' if cached else f'{t_ours:.0f} s'}, TF-IDF {t_tfidf:.0f} s)"
+    )
+    cal = json.loads(checkworthy.MODEL_PATH.read_text(encoding="utf-8"))["calibration"]
+    cb = [i for i, r in enumerate(rows) if r.source == "cb"]
+    probs = [train.calibrated(ours[i], (cal["a"], cal["b"], cal["ceiling"])) for i in cb]
+    print(
+        "calibration on out-of-fold ClaimBuster scores (the same scores the calibration was "
+        f"fitted on): expected calibration error {ece([rows[i].label for i in cb], probs):.3f} "
+        "(10 equal-width bins)"
     )
     print("average precision per CLEF document (verify / TF-IDF + LR):")
     for doc, ap in ours_s["per_debate_ap"].items():
