@@ -7,7 +7,7 @@ looks_like_html(text) -> bool
 Modules: sniff (encoding, payload kind), html (our boilerplate removal), referee (trafilatura's
 second opinion), pdf, markdown (Markdown and plain text), result (Extracted, Link).
 
-HTML: our extractor finds the article's blocks; trafilatura, reading the same cleaned tree,
+HTML: our extractor finds the article's blocks; trafilatura, reading the tree we cleaned,
 referees their edges and fills in paragraphs we missed (see referee). The text is assembled
 from our blocks, so every link offset is exact; paragraphs only trafilatura found carry no
 links. A page with text never yields nothing: all blocks, then a regex tag-stripper, are
@@ -68,10 +68,8 @@ def _html(text: str, charset: str | None, url: str | None) -> Extracted:
         return _last_resort(text, None, charset)
     meta = html.metadata(root, url)
     html.clean_safe(root, amp="<amp-" in text)
+    html.clean(root)
     theirs = referee.second_opinion(root, text, url)
-    dropped = html.clean(root)
-    if theirs and dropped:
-        theirs = referee.veto(theirs, dropped)
     body = root.find("body")
     if body is None:
         body = root

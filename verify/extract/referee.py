@@ -1,7 +1,8 @@
 """trafilatura as the referee of our extractor: a second opinion on where the article is.
 
-- trafilatura (favor_recall, tables) reads the page we cleaned of what no reader sees;
-- veto: its paragraphs that sit in containers we dropped as boilerplate do not count;
+- trafilatura (favor_recall, tables) reads the page as we cleaned it (what no reader sees and
+  the boilerplate containers gone), so it never brings back what explicit markup names as a
+  promo, share bar or related box, and it has less to read;
 - referee: our blocks outside the lowest common ancestor of the blocks it also found are
   dropped (teasers, appeals, bios), blocks inside it are kept even when it dropped them
   (tables, lists, captions, short paragraphs), and non-agreed blocks before the first / after
@@ -20,27 +21,6 @@ from .html import HEADINGS, PUNCT, WORD, Block, is_link_list, norm
 
 TRAFILATURA_MAX = 8_000_000  # characters; beyond that our own extractor works alone
 TRAFILATURA_MAX_ELEMENTS = 15_000
-
-
-def veto(theirs: list[str], dropped: list[str]) -> list[str]:
-    """trafilatura's paragraphs minus those that sit in containers we dropped as boilerplate
-    (promos, share bars, related boxes): our evidence for those is explicit markup."""
-    vetoed: set[tuple[str, ...]] = set()
-    budget = 2_000_000
-    for text in dropped:
-        budget -= len(text)
-        if budget < 0:
-            break
-        vetoed |= shingles(text)
-    if not vetoed:
-        return theirs
-    kept = []
-    for p in theirs:
-        sh = shingles(p)
-        if sh and len(sh & vetoed) * 2 > len(sh):
-            continue
-        kept.append(p)
-    return kept
 
 
 def small_enough(root) -> bool:
