@@ -358,9 +358,12 @@ def clean_safe(root, amp: bool = True) -> None:
             _drop(el)
 
 
-def _has_markers(el) -> bool:
-    get = el.get
-    return bool(get("class") or get("id") or get("role") or get("data-component"))
+# the elements clean() weighs: boilerplate tags, and any element with a class, id, role or
+# data-component (non-empty)
+_MARKED_XPATH = (
+    ".//*[self::nav or self::aside or self::footer or self::header or self::menu or self::form"
+    " or string(@class) or string(@id) or string(@role) or string(@data-component)]"
+)
 
 
 # inline elements are never dropped for their class: that would cut words out of sentences
@@ -374,12 +377,8 @@ def clean(root) -> None:
         body = root
     total = _text_len(body) or 1
     doomed = []
-    for el in body.iter():
+    for el in body.xpath(_MARKED_XPATH):  # in document order: containers before their content
         tag = el.tag
-        if not isinstance(tag, str) or el is body:
-            continue
-        if tag not in _BOILER_TAGS and tag != "form" and not _has_markers(el):
-            continue
         role = (el.get("role") or "").lower()
         attrs = f"{el.get('class') or ''} {el.get('id') or ''} {el.get('data-component') or ''}"
         if tag in ("article", "main") or role in ("main", "article"):
@@ -394,9 +393,10 @@ def clean(root) -> None:
             if verdict == -2 or tag not in ("p", "li"):
                 doomed.append(el)
     spared: set[int] | None = None
+    gone: set[int] = set()
     for el in doomed:
-        if el.getparent() is None:
-            continue
+        if el.getparent() is None or any(id(a) in gone for a in el.iterancestors()):
+            continue  # inside a container already dropped
         size = _text_len(el)
         # Never drop the bulk of the page (a body class like "has-sidebar" is no verdict),
         # nor a wrapper of the densest run of paragraphs ("layout-with-rail__wrapper",
@@ -408,6 +408,7 @@ def clean(root) -> None:
                 spared = _around_paragraphs(body)
             if id(el) in spared:
                 continue
+        gone.add(id(el))
         _drop(el)
 
 
