@@ -326,8 +326,13 @@ def _is_hidden(el) -> bool:
     return bool(style and _HIDDEN_STYLE.search(style))
 
 
+# (the class tests are a coarse filter, in C, for _HIDDEN_CLASS: "hid" covers hidden, hide,
+# visuallyhidden...; the regular expression then decides on whole words)
 _HIDDEN_XPATH = (
-    "//*[@hidden or @aria-hidden='true' or @class"
+    "//*[@hidden or @aria-hidden='true'"
+    " or contains(@class, 'hid') or contains(@class, 'sr-only') or contains(@class, 'screen')"
+    " or contains(@class, 'd-none') or contains(@class, 'print-only')"
+    " or contains(@class, 'offscreen')"
     " or (@style and (contains(@style, 'none') or contains(@style, 'hidden')))]"
 )
 
@@ -413,7 +418,9 @@ def clean(root) -> None:
 
 
 def _text_len(el) -> int:
-    return sum(map(len, el.itertext()))
+    from lxml import etree
+
+    return len(etree.tostring(el, method="text", encoding="unicode", with_tail=False))
 
 
 _MIN_CORE_CHARS = 400
