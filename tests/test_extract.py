@@ -546,3 +546,29 @@ def test_same_bytes_same_text_through_ingest_and_capture(db, site, tmp_path) -> 
         assert get_article(other, by_url.article_id)["text"] == from_file["text"]
     finally:
         other.close()
+
+
+def test_a_link_cut_out_by_the_referee_is_not_added_twice() -> None:
+    # trafilatura cuts short documents at inline links ("...2023,", "officials said", ". I...")
+    html = (
+        "<html><body><nav><a href='https://news.example/'>Home</a></nav><article><p>The port"
+        " handled 4.2 million containers in 2023, <a href='https://port.example/2023'>officials"
+        " said</a>. I love ports. Why do we care?</p></article></body></html>"
+    )
+    for got in both_ways(html.encode()):
+        assert got.text == (
+            "The port handled 4.2 million containers in 2023, officials said."
+            " I love ports. Why do we care?"
+        )
+        assert [(x.text, x.url) for x in got.links] == [
+            ("officials said", "https://port.example/2023")
+        ]
+
+
+def test_plain_text_keeps_its_lines_and_gets_its_urls_as_links() -> None:
+    raw = b"Rents rose 7%.\nSource: https://stats.example/rents, table 2.\n"
+    got = extract(raw, "text/plain")
+    assert got.text == "Rents rose 7%.\nSource: https://stats.example/rents, table 2."
+    assert [(x.url, got.text[x.start : x.end]) for x in got.links] == [
+        ("https://stats.example/rents", "https://stats.example/rents")
+    ]

@@ -226,6 +226,7 @@ def merge(mine: list[Block], theirs: list[str], title: str | None = None) -> lis
         where[i] = after
     last_match = max((i for i, m in enumerate(matched) if m), default=-1)
     first_match = matched.index(True) if True in matched else len(theirs)
+    ours_flat: str | None = None
     for i, p in enumerate(theirs):
         if matched[i] or not theirs_sh[i]:
             continue
@@ -233,7 +234,12 @@ def merge(mine: list[Block], theirs: list[str], title: str | None = None) -> lis
         # Outside our span only substantial prose is taken: short lines there are bylines,
         # credits and footers more often than article text.
         if interior or (len(p) >= 120 and PUNCT.search(p)):
-            inserts.setdefault(where[i], []).append(p)
+            # a piece of one of our paragraphs (trafilatura cuts short documents at inline
+            # links: "officials said") is not missing
+            if ours_flat is None:
+                ours_flat = " " + " | ".join(norm(blk.text) for blk in mine) + " "
+            if f" {norm(p)} " not in ours_flat:
+                inserts.setdefault(where[i], []).append(p)
     out: list[Block | str] = list(inserts.get(-1, []))
     for i, blk in enumerate(mine):
         out.append(blk)
