@@ -31,11 +31,11 @@ def _world(db):
         quote="22 people were killed",
         now="2026-11-22T09:00:00.000000Z",
     )
-    review.decide(db, c1, "true", "ana", now="2026-11-22T09:00:00.000000Z")
-    review.decide(
+    review.give_verdict(db, c1, "true", "ana", now="2026-11-22T09:00:00.000000Z")
+    review.give_verdict(
         db, c1, "mostly-true", "ana", note="Toll revised to 21", now="2026-11-22T10:00:00.000000Z"
     )
-    review.decide(db, c2, "unverifiable", "bob", now="2026-11-22T11:00:00.000000Z")
+    review.give_verdict(db, c2, "unverifiable", "bob", now="2026-11-22T11:00:00.000000Z")
     return art, c1, c2, c3, sid, snap
 
 
@@ -103,7 +103,9 @@ def test_claimreview_needs_org(db):
     with pytest.raises(InputError, match="--org"):
         ex.export(db, "claimreview", io.StringIO())
     store.set_setting(db, "org", "Desk")
-    assert ex.claim_reviews(db)[0]["author"]["name"] == "Desk"
+    out = io.StringIO()
+    ex.export(db, "claimreview", out)
+    assert json.loads(out.getvalue())[0]["author"]["name"] == "Desk"
 
 
 def test_csv_and_jsonl(db, tmp_path):
@@ -120,11 +122,13 @@ def test_csv_and_jsonl(db, tmp_path):
     ex.export(db, "jsonl", buf, article_id=art)
     lines = [json.loads(x) for x in buf.getvalue().splitlines()]
     assert [x["id"] for x in lines] == [c1, c2, c3]
-    assert [v["rating"] for v in lines[0]["verdicts"]] == ["true", "mostly-true"]
+    assert [v["verdict"] for v in lines[0]["verdicts"]] == ["true", "mostly-true"]
     src = lines[0]["sources"][0]
+    (a,) = src["assessments"]
     assert (
-        src["stance"] == "supports"
-        and TEXT[src["quote_start"] : src["quote_end"]] == "22 people were killed"
+        a["stance"] == "supports"
+        and TEXT[a["quote_start"] : a["quote_end"]] == "22 people were killed"
+        and a["snapshot_id"] == snap
     )
     assert src["snapshot"]["id"] == snap
 
@@ -147,7 +151,6 @@ def test_markdown_report_with_footnotes(db):
 
 
 def test_warc_export_calls_writer(db, tmp_path):
-    pytest.importorskip("verify.warc", reason="verify.warc (the WARC part) is not in this tree yet")
     art, *_ = _world(db)
     out = tmp_path / "a.warc.gz"
     n = ex.export(db, "warc", out, article_id=art)

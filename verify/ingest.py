@@ -20,15 +20,14 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from . import checkworthy
-from . import extract
+from . import checkworthy, extract
+from .archive import list_claims
 from .claims import (
     _link_source,
     check_article,
     check_claim_text,
     check_priority,
     find_claim_by_text,
-    list_claims,
     promote_span,
 )
 from .errors import BlockedAddressError, FetchError, InputError, InvalidURLError, VerifyError
@@ -115,12 +114,8 @@ def read_source(
 
 
 def _fetch(url: str, fetch_options: Any) -> tuple[bytes, str | None, str | None, str]:
-    try:
-        from .fetch import FetchOptions, fetch_url
-    except ImportError:  # pragma: no cover - the fetch module ships with verify
-        raise InputError(
-            "fetching URLs is not available in this build: save the page and ingest the file"
-        ) from None
+    from .fetch import FetchOptions, fetch_url
+
     result = fetch_url(url, fetch_options or FetchOptions())
     if not result.ok:
         kind = result.error or "http_error"
