@@ -94,7 +94,12 @@ def referee(main: list[Block], theirs: list[str]) -> list[Block]:
         for i, blk in enumerate(kept)
     ]
     for i in range(len(kept) - 2, -1, -1):  # a heading stays with the text it heads
-        if not keep[i] and kept[i].tag in HEADINGS and keep[i + 1] and i + 1 > last:
+        if (
+            not keep[i]
+            and kept[i].tag in HEADINGS
+            and keep[i + 1]
+            and (i + 1 > last or i + 1 == first)
+        ):
             keep[i] = True
     return [blk for blk, k in zip(kept, keep, strict=True) if k]
 
@@ -152,6 +157,19 @@ def second_opinion(root, text: str, url: str | None) -> list[str]:
     return [p.strip() for p in re.split(r"\n+", out) if p.strip()]
 
 
+@functools.lru_cache(maxsize=1)
+def _config():
+    """trafilatura's settings, with its "too short, try the other extractors" threshold at
+    50 characters instead of 250: on the short documents between the two, its jusText rescue
+    cost more than the rest of the page and changed no text we keep (our blocks are the body;
+    its paragraphs only referee). Read-only once built, so threads share it."""
+    from trafilatura.settings import use_config
+
+    config = use_config()
+    config.set("DEFAULT", "MIN_EXTRACTED_SIZE", "50")
+    return config
+
+
 def trafilatura_text(html, url: str | None) -> str:
     try:
         import trafilatura
@@ -167,6 +185,7 @@ def trafilatura_text(html, url: str | None) -> str:
             include_images=False,
             deduplicate=False,
             output_format="txt",
+            config=_config(),
         )
     except Exception:  # noqa: BLE001 - trafilatura is one opinion among two; never fatal
         return ""
