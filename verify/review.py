@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from . import claims, settings, store
+from . import claims, settings, store, team, users
 from .errors import ConflictError, InputError, NotFoundError
 from .settings import DEFAULT_LEASE_MINUTES
 
@@ -292,6 +292,7 @@ def lease_next(
     Stale leases are expired first. One conditional UPDATE under BEGIN IMMEDIATE, so concurrent
     reviewers always get different claims."""
     reviewer = _check_reviewer(reviewer)
+    users.authorize(db, reviewer, "lease")
     at = _now(now)
     minutes = _lease_length(db, lease_minutes)
     expires = store.format_time(store.parse_time(at) + timedelta(minutes=minutes))
@@ -304,16 +305,15 @@ def lease_next(
         if held:
             claim_id = held[0]
         else:
-            got = db.conn.execute(
-                "UPDATE claims SET status = 'in_review', lease_reviewer = ?, lease_expires_at = ?, updated_at = ?"
-                " WHERE id = (SELECT id FROM claims WHERE status = 'queued'"
-                "             ORDER BY priority DESC, created_at, score DESC, id LIMIT 1)"
-                " AND status = 'queued' RETURNING id",
-                [reviewer, expires, at],
-            ).fetchone()
-            if got is None:
+            top = team.pick_next(db, reviewer, at)  # assigned to them first; not skipped
+            if top is None:
                 return None
-            claim_id = got[0]
+            claim_id = top["id"]
+            db.conn.execute(
+                "UPDATE claims SET status = 'in_review', lease_reviewer = ?, lease_expires_at = ?, updated_at = ?"
+                " WHERE id = ?",
+                [reviewer, expires, at, claim_id],
+            )
             store.add_event(
                 db,
                 "leased",
@@ -335,6 +335,7 @@ def release(
 ) -> dict[str, Any]:
     """Give a lease back: the claim returns to the queue. Only the holder may, unless force."""
     reviewer = _check_reviewer(reviewer)
+    users.authorize(db, reviewer, "release")
     at = _now(now)
     with _write(db):
         claim = _claim(db, claim_id)
@@ -610,6 +611,7 @@ def assess(
     if stance not in STANCES:
         raise InputError(f"unknown stance {stance!r}: use one of {', '.join(STANCES)}")
     reviewer = _check_reviewer(reviewer)
+    users.authorize(db, reviewer, "assess")
     at = _now(now)
     with _write(db):
         claim = _claim(db, claim_id)
@@ -764,6 +766,7 @@ def decide(
     if rating not in RATINGS:
         raise InputError(f"unknown rating {rating!r}: use one of {', '.join(RATINGS)}")
     reviewer = _check_reviewer(reviewer)
+    users.authorize(db, reviewer, "verdict")
     at = _now(now)
     with _write(db):
         claim = _claim(db, claim_id)
@@ -801,6 +804,7 @@ def dismiss(
 ) -> dict[str, Any]:
     """Take a claim out of the queue as not worth checking (status dismissed, lease cleared)."""
     reviewer = _check_reviewer(reviewer)
+    users.authorize(db, reviewer, "dismiss")
     at = _now(now)
     with _write(db):
         claim = _claim(db, claim_id)
@@ -829,6 +833,7 @@ def requeue(
     """Put a candidate (a sentence scored below the threshold) or a dismissed claim into the
     queue, optionally at a new priority. Queued, leased and decided claims are refused."""
     reviewer = _check_reviewer(reviewer)
+    users.authorize(db, reviewer, "requeue")
     if priority is not None:
         priority = claims.check_priority(priority)
     at = _now(now)
