@@ -32,7 +32,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from . import extract, store
+from . import extract, review, store
 from .errors import InputError, NotFoundError
 from .fetch import (
     FetchOptions,
@@ -411,7 +411,8 @@ def _json(value: Any) -> str:
 def store_result(
     db: Database, outcome: _Outcome, run_id: int | None = None
 ) -> tuple[int, int | None]:
-    """Store one fetch as one transaction: payload, snapshot row, 'fetched' event.
+    """Store one fetch as one transaction: payload, snapshot row, 'fetched' event, and the
+    evidence check of the source's quoted passages (review.check_evidence).
     Returns (snapshot id, changed: None first capture or failure, 0 unchanged, 1 changed)."""
     result, job, ext = outcome.result, outcome.job, outcome.extracted
     body_sha = hashlib.sha256(result.body).hexdigest() if result.body is not None else None
@@ -486,6 +487,8 @@ def store_result(
                 "changed": changed,
             },
         )
+        # the evidence a reviewer quoted from this source: still there? (one unit of work)
+        review.check_evidence(db, job.source_id)
     return snapshot_id, changed
 
 
