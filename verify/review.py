@@ -20,7 +20,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from . import archive, claims, model, quotes, settings, store, team, users
-from .errors import ConflictError, InputError
+from .errors import ConflictError, ForbiddenError, InputError
 from .settings import DEFAULT_LEASE_MINUTES
 
 # --------------------------------------------------------------------------- helpers
@@ -162,8 +162,14 @@ def _apply(
 def actions(
     db: Database, claim_id: Any, reviewer: str | None, *, now: datetime | str | None = None
 ) -> dict[str, bool]:
-    """What `reviewer` may do with the claim now (model.allowed_actions on its current row)."""
-    return model.allowed_actions(archive.claim_row(db, claim_id), reviewer, _now(now))
+    """What `reviewer` may do with the claim now (model.allowed_actions on its current row, for
+    the reviewer's role when the archive has accounts)."""
+    claim = archive.claim_row(db, claim_id)
+    try:
+        role = users.actor_role(db, reviewer)
+    except ForbiddenError:  # not an active account: nothing is allowed
+        return {name: False for name in model.allowed_actions(claim, reviewer, _now(now))}
+    return model.allowed_actions(claim, reviewer, _now(now), role)
 
 
 # --------------------------------------------------------------------------- queue and leases

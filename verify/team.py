@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from . import claims, model, settings, store, users
+from . import archive, claims, model, settings, store, users
 from .errors import ConflictError, ForbiddenError, InputError, NotFoundError
 
 SKIP_MINUTES = 240  # how long `verify skip` keeps a claim away from the reviewer who skipped it
@@ -481,4 +481,40 @@ def find_claims(
         for c in found:
             c["tags"] = by_claim.get(c["id"], [])
             c["article_title"] = titles.get(c["article_id"])
+    return found
+
+
+# --------------------------------------------------------------------------- capture and archive
+
+
+def sources_to_capture(db: Database, claim_id: Any) -> list[int]:
+    """The claim's sources to fetch from the capture button: never fetched, or whose latest
+    attempt failed (model.FETCH_AGAIN_STATES)."""
+    return [
+        s["id"]
+        for s in archive.claim_sources(db, claim_id)
+        if s["state"] in model.FETCH_AGAIN_STATES
+    ]
+
+
+def published_snapshot(db: Database, snapshot_id: int) -> dict[str, Any]:
+    """A snapshot the public may read (`verify serve`'s /archive/ID, ClaimReview archivedAt):
+    a stored capture of a source of a decided claim (an approved one when approval is
+    required). NotFoundError otherwise, so the rest of the archive stays private."""
+    approved = (
+        " AND EXISTS (SELECT 1 FROM approvals a WHERE a.verdict_id ="
+        " (SELECT MAX(v.id) FROM verdicts v WHERE v.claim_id = c.id))"
+        if approval_required(db)
+        else ""
+    )
+    found = store.row(
+        db,
+        "SELECT s.id, s.source_id, s.requested_url, s.final_url, s.content_type, s.charset,"
+        " s.fetched_at, s.sha256 FROM snapshots s WHERE s.id = ? AND s.sha256 IS NOT NULL"
+        " AND EXISTS (SELECT 1 FROM claim_sources cs JOIN claims c ON c.id = cs.claim_id"
+        f" WHERE cs.source_id = s.source_id AND c.status = 'decided'{approved})",
+        [int(snapshot_id)],
+    )
+    if found is None:
+        raise NotFoundError(f"no published snapshot {snapshot_id}")
     return found
