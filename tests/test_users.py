@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from verify import model, review, settings, store, users
+from verify import model, review, settings, users
 from verify.errors import ConflictError, ForbiddenError, InputError
 
 
