@@ -218,3 +218,41 @@ def test_claimreview_json_ld_has_the_required_and_recommended_fields(db, desk):
     )
     assert export.missing_fields(item) == []
     assert export.missing_fields({**item, "author": {"@type": "Organization"}}) == ["author.name"]
+
+
+def test_cli_team_commands(run_cli, db_path):
+    ok = run_cli("user", "add", "boss", "--role", "admin", "--password-stdin",
+                 input="admin-password\n")  # fmt: skip
+    assert ok.exit_code == 0
+    for name, role in (("ed", "editor"), ("rita", "reviewer")):
+        added = run_cli("user", "add", name, "--role", role, "--password-stdin", "--reviewer",
+                        "boss", input=f"{role}-password\n")  # fmt: skip
+        assert added.exit_code == 0, added.stderr
+    cid = json.loads(run_cli("claim", "add", "The bridge opened in 1932.", "--json").stdout)["id"]
+    bad = run_cli("config", "review_url", "https://desk.example/checks/", "--reviewer", "boss")
+    assert bad.exit_code == 1 and bad.stderr.startswith("Error: review_url must contain {id}")
+    assert run_cli("config", "require_approval", "on", "--reviewer", "boss").stdout == "on\n"
+    assert run_cli("assign", str(cid), "--reviewer", "ed").exit_code == 2  # NAME or --unassign
+    refused = run_cli("assign", str(cid), "rita", "--reviewer", "rita")
+    assert refused.exit_code == 1 and refused.stderr == (
+        "Error: rita is a reviewer: assign needs an editor or admin account\n"
+    )
+    assert run_cli("assign", str(cid), "rita", "--reviewer", "ed").stdout == (
+        f"Claim {cid} assigned to rita.\n"
+    )
+    mine = json.loads(run_cli("mine", "--reviewer", "rita", "--json").stdout)
+    assert [(c["id"], c["assignee"]) for c in mine] == [(cid, "rita")]
+    assert run_cli("tag", str(cid), "history", "--reviewer", "ed").exit_code == 0
+    found = json.loads(run_cli("find", "--tag", "history", "--json").stdout)
+    assert [c["id"] for c in found] == [cid] and found[0]["tags"] == ["history"]
+    assert run_cli("comment", str(cid), "Old maps say 1931.", "--reviewer", "rita").exit_code == 0
+    assert run_cli("claimant", str(cid), "The mayor", "--reviewer", "rita").exit_code == 0
+    assert run_cli("next", "--reviewer", "rita").exit_code == 0
+    assert run_cli("verdict", str(cid), "false", "--reviewer", "rita").exit_code == 0
+    own = run_cli("approve", str(cid), "--reviewer", "rita")
+    assert own.exit_code == 1 and own.stderr.count("\n") == 1
+    approved = run_cli("approve", str(cid), "--reviewer", "ed", "--json")
+    assert approved.exit_code == 0
+    assert json.loads(approved.stdout)["approval"]["approved_by"] == "ed"
+    history = run_cli("history", str(cid)).stdout
+    assert "commented" in history and "Old maps say 1931." in history and "approved" in history
