@@ -176,6 +176,7 @@ def test_refused_actions_are_403_and_change_nothing(db_path, desk):
         (f"/claims/{data.claims['died']}/tags", {"add": "mali"}),
         ("/team/users", {"name": "x", "role": "admin", "password": "xxxxxxxxxxxx"}),
         ("/team/users/ed/disable", {}),
+        ("/team/settings", {"key": "require_approval", "value": "on"}),
     ):
         answer = rita.post(url, data={**form, "csrf_token": token})
         assert answer.status_code == 403, url
@@ -187,9 +188,16 @@ def test_refused_actions_are_403_and_change_nothing(db_path, desk):
 
 def test_assignment_and_approval_by_a_second_person(db_path, desk):
     db, data = desk
-    settings.set_value(db, "require_approval", "on", actor="boss")
     cid = data.claims["soldiers"]
     app = create_app(db_path)
+    boss, boss_token = client_for(app, "boss")
+    bad = boss.post("/team/settings", data={"key": "review_url", "value": "https://x.example/",
+                                            "csrf_token": boss_token})  # fmt: skip
+    assert bad.status_code == 303 and settings.get_value(db, "review_url") is None
+    assert "must contain {id}" in boss.get("/team").get_data(as_text=True)
+    boss.post("/team/settings", data={"key": "require_approval", "value": "on",
+                                      "csrf_token": boss_token})  # fmt: skip
+    assert settings.get_value(db, "require_approval") == "on"
     ed, ed_token = client_for(app, "ed")
     rita, rita_token = client_for(app, "rita")
     assert ed.post(f"/claims/{cid}/assign",

@@ -24,7 +24,7 @@ from flask import (
     url_for,
 )
 
-from .. import archive, capture, model, team, users
+from .. import archive, capture, model, settings, team, users
 from ..errors import ForbiddenError, NotFoundError, VerifyError
 from ..fetch import FetchOptions
 from ..netguard import allow_hosts_from_env
@@ -294,7 +294,32 @@ def accounts() -> Any:
         accounts=users.list_users(g.db),
         roles=model.ROLES,
         admin=model.role_allows(current_role(), "manage_users") and current_role() is not None,
+        settings=[s for s in settings.list_settings(g.db) if s["key"] in PUBLISHING],
     )
+
+
+PUBLISHING = ("require_approval", "review_url", "org", "org_url", "archive_url", "lease_minutes")
+
+
+@bp.post("/team/settings")
+def change_setting() -> Any:
+    """An admin changes one setting (an empty value forgets it: its default applies)."""
+    key = request.form.get("key", "")
+    value = request.form.get("value", "").strip()
+    if key not in PUBLISHING:
+        abort(400, f"unknown setting {key!r}")
+    try:
+        if value:
+            settings.set_value(g.db, key, value, actor=_me())
+        else:
+            settings.unset_value(g.db, key, actor=_me())
+    except ForbiddenError as exc:
+        abort(403, str(exc))
+    except VerifyError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("team.accounts"), 303)
+    flash(f"{key} saved.", "ok")
+    return redirect(url_for("team.accounts"), 303)
 
 
 @bp.post("/team/users")
