@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from .. import model
 from . import cli, common, emit_json, get_db, warn
 
 
@@ -157,7 +158,7 @@ def score_cmd(db_path: str, as_json: bool) -> None:
 @click.option("--article", "article_id", type=int, help="Only this article's claims.")
 @click.option(
     "--status",
-    type=click.Choice(["candidate", "queued", "in_review", "decided", "dismissed"]),
+    type=click.Choice(model.STATUSES),
     help="Only claims with this status.",
 )
 @click.option(

@@ -183,7 +183,7 @@ def _wait_message(wait: float, what: str) -> str:
 
 def signin() -> Any:
     """GET: the form. POST: check the name and password; on success a new session."""
-    from .app import check_password, csrf_token
+    from .security import check_password, csrf_token
 
     target = _target()
     error, code = None, 200
@@ -260,7 +260,7 @@ def install(app: Flask, trusted_proxies: tuple[Any, ...]) -> None:
     """Wire sign-in into the app: the proxy middleware, the cookie rules, the account limiter."""
     from datetime import timedelta
 
-    from .app import SignInLimiter
+    from .security import SignInLimiter
 
     app.session_interface = SessionCookies()
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=users.SESSION_HOURS)

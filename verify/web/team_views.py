@@ -29,8 +29,8 @@ from ..errors import ForbiddenError, NotFoundError, VerifyError
 from ..fetch import FetchOptions
 from ..netguard import allow_hosts_from_env
 from ..store import open_db, parse_time
-from .app import archive_csp
 from .auth import current_role
+from .security import archive_csp
 
 bp = Blueprint("team", __name__)
 

@@ -13,7 +13,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     g,
     redirect,
@@ -29,8 +28,8 @@ from .. import warc as warc_mod
 from ..errors import NotFoundError, VerifyError
 from ..store import get_payload, now
 from . import auth, queries
-from .app import archive_csp
 from .highlight import Span, highlight
+from .security import archive_csp
 
 bp = Blueprint("web", __name__)
 
@@ -570,7 +569,3 @@ def _short(text: str | None, size: int = 140) -> str:
 @bp.app_template_filter("when")
 def _when(stamp: str | None) -> str:
     return (stamp or "")[:16].replace("T", " ")
-
-
-def app_db() -> Any:
-    return current_app.extensions["verify_db"]()
