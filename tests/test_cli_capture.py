@@ -140,7 +140,10 @@ def test_errors_and_usage(run_cli) -> None:
         and missing.stderr.strip() == "Error: no snapshot 99: see `verify snapshots`"
     )
     claim = run_cli("fetch", "--claim", "5")
-    assert claim.exit_code == 1 and claim.stderr.strip() == "Error: no claim 5: see `verify claims`"
+    assert (
+        claim.exit_code == 1
+        and claim.stderr.strip() == "Error: no claim 5: see `verify claims`"
+    )
     assert run_cli("fetch", "--concurrency", "0").exit_code == 2
     assert run_cli("snapshot", "diff", "1").exit_code == 2
     none = run_cli("snapshot", "diff", "1", "2")
