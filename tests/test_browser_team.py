@@ -71,7 +71,8 @@ def test_sign_in_assign_capture_decide_next_and_approve(browser, team_server, db
     page.goto(base + "/signin")
     page.fill("input[name=reviewer]", "rita")
     page.fill("input[name=password]", "not-her-password")
-    page.click("button[type=submit].primary")
+    with page.expect_navigation():
+        page.click("button[type=submit].primary")
     assert "Wrong name or password" in page.inner_text(".flash-error")
     context.close()
 
@@ -79,8 +80,8 @@ def test_sign_in_assign_capture_decide_next_and_approve(browser, team_server, db
     ed = signed_in(browser, base, "ed")
     ed.goto(f"{base}/claims/{cid}")
     ed.select_option("#team select[name=assignee]", "rita")
-    ed.click("#team button:has-text('Assign')")
-    ed.wait_for_load_state("load")
+    with ed.expect_navigation():
+        ed.click("#team button:has-text('Assign')")
     assert ed.inner_text("#assignee") == "rita"
 
     # rita sees it under Mine; she may not assign (no form) and a forged approve is a 403 page
@@ -90,17 +91,17 @@ def test_sign_in_assign_capture_decide_next_and_approve(browser, team_server, db
     assert rita.locator(f"a[href='/claims/{cid}']").count() >= 1
     rita.goto(f"{base}/claims/{cid}")
     assert rita.locator("#team select[name=assignee]").count() == 0
-    rita.evaluate(
-        """(cid) => {
+    with rita.expect_navigation():
+        rita.evaluate(
+            """(cid) => {
             const f = document.createElement("form");
             f.method = "post"; f.action = "/claims/" + cid + "/assign";
             const t = document.querySelector("input[name=csrf_token]").cloneNode();
             const a = document.createElement("input"); a.name = "assignee"; a.value = "rita";
             f.append(t, a); document.body.append(f); f.submit();
         }""",
-        cid,
-    )
-    rita.wait_for_load_state("load")
+            cid,
+        )
     assert "403" in rita.inner_text("h1")
     assert "rita is a reviewer: assign needs an editor or admin account" in rita.inner_text("main")
 
@@ -122,17 +123,19 @@ def test_sign_in_assign_capture_decide_next_and_approve(browser, team_server, db
     assert rita.url.endswith(f"/claims/{cid}") and "leased to rita" in rita.inner_text(".claimhead")
     rita.keyboard.press("1")  # true
     rita.keyboard.type("The ministry's statement says so")
-    rita.keyboard.press("Enter")
-    rita.wait_for_url(re.compile(r"#history$"))
+    with rita.expect_navigation():
+        rita.keyboard.press("Enter")
+    assert rita.url.endswith("#history")
     assert "draft" in rita.inner_text("#approval")
     assert rita.locator("#approve-button").count() == 0  # not her own verdict
-    rita.keyboard.press("n")
-    rita.wait_for_url(re.compile(rf"/claims/{data.claims['died']}$"))
+    with rita.expect_navigation():
+        rita.keyboard.press("n")
+    assert rita.url.endswith(f"/claims/{data.claims['died']}")
 
     # a second person approves
     ed.goto(f"{base}/claims/{cid}")
-    ed.click("#approve-button")
-    ed.wait_for_load_state("load")
+    with ed.expect_navigation():
+        ed.click("#approve-button")
     assert re.search(r"approved\s+by ed", ed.inner_text("#approval"))
     db = open_db(db_path)
     assert db.conn.execute("SELECT approver FROM approvals").fetchall() == [("ed",)]
