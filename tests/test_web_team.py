@@ -74,7 +74,9 @@ def test_sign_in_per_account(db_path, desk):
     assert ok.status_code == 303
     cookie = ok.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
-    queue = client.get("/").get_data(as_text=True)
+    answer = client.get("/")
+    assert "Set-Cookie" not in answer.headers  # the session is not re-sent with every page
+    queue = answer.get_data(as_text=True)
     assert 'id="whoami">rita <span class="muted">(reviewer)' in queue
     assert [e["actor"] for e in events(db, "signed_in")] == ["rita"]
     # a disabled account cannot sign in, and its open session ends at once

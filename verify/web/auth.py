@@ -144,7 +144,8 @@ def gate() -> Any:
             session.clear()
         else:
             g.user = user
-            session["reviewer"] = user["name"]
+            if session.get("reviewer") != user["name"]:
+                session["reviewer"] = user["name"]
     elif session.get("reviewer") and users.has_accounts(db):
         session.clear()  # a name-only session from before the first account
     if request.endpoint in PUBLIC_ENDPOINTS:
@@ -264,6 +265,9 @@ def install(app: Flask, trusted_proxies: tuple[Any, ...]) -> None:
 
     app.session_interface = SessionCookies()
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=users.SESSION_HOURS)
+    # the cookie expires with the session it carries, not 12 hours after each request (and
+    # an unchanged session is not sent again with every response)
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = False
     app.config["VERIFY_TRUSTED_PROXIES"] = trusted_proxies
     app.extensions["verify_account_limiter"] = SignInLimiter(attempts=ACCOUNT_ATTEMPTS)
     if trusted_proxies:
