@@ -283,21 +283,12 @@ def _publishable_claims(db: Database, aid: int | None, pub: dict[str, Any]) -> l
     return found
 
 
-def claim_reviews(
-    db: Database, *, article_id: int | None = None, org: str | None = None
-) -> list[dict[str, Any]]:
-    """ClaimReview objects for every decided claim (of one article, if given); with
+def _reviews(
+    db: Database, article_id: int | None, org: str | None
+) -> list[tuple[int, dict[str, Any]]]:
+    """(claim id, ClaimReview) for every decided claim (of one article, if given); with
     `require_approval` on, only approved verdicts. InputError naming the claim when a review
     lacks a field Google requires (REQUIRED)."""
-    items = _claim_reviews_with_ids(db, article_id, org)
-    for item in items:
-        del item["_claim_id"]
-    return items
-
-
-def _claim_reviews_with_ids(
-    db: Database, article_id: int | None, org: str | None
-) -> list[dict[str, Any]]:
     aid = _check_article(db, article_id)
     name = resolve_org(db, org)
     cache: dict[int, Any] = {}
@@ -306,7 +297,7 @@ def _claim_reviews_with_ids(
     for c in _publishable_claims(db, aid, pub):
         item = claim_review(db, c, name, cache, pub)
         check_publishable(c["id"], item)
-        out.append({**item, "_claim_id": c["id"]})
+        out.append((c["id"], item))
     return out
 
 
@@ -506,10 +497,9 @@ def export(
             )
         return count
     if fmt == "claimreview":
-        items: list[Any] = _claim_reviews_with_ids(db, aid, org)
-        ids = [item["_claim_id"] for item in items]
-        for item in items:
-            del item["_claim_id"]
+        pairs = _reviews(db, aid, org)
+        items: list[Any] = [review for _, review in pairs]
+        ids = [cid for cid, _ in pairs]
         with _text_out(out) as stream:
             stream.write(json.dumps(items, ensure_ascii=False, indent=2) + "\n")
         if org is not None and org.strip():

@@ -10,7 +10,7 @@ import click
 
 from .. import team, users
 from ..errors import InputError
-from . import cli, common, emit_json, get_db, warn
+from .base import cli, common, emit_json, get_db, warn
 from .cmd_review import REVIEWER, _claim_line, _public_claim
 
 PASSWORD_STDIN = click.option(
