@@ -103,10 +103,18 @@ def test_sessions_end_and_cookies_cannot_be_replayed_or_forged(db_path, desk):
     forged = app.test_client()
     forged.set_cookie("verify_session", stolen[:-3] + ("AAA" if stolen[-3:] != "AAA" else "BBB"))
     assert forged.get("/").status_code == 302
-    # a password change ends every session of the account
+    # a password change ends every session of the account, the one that changed it too
     client, token = client_for(app, "ed")
-    users.set_password(db, "ed", "a-new-editor-password", actor="ed")
-    assert client.get("/").status_code == 302
+    other, _ = client_for(app, "ed")
+    wrong = client.post("/team/password", data={"current": "nope", "password": "new-password-1",
+                                                 "csrf_token": token}, follow_redirects=True)  # fmt: skip
+    assert "The current password is wrong." in wrong.get_data(as_text=True)
+    changed = client.post("/team/password", data={"current": "editor-password",
+                                                   "password": "new-password-1",
+                                                   "csrf_token": token})  # fmt: skip
+    assert changed.status_code == 303 and changed.headers["Location"] == "/signin"
+    assert client.get("/").status_code == 302 and other.get("/").status_code == 302
+    assert users.authenticate(db, "ed", "new-password-1")["name"] == "ed"
     # a name-only session from before the accounts is refused too
     assert events(db, "comment") == []
 
