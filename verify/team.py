@@ -490,10 +490,18 @@ def find_claims(
 def sources_to_capture(db: Database, claim_id: Any) -> list[int]:
     """The claim's sources to fetch from the capture button: never fetched, or whose latest
     attempt failed (model.FETCH_AGAIN_STATES)."""
+    cid = archive.claim_row(db, claim_id)["id"]
+    latest = db.conn.execute(
+        "SELECT cs.source_id, s.id, s.status, s.error, s.changed FROM claim_sources cs"
+        " LEFT JOIN snapshots s ON s.id = (SELECT MAX(id) FROM snapshots WHERE source_id = cs.source_id)"
+        " WHERE cs.claim_id = ? ORDER BY cs.id",
+        [cid],
+    )
     return [
-        s["id"]
-        for s in archive.claim_sources(db, claim_id)
-        if s["state"] in model.FETCH_AGAIN_STATES
+        source_id
+        for source_id, snapshot_id, status, error, changed in latest
+        if model.source_state(status, error, changed, snapshot_id is not None)
+        in model.FETCH_AGAIN_STATES
     ]
 
 
