@@ -32,7 +32,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from . import extract, store
+from . import extract, model, store
 from .errors import InputError, NotFoundError
 from .fetch import (
     FetchOptions,
@@ -421,7 +421,7 @@ def store_result(
         if result.ok:
             prev = db.conn.execute(
                 "SELECT id, body_sha256 FROM snapshots WHERE source_id = ? AND error IS NULL"
-                " AND body_sha256 IS NOT NULL ORDER BY id DESC LIMIT 1",
+                f" AND body_sha256 IS NOT NULL AND {model.LIVE_SNAPSHOT} ORDER BY id DESC LIMIT 1",
                 [job.source_id],
             ).fetchone()
             if prev is not None:
@@ -493,24 +493,25 @@ def store_result(
 
 
 def source_state(
-    status: int | None, error: str | None, changed: int | None, has_snapshot: bool = True
+    status: int | None,
+    error: str | None,
+    changed: int | None,
+    has_snapshot: bool = True,
+    dead: bool = False,
 ) -> str:
-    """pending (never fetched), ok, changed, gone (404/410/dns), unknown (401/403/429), failed."""
-    if not has_snapshot:
-        return "pending"
-    if error is None:
-        return "changed" if changed == 1 else "ok"
-    if error == "dns" or (error == "http_error" and status in GONE_STATUSES):
-        return "gone"
-    if error == "http_error" and status in UNKNOWN_STATUSES:
-        return "unknown"
-    return "failed"
+    """model.source_state (kept here for the callers that import it from capture)."""
+    return model.source_state(status, error, changed, has_snapshot, dead)
 
 
-def list_sources(db: Database, *, claim_id: int | None = None) -> list[dict]:
-    """Every source (or a claim's) with its latest snapshot's state."""
+def list_sources(
+    db: Database, *, claim_id: int | None = None, state: str | None = None
+) -> list[dict]:
+    """Every source (or a claim's, or those in one state) with the state of its latest live
+    snapshot, and the memento recovered from a web archive if any (recovered_snapshot_id)."""
     params: list[Any] = []
     where = ""
+    if state is not None:
+        model.check_choice(state, model.SOURCE_STATES, "source state")
     if claim_id is not None:
         _check_exists(db, "claims", claim_id, "claim", "see `verify claims`")
         where = "WHERE s.id IN (SELECT source_id FROM claim_sources WHERE claim_id = ?)"
@@ -520,17 +521,27 @@ def list_sources(db: Database, *, claim_id: int | None = None) -> list[dict]:
         f"""SELECT s.id, s.url, s.host, sn.id AS latest_snapshot_id, sn.status, sn.error,
                    sn.error_message, sn.fetched_at, sn.changed, sn.title, sn.final_url,
                    (SELECT count(*) FROM snapshots x WHERE x.source_id = s.id) AS snapshots,
-                   (SELECT count(*) FROM claim_sources c WHERE c.source_id = s.id) AS claims
+                   (SELECT count(*) FROM claim_sources c WHERE c.source_id = s.id) AS claims,
+                   (SELECT max(id) FROM snapshots a WHERE a.source_id = s.id
+                        AND a.origin = 'archive') AS recovered_snapshot_id,
+                   s.check_failures, s.checked_at, s.dead_at
             FROM sources s
-            LEFT JOIN snapshots sn ON sn.id = (SELECT max(id) FROM snapshots WHERE source_id = s.id)
+            LEFT JOIN snapshots sn ON sn.id = ({model.latest_live_snapshot_sql("s.id")})
             {where} ORDER BY s.id""",
         params,
     )
     out = []
+    state_filter = state
     for r in found:
         state = source_state(
-            r["status"], r["error"], r["changed"], r["latest_snapshot_id"] is not None
+            r["status"],
+            r["error"],
+            r["changed"],
+            r["latest_snapshot_id"] is not None,
+            dead=r["dead_at"] is not None,
         )
+        if state_filter is not None and state != state_filter:
+            continue
         out.append(
             {
                 "id": r["id"],

@@ -35,6 +35,31 @@ def _org_name(value: str) -> str:
     return name
 
 
+def _on_off(value: str) -> str:
+    word = value.strip().lower()
+    if word in ("on", "yes", "true", "1"):
+        return "on"
+    if word in ("off", "no", "false", "0"):
+        return "off"
+    raise InputError(f"give on or off, not {value!r}")
+
+
+def _days(value: str) -> str:
+    try:
+        days = float(value.strip())
+    except ValueError:
+        raise InputError(f"give a number of days, not {value!r}") from None
+    if not 0.01 <= days <= 3650:
+        raise InputError(f"give a number of days between 0.01 and 3650, not {days:g}")
+    return f"{days:g}"
+
+
+def _archives(value: str) -> str:
+    from .mementos import check_archives_setting
+
+    return check_archives_setting(value)
+
+
 @dataclass(frozen=True)
 class Setting:
     key: str
@@ -53,6 +78,20 @@ SETTINGS: dict[str, Setting] = {
             _positive_minutes,
         ),  # fmt: skip
         Setting("org", "the publishing organisation named in ClaimReview exports", None, _org_name),
+        Setting(
+            "recover",
+            "on: `verify fetch` also looks up gone or failed sources in web archives",
+            "off",
+            _on_off,
+        ),
+        Setting(
+            "archives",
+            "extra Memento archives for `verify recover`: NAME=TIMEMAP_PREFIX, comma-separated",
+            None,
+            _archives,
+        ),
+        Setting("watch_live_days", "`verify watch` re-checks a working source after", "7", _days),
+        Setting("watch_failing_days", "`verify watch` re-checks a failing source after", "3", _days),
     )
 }
 

@@ -1,0 +1,111 @@
+"""CLI commands: when a source is gone (recover from web archives, the link-rot watch, Save Page
+Now). Thin: parse options, call the library, print."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from . import cli, common, emit_json, get_db, warn
+
+
+def network_options(func):  # type: ignore[no-untyped-def]
+    func = click.option(
+        "--allow-host",
+        multiple=True,
+        metavar="HOST",
+        help="Let a non-public host through (repeatable; also VERIFY_ALLOW_HOSTS).",
+    )(func)
+    func = click.option(
+        "--timeout",
+        "deadline",
+        type=click.FloatRange(0.1),
+        default=40.0,
+        show_default=True,
+        help="Deadline per request, seconds.",
+    )(func)
+    return func
+
+
+def fetch_options(allow_host: tuple[str, ...], deadline: float, retries: int = 1):  # type: ignore[no-untyped-def]
+    from ..fetch import FetchOptions
+    from ..netguard import allow_hosts_from_env
+
+    allow = tuple(h.strip().lower() for h in allow_host if h.strip()) + allow_hosts_from_env()
+    return FetchOptions(
+        allow_hosts=allow,
+        retries=retries,
+        deadline=deadline,
+        read_timeout=min(20.0, deadline),
+        connect_timeout=min(10.0, deadline),
+    )
+
+
+def print_recovery(summary, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+    if as_json:
+        emit_json(summary.as_dict())
+    else:
+        for r in summary.results:
+            if r.outcome == "recovered":
+                mark = " (after the reference date)" if r.relation == "after" else ""
+                mismatch = "; digest differs from the archive's index" if r.digest_mismatch else ""
+                click.echo(
+                    f"{r.source_id:>5}  recovered  {r.memento_datetime[:10]} {r.archive}{mark}"
+                    f"{mismatch}  snapshot {r.snapshot_id}  {r.url}"
+                )
+            else:
+                click.echo(f"{r.source_id:>5}  {r.outcome:<9}  {r.message or ''}  {r.url}")
+    warn(
+        f"recovered {summary.recovered}, not archived {summary.not_found}, failed {summary.failed},"
+        f" skipped {summary.skipped}, nothing to do {summary.live}"
+    )
+
+
+@cli.command("recover")
+@click.option("--source", "source_ids", type=int, multiple=True, help="Only this source (repeatable).")
+@click.option("--claim", "claim_id", type=int, help="Only this claim's sources.")
+@click.option("--article", "article_id", type=int, help="Only the sources of this article's claims.")
+@click.option("--again", is_flag=True, help="Look up sources recovered already, too.")
+@click.option(
+    "--concurrency", type=click.IntRange(1, 256), default=16, show_default=True,
+    help="Sources looked up at once.",
+)  # fmt: skip
+@click.option(
+    "--per-host", type=click.IntRange(1, 64), default=16, show_default=True,
+    help="Requests at once to one archive.",
+)  # fmt: skip
+@network_options
+@common
+def recover_cmd(
+    source_ids: tuple[int, ...],
+    claim_id: int | None,
+    article_id: int | None,
+    again: bool,
+    concurrency: int,
+    per_host: int,
+    allow_host: tuple[str, ...],
+    deadline: float,
+    db_path: str,
+    as_json: bool,
+) -> None:
+    """Capture the best web-archive memento of every source that is gone, failed or unknown:
+    the closest one before the article's date (VERIFY_WAYBACK_URL, then `verify config archives`)."""
+    from ..recover import RecoverOptions, recover
+
+    options = RecoverOptions(
+        concurrency=concurrency,
+        per_host=per_host,
+        again=again,
+        fetch=fetch_options(allow_host, deadline),
+    )
+    summary = recover(
+        get_db(db_path),
+        claim_id=claim_id,
+        source_ids=list(source_ids) or None,
+        article_id=article_id,
+        options=options,
+    )
+    print_recovery(summary, as_json)
+    if summary.failed:
+        sys.exit(1)
