@@ -84,13 +84,13 @@ class Memento:
 # --------------------------------------------------------------------------- configuration
 
 
-def wayback_archive(base: str | None = None) -> Archive:
+def wayback_archive(base: str | None = None, name: str = INTERNET_ARCHIVE) -> Archive:
     """The Internet Archive (or a Wayback-compatible archive at `base`)."""
     base = (base or DEFAULT_WAYBACK).strip().rstrip("/")
     parts = urlsplit(base)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise InputError(f"VERIFY_WAYBACK_URL must be an http(s) URL, not {base!r}")
-    return Archive(INTERNET_ARCHIVE, "wayback", base)
+    return Archive(name, "wayback", base)
 
 
 def parse_archives_setting(value: str | None) -> list[Archive]:
