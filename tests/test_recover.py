@@ -149,7 +149,7 @@ def test_a_misbehaving_archive_costs_one_recorded_failure(db, site, archive, fau
         go_gone(db)
         archive.fault, archive.hang_seconds = fault, 3.0
         fast = FetchOptions(
-            allow_hosts=("127.0.0.1",), retries=0, deadline=0.5, read_timeout=0.5,
+            allow_hosts=("127.0.0.1",), retries=0, deadline=1.0, read_timeout=1.0,
             max_bytes=2**20,
         )  # fmt: skip
         bad = wayback_archive(archive.base)
@@ -172,7 +172,8 @@ def test_a_misbehaving_archive_costs_one_recorded_failure(db, site, archive, fau
             assert {r["error"] for r in first} == {error}
     assert {r["archive_name"] for r in rows if r["outcome"] == "recovered"} == {"Backup"}
     snap = snap_of(db, pages.closest)
-    assert snap["archive_name"] == "Backup" and "170 hostages" in snap["text"]
+    assert snap["archive_name"] == "Backup", snap
+    assert "170 hostages" in snap["text"], snap
 
 
 def test_only_a_failing_archive_fails_the_source_and_the_batch_goes_on(db, site, archive):
@@ -288,3 +289,24 @@ def test_cli_recover(run_cli, db_path, site, archive, monkeypatch):
     assert live_source in {s["source_id"] for s in data["sources"]}
     result = run_cli("recover")
     assert result.exit_code == 0 and "nothing to do 2" in result.stderr
+
+
+def test_the_review_pages_label_a_memento(db, db_path, site, archive):
+    from browser_helpers import sign_in
+
+    from verify.web import create_app
+
+    pages = archive_test_pages(archive, site.url("").rstrip("/"))
+    article_citing(db, [pages.closest])
+    go_gone(db)
+    recover(db, options=options(wayback_archive(archive.base)))
+    snap = snap_of(db, pages.closest)
+    claim_id = db.conn.execute("SELECT claim_id FROM claim_sources").fetchone()[0]
+    client = create_app(db_path).test_client()
+    sign_in(client, "ana")
+    label = "From the Internet Archive, captured 2015-11-20, 3 days before the article"
+    page = client.get(f"/claims/{claim_id}").get_data(as_text=True)
+    assert label in page and "170 hostages" in page
+    assert "state-gone" in page  # the live source is still shown as gone
+    page = client.get(f"/snapshots/{snap['id']}").get_data(as_text=True)
+    assert label in page and "20151120093000id_" in page

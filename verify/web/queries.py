@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from .. import model
 from ..errors import NotFoundError
 from ..store import row, rows
 
@@ -162,8 +163,9 @@ def claim_sources(db: Database, claim_id: int) -> list[dict[str, Any]]:
         f" cs.stance, cs.stance_by, cs.stance_at, {_LATEST},"
         " (SELECT MAX(id) FROM snapshots WHERE source_id = cs.source_id AND error IS NULL) AS good_snapshot_id,"
         " (SELECT COUNT(*) FROM snapshots WHERE source_id = cs.source_id) AS captures"
+        ", src.dead_at"
         " FROM claim_sources cs JOIN sources src ON src.id = cs.source_id"
-        " LEFT JOIN snapshots s ON s.id = (SELECT MAX(id) FROM snapshots WHERE source_id = cs.source_id)"
+        f" LEFT JOIN snapshots s ON s.id = ({model.latest_live_snapshot_sql('cs.source_id')})"
         " WHERE cs.claim_id = ? ORDER BY cs.id",
         [claim_id],
     )
@@ -183,7 +185,9 @@ def source_state(latest: dict[str, Any]) -> tuple[str, str]:
     except ImportError:  # a build without the capture engine
         capture_state = None
     if capture_state is not None:
-        state = capture_state(status, error, latest.get("changed"), has)
+        state = capture_state(
+            status, error, latest.get("changed"), has, latest.get("dead_at") is not None
+        )
     elif not has:
         state = "pending"
     elif error is None:
@@ -196,6 +200,8 @@ def source_state(latest: dict[str, Any]) -> tuple[str, str]:
         state = "failed"
     if not has:
         return state, "not fetched yet"
+    if state == "dead":
+        return state, "dead: failed on three checks days apart"
     if error is None:
         if state == "changed":
             return state, f"HTTP {status}; text changed since the previous capture"

@@ -27,6 +27,7 @@ from .. import capture, claims, evidence, review
 from .. import search as search_mod
 from .. import warc as warc_mod
 from ..errors import NotFoundError, VerifyError
+from ..recover import archive_label
 from ..store import get_payload, now
 from . import queries
 from .app import archive_csp, check_password, csrf_token
@@ -227,6 +228,7 @@ def claim(claim_id: int) -> Any:
         src["quotes"] = [q for q in quotes if q["source_id"] == src["id"]]
         sid = src["good_snapshot_id"]
         src["text_html"] = None
+        src["archive_label"] = archive_label(queries.snapshot(db, sid)) if sid else None
         if sid:
             text = queries.snapshot_text(db, sid)
             spans = [
@@ -461,6 +463,7 @@ def snapshot(snapshot_id: int) -> Any:
         citing=queries.citing_claims(db, snap["source_id"]),
         diff=diff,
         has_warc=True,
+        archive_label=archive_label(snap),
     )
 
 
