@@ -310,3 +310,23 @@ def test_the_review_pages_label_a_memento(db, db_path, site, archive):
     assert "state-gone" in page  # the live source is still shown as gone
     page = client.get(f"/snapshots/{snap['id']}").get_data(as_text=True)
     assert label in page and "20151120093000id_" in page
+
+
+def test_fetch_recover_and_the_recover_setting(run_cli, db_path, site, archive, monkeypatch):
+    pages = archive_test_pages(archive, site.url("").rstrip("/"))
+    db = store.open_db(db_path)
+    article_citing(db, [pages.closest])
+    add_claim(db, "The hotel reopened.", sources=[pages.only_after])
+    db.close()
+    monkeypatch.setenv("VERIFY_WAYBACK_URL", archive.base)
+    result = run_cli("fetch", "--allow-host", "127.0.0.1", "--claim", "1", "--recover")
+    assert result.exit_code == 1  # the live fetch failed (404), which is still reported
+    assert "recovered 1 from web archives" in result.stderr
+    assert run_cli("config", "recover", "on").exit_code == 0
+    result = run_cli("fetch", "--allow-host", "127.0.0.1")
+    assert "recovered 1 from web archives" in result.stderr
+    result = run_cli("sources", "--state", "gone")
+    assert result.stdout.count("(memento: snapshot") == 2
+    result = run_cli("sources", "--state", "nonsense")
+    assert result.exit_code == 1 and result.stderr.startswith("Error: unknown source state")
+    assert run_cli("config", "recover", "maybe").exit_code == 1
