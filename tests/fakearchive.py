@@ -79,8 +79,12 @@ def archive_test_pages(archive: FakeArchive, base: str) -> ArchivedPages:
         mismatch=f"{base}/news/mismatch.html",
         never=f"{base}/news/never-archived.html",
     )
-    archive.add(p.closest, "20151101120000", page("Early", "Gunmen held 100 hostages, early count."))
-    archive.add(p.closest, "20151120093000", page("Siege", "Gunmen held 170 hostages at the hotel."))
+    archive.add(
+        p.closest, "20151101120000", page("Early", "Gunmen held 100 hostages, early count.")
+    )
+    archive.add(
+        p.closest, "20151120093000", page("Siege", "Gunmen held 170 hostages at the hotel.")
+    )
     archive.add(p.closest, "20151210080000", page("Late", "The hotel reopened in December."))
     archive.add(p.only_404, "20151115000000", "<title>404</title>gone", status=404)
     archive.add(p.only_404, "20160301000000", page("Back", "The page came back in March 2016."))

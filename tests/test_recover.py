@@ -12,8 +12,9 @@ from fakearchive import REFERENCE_DATE, FaultyArchive, archive_test_pages
 from warcio.archiveiterator import ArchiveIterator
 
 from verify import model, store
+from verify.archive import find_source
 from verify.capture import CaptureOptions, capture, list_sources
-from verify.claims import add_claim, find_source
+from verify.claims import add_claim
 from verify.export import export
 from verify.fetch import FetchOptions
 from verify.ingest import ingest_article
@@ -63,7 +64,14 @@ def snap_of(db, url: str) -> dict | None:
 
 def test_recover_takes_the_closest_200_before_the_article(db, site, archive):
     pages = archive_test_pages(archive, site.url("").rstrip("/"))
-    urls = [pages.closest, pages.only_404, pages.redirect, pages.only_after, pages.mismatch, pages.never]
+    urls = [
+        pages.closest,
+        pages.only_404,
+        pages.redirect,
+        pages.only_after,
+        pages.mismatch,
+        pages.never,
+    ]
     article_citing(db, urls)
     go_gone(db)
     assert {s["state"] for s in list_sources(db)} == {"gone"}
@@ -154,9 +162,7 @@ def test_a_misbehaving_archive_costs_one_recorded_failure(db, site, archive, fau
         )  # fmt: skip
         bad = wayback_archive(archive.base)
         memento = Archive("Backup", "memento", f"{good.base}/web/timemap/link/")
-        summary = recover(
-            db, options=options(bad, memento, fetch=fast, index_max_bytes=2**20)
-        )
+        summary = recover(db, options=options(bad, memento, fetch=fast, index_max_bytes=2**20))
     finally:
         good.close()
     # both sources recovered from the second archive; the first archive's answer is recorded
@@ -180,7 +186,10 @@ def test_only_a_failing_archive_fails_the_source_and_the_batch_goes_on(db, site,
     pages = archive_test_pages(archive, site.url("").rstrip("/"))
     article_citing(db, [pages.closest, pages.only_after])
     go_gone(db)
-    archive.fault, archive.fault_paths = "garbage", (f"/cdx/search/cdx?url={quote(pages.closest, safe='')}",)
+    archive.fault, archive.fault_paths = (
+        "garbage",
+        (f"/cdx/search/cdx?url={quote(pages.closest, safe='')}",),
+    )
     summary = recover(db, options=options(wayback_archive(archive.base)))
     outcomes = {r.url: r.outcome for r in summary.results}
     assert outcomes == {pages.closest: "failed", pages.only_after: "recovered"}
@@ -201,7 +210,9 @@ def test_archive_urls_are_not_looked_up_in_an_archive(db, archive):
 
 def test_the_normalised_url_is_looked_up(db, site, archive):
     pages = archive_test_pages(archive, site.url("").rstrip("/"))
-    add_claim(db, "Gunmen held 170 hostages.", sources=[pages.closest + "?utm_source=tw&fbclid=x#top"])
+    add_claim(
+        db, "Gunmen held 170 hostages.", sources=[pages.closest + "?utm_source=tw&fbclid=x#top"]
+    )
     go_gone(db)
     summary = recover(db, options=options(wayback_archive(archive.base)))
     assert summary.recovered == 1
@@ -255,7 +266,10 @@ def test_parse_cdx_and_timemap():
         b'<http://m.test/2/http://x.test/a,b>; rel="memento"; datetime="Sat, 21 Nov 2015 09:30:00 GMT"\n'
     )
     found = parse_timemap(tm, Archive("M", "memento", "http://m.test/tm/"))
-    assert [f.url for f in found] == ["http://m.test/1/http://x.test/a,b", "http://m.test/2/http://x.test/a,b"]
+    assert [f.url for f in found] == [
+        "http://m.test/1/http://x.test/a,b",
+        "http://m.test/2/http://x.test/a,b",
+    ]
     assert found[0].original == "http://x.test/a,b"
     with pytest.raises(BadAnswerError):
         parse_timemap(b"garbage", Archive("M", "memento", "http://m.test/tm/"))
@@ -281,7 +295,7 @@ def test_cli_recover(run_cli, db_path, site, archive, monkeypatch):
     assert archive.requests == []
     result = run_cli("recover", "--source", "999")
     assert result.exit_code == 1
-    assert result.stderr.strip() == "Error: no source with id 999 (see `verify sources`)"
+    assert result.stderr.strip() == "Error: no source 999: see `verify sources`"
     result = run_cli("recover", "--json")
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)

@@ -58,6 +58,10 @@ def test_cli_config(run_cli):
     assert listed.exit_code == 0 and json.loads(listed.stdout) == {
         "lease_minutes": None,
         "org": None,
+        "recover": None,
+        "archives": None,
+        "watch_live_days": None,
+        "watch_failing_days": None,
     }
     assert run_cli("config", "lease_minutes", "25").stdout == "25\n"
     assert run_cli("config", "lease_minutes").stdout == "25\n"

@@ -17,9 +17,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from typing import Any
 
-from .claims import find_source, get_article, list_claims
-from .ingest import ingest_article
 from . import store
+from .archive import find_source, get_article, list_claims
+from .ingest import ingest_article
 from .store import open_db
 
 PLACEHOLDER = "http://demo.invalid"

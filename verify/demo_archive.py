@@ -62,7 +62,9 @@ class FakeArchive:
 
     latency: float = 0.0
     captures: dict[str, list[Capture]] = field(default_factory=dict)
-    requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)  # (method, path, headers)
+    requests: list[tuple[str, str, dict[str, str]]] = field(
+        default_factory=list
+    )  # (method, path, headers)
     save_status: int = 200  # what Save Page Now answers (429: refusing)
     save_bodies: dict[str, bytes] = field(default_factory=dict)  # what a save archives, by URL
 
@@ -114,7 +116,9 @@ class FakeArchive:
         url = (query.get("url") or [""])[0]
         if not url:
             return 400, {"Content-Type": "text/plain"}, b"missing url\n"
-        fields = (query.get("fl") or ["urlkey,timestamp,original,mimetype,statuscode,digest,length"])[0]
+        fields = (
+            query.get("fl") or ["urlkey,timestamp,original,mimetype,statuscode,digest,length"]
+        )[0]
         names = [f for f in fields.split(",") if f]
         rows = []
         for cap in self.of(url):
@@ -168,7 +172,9 @@ class FakeArchive:
         if not caps:
             return 404, {"Content-Type": "text/plain"}, b""
         lines = [f'<{original}>; rel="original"']
-        lines.append(f'<{self.base}/web/timemap/link/{original}>; rel="self"; type="application/link-format"')
+        lines.append(
+            f'<{self.base}/web/timemap/link/{original}>; rel="self"; type="application/link-format"'
+        )
         for cap in caps:
             when = http_date(parse_wayback_timestamp(cap.timestamp))
             lines.append(
@@ -178,7 +184,11 @@ class FakeArchive:
 
     def save(self, url: str, headers: dict[str, str]) -> tuple[int, dict, bytes]:
         if self.save_status != 200:
-            return self.save_status, {"Content-Type": "text/plain", "Retry-After": "60"}, b"slow down\n"
+            return (
+                self.save_status,
+                {"Content-Type": "text/plain", "Retry-After": "60"},
+                b"slow down\n",
+            )
         stamp = wayback_timestamp(datetime.now(UTC))
         self.add(url, stamp, self.save_bodies.get(url, b"<title>saved</title>saved"))
         where = f"/web/{stamp}/{url}"
@@ -246,4 +256,3 @@ def running(archive: FakeArchive | None = None) -> Iterator[FakeArchive]:
         yield archive
     finally:
         archive.close()
-

@@ -263,7 +263,9 @@ def parse_timemap(data: bytes, archive: Archive) -> list[Memento]:
     original = None
     found: list[tuple[str, dict[str, str]]] = []
     for m in _LINK.finditer(text):
-        params = {k.lower(): (q if q is not None else u).strip() for k, q, u in _PARAM.findall(m[2])}
+        params = {
+            k.lower(): (q if q is not None else u).strip() for k, q, u in _PARAM.findall(m[2])
+        }
         found.append((m[1].strip(), params))
     for uri, params in found:
         if "original" in params.get("rel", "").split():

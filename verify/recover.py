@@ -287,14 +287,14 @@ def _find(task: _Task, archives: list[Archive], client: _Client) -> _Found:
 
 def _find_in(task: _Task, archive: Archive, client: _Client) -> tuple[Lookup, _Found | None]:
     opts = client.options
-    index = cdx_url(archive, task.url) if archive.kind == "wayback" else timemap_url(archive, task.url)
+    index = (
+        cdx_url(archive, task.url) if archive.kind == "wayback" else timemap_url(archive, task.url)
+    )
     answer = client.get(index, archive.host, max_bytes=opts.index_max_bytes)
     if answer.error == "http_error" and answer.status == 404:
         return Lookup(archive.name, "not_found", index, message="the archive has no copy"), None
     if not answer.ok:
-        return Lookup(
-            archive.name, "failed", index, answer.error, _message(archive, answer)
-        ), None
+        return Lookup(archive.name, "failed", index, answer.error, _message(archive, answer)), None
     try:
         parse = parse_cdx if archive.kind == "wayback" else parse_timemap
         mementos = parse(answer.body or b"", archive)
@@ -306,16 +306,12 @@ def _find_in(task: _Task, archive: Archive, client: _Client) -> tuple[Lookup, _F
         return Lookup(archive.name, "not_found", index, message=why, candidates=len(mementos)), None
     problems: list[tuple[str, str]] = []
     for memento, _rel in ordered[: opts.candidates]:
-        result = client.get(
-            memento.url, urlhost(memento.url), max_redirects=opts.max_redirects
-        )
+        result = client.get(memento.url, urlhost(memento.url), max_redirects=opts.max_redirects)
         if result.ok and result.status == 200 and result.body is not None:
-            return Lookup(
-                archive.name, "recovered", index, candidates=len(mementos)
-            ), _accept(task, memento, result)
-        problems.append(
-            (result.error or "http_error", _message(archive, result, memento.url))
-        )
+            return Lookup(archive.name, "recovered", index, candidates=len(mementos)), _accept(
+                task, memento, result
+            )
+        problems.append((result.error or "http_error", _message(archive, result, memento.url)))
     network = [p for p in problems if p[0] != "http_error"]
     kind, message = (network or problems)[0]
     outcome = "failed" if network else "not_found"
@@ -383,13 +379,13 @@ def _store(db: Database, found: _Found) -> SourceRecovery:
         if found.result is not None:
             job = _Job(task.source_id, task.url, task.host)
             snapshot_id, _ = store_result(
-                db, _Outcome(job, found.result, found.extracted, found.extract_error)
+                db, _Outcome(job, found.result, found.extracted, found.extract_error, "archive")
             )
             db.conn.execute(
-                """UPDATE snapshots SET origin = 'archive', archive_name = ?, memento_url = ?,
+                """UPDATE snapshots SET archive_name = ?, memento_url = ?,
                        memento_datetime = ?, original_url = ?, reference_at = ?,
                        reference_kind = ?, memento_relation = ?, archive_digest = ?,
-                       memento_sha1 = ?, digest_mismatch = ?, changed = NULL, previous_id = NULL
+                       memento_sha1 = ?, digest_mismatch = ?
                    WHERE id = ?""",
                 [
                     found.memento.archive,
@@ -476,9 +472,7 @@ def _summarise(found: _Found, snapshot_id: int | None) -> SourceRecovery:
     failed = [lk for lk in found.lookups if lk.outcome == "failed"]
     outcome = "failed" if failed else "not_found"
     message = "; ".join(lk.message or lk.outcome for lk in found.lookups) or None
-    return SourceRecovery(
-        task.source_id, task.url, outcome, message, lookups=found.lookups
-    )
+    return SourceRecovery(task.source_id, task.url, outcome, message, lookups=found.lookups)
 
 
 # --------------------------------------------------------------------------- the command
@@ -501,7 +495,9 @@ def recover(
     tasks, nothing = _select(db, claim_id, source_ids, article_id, options.again)
     results: list[SourceRecovery] = list(nothing)
     client = _Client(options)
-    pool = cf.ThreadPoolExecutor(max_workers=max(1, options.concurrency), thread_name_prefix="verify-recover")
+    pool = cf.ThreadPoolExecutor(
+        max_workers=max(1, options.concurrency), thread_name_prefix="verify-recover"
+    )
     try:
         futures = {pool.submit(_find, t, archives, client): t for t in tasks}
         for future in cf.as_completed(futures):
@@ -521,7 +517,10 @@ def recover(
         pool.shutdown(wait=True, cancel_futures=True)
         client.close()
     results.sort(key=lambda r: r.source_id)
-    count = {k: sum(r.outcome == k for r in results) for k in ("recovered", "not_found", "failed", "skipped")}
+    count = {
+        k: sum(r.outcome == k for r in results)
+        for k in ("recovered", "not_found", "failed", "skipped")
+    }
     live = sum(r.outcome in ("live", "already") for r in results)
     return RecoverSummary(live=live, results=tuple(results), **count)
 
@@ -565,6 +564,4 @@ def recovery_history(db: Database, source_id: int) -> list[dict[str, Any]]:
     """Every archive look-up of a source, oldest first."""
     if not db.conn.execute("SELECT 1 FROM sources WHERE id = ?", [source_id]).fetchone():
         raise NotFoundError(f"no source with id {source_id} (see `verify sources`)")
-    return store.rows(
-        db, "SELECT * FROM recoveries WHERE source_id = ? ORDER BY id", [source_id]
-    )
+    return store.rows(db, "SELECT * FROM recoveries WHERE source_id = ? ORDER BY id", [source_id])

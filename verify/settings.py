@@ -91,7 +91,9 @@ SETTINGS: dict[str, Setting] = {
             _archives,
         ),
         Setting("watch_live_days", "`verify watch` re-checks a working source after", "7", _days),
-        Setting("watch_failing_days", "`verify watch` re-checks a failing source after", "3", _days),
+        Setting(
+            "watch_failing_days", "`verify watch` re-checks a failing source after", "3", _days
+        ),
     )
 }
 

@@ -63,9 +63,13 @@ def print_recovery(summary, as_json: bool) -> None:  # type: ignore[no-untyped-d
 
 
 @cli.command("recover")
-@click.option("--source", "source_ids", type=int, multiple=True, help="Only this source (repeatable).")
+@click.option(
+    "--source", "source_ids", type=int, multiple=True, help="Only this source (repeatable)."
+)
 @click.option("--claim", "claim_id", type=int, help="Only this claim's sources.")
-@click.option("--article", "article_id", type=int, help="Only the sources of this article's claims.")
+@click.option(
+    "--article", "article_id", type=int, help="Only the sources of this article's claims."
+)
 @click.option("--again", is_flag=True, help="Look up sources recovered already, too.")
 @click.option(
     "--concurrency", type=click.IntRange(1, 256), default=16, show_default=True,
