@@ -40,6 +40,8 @@ ALTER TABLE sources ADD COLUMN check_failures INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE sources ADD COLUMN last_failure_at TEXT;
 ALTER TABLE sources ADD COLUMN checked_at TEXT;
 ALTER TABLE sources ADD COLUMN dead_at TEXT;
+-- the state the watch last recorded (a soft 404 is gone for it, while the snapshot says 200)
+ALTER TABLE sources ADD COLUMN watch_state TEXT;
 
 -- Save Page Now requests (archiving out): when, what the archive answered.
 CREATE TABLE save_requests (

@@ -113,3 +113,57 @@ def recover_cmd(
     print_recovery(summary, as_json)
     if summary.failed:
         sys.exit(1)
+
+
+@cli.command("watch")
+@click.option(
+    "--now",
+    "at",
+    metavar="ISO-TIME",
+    help="Check as if it were this moment (UTC), e.g. 2026-12-01T00:00:00Z (for tests and replays).",
+)
+@click.option(
+    "--concurrency", type=click.IntRange(1, 256), default=16, show_default=True,
+    help="Fetches at once.",
+)  # fmt: skip
+@click.option(
+    "--per-host", type=click.IntRange(1, 64), default=2, show_default=True,
+    help="Fetches at once to one host.",
+)  # fmt: skip
+@network_options
+@common
+def watch_cmd(
+    at: str | None,
+    concurrency: int,
+    per_host: int,
+    allow_host: tuple[str, ...],
+    deadline: float,
+    db_path: str,
+    as_json: bool,
+) -> None:
+    """Re-check the sources that are due (working ones weekly, failing ones every 3 days); a
+    source is dead after 3 failed checks at least 3 days apart. Cheap when nothing is due: run
+    it from cron."""
+    from ..capture import CaptureOptions
+    from ..watch import WatchOptions, parse_moment, watch
+
+    options = WatchOptions(
+        capture=CaptureOptions(
+            concurrency=concurrency,
+            per_host=per_host,
+            fetch=fetch_options(allow_host, deadline, retries=2),
+        )
+    )
+    summary = watch(get_db(db_path), at=parse_moment(at) if at else None, options=options)
+    if as_json:
+        emit_json(summary.as_dict())
+    else:
+        for c in summary.checks:
+            if c.before != c.after:
+                click.echo(f"{c.source_id:>5}  {c.before} -> {c.after}  {c.url}")
+    warn(
+        f"checked {summary.checked} due sources: {summary.changed} changed state,"
+        f" {summary.dead} dead"
+        if summary.due
+        else "nothing is due"
+    )
