@@ -131,6 +131,9 @@ class FakeArchive:
                 "digest": cap.index_digest,
                 "length": str(len(cap.body)),
             }
+            since = (query.get("from") or [""])[0]
+            if since and cap.timestamp < since.ljust(14, "0"):
+                continue
             if all(_keep(values, f) for f in query.get("filter", [])):
                 rows.append([values.get(n, "-") for n in names])
         limit = (query.get("limit") or [""])[0]

@@ -167,3 +167,57 @@ def watch_cmd(
         if summary.due
         else "nothing is due"
     )
+
+
+@cli.command("save")
+@click.option(
+    "--source", "source_ids", type=int, multiple=True, help="Only this source (repeatable)."
+)
+@click.option(
+    "--per-minute", type=click.FloatRange(0.1, 12), default=4.0, show_default=True,
+    help="Save requests a minute at most.",
+)  # fmt: skip
+@click.option(
+    "--recent-days", type=click.FloatRange(0), default=30.0, show_default=True,
+    help="A copy newer than this is recent enough.",
+)  # fmt: skip
+@network_options
+@common
+def save_cmd(
+    source_ids: tuple[int, ...],
+    per_minute: float,
+    recent_days: float,
+    allow_host: tuple[str, ...],
+    deadline: float,
+    db_path: str,
+    as_json: bool,
+) -> None:
+    """Ask the Internet Archive's Save Page Now to archive live sources it has no recent copy
+    of (opt-in; key from VERIFY_SPN_KEY when set; a few requests a minute)."""
+    from ..save import SaveOptions, save
+
+    options = SaveOptions(
+        per_minute=per_minute,
+        recent_days=recent_days,
+        fetch=fetch_options(allow_host, deadline, retries=0),
+    )
+    summary = save(
+        get_db(db_path),
+        source_ids=list(source_ids) or None,
+        options=options,
+        progress=lambda r: warn(f"{r.source_id:>5}  {r.outcome:<8} {r.url}"),
+    )
+    if as_json:
+        emit_json(summary.as_dict())
+    else:
+        for r in summary.results:
+            click.echo(
+                f"{r.source_id:>5}  {r.outcome:<8} {r.memento_url or r.message or ''}  {r.url}"
+            )
+    warn(
+        f"saved {summary.saved}, already recent {summary.recent}, refused {summary.refused},"
+        f" failed {summary.failed}"
+        + ("; stopped after repeated refusals: run again later" if summary.stopped else "")
+    )
+    if summary.failed or summary.refused:
+        sys.exit(1)
