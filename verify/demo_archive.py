@@ -204,6 +204,10 @@ class FakeArchive:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # one write per answer (headers and body together), sent at once: no Nagle or
+            # delayed-ACK pauses that a real archive's server would not have
+            wbufsize = 1 << 16
+            disable_nagle_algorithm = True
 
             def log_message(self, *args: Any) -> None:
                 pass

@@ -26,7 +26,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from . import extract, model, store
-from .capture import _Job, _Outcome, _selection, store_result
+from .capture import _Extractor, _Job, _Outcome, _selection, store_result
 from .errors import NotFoundError
 from .fetch import FetchOptions, FetchResult, fetch_url, make_session
 from .mementos import (
@@ -66,6 +66,9 @@ class RecoverOptions:
     max_redirects: int = 4  # archived redirects followed (and the archive's own)
     index_max_bytes: int = CDX_MAX_BYTES
     again: bool = False  # look up sources that already have a memento newer than their failure
+    # Extraction processes for big batches (0: extract in the worker threads); as in
+    # capture.CaptureOptions, only for programs whose entry point is guarded by __main__.
+    extract_processes: int = 0
 
 
 @dataclass(frozen=True)
@@ -245,8 +248,9 @@ def _select(
 class _Client:
     """Per-thread sessions and per-archive limits on requests at once."""
 
-    def __init__(self, options: RecoverOptions) -> None:
+    def __init__(self, options: RecoverOptions, jobs: int = 0) -> None:
         self.options = options
+        self.extract = _Extractor(jobs, options.extract_processes)
         self.local = threading.local()
         self.lock = threading.Lock()
         self.sessions: list = []
@@ -267,6 +271,7 @@ class _Client:
     def close(self) -> None:
         for session in self.sessions:
             session.close()
+        self.extract.close()
 
 
 def _find(task: _Task, archives: list[Archive], client: _Client) -> _Found:
@@ -309,7 +314,7 @@ def _find_in(task: _Task, archive: Archive, client: _Client) -> tuple[Lookup, _F
         result = client.get(memento.url, urlhost(memento.url), max_redirects=opts.max_redirects)
         if result.ok and result.status == 200 and result.body is not None:
             return Lookup(archive.name, "recovered", index, candidates=len(mementos)), _accept(
-                task, memento, result
+                task, memento, result, client.extract
             )
         problems.append((result.error or "http_error", _message(archive, result, memento.url)))
     network = [p for p in problems if p[0] != "http_error"]
@@ -331,7 +336,7 @@ def _message(archive: Archive, result: FetchResult, what: str | None = None) -> 
     return f"{archive.name}: {base}" + (f" ({what[:120]})" if what else "")
 
 
-def _accept(task: _Task, memento: Memento, result: FetchResult) -> _Found:
+def _accept(task: _Task, memento: Memento, result: FetchResult, extractor: _Extractor) -> _Found:
     when = parse_http_date(header(result.headers, "Memento-Datetime"))
     final = result.final_url or memento.url
     original = link_original(result.headers) or original_from_memento_url(final)[1]
@@ -349,7 +354,7 @@ def _accept(task: _Task, memento: Memento, result: FetchResult) -> _Found:
         mismatch = digest not in (sha1, sha1_base32(result.payload or b""))
     extracted, problem = None, None
     try:
-        extracted = extract.extract_page(body, result.content_type, original)
+        extracted = extractor(body, result.content_type, original)
     except Exception as exc:  # noqa: BLE001 - the bytes are kept; text can be re-derived
         problem = f"{type(exc).__name__}: {exc}"
     return _Found(
@@ -494,7 +499,7 @@ def recover(
     archives = list(options.archives) if options.archives else configured_archives(db)
     tasks, nothing = _select(db, claim_id, source_ids, article_id, options.again)
     results: list[SourceRecovery] = list(nothing)
-    client = _Client(options)
+    client = _Client(options, len(tasks))
     pool = cf.ThreadPoolExecutor(
         max_workers=max(1, options.concurrency), thread_name_prefix="verify-recover"
     )

@@ -97,6 +97,8 @@ def recover_cmd(
     the closest one before the article's date (VERIFY_WAYBACK_URL, then `verify config archives`)."""
     from ..recover import RecoverOptions, recover
 
+    # no extraction processes: bench/recover.py measured them slower here (their start-up and
+    # hand-over cost more than the text extraction they move off the GIL)
     options = RecoverOptions(
         concurrency=concurrency,
         per_host=per_host,
