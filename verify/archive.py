@@ -153,7 +153,7 @@ def article_row(db: Database, value: Any) -> dict[str, Any]:
     aid = _id(value, "article", "verify articles")
     found = store.row(
         db,
-        "SELECT id, title, url, source_name, published, ingested_at, content_sha256"
+        "SELECT id, title, url, source_name, published, ingested_at, content_sha256, snapshot_id"
         " FROM articles WHERE id = ?",
         [aid],
     )
