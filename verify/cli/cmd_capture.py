@@ -301,9 +301,21 @@ def snapshot_show(snapshot_id: int, part: str | None, db_path: str, as_json: boo
             "published",
             "changed",
             "previous_id",
+            "origin",
+            "archive_name",
+            "memento_url",
+            "memento_datetime",
+            "original_url",
+            "memento_relation",
+            "archive_digest",
+            "digest_mismatch",
         ):
             if snap.get(key) is not None:
                 click.echo(f"{key}: {snap[key]}")
+        from ..recover import archive_label
+
+        if archive_label(snap):
+            click.echo(f"archived: {archive_label(snap)}")
         for hop in snap["redirects"]:
             click.echo(f"redirect: {hop['status']} {hop['url']} -> {hop['location']}")
 
