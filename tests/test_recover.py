@@ -15,6 +15,7 @@ from verify import model, store
 from verify.archive import find_source
 from verify.capture import CaptureOptions, capture, list_sources
 from verify.claims import add_claim
+from verify.evidence import evidence
 from verify.export import export
 from verify.fetch import FetchOptions
 from verify.ingest import ingest_article
@@ -112,6 +113,12 @@ def test_recover_takes_the_closest_200_before_the_article(db, site, archive):
     # search and history work on the memento
     hits = search(db, "170 hostages")
     assert any(h["type"] == "snapshot" and h["id"] == closest["id"] for h in hits)
+    claim_id = store.row(
+        db, "SELECT claim_id FROM claim_sources WHERE source_id = ?", [closest["source_id"]]
+    )["claim_id"]
+    passages = evidence(db, claim_id)
+    assert passages and passages[0].snapshot_id == closest["id"]
+    assert "170 hostages" in passages[0].passage
     events = store.rows(db, "SELECT * FROM events WHERE kind = 'recovered'")
     assert len(events) == 5 and all(e["claim_id"] for e in events)
 
@@ -121,6 +128,8 @@ def test_recover_takes_the_closest_200_before_the_article(db, site, archive):
     assert again.recovered == 0 and again.live == 5
     assert sum(r.outcome == "not_found" for r in again.results) == 1
     assert len(archive.requests) == before + 1  # only the never-archived source asked again
+    anew = recover(db, options=options(wayback_archive(archive.base), again=True))
+    assert anew.recovered == 5
 
 
 def test_without_an_article_date_the_reference_is_when_verify_first_saw_the_source(

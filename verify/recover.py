@@ -65,7 +65,8 @@ class RecoverOptions:
     candidates: int = 3  # mementos tried per archive before giving up on it
     max_redirects: int = 4  # archived redirects followed (and the archive's own)
     index_max_bytes: int = CDX_MAX_BYTES
-    again: bool = False  # look up sources that already have a memento newer than their failure
+    again: bool = False  # look up sources that have a memento already (the choice is the same
+    # unless the archive or the reference date changed)
     # Extraction processes for big batches (0: extract in the worker threads); as in
     # capture.CaptureOptions, only for programs whose entry point is guarded by __main__.
     extract_processes: int = 0
@@ -231,7 +232,7 @@ def _select(
                 else f"the source is {state}: nothing to recover"
             )
             nothing.append(SourceRecovery(sid, url, "live", why))
-        elif archived is not None and archived > snap_id and not again:
+        elif archived is not None and not again:
             nothing.append(
                 SourceRecovery(sid, url, "already", f"recovered already (snapshot {archived})")
             )
@@ -494,7 +495,7 @@ def recover(
 ) -> RecoverSummary:
     """Look up the selected sources (all by default) that are gone, failed, unknown or dead in
     the web archives and store the best memento of each as a snapshot. Sources that work, or
-    that were recovered since their last failure, are left alone (`again` looks them up anew)."""
+    that have a recovered memento already, are left alone (`again` looks them up anew)."""
     options = options or RecoverOptions()
     archives = list(options.archives) if options.archives else configured_archives(db)
     tasks, nothing = _select(db, claim_id, source_ids, article_id, options.again)
