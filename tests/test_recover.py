@@ -353,3 +353,24 @@ def test_fetch_recover_and_the_recover_setting(run_cli, db_path, site, archive, 
     result = run_cli("sources", "--state", "nonsense")
     assert result.exit_code == 1 and result.stderr.startswith("Error: unknown source state")
     assert run_cli("config", "recover", "maybe").exit_code == 1
+
+
+def test_the_new_columns_take_their_vocabulary_from_the_model(db):
+    import re
+
+    tables = dict(db.conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'"))
+
+    def check(table: str, column: str) -> tuple[str, ...]:
+        found = re.search(
+            column + r"\s+TEXT[^,]*?CHECK\s*\(\s*" + column + r"\s+IN\s*\(([^)]*)\)", tables[table]
+        )
+        assert found, f"{table}.{column} has no CHECK"
+        return tuple(v.strip().strip("'") for v in found.group(1).split(","))
+
+    assert check("snapshots", "origin") == model.SNAPSHOT_ORIGINS
+    assert check("snapshots", "memento_relation") == model.MEMENTO_RELATIONS
+    assert check("snapshots", "reference_kind") == model.REFERENCE_KINDS
+    assert check("recoveries", "outcome") == model.RECOVERY_OUTCOMES
+    assert check("save_requests", "outcome") == model.SAVE_OUTCOMES
+    assert "dead" in model.SOURCE_STATES and "dead" in model.EVIDENCE_LOST_STATES
+    assert model.source_state(404, "http_error", None, True, dead=True) == "dead"

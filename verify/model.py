@@ -50,6 +50,9 @@ SNAPSHOT_ORIGINS = ("live", "archive")
 # A recovered memento lies before or after the reference time (the article's date).
 MEMENTO_RELATIONS = ("before", "after")
 RECOVERY_OUTCOMES = ("recovered", "not_found", "failed", "skipped")
+# The reference time of a recovery: the article's publication date, or when verify first saw it.
+REFERENCE_KINDS = ("article", "first_seen")
+SAVE_OUTCOMES = ("saved", "refused", "failed")  # what Save Page Now answered
 # The sources `verify recover` looks up in web archives: their latest live capture did not work.
 RECOVER_STATES = ("gone", "failed", "unknown", "dead")
 ROBOTS = ("allowed", "disallowed", "ignored", "unavailable")
