@@ -121,6 +121,10 @@ def test_recover_takes_the_closest_200_before_the_article(db, site, archive):
     assert "170 hostages" in passages[0].passage
     events = store.rows(db, "SELECT * FROM events WHERE kind = 'recovered'")
     assert len(events) == 5 and all(e["claim_id"] for e in events)
+    # ...and no event says the live page was fetched with a 200
+    assert not store.rows(
+        db, "SELECT id FROM events WHERE kind = 'fetched' AND snapshot_id = ?", [closest["id"]]
+    )
 
     # a second run finds nothing to do and asks the archive nothing
     before = len(archive.requests)

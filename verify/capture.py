@@ -471,6 +471,8 @@ def store_result(
             ],
         )
         snapshot_id = cur.lastrowid
+        if outcome.origin == "archive":  # a memento: recover.py writes its own 'recovered' event
+            return snapshot_id, changed
         store.add_event(
             db,
             "fetched",
