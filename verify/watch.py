@@ -91,21 +91,27 @@ def is_soft_404(requested: str, final: str | None, title: str | None, redirected
 
 
 def due_sources(db: Database, at: datetime, options: WatchOptions | None = None) -> list[int]:
-    """The ids of the sources whose next check is due at `at`."""
+    """The ids of the sources whose next check is due at `at`: never fetched; working (latest
+    live capture fine, no failure counted, not a soft 404) and last checked `live_days` ago;
+    otherwise last checked `failing_days` ago. One query (the latest live capture is an index
+    look-up per source), so a cron run with nothing due costs next to nothing."""
     options = options or WatchOptions()
     live_days = options.live_days or float(get_value(db, "watch_live_days"))
     failing_days = options.failing_days or float(get_value(db, "watch_failing_days"))
-    due = []
-    for src in list_sources(db):
-        if src["state"] == "pending":
-            due.append(src["id"])
-            continue
-        last = src.get("checked_at") or src.get("fetched_at")
-        working = src["state"] in ("ok", "changed") and not src.get("check_failures")
-        wait = timedelta(days=live_days if working else failing_days)
-        if last is None or store.parse_time(last) + wait <= at:
-            due.append(src["id"])
-    return due
+    live_cutoff = store.format_time(at - timedelta(days=live_days))
+    failing_cutoff = store.format_time(at - timedelta(days=failing_days))
+    rows = db.conn.execute(
+        f"""SELECT s.id FROM sources s
+            LEFT JOIN snapshots sn ON sn.id = ({model.latest_live_snapshot_sql("s.id")})
+            WHERE sn.id IS NULL
+               OR coalesce(s.checked_at, sn.fetched_at) <= CASE
+                    WHEN sn.error IS NULL AND s.check_failures = 0 AND s.dead_at IS NULL
+                         AND coalesce(s.watch_state, 'ok') IN ('ok', 'changed')
+                    THEN ? ELSE ? END
+            ORDER BY s.id""",
+        [live_cutoff, failing_cutoff],
+    ).fetchall()
+    return [r[0] for r in rows]
 
 
 def watch(
