@@ -30,8 +30,8 @@ from ..errors import NotFoundError, VerifyError
 from ..recover import archive_label
 from ..store import get_payload, now
 from . import queries
-from .app import archive_csp, check_password, csrf_token
 from .highlight import Span, highlight
+from .security import archive_csp, check_password, csrf_token
 
 bp = Blueprint("web", __name__)
 
