@@ -378,3 +378,41 @@ def test_the_new_columns_take_their_vocabulary_from_the_model(db):
     assert check("save_requests", "outcome") == model.SAVE_OUTCOMES
     assert "dead" in model.SOURCE_STATES and "dead" in model.EVIDENCE_LOST_STATES
     assert model.source_state(404, "http_error", None, True, dead=True) == "dead"
+
+
+def test_requests_to_one_archive_respect_the_per_host_limit(db, site):
+    import threading
+
+    from fakearchive import FaultyArchive as Base
+
+    class Counting(Base):
+        def __post_init__(self) -> None:
+            super().__post_init__()
+            self.now_in = 0
+            self.most = 0
+            self.gauge = threading.Lock()
+
+        def answer(self, method, path, headers):
+            with self.gauge:
+                self.now_in += 1
+                self.most = max(self.most, self.now_in)
+            try:
+                return super().answer(method, path, headers)
+            finally:
+                with self.gauge:
+                    self.now_in -= 1
+
+    fake = Counting(latency=0.05).start()
+    try:
+        urls = [site.url(f"/gone/{i}.html") for i in range(8)]
+        for url in urls:
+            fake.add(url, "20151120000000", f"<title>{url}</title><p>Page {url} said 170.</p>")
+        article_citing(db, urls)
+        go_gone(db)
+        summary = recover(
+            db, options=options(wayback_archive(fake.base), concurrency=8, per_host=2)
+        )
+    finally:
+        fake.close()
+    assert summary.recovered == 8
+    assert 1 <= fake.most <= 2
