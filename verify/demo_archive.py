@@ -62,9 +62,8 @@ class FakeArchive:
 
     latency: float = 0.0
     captures: dict[str, list[Capture]] = field(default_factory=dict)
-    requests: list[tuple[str, str, dict[str, str]]] = field(
-        default_factory=list
-    )  # (method, path, headers)
+    # every request received: (method, path, headers with lower-case names)
+    requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
     save_status: int = 200  # what Save Page Now answers (429: refusing)
     save_bodies: dict[str, bytes] = field(default_factory=dict)  # what a save archives, by URL
 
