@@ -28,7 +28,7 @@ from sqlite_utils import Database
 from . import extract, model, store
 from .capture import _Extractor, _Job, _Outcome, _selection, store_result
 from .errors import NotFoundError
-from .fetch import FetchOptions, FetchResult, fetch_url, make_session
+from .fetch import FetchOptions, FetchResult, abort_fetches, fetch_url, make_session
 from .mementos import (
     INTERNET_ARCHIVE,
     Archive,
@@ -519,6 +519,9 @@ def recover(
             results.append(outcome)
             if progress is not None:
                 progress(outcome)
+    except BaseException:
+        abort_fetches()  # Ctrl-C or a failing writer: cut the requests in flight short
+        raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         client.close()
