@@ -337,6 +337,7 @@ def test_the_review_pages_label_a_memento(db, db_path, site, archive):
     assert "state-gone" in page  # the live source is still shown as gone
     page = client.get(f"/snapshots/{snap['id']}").get_data(as_text=True)
     assert label in page and "20151120093000id_" in page
+    assert "archived 2015-11-20" in page  # in the list of the source's captures
 
 
 def test_fetch_recover_and_the_recover_setting(run_cli, db_path, site, archive, monkeypatch):

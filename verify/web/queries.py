@@ -143,8 +143,8 @@ def article_claims(db: Database, article_id: int) -> list[dict[str, Any]]:
 def source_captures(db: Database, source_id: int, *, limit: int = 20) -> list[dict[str, Any]]:
     return rows(
         db,
-        "SELECT id, fetched_at, status, error, changed, sha256 FROM snapshots WHERE source_id = ?"
-        " ORDER BY id DESC LIMIT ?",
+        "SELECT id, fetched_at, status, error, changed, sha256, origin, memento_datetime"
+        " FROM snapshots WHERE source_id = ? ORDER BY id DESC LIMIT ?",
         [source_id, limit],
     )
 
