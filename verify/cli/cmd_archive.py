@@ -54,7 +54,7 @@ def print_recovery(summary, as_json: bool) -> None:  # type: ignore[no-untyped-d
                     f"{r.source_id:>5}  recovered  {r.memento_datetime[:10]} {r.archive}{mark}"
                     f"{mismatch}  snapshot {r.snapshot_id}  {r.url}"
                 )
-            else:
+            elif r.outcome not in ("live", "already") or len(summary.results) <= 20:
                 click.echo(f"{r.source_id:>5}  {r.outcome:<9}  {r.message or ''}  {r.url}")
     warn(
         f"recovered {summary.recovered}, not archived {summary.not_found}, failed {summary.failed},"
