@@ -417,3 +417,32 @@ def test_requests_to_one_archive_respect_the_per_host_limit(db, site):
         fake.close()
     assert summary.recovered == 8
     assert 1 <= fake.most <= 2
+
+
+def test_cli_memento_archive_from_config_when_the_wayback_is_down(
+    run_cli, db_path, site, archive, monkeypatch
+):
+    import socket
+
+    pages = archive_test_pages(archive, site.url("").rstrip("/"))
+    db = store.open_db(db_path)
+    article_citing(db, [pages.closest])
+    go_gone(db)
+    db.close()
+    with socket.socket() as s:  # a port nobody listens on: the archive is down
+        s.bind(("127.0.0.1", 0))
+        down = f"http://127.0.0.1:{s.getsockname()[1]}"
+    monkeypatch.setenv("VERIFY_WAYBACK_URL", down)
+    monkeypatch.setenv("VERIFY_ALLOW_HOSTS", "127.0.0.1")
+    bad = run_cli("config", "archives", "no-url-here")
+    assert bad.exit_code == 1 and bad.stderr.startswith("Error: bad archive 'no-url-here'")
+    prefix = f"Backup={archive.base}/web/timemap/link/"
+    assert run_cli("config", "archives", prefix).exit_code == 0
+    result = run_cli("recover", "--json", "--timeout", "5")
+    assert result.exit_code == 0, result.stderr
+    (src,) = json.loads(result.stdout)["sources"]
+    assert src["outcome"] == "recovered" and src["archive"] == "Backup"
+    assert [(lk["archive"], lk["outcome"], lk["error"]) for lk in src["lookups"]] == [
+        ("Internet Archive", "failed", "refused"),
+        ("Backup", "recovered", None),
+    ]
