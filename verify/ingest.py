@@ -120,12 +120,8 @@ def read_source(
 def _fetch(
     url: str, fetch_options: Any, fetched: list | None = None
 ) -> tuple[bytes, str | None, str | None, str]:
-    try:
-        from .fetch import FetchOptions, fetch_url
-    except ImportError:  # pragma: no cover - the fetch module ships with verify
-        raise InputError(
-            "fetching URLs is not available in this build: save the page and ingest the file"
-        ) from None
+    from .fetch import FetchOptions, fetch_url
+
     result = fetch_url(url, fetch_options or FetchOptions())
     if fetched is not None:
         fetched.append(result)  # the article page, kept as a snapshot by ingest_article

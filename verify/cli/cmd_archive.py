@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from . import cli, common, emit_json, get_db, warn
+from .base import cli, common, emit_json, get_db, warn
 
 
 def network_options(func):  # type: ignore[no-untyped-def]
