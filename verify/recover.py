@@ -212,14 +212,15 @@ def _select(
     again: bool,
 ) -> tuple[list[_Task], list[SourceRecovery]]:
     """(sources to look up, sources with nothing to do)."""
-    sql, params = _selection(db, claim_id, source_ids, article_id)
+    where, params = _selection(db, claim_id, source_ids, article_id)
     found = db.conn.execute(
-        f"""SELECT sel.id, sel.url, sel.host, sn.id, sn.status, sn.error, sn.changed, src.dead_at,
-                   (SELECT max(a.id) FROM snapshots a WHERE a.source_id = sel.id
+        f"""SELECT s.id, s.url, s.host, sn.id, sn.status, sn.error, sn.changed, s.dead_at,
+                   (SELECT max(a.id) FROM snapshots a WHERE a.source_id = s.id
                       AND a.origin = 'archive')
-            FROM ({sql}) sel JOIN sources src ON src.id = sel.id
-            LEFT JOIN snapshots sn ON sn.id = ({model.latest_live_snapshot_sql("sel.id")})
-            ORDER BY sel.id""",
+            FROM sources s
+            LEFT JOIN snapshots sn ON sn.id = ({model.latest_live_snapshot_sql("s.id")})
+            {"WHERE " + " AND ".join(where) if where else ""}
+            ORDER BY s.id""",
         params,
     ).fetchall()
     todo, nothing = [], []
