@@ -58,6 +58,10 @@ def test_cli_config(run_cli):
     assert listed.exit_code == 0 and json.loads(listed.stdout) == {
         "lease_minutes": None,
         "org": None,
+        "org_url": None,
+        "require_approval": None,
+        "review_url": None,
+        "archive_url": None,
         "recover": None,
         "archives": None,
         "watch_live_days": None,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from . import store
+from . import store, users
 from .errors import InputError
 
 DEFAULT_LEASE_MINUTES = 30
@@ -41,7 +41,14 @@ def _on_off(value: str) -> str:
         return "on"
     if word in ("off", "no", "false", "0"):
         return "off"
-    raise InputError(f"give on or off, not {value!r}")
+    raise InputError(f"require_approval is on or off, not {value!r}")
+
+
+def _recover_on_off(value: str) -> str:
+    try:
+        return _on_off(value)
+    except InputError:
+        raise InputError(f"recover is on or off, not {value!r}") from None
 
 
 def _days(value: str) -> str:
@@ -58,6 +65,30 @@ def _archives(value: str) -> str:
     from .mementos import check_archives_setting
 
     return check_archives_setting(value)
+
+
+def _http_url(key: str, value: str) -> str:
+    from urllib.parse import urlsplit
+
+    url = value.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in url):
+        raise InputError(f"{key} must be an http(s) URL, not {value!r}")
+    return url
+
+
+def _review_url(value: str) -> str:
+    url = _http_url("review_url", value)
+    if "{id}" not in url:
+        raise InputError(
+            f"review_url must contain {{id}}, where each claim's id goes"
+            f" (e.g. https://desk.example/checks/{{id}}), not {value!r}"
+        )
+    try:
+        url.format(id=1)
+    except (IndexError, KeyError, ValueError):
+        raise InputError(f"review_url may hold no braces other than {{id}}: {value!r}") from None
+    return url
 
 
 @dataclass(frozen=True)
@@ -79,10 +110,34 @@ SETTINGS: dict[str, Setting] = {
         ),  # fmt: skip
         Setting("org", "the publishing organisation named in ClaimReview exports", None, _org_name),
         Setting(
+            "org_url",
+            "the publishing organisation's web site (ClaimReview author.url)",
+            None,
+            lambda v: _http_url("org_url", v),
+        ),
+        Setting(
+            "require_approval",
+            "on: a verdict is a draft until an editor who did not give it approves it",
+            "off",
+            _on_off,
+        ),
+        Setting(
+            "review_url",
+            "where each published review lives, with {id} for the claim id (ClaimReview url)",
+            None,
+            _review_url,
+        ),
+        Setting(
+            "archive_url",
+            "the public address of `verify serve` (ClaimReview archivedAt: ARCHIVE_URL/archive/ID)",
+            None,
+            lambda v: _http_url("archive_url", v).rstrip("/"),
+        ),
+        Setting(
             "recover",
             "on: `verify fetch` also looks up gone or failed sources in web archives",
             "off",
-            _on_off,
+            _recover_on_off,
         ),
         Setting(
             "archives",
@@ -120,9 +175,11 @@ def get_value(db: Database, key: str) -> str | None:
 
 
 def set_value(db: Database, key: str, value: str, *, actor: str | None = None) -> str:
-    """Check and store one setting; returns the value as stored. Bad input changes nothing."""
+    """Check and store one setting; returns the value as stored. Bad input changes nothing.
+    With accounts, only an admin may (`actor`)."""
     setting = _known(key)
     clean = setting.check(value)
+    users.authorize(db, actor, "settings")
     with store.immediate(db):
         store.set_setting(db, key, clean)
         store.add_event(db, "setting_changed", actor=actor, detail={"key": key, "value": clean})
@@ -132,6 +189,7 @@ def set_value(db: Database, key: str, value: str, *, actor: str | None = None) -
 def unset_value(db: Database, key: str, *, actor: str | None = None) -> None:
     """Forget a setting: its default applies again."""
     _known(key)
+    users.authorize(db, actor, "settings")
     with store.immediate(db):
         store.delete_setting(db, key)
         store.add_event(db, "setting_changed", actor=actor, detail={"key": key, "value": None})

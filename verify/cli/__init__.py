@@ -10,4 +10,4 @@ from .base import cli, common, emit_json, get_db, main, one_line, warn
 __all__ = ["cli", "common", "emit_json", "get_db", "main", "one_line", "warn"]
 
 # Command modules register themselves on `cli` when imported.
-from . import cmd_archive, cmd_articles, cmd_capture, cmd_review, cmd_web  # noqa: E402,F401
+from . import cmd_archive, cmd_articles, cmd_capture, cmd_review, cmd_team, cmd_web  # noqa: E402,F401
