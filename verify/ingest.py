@@ -373,7 +373,7 @@ def _page_outcome(result: Any, url: str) -> Any:
     extracted, problem = None, None
     if result.ok and result.body is not None:
         try:
-            extracted = extract.extract_page(result.body, result.content_type, url)
+            extracted = extract.extract(result.body, result.content_type, url)
         except Exception as exc:  # noqa: BLE001 - the bytes are kept; text can be re-derived
             problem = f"{type(exc).__name__}: {exc}"
     return _Outcome(_Job(0, url, host_of(url)), result, extracted, problem)
