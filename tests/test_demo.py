@@ -76,3 +76,20 @@ def test_demo_capture_states(tmp_path):
     assert states.get("failed") == 1
     assert states.get("changed") == 1
     assert counts(tmp_path / "demo.db")["snapshots"] >= 10
+
+
+def test_demo_recovers_the_gone_source_from_its_web_archive(tmp_path):
+    summary = run_demo(str(tmp_path / "demo.db"))
+    rec = summary["recover"]
+    assert rec is not None
+    assert rec["label"] == (
+        "From the demo web archive, captured 2024-02-11, 925 days before the article"
+    )
+    assert any("recovered the gone source" in line for line in summary["lines"])
+    conn = sqlite3.connect(tmp_path / "demo.db")
+    text, origin = conn.execute(
+        "SELECT text, origin FROM snapshots WHERE id = ?", [rec["snapshot_id"]]
+    ).fetchone()
+    conn.close()
+    assert origin == "archive" and "twice the €48 million budget" in text
+    assert summary["states"].get("gone") == 1  # the live page is still gone

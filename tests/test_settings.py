@@ -64,6 +64,10 @@ def test_cli_config(run_cli):
         "archive_url": None,
         "capture_mode": None,
         "screenshots": None,
+        "recover": None,
+        "archives": None,
+        "watch_live_days": None,
+        "watch_failing_days": None,
     }
     assert run_cli("config", "lease_minutes", "25").stdout == "25\n"
     assert run_cli("config", "lease_minutes").stdout == "25\n"

@@ -153,7 +153,7 @@ def article_row(db: Database, value: Any) -> dict[str, Any]:
     aid = _id(value, "article", "verify articles")
     found = store.row(
         db,
-        "SELECT id, title, url, source_name, published, ingested_at, content_sha256"
+        "SELECT id, title, url, source_name, published, ingested_at, content_sha256, snapshot_id"
         " FROM articles WHERE id = ?",
         [aid],
     )
@@ -241,9 +241,10 @@ def _claim_sources(db: Database, cid: int) -> list[dict[str, Any]]:
         db,
         "SELECT cs.source_id AS id, src.url, src.host, cs.origin, cs.anchor_text, cs.note,"
         f" cs.created_at, {_LATEST},"
-        " (SELECT COUNT(*) FROM snapshots WHERE source_id = cs.source_id) AS snapshots"
+        " (SELECT COUNT(*) FROM snapshots WHERE source_id = cs.source_id) AS snapshots,"
+        " src.dead_at"
         " FROM claim_sources cs JOIN sources src ON src.id = cs.source_id"
-        " LEFT JOIN snapshots s ON s.id = (SELECT MAX(id) FROM snapshots WHERE source_id = cs.source_id)"
+        f" LEFT JOIN snapshots s ON s.id = ({model.latest_live_snapshot_sql('cs.source_id')})"
         " WHERE cs.claim_id = ? ORDER BY cs.id",
         [cid],
     )
@@ -252,7 +253,11 @@ def _claim_sources(db: Database, cid: int) -> list[dict[str, Any]]:
         by_source.setdefault(a["source_id"], []).append(a)
     for src in found:
         src["state"] = model.source_state(
-            src["http_status"], src["error"], src["changed"], src["snapshot_id"] is not None
+            src["http_status"],
+            src["error"],
+            src["changed"],
+            src["snapshot_id"] is not None,
+            src.pop("dead_at") is not None,
         )
         reviewed = reviewed_snapshot(db, src["id"], "id")
         src["reviewed_snapshot_id"] = reviewed["id"] if reviewed else None

@@ -116,6 +116,7 @@ class _Outcome:
     extracted: extract.Extracted | None
     extract_error: str | None = None
     browser: browser_mod.BrowserResult | None = None
+    origin: str = "live"  # model.SNAPSHOT_ORIGINS ('archive': a memento, see recover.py)
 
 
 # --- selection and runs ------------------------------------------------------------------
@@ -150,7 +151,7 @@ def _pending(
     db: Database, where: list[str], params: list[Any], refetch: bool, run_id: int | None
 ) -> list[_Job]:
     """The selected sources to fetch now: all of them with refetch, else those whose state
-    (model.source_state of the latest snapshot) is in model.FETCH_AGAIN_STATES; in both
+    (model.source_state of the latest live snapshot) is in model.FETCH_AGAIN_STATES; in both
     cases without the sources already stored by `run_id` (a resumed run)."""
     where, params = list(where), list(params)
     if run_id is not None:
@@ -160,7 +161,7 @@ def _pending(
         params.append(run_id)
     sql = (
         "SELECT s.id, s.url, s.host, sn.id, sn.status, sn.error, sn.changed FROM sources s"
-        " LEFT JOIN snapshots sn ON sn.id = (SELECT max(id) FROM snapshots WHERE source_id = s.id)"
+        f" LEFT JOIN snapshots sn ON sn.id = ({model.latest_live_snapshot_sql('s.id')})"
     )
     if where:
         sql += " WHERE " + " AND ".join(where)
@@ -641,10 +642,10 @@ def store_result(
     with store.immediate(db):
         sha = store.put_payload(db, result.payload) if result.payload is not None else None
         changed = previous_id = None
-        if result.ok:
+        if result.ok and outcome.origin == "live":
             prev = db.conn.execute(
                 "SELECT id, body_sha256 FROM snapshots WHERE source_id = ? AND error IS NULL"
-                " AND body_sha256 IS NOT NULL ORDER BY id DESC LIMIT 1",
+                f" AND body_sha256 IS NOT NULL AND {model.LIVE_SNAPSHOT} ORDER BY id DESC LIMIT 1",
                 [job.source_id],
             ).fetchone()
             if prev is not None:
@@ -658,9 +659,9 @@ def store_result(
                 http_version, request_headers, headers, sha256, size, body_sha256, body_size,
                 content_encoding, content_type, charset, title, canonical_url, published, text,
                 fetched_at, elapsed_ms, attempts, robots, error, error_message, changed, previous_id,
-                ip_address, mode)
+                ip_address, mode, origin)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-                ?, ?)""",
+                ?, ?, ?)""",
             [
                 job.source_id,
                 run_id,
@@ -694,11 +695,14 @@ def store_result(
                 previous_id,
                 result.ip_address,
                 "browser" if rendered is not None else "static",
+                outcome.origin,
             ],
         )
         snapshot_id = cur.lastrowid
         if rendered is not None:
             _store_rendered(db, snapshot_id, rendered)
+        if outcome.origin == "archive":  # a memento: recover.py writes its own 'recovered' event
+            return snapshot_id, changed
         store.add_event(
             db,
             "fetched",
@@ -720,10 +724,15 @@ def store_result(
 # --- reading -----------------------------------------------------------------------------
 
 
-def list_sources(db: Database, *, claim_id: int | None = None) -> list[dict]:
-    """Every source (or a claim's) with its latest snapshot's state."""
+def list_sources(
+    db: Database, *, claim_id: int | None = None, state: str | None = None
+) -> list[dict]:
+    """Every source (or a claim's, or those in one state) with the state of its latest live
+    snapshot, and the memento recovered from a web archive if any (recovered_snapshot_id)."""
     params: list[Any] = []
     where = ""
+    if state is not None:
+        model.check_choice(state, model.SOURCE_STATES, "source state")
     if claim_id is not None:
         archive.claim_row(db, claim_id)
         where = "WHERE s.id IN (SELECT source_id FROM claim_sources WHERE claim_id = ?)"
@@ -733,17 +742,27 @@ def list_sources(db: Database, *, claim_id: int | None = None) -> list[dict]:
         f"""SELECT s.id, s.url, s.host, sn.id AS latest_snapshot_id, sn.status, sn.error,
                    sn.error_message, sn.fetched_at, sn.changed, sn.title, sn.final_url,
                    (SELECT count(*) FROM snapshots x WHERE x.source_id = s.id) AS snapshots,
-                   (SELECT count(*) FROM claim_sources c WHERE c.source_id = s.id) AS claims
+                   (SELECT count(*) FROM claim_sources c WHERE c.source_id = s.id) AS claims,
+                   (SELECT max(id) FROM snapshots a WHERE a.source_id = s.id
+                        AND a.origin = 'archive') AS recovered_snapshot_id,
+                   s.check_failures, s.checked_at, s.dead_at
             FROM sources s
-            LEFT JOIN snapshots sn ON sn.id = (SELECT max(id) FROM snapshots WHERE source_id = s.id)
+            LEFT JOIN snapshots sn ON sn.id = ({model.latest_live_snapshot_sql("s.id")})
             {where} ORDER BY s.id""",
         params,
     )
     out = []
+    state_filter = state
     for r in found:
         state = model.source_state(
-            r["status"], r["error"], r["changed"], r["latest_snapshot_id"] is not None
+            r["status"],
+            r["error"],
+            r["changed"],
+            r["latest_snapshot_id"] is not None,
+            dead=r["dead_at"] is not None,
         )
+        if state_filter is not None and state != state_filter:
+            continue
         out.append(
             {
                 "id": r["id"],

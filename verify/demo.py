@@ -4,7 +4,9 @@ server on 127.0.0.1 (port 0), ingested and captured into a demo database.
 The sources are chosen to show every state a source can be in: pages that support a claim, one
 that contradicts a number, a hostile page full of scripts and on* handlers, a page that 404s
 (gone), a redirect, a PDF, a plain-text table, a dashboard that answers 503 (failed), and a
-report that is updated between two captures (changed)."""
+report that is updated between two captures (changed). The gone page is then brought back by
+`verify recover` from a small web archive served locally too (verify/demo_archive.py), which
+holds copies of it from before the article, and a 404 from after it was deleted."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from typing import Any
 
+from . import store
 from .archive import find_source, get_article, list_claims
 from .ingest import ingest_article
 from .store import open_db
@@ -35,6 +38,10 @@ ROUTES: dict[str, tuple[str, str]] = {
 }
 REDIRECTS = {"/go/desalination-plan": "/plans/desalination.html"}
 UNAVAILABLE = {"/data/live-dashboard"}  # 503: a failed capture
+GONE = "/news/old-pipeline-story.html"  # 404 live; archived (demo_archive) before the article
+DEMO_ARCHIVE = "the demo web archive"
+# (timestamp, HTTP status) of the demo archive's captures of GONE
+GONE_CAPTURES = (("20190314101500", 200), ("20240211083000", 200), ("20251001120000", 404))
 
 
 def data_file(name: str) -> bytes:
@@ -142,6 +149,9 @@ def run_demo(
             if result.created and fetch:
                 captured = _capture(db, site, result.article_id, say)
             summary["capture"] = captured
+            summary["recover"] = None
+            if captured is not None:
+                summary["recover"] = _recover(db, site, result.article_id, say)
         article = get_article(db, result.article_id)
         claims = list_claims(db, article_id=result.article_id)
         candidates = article["claim_counts"].get("candidate", 0)
@@ -173,6 +183,12 @@ def run_demo(
         )
     elif fetch and result.created:
         lines.append("  (source capture is not available in this build: run `verify fetch` later)")
+    if summary.get("recover"):
+        rec = summary["recover"]
+        lines.append(
+            f"  recovered the gone source {rec['source_id']} from the demo's web archive:"
+            f" {rec['label']} (snapshot {rec['snapshot_id']})"
+        )
     if states:
         lines.append("  source states: " + ", ".join(f"{n} {s}" for s, n in sorted(states.items())))
     lines += [
@@ -183,6 +199,12 @@ def run_demo(
         f"  verify --db {db_path} next --reviewer you    # lease a claim to review",
         f"  verify --db {db_path} serve                  # the review web UI on http://127.0.0.1:8000",
     ]
+    if summary.get("recover"):
+        lines.insert(
+            -1,
+            f"  verify --db {db_path} snapshot show {summary['recover']['snapshot_id']}"
+            "       # the memento recovered from the web archive",
+        )
     summary["lines"] = lines
     return summary
 
@@ -215,6 +237,38 @@ def _capture(
         "changed": second.changed,
         "unchanged": first.unchanged + second.unchanged,
     }
+
+
+def _recover(
+    db: Any, site: DemoSite, article_id: int, say: Callable[[str], None]
+) -> dict[str, Any] | None:
+    """Serve the demo's web archive on 127.0.0.1 and recover the gone source from it."""
+    from .demo_archive import FakeArchive, running
+    from .fetch import FetchOptions
+    from .mementos import wayback_archive
+    from .recover import RecoverOptions, archive_label, recover
+
+    archive = FakeArchive()
+    page = data_file("sources/old-pipeline-story.html")
+    for stamp, status in GONE_CAPTURES:
+        body = page if status == 200 else b"<html><title>404 Not Found</title></html>"
+        archive.add(site.base + GONE, stamp, body, status=status)
+    source_id = find_source(db, site.base + GONE)["id"]
+    with running(archive):
+        say(f"serving the demo's web archive on {archive.base}; recovering the gone source ...")
+        summary = recover(
+            db,
+            source_ids=[source_id],
+            options=RecoverOptions(
+                archives=(wayback_archive(archive.base, DEMO_ARCHIVE),),
+                fetch=FetchOptions(allow_hosts=("127.0.0.1",), retries=0, deadline=10.0),
+            ),
+        )
+    done = [r for r in summary.results if r.outcome == "recovered"]
+    if not done:
+        return None
+    row = store.row(db, "SELECT * FROM snapshots WHERE id = ?", [done[0].snapshot_id])
+    return {"source_id": source_id, "snapshot_id": row["id"], "label": archive_label(row)}
 
 
 def _states(db: Any) -> dict[str, int]:

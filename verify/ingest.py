@@ -78,7 +78,11 @@ class _Body:
 
 
 def read_source(
-    source: str, *, stdin: bytes | None = None, fetch_options: Any = None
+    source: str,
+    *,
+    stdin: bytes | None = None,
+    fetch_options: Any = None,
+    fetched: list | None = None,
 ) -> tuple[bytes, str | None, str | None, str]:
     """(bytes, content type, URL it came from, source name) for a path, '-' or an http(s) URL."""
     if source == "-":
@@ -89,7 +93,7 @@ def read_source(
         if not re.match(r"^https?://", source, re.I):
             # javascript:, file:, data:, ftp: ... (a Windows drive letter would exist as a path)
             normalize_url(source)  # raises InvalidURLError with the scheme in the message
-        return _fetch(normalize_url(source), fetch_options)
+        return _fetch(normalize_url(source), fetch_options, fetched)
     path = Path(source)
     if not path.exists():
         raise InputError(f"no such file: {source} (give a file, an http(s) URL, or - for stdin)")
@@ -113,10 +117,14 @@ def read_source(
     return data, content_type, None, str(source)
 
 
-def _fetch(url: str, fetch_options: Any) -> tuple[bytes, str | None, str | None, str]:
+def _fetch(
+    url: str, fetch_options: Any, fetched: list | None = None
+) -> tuple[bytes, str | None, str | None, str]:
     from .fetch import FetchOptions, fetch_url
 
     result = fetch_url(url, fetch_options or FetchOptions())
+    if fetched is not None:
+        fetched.append(result)  # the article page, kept as a snapshot by ingest_article
     if not result.ok:
         kind = result.error or "http_error"
         message = result.error_message or (f"HTTP {result.status}" if result.status else kind)
@@ -177,10 +185,17 @@ def ingest_article(
     fetch_options: Any = None,
     actor: str | None = None,
     source_name: str | None = None,
+    published: str | None = None,
 ) -> IngestResult:
     """Store an article (path, '-' for stdin bytes, or an http(s) URL) with every sentence as a
     claim row and every body link as a candidate source. Re-ingesting the same text returns the
-    existing article and adds nothing. One transaction; bad input changes nothing."""
+    existing article and adds nothing. One transaction; bad input changes nothing.
+
+    The publication date is `published` (YYYY-MM-DD) when given, else the page's own (meta
+    tags, JSON-LD datePublished, <time>; htmldate when those say nothing). An article fetched
+    from a URL is also kept as a snapshot of that URL (articles.snapshot_id)."""
+    if published is not None:
+        published = check_published(published)
     try:
         min_score = float(min_score)
     except (TypeError, ValueError):
@@ -190,8 +205,9 @@ def ingest_article(
     article_url = normalize_url(url) if url else None
     if title is not None and not title.strip():
         title = None
+    fetched: list = []
     data, content_type, fetched_url, source_name = read_source(
-        source, stdin=stdin, fetch_options=fetch_options
+        source, stdin=stdin, fetch_options=fetch_options, fetched=fetched
     )
     label = "stdin" if source == "-" else source
     if not data.strip():
@@ -212,6 +228,8 @@ def ingest_article(
     if not body.text.strip():
         raise InputError(f"{label} has no readable article text: nothing to ingest")
     article_url = article_url or (normalize_url(fetched_url) if fetched_url else None)
+    published = published or body.published or _htmldate(body.html)
+    page = _page_outcome(fetched[0], article_url) if fetched and article_url else None
 
     # everything below is computed before the transaction opens
     digest = hashlib.sha256(body.text.encode("utf-8")).hexdigest()
@@ -248,11 +266,13 @@ def ingest_article(
                 body.text,
                 body.html,
                 digest,
-                body.published,
+                published,
                 stamp,
             ],
         )
         article_id = cur.lastrowid
+        if page is not None:
+            _store_page(db, article_id, page)
         claim_ids: list[int] = []
         queued = 0
         for sentence, score in zip(sentences, scores, strict=True):
@@ -315,6 +335,60 @@ def ingest_article(
         )
         claims = list_claims(db, article_id=article_id)
     return IngestResult(article_id, claims, True, len(sentences), len(link_rows), tuple(skipped))
+
+
+def check_published(value: str) -> str:
+    """A publication date given by hand: YYYY-MM-DD (a real date)."""
+    import datetime as _dt
+
+    text = (value or "").strip()
+    try:
+        return _dt.date.fromisoformat(text).isoformat() if len(text) == 10 else _bad_date(value)
+    except ValueError:
+        return _bad_date(value)
+
+
+def _bad_date(value: str) -> str:
+    raise InputError(f"bad --published {value!r}: give the date as YYYY-MM-DD")
+
+
+def _htmldate(html: str | None) -> str | None:
+    """The publication date htmldate finds in the page (its original date, not an update)."""
+    if not html:
+        return None
+    try:
+        from htmldate import find_date
+
+        found = find_date(html, original_date=True, extensive_search=False)
+    except Exception:  # noqa: BLE001 - a date is a nicety; the article still goes in
+        return None
+    return found if isinstance(found, str) and re.match(r"^\d{4}-\d{2}-\d{2}$", found) else None
+
+
+def _page_outcome(result: Any, url: str) -> Any:
+    """The fetched article page as a capture outcome (text extracted before the transaction)."""
+    from .capture import _Job, _Outcome
+    from .urls import host_of
+
+    extracted, problem = None, None
+    if result.ok and result.body is not None:
+        try:
+            extracted = extract.extract(result.body, result.content_type, url)
+        except Exception as exc:  # noqa: BLE001 - the bytes are kept; text can be re-derived
+            problem = f"{type(exc).__name__}: {exc}"
+    return _Outcome(_Job(0, url, host_of(url)), result, extracted, problem)
+
+
+def _store_page(db: Database, article_id: int, page: Any) -> None:
+    """Keep the article page as a snapshot of its URL (a source), linked to the article."""
+    from dataclasses import replace
+
+    from .capture import store_result
+    from .claims import ensure_source
+
+    source_id = ensure_source(db, page.job.url)
+    snapshot_id, _ = store_result(db, replace(page, job=replace(page.job, source_id=source_id)))
+    db.conn.execute("UPDATE articles SET snapshot_id = ? WHERE id = ?", [snapshot_id, article_id])
 
 
 # --- import ------------------------------------------------------------------------------------

@@ -48,7 +48,17 @@ ERROR_KINDS = (
 )
 CAPTURE_MODES = ("static", "browser", "auto")  # how `verify fetch` captures (auto decides)
 SNAPSHOT_MODES = ("static", "browser")  # how a snapshot was taken
-SOURCE_STATES = ("ok", "changed", "gone", "unknown", "failed", "pending")
+SOURCE_STATES = ("ok", "changed", "gone", "unknown", "failed", "pending", "dead")
+# Where a snapshot's bytes came from: the source itself, or a web archive's memento of it.
+SNAPSHOT_ORIGINS = ("live", "archive")
+# A recovered memento lies before or after the reference time (the article's date).
+MEMENTO_RELATIONS = ("before", "after")
+RECOVERY_OUTCOMES = ("recovered", "not_found", "failed", "skipped")
+# The reference time of a recovery: the article's publication date, or when verify first saw it.
+REFERENCE_KINDS = ("article", "first_seen")
+SAVE_OUTCOMES = ("saved", "refused", "failed")  # what Save Page Now answered
+# The sources `verify recover` looks up in web archives: their latest live capture did not work.
+RECOVER_STATES = ("gone", "failed", "unknown", "dead")
 ROBOTS = ("allowed", "disallowed", "ignored", "unavailable")
 
 GONE_STATUSES = frozenset((404, 410))  # the page is not there (dns failures count too)
@@ -83,6 +93,17 @@ def queue_key(claim: dict[str, Any]) -> tuple:
 REVIEWED_SNAPSHOT = "error IS NULL AND (status IS NULL OR status < 400)"
 
 
+# A source's state is read off its latest *live* capture: a memento recovered from a web archive
+# is evidence a reviewer sees (it is a successful capture), never a sign that the source is up.
+LIVE_SNAPSHOT = "origin = 'live'"
+
+
+def latest_live_snapshot_sql(source_expr: str = "?") -> str:
+    """SQL for the id of the latest live snapshot of the source `source_expr` (a parameter or
+    a column such as s.id)."""
+    return f"SELECT max(id) FROM snapshots WHERE source_id = {source_expr} AND {LIVE_SNAPSHOT}"
+
+
 def reviewed_snapshot_sql(columns: str = "*", alias: str = "") -> str:
     """SQL selecting the snapshot a reviewer sees of the source given as the one parameter."""
     where = REVIEWED_SNAPSHOT if not alias else _aliased(alias)
@@ -99,13 +120,21 @@ def _aliased(alias: str) -> str:
 
 
 def source_state(
-    status: int | None, error: str | None, changed: int | None, has_snapshot: bool = True
+    status: int | None,
+    error: str | None,
+    changed: int | None,
+    has_snapshot: bool = True,
+    dead: bool = False,
 ) -> str:
-    """A source's state from its latest snapshot: pending (never fetched), ok, changed (the
+    """A source's state from its latest live snapshot: pending (never fetched), ok, changed (the
     payload differs from the previous capture), gone (404/410, or the name does not resolve),
-    unknown (the server refused us: 401/402/403/407/429), failed (anything else)."""
+    unknown (the server refused us: 401/402/403/407/429), failed (anything else), and dead when
+    the link-rot watch declared it so (three failed checks days apart; `dead` is sources.dead_at
+    being set, cleared by the next check that works)."""
     if not has_snapshot:
         return "pending"
+    if dead:
+        return "dead"
     if error is None:
         return "changed" if changed == 1 else "ok"
     if error == "dns" or (error == "http_error" and status in GONE_STATUSES):
@@ -119,7 +148,7 @@ def source_state(
 # (gone and unknown are answers, not failures; --refetch takes every source).
 FETCH_AGAIN_STATES = ("pending", "failed")
 # A quoted source in one of these states has lost the quoted evidence (a timeout has not).
-EVIDENCE_LOST_STATES = ("gone",)
+EVIDENCE_LOST_STATES = ("gone", "dead")
 
 
 # --------------------------------------------------------------------------- the claim's life
@@ -204,6 +233,9 @@ EVENT_KINDS = tuple(
             "fetched",
             "exported",
             "setting_changed",
+            "recovered",  # a web-archive memento of a source was captured
+            "source_state",  # the link-rot watch saw a source change state
+            "saved",  # Save Page Now archived a source
             "signed_in",
             "sign_in_failed",
             "signed_out",

@@ -405,15 +405,18 @@ def check_evidence(db: Database, source_id: int, *, now: datetime | str | None =
     previous verdict. Each assessment is flagged once. Runs inside the caller's transaction
     when there is one. Returns the ids of the claims flagged."""
     at = _now(now)
-    latest = store.row(
+    latest = store.row(  # the latest live capture: a memento from a web archive is not one
         db,
-        "SELECT id, status, error, changed, text FROM snapshots WHERE source_id = ?"
-        " ORDER BY id DESC LIMIT 1",
+        "SELECT sn.id, sn.status, sn.error, sn.changed, sn.text, s.dead_at FROM snapshots sn"
+        f" JOIN sources s ON s.id = sn.source_id WHERE sn.source_id = ? AND sn.{model.LIVE_SNAPSHOT}"
+        " ORDER BY sn.id DESC LIMIT 1",
         [source_id],
     )
     if latest is None:
         return []
-    state = model.source_state(latest["status"], latest["error"], latest["changed"])
+    state = model.source_state(
+        latest["status"], latest["error"], latest["changed"], dead=latest["dead_at"] is not None
+    )
     if state not in model.EVIDENCE_LOST_STATES and latest["error"] is not None:
         return []  # a transient failure says nothing about the page
     live = store.rows(

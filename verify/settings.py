@@ -35,26 +35,40 @@ def _org_name(value: str) -> str:
     return name
 
 
-def _screenshots(value: str) -> str:
-    try:
-        return _on_off(value)
-    except InputError:
-        raise InputError(f"screenshots is on or off, not {value!r}") from None
-
-
 def _capture_mode(value: str) -> str:
     from .model import CAPTURE_MODES, check_choice
 
     return check_choice(value.strip().lower(), CAPTURE_MODES, "capture_mode")
 
 
-def _on_off(value: str) -> str:
-    word = value.strip().lower()
-    if word in ("on", "yes", "true", "1"):
-        return "on"
-    if word in ("off", "no", "false", "0"):
-        return "off"
-    raise InputError(f"require_approval is on or off, not {value!r}")
+def _on_off(key: str) -> Callable[[str], str]:
+    """A validator for an on/off setting called `key`."""
+
+    def check(value: str) -> str:
+        word = value.strip().lower()
+        if word in ("on", "yes", "true", "1"):
+            return "on"
+        if word in ("off", "no", "false", "0"):
+            return "off"
+        raise InputError(f"{key} is on or off, not {value!r}")
+
+    return check
+
+
+def _days(value: str) -> str:
+    try:
+        days = float(value.strip())
+    except ValueError:
+        raise InputError(f"give a number of days, not {value!r}") from None
+    if not 0.01 <= days <= 3650:
+        raise InputError(f"give a number of days between 0.01 and 3650, not {days:g}")
+    return f"{days:g}"
+
+
+def _archives(value: str) -> str:
+    from .mementos import check_archives_setting
+
+    return check_archives_setting(value)
 
 
 def _http_url(key: str, value: str) -> str:
@@ -109,7 +123,7 @@ SETTINGS: dict[str, Setting] = {
             "require_approval",
             "on: a verdict is a draft until an editor who did not give it approves it",
             "off",
-            _on_off,
+            _on_off("require_approval"),
         ),
         Setting(
             "review_url",
@@ -133,7 +147,23 @@ SETTINGS: dict[str, Setting] = {
             "screenshots",
             "on: auto mode renders every HTML page in the browser, for its screenshot",
             "off",
-            _screenshots,
+            _on_off("screenshots"),
+        ),
+        Setting(
+            "recover",
+            "on: `verify fetch` also looks up gone or failed sources in web archives",
+            "off",
+            _on_off("recover"),
+        ),
+        Setting(
+            "archives",
+            "extra Memento archives for `verify recover`: NAME=TIMEMAP_PREFIX, comma-separated",
+            None,
+            _archives,
+        ),
+        Setting("watch_live_days", "`verify watch` re-checks a working source after", "7", _days),
+        Setting(
+            "watch_failing_days", "`verify watch` re-checks a failing source after", "3", _days
         ),
     )
 }

@@ -169,6 +169,9 @@ def _write_rows(db: Database, out: BinaryIO, ids: list[int], *, filename: str | 
 
 
 def _records(writer: WARCWriter, snap: dict[str, Any], db: Database, seen: dict) -> Iterator[Any]:
+    if snap.get("origin") == "archive":
+        yield from _archive_records(writer, snap, db, seen)
+        return
     date = warc_date(snap["fetched_at"])
     requested = snap["requested_url"]
     if snap["status"] is None:
@@ -350,8 +353,42 @@ def _browser_records(
     )
 
 
+def _archive_records(
+    writer: WARCWriter, snap: dict[str, Any], db: Database, seen: dict
+) -> Iterator[Any]:
+    """A memento recovered from a web archive: one response record for the original URL, dated
+    when the archive captured it, whose WARC-Source-URI is the memento it was copied from (the
+    archive's redirects and our request to the archive are not the original exchange)."""
+    date = warc_date(snap["memento_datetime"] or snap["fetched_at"])
+    target = snap["original_url"] or snap["requested_url"]
+    payload = get_payload(db, snap["sha256"]) if snap["sha256"] else b""
+    headers = response_headers(_json_list(snap["headers"]), len(payload))
+    warc_headers = {"WARC-Date": date, "WARC-Source-URI": snap["memento_url"] or ""}
+    status = int(snap["status"] or 200)
+    http_headers = _RawHeaders(
+        _status_line(status), headers, protocol=http_protocol(snap["http_version"])
+    )
+    response = writer.create_warc_record(
+        target,
+        "response",
+        payload=io.BytesIO(payload),
+        length=len(payload),
+        http_headers=http_headers,
+        warc_headers_dict=warc_headers,
+    )
+    yield response
+    yield _metadata(writer, target, date, snap, response.rec_headers.get_header("WARC-Record-ID"))
+
+
 def _metadata(writer: WARCWriter, uri: str, date: str, snap: dict, refers_to: str | None) -> Any:
     fields = {
+        "origin": snap.get("origin"),
+        "archive-name": snap.get("archive_name"),
+        "memento-url": snap.get("memento_url"),
+        "memento-datetime": snap.get("memento_datetime"),
+        "original-url": snap.get("original_url"),
+        "archive-digest": snap.get("archive_digest"),
+        "digest-mismatch": snap.get("digest_mismatch"),
         "verify-snapshot-id": snap["id"],
         "verify-source-id": snap["source_id"],
         "requested-url": snap["requested_url"],

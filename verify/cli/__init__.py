@@ -11,6 +11,7 @@ __all__ = ["cli", "common", "emit_json", "get_db", "main", "one_line", "warn"]
 
 # Command modules register themselves on `cli` when imported.
 from . import (  # noqa: E402,F401
+    cmd_archive,
     cmd_articles,
     cmd_browser,
     cmd_capture,

@@ -77,6 +77,11 @@ def _claims_table(claims: list[dict[str, Any]]) -> str:
 @click.option("--title", help="Title to store (default: the article's own).")
 @click.option("--url", help="The article's own URL (also resolves relative links).")
 @click.option(
+    "--published",
+    metavar="YYYY-MM-DD",
+    help="Publication date (default: the page's own; recovery looks for copies before it).",
+)
+@click.option(
     "--min-score",
     type=click.FloatRange(0.0, 1.0),
     default=0.5,
@@ -95,6 +100,7 @@ def ingest_cmd(
     source: str,
     title: str | None,
     url: str | None,
+    published: str | None,
     min_score: float,
     allow_host: tuple[str, ...],
     db_path: str,
@@ -111,7 +117,14 @@ def ingest_cmd(
         options = FetchOptions(allow_hosts=allow_hosts_from(allow_host))
     db = get_db(db_path)
     result = ingest_article(
-        db, source, title=title, url=url, min_score=min_score, stdin=stdin, fetch_options=options
+        db,
+        source,
+        title=title,
+        url=url,
+        min_score=min_score,
+        stdin=stdin,
+        fetch_options=options,
+        published=published,
     )
     if as_json:
         emit_json(

@@ -108,8 +108,15 @@ def _duration(seconds: float) -> str:
     help="static: one GET; browser: also render in headless Chromium; auto: browser when the"
     " static text is thin or the page is an app shell. [default: `verify config capture_mode`, auto]",
 )
+@click.option(
+    "--recover/--no-recover",
+    "recover_gone",
+    default=None,
+    help="Then look up gone or failed sources in web archives (default: `verify config recover`).",
+)
 @common
 def fetch_cmd(
+    recover_gone: bool | None,
     claim_id: int | None,
     article_id: int | None,
     refetch: bool,
@@ -185,24 +192,47 @@ def fetch_cmd(
             f"{line} in {elapsed:.1f} s ({rate:.1f}/s)"
             + ("; see `verify sources` for the failures" if summary.failed else "")
         )
-    if summary.failed:
+    recovered_failed = 0
+    if recover_gone is None:
+        recover_gone = get_value(db, "recover") == "on"
+    if recover_gone:
+        from ..recover import RecoverOptions, recover
+
+        recovery = recover(
+            db,
+            claim_id=claim_id,
+            article_id=article_id,
+            options=RecoverOptions(fetch=options.fetch),
+        )
+        warn(
+            f"recovered {recovery.recovered} from web archives, not archived"
+            f" {recovery.not_found}, failed {recovery.failed}"
+        )
+        recovered_failed = recovery.failed
+    if summary.failed or recovered_failed:
         sys.exit(1)
 
 
 @cli.command("sources")
 @click.option("--claim", "claim_id", type=int, help="Only this claim's sources.")
+@click.option("--state", help="Only sources in this state (ok, gone, dead, ...).")
 @common
-def sources_cmd(claim_id: int | None, db_path: str, as_json: bool) -> None:
-    """Sources with the state of their latest snapshot."""
+def sources_cmd(claim_id: int | None, state: str | None, db_path: str, as_json: bool) -> None:
+    """Sources with the state of their latest live snapshot."""
     from ..capture import list_sources
 
-    found = list_sources(get_db(db_path), claim_id=claim_id)
+    found = list_sources(get_db(db_path), claim_id=claim_id, state=state)
     if as_json:
         emit_json(found)
         return
     for s in found:
         detail = s["error"] or (str(s["status"]) if s["status"] is not None else "")
-        click.echo(f"{s['id']:>5}  {s['state']:<8} {detail:<16} {s['url']}")
+        memento = (
+            f"  (memento: snapshot {s['recovered_snapshot_id']})"
+            if s.get("recovered_snapshot_id")
+            else ""
+        )
+        click.echo(f"{s['id']:>5}  {s['state']:<8} {detail:<16} {s['url']}{memento}")
 
 
 @cli.command("snapshots")
@@ -284,9 +314,21 @@ def snapshot_show(snapshot_id: int, part: str | None, db_path: str, as_json: boo
             "previous_id",
             "mode",
             "resources",
+            "origin",
+            "archive_name",
+            "memento_url",
+            "memento_datetime",
+            "original_url",
+            "memento_relation",
+            "archive_digest",
+            "digest_mismatch",
         ):
             if snap.get(key) is not None:
                 click.echo(f"{key}: {snap[key]}")
+        from ..recover import archive_label
+
+        if archive_label(snap):
+            click.echo(f"archived: {archive_label(snap)}")
         if snap.get("screenshot"):
             click.echo(f"screenshot: yes (verify snapshot screenshot {snap['id']} -o FILE.png)")
         for hop in snap["redirects"]:

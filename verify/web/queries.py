@@ -111,6 +111,8 @@ def why(src: dict[str, Any]) -> str:
     """The line a reviewer reads beside a source's state (archive.claim_sources rows)."""
     if src["snapshot_id"] is None:
         return "not fetched yet"
+    if src["state"] == "dead":
+        return "dead: failed on three checks days apart"
     if src["error"] is None:
         status = src["http_status"]
         if src["state"] == "changed":
@@ -141,8 +143,8 @@ def article_claims(db: Database, article_id: int) -> list[dict[str, Any]]:
 def source_captures(db: Database, source_id: int, *, limit: int = 20) -> list[dict[str, Any]]:
     return rows(
         db,
-        "SELECT id, fetched_at, status, error, changed, sha256 FROM snapshots WHERE source_id = ?"
-        " ORDER BY id DESC LIMIT ?",
+        "SELECT id, fetched_at, status, error, changed, sha256, origin, memento_datetime"
+        " FROM snapshots WHERE source_id = ? ORDER BY id DESC LIMIT ?",
         [source_id, limit],
     )
 

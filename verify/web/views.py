@@ -26,6 +26,7 @@ from .. import archive, capture, claims, evidence, model, quotes, review
 from .. import search as search_mod
 from .. import warc as warc_mod
 from ..errors import NotFoundError, VerifyError
+from ..recover import archive_label
 from ..store import get_payload, now
 from . import auth, queries
 from .highlight import Span, highlight
@@ -202,6 +203,7 @@ def claim(claim_id: int) -> Any:
         src["why"] = queries.why(src)
         sid = src["reviewed_snapshot_id"]
         src["text_html"] = None
+        src["archive_label"] = archive_label(archive.snapshot_row(db, sid)) if sid else None
         if sid:
             text = queries.snapshot_text(db, sid)
             spans = [
@@ -453,6 +455,7 @@ def snapshot(snapshot_id: int) -> Any:
         citing=queries.citing_claims(db, snap["source_id"]),
         diff=diff,
         has_warc=True,
+        archive_label=archive_label(snap),
     )
 
 
