@@ -48,7 +48,7 @@ def test_spellings_are_the_same_value_and_key():
     assert not same_value("21", "22")
     assert key(one("12%")) == key(one("12 percent")) == key(one("12 per cent")) == "p12"
     assert key(one("in 2014")) == "y2014"
-    assert key(one("12.5%")) == "p12_5"
+    assert key(one("12.5%")) == "p12d5"
 
 
 def test_units_and_scale_words_are_kept():

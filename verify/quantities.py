@@ -536,13 +536,14 @@ def same_value(a: str, b: str) -> bool:
 
 
 def key(q: Quantity) -> str:
-    """A search key for a quantity, the same for every spelling: 'n22', 'p12.5', 'y2014'."""
+    """A search key for a quantity, the same for every spelling: 'n22', 'p12d5' (12.5%),
+    'y2014', 'm5000000' ($5 million). Letters and digits only, so a full-text index keeps it whole."""
     prefix = {"percent": "p", "year": "y", "decade": "y", "money": "m", "date": "d"}.get(
         q.kind, "n"
     )
     value = q.value
     text = str(int(value)) if float(value).is_integer() else f"{value:.6g}"
-    return prefix + text.replace(".", "_")
+    return prefix + text.replace(".", "d").replace("-", "minus").replace("+", "")
 
 
 # --------------------------------------------------------------------------- same thing, clash

@@ -121,4 +121,4 @@ def main() -> None:
 
 
 # Command modules register themselves on `cli` when imported.
-from . import cmd_articles, cmd_capture, cmd_review, cmd_web  # noqa: E402,F401
+from . import cmd_articles, cmd_capture, cmd_review, cmd_similar, cmd_web  # noqa: E402,F401

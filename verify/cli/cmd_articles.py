@@ -112,6 +112,10 @@ def ingest_cmd(
     result = ingest_article(
         db, source, title=title, url=url, min_score=min_score, stdin=stdin, fetch_options=options
     )
+    if result.created:
+        from .cmd_similar import note_checked_before
+
+        note_checked_before(db, [c["id"] for c in result.claims])
     if as_json:
         emit_json(
             {
@@ -217,6 +221,9 @@ def claim_add_cmd(
         click.echo(
             f"Added claim {claim_id} (queued, priority {claim['priority']}, {len(claim['sources'])} sources)"
         )
+    from .cmd_similar import note_checked_before
+
+    note_checked_before(db, [claim_id])
 
 
 @claim_group.command("show")

@@ -23,7 +23,7 @@ from flask import (
     url_for,
 )
 
-from .. import capture, claims, evidence, review
+from .. import capture, claims, evidence, review, similar
 from .. import search as search_mod
 from .. import warc as warc_mod
 from ..errors import NotFoundError, VerifyError
@@ -258,6 +258,7 @@ def claim(claim_id: int) -> Any:
     return render_template(
         "claim.html",
         claim=found,
+        checked_before=similar.checked_before(db, claim_id),
         context=queries.article_context(db, found),
         sources=sources,
         passages=passages,
