@@ -148,7 +148,7 @@ def test_review_flow_sign_in_take_quote_assess_decide(page, server, db_path):
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"#history$"))
     history = page.inner_text("#history")
-    assert "decided by ana" in history and "Toll later revised to 21" in history
+    assert "verdict by ana" in history and "Toll later revised to 21" in history
     assert "assessed by ana" in history and "leased by ana" in history
     assert "mostly-true" in page.inner_text(".claimhead")
     page.screenshot(path=str(SHOTS / "claim.png"), full_page=True)
@@ -204,7 +204,7 @@ def test_forged_post_from_another_origin_is_refused(page, server, db_path):
             200,
             f"""<!doctype html><html><body>
 <form id="f" method="post" action="{base}/claims/{claim}/verdict">
-<input name="rating" value="false"><input name="note" value="forged"></form>
+<input name="verdict" value="false"><input name="note" value="forged"></form>
 <script>document.getElementById("f").submit();</script></body></html>""",
         )
         page.goto(attacker.url("/"))

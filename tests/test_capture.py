@@ -336,9 +336,9 @@ def test_reader_never_blocked_and_never_sees_half_rows(db, db_path, fault: Fault
 
 
 def test_bad_selection_writes_nothing(db) -> None:
-    with pytest.raises(NotFoundError, match="no claim with id 42"):
+    with pytest.raises(NotFoundError, match="no claim 42"):
         cap.capture(db, claim_id=42)
-    with pytest.raises(NotFoundError, match="no source with id 7"):
+    with pytest.raises(NotFoundError, match="no source 7"):
         cap.capture(db, source_ids=[7])
     with pytest.raises(InputError):
         cap.capture(db, options=cap.CaptureOptions(concurrency=0))
@@ -361,7 +361,7 @@ def test_claim_and_source_selection(db, site: LocalSite) -> None:
 
 
 def test_snapshot_lookups_raise_not_found(db) -> None:
-    with pytest.raises(NotFoundError, match="no snapshot with id 5"):
+    with pytest.raises(NotFoundError, match="no snapshot 5"):
         cap.get_snapshot(db, 5)
     with pytest.raises(NotFoundError):
         cap.snapshot_payload(db, 5)

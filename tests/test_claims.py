@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import NOT_HTTP_URLS
 
-from verify import claims
+from verify import archive, claims
 from verify.errors import InputError, InvalidURLError, NotFoundError
 from verify.store import now
 
@@ -35,7 +35,7 @@ def test_add_claim_is_queued_with_sources_and_events(db):
         priority=3,
         actor="ana",
     )
-    claim = claims.get_claim(db, cid)
+    claim = archive.get_claim(db, cid)
     assert claim["text"] == "The bridge opened in 1932."
     assert claim["status"] == "queued"
     assert claim["priority"] == 3
@@ -77,7 +77,7 @@ def test_add_claim_bad_inputs(db):
     before = counts(db)
     with pytest.raises(InputError, match="empty claim"):
         claims.add_claim(db, "   ")
-    with pytest.raises(NotFoundError, match="no article with id 42"):
+    with pytest.raises(NotFoundError, match="no article 42"):
         claims.add_claim(db, "A claim.", article_id=42)
     with pytest.raises(InputError, match="bad priority"):
         claims.add_claim(db, "A claim.", priority="high")
@@ -89,8 +89,8 @@ def test_attach_source_once_per_url(db):
     sid = claims.attach_source(db, cid, "https://stats.example/may", note="official")
     again = claims.attach_source(db, cid, "https://STATS.example/may?fbclid=abc")
     assert sid == again
-    assert claims.get_claim(db, cid)["sources"] == ["https://stats.example/may"]
-    src = claims.claim_sources(db, cid)
+    assert archive.get_claim(db, cid)["sources"] == ["https://stats.example/may"]
+    src = archive.claim_sources(db, cid)
     assert src[0]["note"] == "official" and src[0]["origin"] == "manual"
     assert (
         db.conn.execute("SELECT count(*) FROM events WHERE kind='source_added'").fetchone()[0] == 1
@@ -99,7 +99,7 @@ def test_attach_source_once_per_url(db):
 
 def test_attach_source_unknown_claim_and_bad_url(db):
     before = counts(db)
-    with pytest.raises(NotFoundError, match="no claim with id 99"):
+    with pytest.raises(NotFoundError, match="no claim 99"):
         claims.attach_source(db, 99, "https://example.org/")
     cid = claims.add_claim(db, "A claim.")
     before = counts(db)
@@ -113,26 +113,26 @@ def test_source_shared_between_claims(db):
     b = claims.add_claim(db, "Claim B.", sources=["https://example.org/x/"])
     c = claims.add_claim(db, "Claim C.", sources=["https://example.org/x"])
     assert db.conn.execute("SELECT count(*) FROM sources").fetchone()[0] == 2  # /x and /x/ differ
-    assert claims.get_claim(db, a)["sources"] == claims.get_claim(db, c)["sources"]
-    assert claims.get_claim(db, b)["sources"] == ["https://example.org/x/"]
+    assert archive.get_claim(db, a)["sources"] == archive.get_claim(db, c)["sources"]
+    assert archive.get_claim(db, b)["sources"] == ["https://example.org/x/"]
 
 
 def test_find_source_by_id_and_url(db):
     cid = claims.add_claim(db, "Claim.", sources=["https://example.org/a?utm_medium=x"])
-    src = claims.find_source(db, "https://EXAMPLE.org/a")
+    src = archive.find_source(db, "https://EXAMPLE.org/a")
     assert src["url"] == "https://example.org/a"
-    assert claims.find_source(db, src["id"])["url"] == src["url"]
-    assert claims.find_source(db, str(src["id"]))["id"] == src["id"]
+    assert archive.find_source(db, src["id"])["url"] == src["url"]
+    assert archive.find_source(db, str(src["id"]))["id"] == src["id"]
     with pytest.raises(NotFoundError):
-        claims.find_source(db, 12345)
+        archive.find_source(db, 12345)
     with pytest.raises(NotFoundError):
-        claims.find_source(db, "https://example.org/other")
+        archive.find_source(db, "https://example.org/other")
     assert cid
 
 
 def test_get_claim_unknown(db):
-    with pytest.raises(NotFoundError, match="no claim with id 7"):
-        claims.get_claim(db, 7)
+    with pytest.raises(NotFoundError, match="no claim 7"):
+        archive.get_claim(db, 7)
 
 
 def test_list_claims_filters(db):
@@ -144,15 +144,15 @@ def test_list_claims_filters(db):
     )
     queued = claims.add_claim(db, "The bridge opened in 1932.", article_id=art)
     loose = claims.add_claim(db, "Elsewhere 5 people.")
-    assert [c["id"] for c in claims.list_claims(db)] == [queued, loose]
-    assert len(claims.list_claims(db, include_candidates=True)) == 3
-    assert [c["text"] for c in claims.list_claims(db, status="candidate")] == ["It is lovely."]
-    assert [c["id"] for c in claims.list_claims(db, article_id=art)] == [queued]
-    assert len(claims.list_claims(db, limit=1)) == 1
+    assert [c["id"] for c in archive.list_claims(db)] == [queued, loose]
+    assert len(archive.list_claims(db, include_candidates=True)) == 3
+    assert [c["text"] for c in archive.list_claims(db, status="candidate")] == ["It is lovely."]
+    assert [c["id"] for c in archive.list_claims(db, article_id=art)] == [queued]
+    assert len(archive.list_claims(db, limit=1)) == 1
     with pytest.raises(InputError, match="unknown status"):
-        claims.list_claims(db, status="bogus")
+        archive.list_claims(db, status="bogus")
     with pytest.raises(NotFoundError):
-        claims.list_claims(db, article_id=999)
+        archive.list_claims(db, article_id=999)
 
 
 def test_promote_span(db):
@@ -164,7 +164,7 @@ def test_promote_span(db):
     )
     start = text.index("Traffic")
     cid = claims.promote_span(db, art, start - 1, len(text))
-    claim = claims.get_claim(db, cid)
+    claim = archive.get_claim(db, cid)
     assert claim["text"] == "Traffic rose 12 percent."
     assert (claim["start"], claim["end"]) == (start, len(text))
     assert claim["status"] == "queued"
@@ -183,8 +183,14 @@ def test_promote_span(db):
 def test_get_article(db):
     art = make_article(db)
     claims.add_claim(db, "The bridge opened in 1932.", article_id=art)
-    found = claims.get_article(db, art)
+    found = archive.get_article(db, art)
     assert found["text"].startswith("The bridge")
-    assert found["claim_counts"] == {"queued": 1}
+    assert found["claim_counts"] == {
+        "candidate": 0,
+        "queued": 1,
+        "in_review": 0,
+        "decided": 0,
+        "dismissed": 0,
+    }
     with pytest.raises(NotFoundError):
-        claims.get_article(db, 5)
+        archive.get_article(db, 5)

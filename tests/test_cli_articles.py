@@ -82,15 +82,15 @@ def test_ingest_stdin_and_human_output(run_cli):
         ),
         (
             ["claim", "show", "99"],
-            "Error: no claim with id 99 (list them with `verify claims --all`)",
+            "Error: no claim 99: see `verify claims`",
         ),
         (
             ["claims", "--article", "7"],
-            "Error: no article with id 7 (ingest it first with `verify ingest`)",
+            "Error: no article 7: see `verify articles`",
         ),
         (
             ["claim", "add", "The bridge opened in 1932.", "--article", "5"],
-            "Error: no article with id 5 (ingest it first with `verify ingest`)",
+            "Error: no article 5: see `verify articles`",
         ),
         (
             ["claim", "add", "A claim.", "--source", "data:text/html,hi"],
@@ -103,7 +103,7 @@ def test_ingest_stdin_and_human_output(run_cli):
         (["claim", "add", "   "], "Error: empty claim text: give the statement to check"),
         (
             ["source", "add", "42", "https://example.org/"],
-            "Error: no claim with id 42 (list them with `verify claims --all`)",
+            "Error: no claim 42: see `verify claims`",
         ),
     ],
 )

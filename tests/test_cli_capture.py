@@ -137,17 +137,14 @@ def test_errors_and_usage(run_cli) -> None:
     missing = run_cli("snapshot", "show", "99")
     assert (
         missing.exit_code == 1
-        and missing.stderr.strip() == "Error: no snapshot with id 99 (see `verify snapshots`)"
+        and missing.stderr.strip() == "Error: no snapshot 99: see `verify snapshots`"
     )
     claim = run_cli("fetch", "--claim", "5")
-    assert (
-        claim.exit_code == 1
-        and claim.stderr.strip() == "Error: no claim with id 5 (see `verify claims`)"
-    )
+    assert claim.exit_code == 1 and claim.stderr.strip() == "Error: no claim 5: see `verify claims`"
     assert run_cli("fetch", "--concurrency", "0").exit_code == 2
     assert run_cli("snapshot", "diff", "1").exit_code == 2
     none = run_cli("snapshot", "diff", "1", "2")
-    assert none.exit_code == 1 and none.stderr.startswith("Error: no snapshot with id 1")
+    assert none.exit_code == 1 and none.stderr.startswith("Error: no snapshot 1")
 
 
 def _snapshot_sources(db_path: Path) -> list[int]:
@@ -256,4 +253,4 @@ def test_fetch_by_article(run_cli, site, tmp_path: Path) -> None:
     assert json.loads(result.stdout)["fetched"] == 1
     assert site.hits.get("/src") == 1 and "/other" not in site.hits
     missing = run_cli("fetch", "--article", "9")
-    assert missing.exit_code == 1 and missing.stderr.startswith("Error: no article with id 9")
+    assert missing.exit_code == 1 and missing.stderr.startswith("Error: no article 9")

@@ -73,9 +73,9 @@ def test_worked_example_end_to_end(run_cli, db_path, tmp_path):
 
     r = run_cli("history", str(c1), "--json")
     kinds = [e["kind"] for e in json.loads(r.stdout)]
-    assert kinds == ["ingested", "fetched", "leased", "assessed", "decided"]
+    assert kinds == ["ingested", "fetched", "leased", "assessed", "verdict"]
     r = run_cli("history", str(c1))
-    assert "decided" in r.stdout and "ana" in r.stdout
+    assert "verdict" in r.stdout and "ana" in r.stdout
 
     r = run_cli("search", "siege lasted", "--json")
     assert any(x["type"] == "claim" and x["id"] == c2 for x in json.loads(r.stdout))
@@ -162,7 +162,7 @@ def test_bad_input_one_error_line_exit_1_nothing_changed(run_cli, db_path):
             ),
             "Error: quote not found in snapshot",
         ),
-        (("verdict", str(c1), "truish", "--reviewer", "ana"), "Error: unknown rating 'truish'"),
+        (("verdict", str(c1), "truish", "--reviewer", "ana"), "Error: unknown verdict 'truish'"),
         (("verdict", str(c1), "true", "--reviewer", "bob"), "Error: claim 1 is leased to ana"),
         (("release", str(c1), "--reviewer", "bob"), "Error: claim 1 is leased to ana"),
         (("history", "999"), "Error: no claim 999"),

@@ -31,11 +31,11 @@ def _world(db):
         quote="22 people were killed",
         now="2026-11-22T09:00:00.000000Z",
     )
-    review.decide(db, c1, "true", "ana", now="2026-11-22T09:00:00.000000Z")
-    review.decide(
+    review.give_verdict(db, c1, "true", "ana", now="2026-11-22T09:00:00.000000Z")
+    review.give_verdict(
         db, c1, "mostly-true", "ana", note="Toll revised to 21", now="2026-11-22T10:00:00.000000Z"
     )
-    review.decide(db, c2, "unverifiable", "bob", now="2026-11-22T11:00:00.000000Z")
+    review.give_verdict(db, c2, "unverifiable", "bob", now="2026-11-22T11:00:00.000000Z")
     return art, c1, c2, c3, sid, snap
 
 
@@ -120,11 +120,13 @@ def test_csv_and_jsonl(db, tmp_path):
     ex.export(db, "jsonl", buf, article_id=art)
     lines = [json.loads(x) for x in buf.getvalue().splitlines()]
     assert [x["id"] for x in lines] == [c1, c2, c3]
-    assert [v["rating"] for v in lines[0]["verdicts"]] == ["true", "mostly-true"]
+    assert [v["verdict"] for v in lines[0]["verdicts"]] == ["true", "mostly-true"]
     src = lines[0]["sources"][0]
+    (a,) = src["assessments"]
     assert (
-        src["stance"] == "supports"
-        and TEXT[src["quote_start"] : src["quote_end"]] == "22 people were killed"
+        a["stance"] == "supports"
+        and TEXT[a["quote_start"] : a["quote_end"]] == "22 people were killed"
+        and a["snapshot_id"] == snap
     )
     assert src["snapshot"]["id"] == snap
 

@@ -172,7 +172,7 @@ def test_claim_page_shows_context_sources_states_evidence_and_forms(web):
         'name="stance" value="unrelated"',
         'name="stance" value="unavailable"',
         'name="quote"',
-        'name="rating" value="mostly-true"',
+        'name="verdict" value="mostly-true"',
         'name="note"',
     ):
         assert field in html
@@ -242,11 +242,11 @@ def test_verdict_is_recorded_and_a_change_keeps_the_old_one_in_history(web):
     cid = data.claims["soldiers"]
     client.post(
         f"/claims/{cid}/verdict",
-        data={"csrf_token": token, "rating": "mostly-true", "note": "650 confirmed"},
+        data={"csrf_token": token, "verdict": "mostly-true", "note": "650 confirmed"},
     )
     client.post(
         f"/claims/{cid}/verdict",
-        data={"csrf_token": token, "rating": "true", "note": "fully confirmed"},
+        data={"csrf_token": token, "verdict": "true", "note": "fully confirmed"},
     )
     verdict, by = db.conn.execute(
         "SELECT verdict, decided_by FROM claims WHERE id = ?", [cid]
@@ -254,7 +254,7 @@ def test_verdict_is_recorded_and_a_change_keeps_the_old_one_in_history(web):
     assert (verdict, by) == ("true", "ana")
     html = text_of(client.get(f"/claims/{cid}"))
     history = html[html.index('id="history"') :]
-    assert history.count("<strong>decided</strong> by ana") == 2
+    assert history.count("<strong>verdict</strong> by ana") == 2
     assert "old: mostly-true" in history and "650 confirmed" in history
     assert "<strong>fetched</strong>" in history  # the sources' captures are part of the story
 
@@ -266,20 +266,20 @@ def test_verdict_refuses_bad_rating_and_someone_elses_lease(web):
     before = counts(db)
     answer = client.post(
         f"/claims/{cid}/verdict",
-        data={"csrf_token": token, "rating": "pants-on-fire"},
+        data={"csrf_token": token, "verdict": "pants-on-fire"},
         follow_redirects=True,
     )
-    assert "Unknown rating" in text_of(answer)
+    assert "Unknown verdict" in text_of(answer)
     answer = client.post(
         f"/claims/{cid}/verdict",
-        data={"csrf_token": token, "rating": "false"},
+        data={"csrf_token": token, "verdict": "false"},
         follow_redirects=True,
     )
     assert "bob" in text_of(answer) and "flash-error" in text_of(answer)
     assert counts(db) == before
     assert "force" in text_of(client.get(f"/claims/{cid}"))
     client.post(
-        f"/claims/{cid}/verdict", data={"csrf_token": token, "rating": "false", "force": "1"}
+        f"/claims/{cid}/verdict", data={"csrf_token": token, "verdict": "false", "force": "1"}
     )
     assert db.conn.execute("SELECT forced, reviewer FROM verdicts").fetchone() == (1, "ana")
 
@@ -385,7 +385,7 @@ def test_unknown_ids_are_404(web):
         answer = client.get(url)
         assert answer.status_code == 404, url
     answer = client.post(
-        "/claims/999/verdict", data={"csrf_token": token, "rating": "true"}, follow_redirects=True
+        "/claims/999/verdict", data={"csrf_token": token, "verdict": "true"}, follow_redirects=True
     )
     assert "no claim 999" in text_of(answer).lower() or "999" in text_of(answer)
 

@@ -103,7 +103,7 @@ def test_claim_text_titles_and_notes_are_escaped_everywhere(web):
         "UPDATE claim_sources SET note = ?, anchor_text = ? WHERE claim_id = ?", [EVIL, EVIL, cid]
     )
     client.post(
-        f"/claims/{cid}/verdict", data={"csrf_token": token, "rating": "false", "note": EVIL}
+        f"/claims/{cid}/verdict", data={"csrf_token": token, "verdict": "false", "note": EVIL}
     )
     client.post(
         f"/claims/{cid}/assess",
@@ -138,7 +138,7 @@ def test_forged_posts_are_refused_and_change_nothing(web):
     client, token, data, db = web
     cid = data.claims["died"]
     before = state(db)
-    verdict = {"rating": "false", "note": "forged"}
+    verdict = {"verdict": "false", "note": "forged"}
     attempts = [
         _forged(client, f"/claims/{cid}/verdict", verdict),  # no token
         _forged(client, f"/claims/{cid}/verdict", {**verdict, "csrf_token": "guess"}),

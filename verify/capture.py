@@ -32,7 +32,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from . import extract, store
+from . import archive, extract, review, store
 from .errors import InputError, NotFoundError
 from .fetch import (
     FetchOptions,
@@ -105,22 +105,17 @@ class _Outcome:
 # --- selection and runs ------------------------------------------------------------------
 
 
-def _check_exists(db: Database, table: str, ident: int, what: str, hint: str) -> None:
-    if not db.conn.execute(f"SELECT 1 FROM {table} WHERE id = ?", [ident]).fetchone():
-        raise NotFoundError(f"no {what} with id {ident} ({hint})")
-
-
 def _selection(
     db: Database, claim_id: int | None, source_ids: Sequence[int] | None, article_id: int | None
 ) -> tuple[str, list[Any]]:
     """SQL (selecting id, url, host from sources s) and parameters for the chosen sources."""
     where, params = [], []
     if claim_id is not None:
-        _check_exists(db, "claims", claim_id, "claim", "see `verify claims`")
+        archive.claim_row(db, claim_id)
         where.append("s.id IN (SELECT source_id FROM claim_sources WHERE claim_id = ?)")
         params.append(claim_id)
     if article_id is not None:
-        _check_exists(db, "articles", article_id, "article", "see `verify claims --json`")
+        archive.article_row(db, article_id)
         where.append(
             "s.id IN (SELECT cs.source_id FROM claim_sources cs JOIN claims c ON c.id = cs.claim_id"
             " WHERE c.article_id = ?)"
@@ -129,7 +124,7 @@ def _selection(
     if source_ids is not None:
         ids = sorted({int(i) for i in source_ids})
         for sid in ids:
-            _check_exists(db, "sources", sid, "source", "see `verify sources`")
+            archive.find_source(db, sid)
         where.append(f"s.id IN ({', '.join('?' * len(ids))})" if ids else "0")
         params.extend(ids)
     sql = "SELECT s.id, s.url, s.host FROM sources s"
@@ -411,7 +406,8 @@ def _json(value: Any) -> str:
 def store_result(
     db: Database, outcome: _Outcome, run_id: int | None = None
 ) -> tuple[int, int | None]:
-    """Store one fetch as one transaction: payload, snapshot row, 'fetched' event.
+    """Store one fetch as one transaction: payload, snapshot row, 'fetched' event, and the
+    evidence check of the source's quoted passages (review.check_evidence).
     Returns (snapshot id, changed: None first capture or failure, 0 unchanged, 1 changed)."""
     result, job, ext = outcome.result, outcome.job, outcome.extracted
     body_sha = hashlib.sha256(result.body).hexdigest() if result.body is not None else None
@@ -486,6 +482,8 @@ def store_result(
                 "changed": changed,
             },
         )
+        # the evidence a reviewer quoted from this source: still there? (one unit of work)
+        review.check_evidence(db, job.source_id)
     return snapshot_id, changed
 
 
@@ -512,7 +510,7 @@ def list_sources(db: Database, *, claim_id: int | None = None) -> list[dict]:
     params: list[Any] = []
     where = ""
     if claim_id is not None:
-        _check_exists(db, "claims", claim_id, "claim", "see `verify claims`")
+        archive.claim_row(db, claim_id)
         where = "WHERE s.id IN (SELECT source_id FROM claim_sources WHERE claim_id = ?)"
         params.append(claim_id)
     found = store.rows(
@@ -566,7 +564,7 @@ def list_snapshots(db: Database, *, source_id: int | None = None) -> list[dict]:
     )
     params: list[Any] = []
     if source_id is not None:
-        _check_exists(db, "sources", source_id, "source", "see `verify sources`")
+        archive.find_source(db, int(source_id))
         sql += " WHERE source_id = ?"
         params.append(source_id)
     return store.rows(db, sql + " ORDER BY id", params)
@@ -574,25 +572,15 @@ def list_snapshots(db: Database, *, source_id: int | None = None) -> list[dict]:
 
 def get_snapshot(db: Database, snapshot_id: int) -> dict:
     """One snapshot with headers, redirects and request headers decoded, and its text."""
-    found = store.row(
-        db,
-        "SELECT sn.*, s.url AS source_url FROM snapshots sn JOIN sources s ON s.id = sn.source_id WHERE sn.id = ?",
-        [snapshot_id],
-    )
-    if found is None:
-        raise NotFoundError(f"no snapshot with id {snapshot_id} (see `verify snapshots`)")
+    found = archive.get_snapshot(db, snapshot_id)
     found["url"] = found["requested_url"]
-    for key, default in (("redirects", []), ("headers", []), ("request_headers", [])):
-        found[key] = json.loads(found[key]) if found[key] else default
     found["state"] = source_state(found["status"], found["error"], found["changed"])
     return found
 
 
 def snapshot_payload(db: Database, snapshot_id: int) -> bytes:
     """The bytes as received (content-encoding intact)."""
-    found = db.conn.execute("SELECT sha256 FROM snapshots WHERE id = ?", [snapshot_id]).fetchone()
-    if found is None:
-        raise NotFoundError(f"no snapshot with id {snapshot_id} (see `verify snapshots`)")
+    found = [archive.snapshot_row(db, snapshot_id, "sha256")["sha256"]]
     if found[0] is None:
         raise NotFoundError(
             f"snapshot {snapshot_id} has no payload (the fetch failed before a body arrived)"

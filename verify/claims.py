@@ -11,18 +11,10 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from . import checkworthy
-from .errors import InputError, NotFoundError
-from .store import add_event, immediate, now, row, rows
+from . import archive, checkworthy, model
+from .errors import InputError
+from .store import add_event, immediate, now
 from .urls import host_of, normalize_url
-
-STATUSES = ("candidate", "queued", "in_review", "decided", "dismissed")
-ORIGINS = ("article", "manual", "import")
-
-_CLAIM_COLUMNS = (
-    'id, article_id, text, score, status, verdict, priority, origin, start, "end", '
-    "verdict_note, decided_by, decided_at, lease_reviewer, lease_expires_at, created_at, updated_at"
-)
 
 
 def ensure_source(db: Database, url: str) -> int:
@@ -63,29 +55,12 @@ def check_article(db: Database, article_id: int | None) -> int | None:
     """The article id when it exists (None passes); NotFoundError otherwise."""
     if article_id is None:
         return None
-    try:
-        article_id = int(article_id)
-    except (TypeError, ValueError):
-        raise InputError(
-            f"bad article id {article_id!r}: give a number (see `verify claims`)"
-        ) from None
-    if not db.conn.execute("SELECT 1 FROM articles WHERE id = ?", [article_id]).fetchone():
-        raise NotFoundError(
-            f"no article with id {article_id} (ingest it first with `verify ingest`)"
-        )
-    return article_id
+    return archive.article_row(db, article_id)["id"]
 
 
 def check_claim(db: Database, claim_id: int) -> int:
-    try:
-        claim_id = int(claim_id)
-    except (TypeError, ValueError):
-        raise InputError(
-            f"bad claim id {claim_id!r}: give a number (see `verify claims`)"
-        ) from None
-    if not db.conn.execute("SELECT 1 FROM claims WHERE id = ?", [claim_id]).fetchone():
-        raise NotFoundError(f"no claim with id {claim_id} (list them with `verify claims --all`)")
-    return claim_id
+    """The claim id when it exists; NotFoundError otherwise."""
+    return archive.claim_row(db, claim_id)["id"]
 
 
 # --- writes -----------------------------------------------------------------------------------
@@ -105,8 +80,7 @@ def add_claim(
     Every input is checked before anything is written."""
     text = check_claim_text(text)
     priority = check_priority(priority)
-    if origin not in ORIGINS:
-        raise InputError(f"bad origin {origin!r}: one of {', '.join(ORIGINS)}")
+    model.check_choice(origin, model.ORIGINS, "origin")
     urls = [normalize_url(u) for u in sources]
     with immediate(db):
         article_id = check_article(db, article_id)
@@ -145,8 +119,7 @@ def attach_source(
     """Attach a candidate source to a claim; returns the source id. Attaching the same URL twice
     keeps one link (a new note is kept; the first origin and anchor text stay)."""
     normal = normalize_url(url)
-    if origin not in ORIGINS:
-        raise InputError(f"bad origin {origin!r}: one of {', '.join(ORIGINS)}")
+    model.check_choice(origin, model.ORIGINS, "origin")
     with immediate(db):
         claim_id = check_claim(db, claim_id)
         return _link_source(
@@ -272,138 +245,7 @@ def promote_span(
     return claim_id
 
 
-# --- reads ------------------------------------------------------------------------------------
-
-
-def _sources_by_claim(db: Database, claim_ids: list[int]) -> dict[int, list[str]]:
-    out: dict[int, list[str]] = {cid: [] for cid in claim_ids}
-    for i in range(0, len(claim_ids), 500):
-        chunk = claim_ids[i : i + 500]
-        marks = ",".join("?" * len(chunk))
-        for cid, url in db.conn.execute(
-            f"SELECT cs.claim_id, s.url FROM claim_sources cs JOIN sources s ON s.id = cs.source_id"
-            f" WHERE cs.claim_id IN ({marks}) ORDER BY cs.claim_id, cs.id",
-            chunk,
-        ):
-            out[cid].append(url)
-    return out
-
-
-def get_claim(db: Database, claim_id: int) -> dict[str, Any]:
-    """One claim as a dict (id, article_id, text, score, status, verdict, priority, sources,
-    start, end, created_at, lease_reviewer, lease_expires_at, ...). NotFoundError if unknown."""
-    try:
-        cid = int(claim_id)
-    except (TypeError, ValueError):
-        raise InputError(
-            f"bad claim id {claim_id!r}: give a number (see `verify claims`)"
-        ) from None
-    found = row(db, f"SELECT {_CLAIM_COLUMNS} FROM claims WHERE id = ?", [cid])
-    if found is None:
-        raise NotFoundError(f"no claim with id {cid} (list them with `verify claims --all`)")
-    found["sources"] = _sources_by_claim(db, [cid])[cid]
-    return found
-
-
-def claim_sources(db: Database, claim_id: int) -> list[dict[str, Any]]:
-    """The claim's candidate sources with how each came (origin, anchor text, note, stance)."""
-    return rows(
-        db,
-        "SELECT s.id, s.url, s.host, cs.origin, cs.anchor_text, cs.note, cs.stance, cs.stance_by, cs.created_at"
-        " FROM claim_sources cs JOIN sources s ON s.id = cs.source_id WHERE cs.claim_id = ? ORDER BY cs.id",
-        [int(claim_id)],
-    )
-
-
-def list_claims(
-    db: Database,
-    *,
-    article_id: int | None = None,
-    status: str | None = None,
-    include_candidates: bool = False,
-    limit: int | None = None,
-) -> list[dict[str, Any]]:
-    """Claims in article order (article, offset, id). Candidates (sentences under the threshold)
-    are left out unless asked for, by status='candidate' or include_candidates=True."""
-    where, params = [], []
-    if article_id is not None:
-        where.append("article_id = ?")
-        params.append(check_article(db, article_id))
-    if status is not None:
-        if status not in STATUSES:
-            raise InputError(f"unknown status {status!r}: one of {', '.join(STATUSES)}")
-        where.append("status = ?")
-        params.append(status)
-    elif not include_candidates:
-        where.append("status != 'candidate'")
-    sql = f"SELECT {_CLAIM_COLUMNS} FROM claims"
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY article_id IS NULL, article_id, start IS NULL, start, id"
-    if limit is not None:
-        sql += " LIMIT ?"
-        params.append(int(limit))
-    found = rows(db, sql, params)
-    by_claim = _sources_by_claim(db, [c["id"] for c in found])
-    for claim in found:
-        claim["sources"] = by_claim[claim["id"]]
-    return found
-
-
-def get_article(db: Database, article_id: int) -> dict[str, Any]:
-    """One article (id, title, url, source_name, text, published, ingested_at, content_sha256,
-    links, claim counts). NotFoundError if unknown."""
-    article_id = check_article(db, article_id)
-    found = row(
-        db,
-        "SELECT id, title, url, source_name, text, html IS NOT NULL AS has_html, content_sha256, published, ingested_at"
-        " FROM articles WHERE id = ?",
-        [article_id],
-    )
-    assert found is not None
-    found["has_html"] = bool(found["has_html"])
-    found["links"] = rows(
-        db,
-        'SELECT url, raw_url, anchor_text, start, "end" FROM article_links WHERE article_id = ? ORDER BY start, id',
-        [article_id],
-    )
-    counts = dict(
-        db.conn.execute(
-            "SELECT status, count(*) FROM claims WHERE article_id = ? GROUP BY status", [article_id]
-        ).fetchall()
-    )
-    found["claim_counts"] = counts
-    return found
-
-
-def list_articles(db: Database) -> list[dict[str, Any]]:
-    return rows(
-        db,
-        "SELECT a.id, a.title, a.url, a.source_name, a.ingested_at,"
-        " (SELECT count(*) FROM claims c WHERE c.article_id = a.id AND c.status != 'candidate') AS claims"
-        " FROM articles a ORDER BY a.id",
-    )
-
-
-def find_source(db: Database, id_or_url: str | int) -> dict[str, Any]:
-    """A source by id (int or digit string) or by URL (normalised before the lookup)."""
-    if isinstance(id_or_url, int) and not isinstance(id_or_url, bool):
-        found = row(db, "SELECT id, url, host, created_at FROM sources WHERE id = ?", [id_or_url])
-        label = f"id {id_or_url}"
-    elif isinstance(id_or_url, str) and id_or_url.strip().isdigit():
-        found = row(
-            db,
-            "SELECT id, url, host, created_at FROM sources WHERE id = ?",
-            [int(id_or_url.strip())],
-        )
-        label = f"id {id_or_url.strip()}"
-    else:
-        normal = normalize_url(str(id_or_url))
-        found = row(db, "SELECT id, url, host, created_at FROM sources WHERE url = ?", [normal])
-        label = normal
-    if found is None:
-        raise NotFoundError(f"no source {label} (list them with `verify sources`)")
-    return found
+# --- reads (the rest are in verify.archive) ------------------------------------------------
 
 
 def find_claim_by_text(db: Database, text: str, article_id: int | None = None) -> int | None:

@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from typing import Any
 
-from .claims import find_source, get_article, list_claims
+from .archive import find_source, get_article, list_claims
 from .ingest import ingest_article
 from .store import open_db
 

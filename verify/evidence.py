@@ -21,8 +21,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from . import quantities, store
-from .errors import InputError, NotFoundError
+from . import archive, model, quantities, store
+from .checkworthy import split_sentences
 from .search import ranked_matches, terms_query
 
 K1 = 1.2
@@ -249,20 +249,9 @@ def _words_number(raw: list[tuple[str, int]], i: int) -> tuple[int, int]:
 
 
 def _split(text: str) -> list[tuple[int, int]]:
-    """Sentence spans of text: the shared splitter in verify.checkworthy, else a simple fallback."""
-    try:
-        from .checkworthy import split_sentences
-
-        spans = [(s.start, s.end) for s in split_sentences(text)]
-        if spans:
-            return spans
-    except Exception:  # the splitter is another part's code: never lose evidence over it
-        pass
-    return [
-        (m.start(), m.end())
-        for m in re.finditer(r"[^\n.!?]+(?:[.!?]+|$)", text)
-        if m.group(0).strip()
-    ]
+    """Sentence spans of text (verify.checkworthy's splitter; the whole text if it finds none)."""
+    spans = [(s.start, s.end) for s in split_sentences(text)]
+    return spans or ([(0, len(text))] if text.strip() else [])
 
 
 @dataclass
@@ -347,35 +336,22 @@ def _rank(
     ]
 
 
-def _claim_row(db: Database, claim_id: int) -> dict[str, Any]:
-    try:
-        cid = int(claim_id)
-    except (TypeError, ValueError):
-        raise InputError(f"not a claim id: {claim_id!r}") from None
-    found = store.row(db, "SELECT id, text FROM claims WHERE id = ?", [cid])
-    if found is None:
-        raise NotFoundError(f"no claim {cid}: see `verify claims` for the ids")
-    return found
-
-
 _SNAPSHOT_BY_ID = (
     "SELECT id, source_id, coalesce(final_url, requested_url) AS url, text FROM snapshots"
-    " WHERE id = ? AND error IS NULL"
-)
-_LATEST_GOOD = (
-    "SELECT s.id, s.source_id, coalesce(s.final_url, s.requested_url) AS url, s.text FROM snapshots s"
-    " WHERE s.id = (SELECT max(id) FROM snapshots x WHERE x.source_id = ? AND x.error IS NULL"
-    " AND (x.status IS NULL OR x.status < 400) AND x.text IS NOT NULL)"
+    f" WHERE id = ? AND {model.REVIEWED_SNAPSHOT}"
 )
 
 
 def claim_snapshots(db: Database, claim_id: int) -> list[dict[str, Any]]:
-    """The latest successful snapshot (with text) of each of the claim's sources."""
+    """The snapshot a reviewer sees (archive.reviewed_snapshot) of each of the claim's sources,
+    where it has text: the same snapshot `assess` binds a quote to."""
     out = []
     for (source_id,) in db.conn.execute(
         "SELECT source_id FROM claim_sources WHERE claim_id = ? ORDER BY id", [claim_id]
     ).fetchall():
-        snap = store.row(db, _LATEST_GOOD, [source_id])
+        snap = archive.reviewed_snapshot(
+            db, source_id, "id, source_id, coalesce(final_url, requested_url) AS url, text"
+        )
         if snap and snap["text"]:
             out.append(snap)
     return out
@@ -383,7 +359,7 @@ def claim_snapshots(db: Database, claim_id: int) -> list[dict[str, Any]]:
 
 def evidence(db: Database, claim_id: int, *, limit: int = 10) -> list[Passage]:
     """The passages of the claim's snapshots that best bear on it, best first."""
-    claim = _claim_row(db, claim_id)
+    claim = archive.claim_row(db, claim_id)
     query = terms(claim["text"])
     candidates: list[_Candidate] = []
     units: list[Counter] = []
@@ -436,7 +412,7 @@ def related_evidence(
 ) -> list[Passage]:
     """Passages from snapshots of OTHER sources (not the claim's) that match the claim's key
     terms, found through the FTS5 index and ranked like `evidence`. Passage.related is True."""
-    claim = _claim_row(db, claim_id)
+    claim = archive.claim_row(db, claim_id)
     words = key_terms(claim["text"])
     if not words:
         return []

@@ -22,12 +22,11 @@ from typing import IO, Any
 
 from sqlite_utils import Database
 
-from . import store
-from .errors import InputError, NotFoundError
+from . import archive, model, store
+from .errors import InputError
 
 FORMATS = ("claimreview", "csv", "jsonl", "markdown", "warc")
-RATING_VALUES = {"true": 5, "mostly-true": 4, "mixed": 3, "mostly-false": 2, "false": 1}
-RATING_LABELS = {
+VERDICT_LABELS = {
     "true": "True",
     "mostly-true": "Mostly true",
     "mixed": "Mixed",
@@ -37,7 +36,8 @@ RATING_LABELS = {
 }
 CSV_COLUMNS = (
     "claim_id", "article_id", "claim", "status", "priority", "score", "verdict", "verdict_note",
-    "decided_by", "decided_at", "source_id", "url", "stance", "stance_by", "stance_at", "quote",
+    "decided_by", "decided_at", "source_id", "url", "assessment_id", "stance", "assessed_by",
+    "assessed_at", "quote",
     "snapshot_id", "final_url", "http_status", "fetched_at", "sha256",
 )  # fmt: skip
 
@@ -56,50 +56,58 @@ def _claims(
         where.append("status = 'decided' AND verdict IS NOT NULL")
     sql = (
         'SELECT id, article_id, text, start, "end", score, status, priority, verdict, verdict_note,'
-        " decided_by, decided_at, created_at FROM claims"
+        " previous_verdict, evidence_changed_at, decided_by, decided_at, created_at FROM claims"
     )
     if where:
         sql += " WHERE " + " AND ".join(where)
     return store.rows(db, sql + " ORDER BY article_id, coalesce(start, 1e18), id", params)
 
 
-def _capture(db: Database, source_id: int, snapshot_id: int | None) -> dict[str, Any] | None:
-    """The snapshot an assessment quoted, else the source's latest successful capture."""
-    cols = (
-        "id, coalesce(final_url, requested_url) AS final_url, status, fetched_at, sha256,"
-        " content_type, title"
-    )
-    if snapshot_id is not None:
-        found = store.row(db, f"SELECT {cols} FROM snapshots WHERE id = ?", [snapshot_id])
-        if found:
-            return found
-    return store.row(
-        db,
-        f"SELECT {cols} FROM snapshots WHERE source_id = ? AND error IS NULL"
-        " AND (status IS NULL OR status < 400) ORDER BY id DESC LIMIT 1",
-        [source_id],
-    )
+def _snapshot(db: Database, snapshot_id: int) -> dict[str, Any] | None:
+    return store.row(db, f"SELECT {_SNAPSHOT_COLUMNS} FROM snapshots WHERE id = ?", [snapshot_id])
+
+
+_SNAPSHOT_COLUMNS = (
+    "id, coalesce(final_url, requested_url) AS final_url, status, fetched_at, sha256,"
+    " content_type, title"
+)
 
 
 def _sources(db: Database, claim_id: int) -> list[dict[str, Any]]:
-    """The claim's sources with their latest stance, its quote, and the capture."""
+    """The claim's sources, each with its live assessments (stance, quote, the snapshot each is
+    bound to) and `snapshot`: the snapshot the latest quote was made on, else the snapshot a
+    reviewer sees (archive.reviewed_snapshot)."""
     out = store.rows(
         db,
-        "SELECT s.id AS source_id, s.url, cs.origin, cs.anchor_text, cs.stance, cs.stance_by, cs.stance_at"
+        "SELECT s.id AS source_id, s.url, cs.origin, cs.anchor_text"
         " FROM claim_sources cs JOIN sources s ON s.id = cs.source_id WHERE cs.claim_id = ? ORDER BY cs.id",
         [claim_id],
     )
-    for src in out:
-        last = store.row(
-            db,
-            "SELECT snapshot_id, quote_exact, quote_start, quote_end FROM assessments"
-            " WHERE claim_id = ? AND source_id = ? ORDER BY id DESC LIMIT 1",
-            [claim_id, src["source_id"]],
+    by_source: dict[int, list[dict[str, Any]]] = {}
+    for a in archive.assessments(db, claim_id):
+        by_source.setdefault(a["source_id"], []).append(
+            {
+                k: a[k]
+                for k in (
+                    "id",
+                    "stance",
+                    "reviewer",
+                    "created_at",
+                    "quote",
+                    "quote_start",
+                    "quote_end",
+                    "snapshot_id",
+                )
+            }  # fmt: skip
         )
-        src["quote"] = last["quote_exact"] if last else None
-        src["quote_start"] = last["quote_start"] if last else None
-        src["quote_end"] = last["quote_end"] if last else None
-        src["snapshot"] = _capture(db, src["source_id"], last["snapshot_id"] if last else None)
+    for src in out:
+        src["assessments"] = by_source.get(src["source_id"], [])
+        quoted = [a["snapshot_id"] for a in src["assessments"] if a["snapshot_id"]]
+        src["snapshot"] = (
+            _snapshot(db, quoted[-1])
+            if quoted
+            else archive.reviewed_snapshot(db, src["source_id"], _SNAPSHOT_COLUMNS)
+        )
     return out
 
 
@@ -118,15 +126,7 @@ def _article(
 
 
 def _check_article(db: Database, article_id: int | None) -> int | None:
-    if article_id is None:
-        return None
-    try:
-        aid = int(article_id)
-    except (TypeError, ValueError):
-        raise InputError(f"not an article id: {article_id!r}") from None
-    if not db.conn.execute("SELECT 1 FROM articles WHERE id = ?", [aid]).fetchone():
-        raise NotFoundError(f"no article {aid}: see `verify claims` for article ids")
-    return aid
+    return None if article_id is None else archive.article_row(db, article_id)["id"]
 
 
 def _date(value: str | None) -> str | None:
@@ -145,10 +145,10 @@ def claim_review(
         "@type": "Rating",
         "bestRating": 5,
         "worstRating": 1,
-        "alternateName": RATING_LABELS[claim["verdict"]],
+        "alternateName": VERDICT_LABELS[claim["verdict"]],
     }
-    if claim["verdict"] in RATING_VALUES:
-        rating["ratingValue"] = RATING_VALUES[claim["verdict"]]
+    if claim["verdict"] in model.VERDICT_VALUES:
+        rating["ratingValue"] = model.VERDICT_VALUES[claim["verdict"]]
     item: dict[str, Any] = {"@type": "Claim"}
     article = _article(db, claim["article_id"], articles)
     if article:
@@ -231,7 +231,7 @@ def claim_records(db: Database, *, article_id: int | None = None) -> Iterator[di
         c["sources"] = _sources(db, c["id"])
         c["verdicts"] = store.rows(
             db,
-            "SELECT rating, note, reviewer, forced, created_at FROM verdicts WHERE claim_id = ? ORDER BY id",
+            "SELECT verdict, note, reviewer, forced, created_at FROM verdicts WHERE claim_id = ? ORDER BY id",
             [c["id"]],
         )
         for v in c["verdicts"]:
@@ -239,7 +239,7 @@ def claim_records(db: Database, *, article_id: int | None = None) -> Iterator[di
         yield c
 
 
-def _write_csv(records: list[dict[str, Any]], stream: IO[str]) -> None:
+def _write_csv(db: Database, records: list[dict[str, Any]], stream: IO[str]) -> None:
     writer = csv.writer(stream, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for c in records:
@@ -248,23 +248,19 @@ def _write_csv(records: list[dict[str, Any]], stream: IO[str]) -> None:
         if not c["sources"]:
             writer.writerow(base + [None] * (len(CSV_COLUMNS) - len(base)))
         for s in c["sources"]:
-            snap = s["snapshot"] or {}
-            writer.writerow(
-                base
-                + [
-                    s["source_id"],
-                    s["url"],
-                    s["stance"],
-                    s["stance_by"],
-                    s["stance_at"],
-                    s["quote"],
-                    snap.get("id"),
-                    snap.get("final_url"),
-                    snap.get("status"),
-                    snap.get("fetched_at"),
-                    snap.get("sha256"),
-                ]  # fmt: skip
-            )
+            for a in s["assessments"] or [None]:
+                a = a or {}
+                snap = (
+                    (_snapshot(db, a["snapshot_id"]) if a.get("snapshot_id") else None)
+                    or s["snapshot"]
+                    or {}
+                )
+                writer.writerow(
+                    base
+                    + [s["source_id"], s["url"], a.get("id"), a.get("stance"), a.get("reviewer"),
+                       a.get("created_at"), a.get("quote"), snap.get("id"), snap.get("final_url"),
+                       snap.get("status"), snap.get("fetched_at"), snap.get("sha256")]
+                )  # fmt: skip
 
 
 def _jsonl_record(c: dict[str, Any]) -> dict[str, Any]:
@@ -276,12 +272,7 @@ def _jsonl_record(c: dict[str, Any]) -> dict[str, Any]:
             "url": s["url"],
             "origin": s["origin"],
             "anchor_text": s["anchor_text"],
-            "stance": s["stance"],
-            "stance_by": s["stance_by"],
-            "stance_at": s["stance_at"],
-            "quote": s["quote"],
-            "quote_start": s["quote_start"],
-            "quote_end": s["quote_end"],
+            "assessments": s["assessments"],
             "snapshot": s["snapshot"],
         }
         for s in c["sources"]
@@ -318,7 +309,7 @@ def _write_markdown(db: Database, records: list[dict[str, Any]], stream: IO[str]
             for s in c["sources"]:
                 notes.append(_footnote(len(notes) + 1, s))
                 refs += f"[^{len(notes)}]"
-            verdict = RATING_LABELS.get(c["verdict"] or "", None)
+            verdict = VERDICT_LABELS.get(c["verdict"] or "", None)
             stream.write(f"{n}. {_md_escape(c['text'])}{refs}\n")
             if verdict:
                 by = f" by {c['decided_by']}" if c["decided_by"] else ""
@@ -329,9 +320,9 @@ def _write_markdown(db: Database, records: list[dict[str, Any]], stream: IO[str]
             else:
                 stream.write(f"   - Status: {c['status'].replace('_', ' ')}\n")
             for s in c["sources"]:
-                if s["stance"]:
-                    quote = f': "{_md_escape(s["quote"])}"' if s["quote"] else ""
-                    stream.write(f"   - {s['stance']} ({s['url']}){quote}\n")
+                for a in s["assessments"]:
+                    quote = f': "{_md_escape(a["quote"])}"' if a["quote"] else ""
+                    stream.write(f"   - {a['stance']} ({s['url']}){quote}\n")
         if notes:
             stream.write("\n" + "\n".join(notes) + "\n")
 
@@ -427,7 +418,7 @@ def export(
         ids = [c["id"] for c in records]
         with _text_out(out) as stream:
             if fmt == "csv":
-                _write_csv(records, stream)
+                _write_csv(db, records, stream)
             elif fmt == "jsonl":
                 for c in records:
                     stream.write(

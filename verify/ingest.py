@@ -20,15 +20,14 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from . import checkworthy
-from . import extract
+from . import checkworthy, extract
+from .archive import list_claims
 from .claims import (
     _link_source,
     check_article,
     check_claim_text,
     check_priority,
     find_claim_by_text,
-    list_claims,
     promote_span,
 )
 from .errors import BlockedAddressError, FetchError, InputError, InvalidURLError, VerifyError

@@ -114,6 +114,8 @@ def source_state(
 # Which sources a plain `verify fetch` takes: never fetched, or the latest attempt failed
 # (gone and unknown are answers, not failures; --refetch takes every source).
 FETCH_AGAIN_STATES = ("pending", "failed")
+# A quoted source in one of these states has lost the quoted evidence (a timeout has not).
+EVIDENCE_LOST_STATES = ("gone",)
 
 
 # --------------------------------------------------------------------------- the claim's life

@@ -1,40 +1,27 @@
-"""The review workflow: the queue, leases, stances (with quoted passages), verdicts, dismissals
-and the history of a claim.
+"""The claim's life: the queue, leases, assessments (a stance on one source, with an optional
+quote bound to the snapshot it was made on), verdicts, dismissals, requeues, the evidence check
+after a source is captured again, and the history of a claim.
 
-Every write is one BEGIN IMMEDIATE transaction; inputs are checked before anything is written,
-so bad input changes nothing. Time is injectable (`now=`, a datetime or an ISO-8601 string) so
-lease expiry is tested without sleeping."""
+Every change of a claim's status goes through `_apply`, which asks model.check_transition (the
+one table of who may do what from which status) and writes the transition's event. Every write is
+one BEGIN IMMEDIATE transaction; inputs are checked before anything is written, so bad input
+changes nothing. Time is injectable (`now=`, a datetime or an ISO-8601 string) so lease expiry is
+tested without sleeping."""
 
 from __future__ import annotations
 
 import contextlib
-import difflib
 import json
 import os
-import unicodedata
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlite_utils import Database
 
-from . import claims, settings, store
-from .errors import ConflictError, InputError, NotFoundError
+from . import archive, claims, model, quotes, settings, store
+from .errors import ConflictError, InputError
 from .settings import DEFAULT_LEASE_MINUTES
-
-STATUSES = ("candidate", "queued", "in_review", "decided", "dismissed")
-DEFAULT_QUEUE_STATUSES = ("queued", "in_review")
-STANCES = ("supports", "refutes", "unrelated", "unavailable")
-RATINGS = ("true", "mostly-true", "mixed", "mostly-false", "false", "unverifiable")
-SELECTOR_CONTEXT = 32  # characters of prefix/suffix kept in a TextQuoteSelector
-
-_CLAIM_COLUMNS = (
-    "c.id, c.article_id, c.text, c.score, c.status, c.verdict, c.verdict_note, c.decided_by,"
-    ' c.decided_at, c.priority, c.origin, c.start, c."end", c.created_at, c.updated_at,'
-    " c.lease_reviewer, c.lease_expires_at"
-)
-_QUEUE_ORDER = "c.priority DESC, c.created_at, c.score DESC, c.id"
-
 
 # --------------------------------------------------------------------------- helpers
 
@@ -45,49 +32,6 @@ def _now(now: datetime | str | None) -> str:
     if isinstance(now, datetime):
         return store.format_time(now)
     return store.format_time(store.parse_time(now))
-
-
-def _claim_id(claim_id: Any) -> int:
-    try:
-        value = int(claim_id)
-    except (TypeError, ValueError):
-        raise InputError(
-            f"not a claim id: {claim_id!r} (give a number, see `verify claims`)"
-        ) from None
-    return value
-
-
-def _attach_sources(db: Database, claims: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Add `sources` (list of URLs, in the order they were attached) to each claim dict."""
-    if not claims:
-        return claims
-    ids = [c["id"] for c in claims]
-    by_claim: dict[int, list[str]] = {i: [] for i in ids}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        marks = ",".join("?" * len(chunk))
-        for cid, url in db.conn.execute(
-            f"SELECT cs.claim_id, s.url FROM claim_sources cs JOIN sources s ON s.id = cs.source_id"
-            f" WHERE cs.claim_id IN ({marks}) ORDER BY cs.id",
-            chunk,
-        ):
-            by_claim[cid].append(url)
-    for c in claims:
-        c["sources"] = by_claim[c["id"]]
-    return claims
-
-
-def _claim(db: Database, claim_id: Any) -> dict[str, Any]:
-    cid = _claim_id(claim_id)
-    found = store.row(db, f"SELECT {_CLAIM_COLUMNS} FROM claims c WHERE c.id = ?", [cid])
-    if found is None:
-        raise NotFoundError(f"no claim {cid}: see `verify claims` for the ids")
-    return found
-
-
-def get_claim(db: Database, claim_id: int) -> dict[str, Any]:
-    """One claim with its sources (URLs). Raises NotFoundError."""
-    return _attach_sources(db, [_claim(db, claim_id)])[0]
 
 
 def lease_minutes_setting(db: Database) -> int:
@@ -107,27 +51,6 @@ def _lease_length(db: Database, lease_minutes: int | float | None) -> float:
     if lease_minutes <= 0:
         raise InputError(f"lease minutes must be positive, not {lease_minutes}")
     return lease_minutes
-
-
-def _holds_live_lease(claim: dict[str, Any], at: str) -> bool:
-    return (
-        claim["status"] == "in_review"
-        and claim["lease_reviewer"] is not None
-        and (claim["lease_expires_at"] or "") > at
-    )
-
-
-def _check_lease(claim: dict[str, Any], reviewer: str, force: bool, at: str, action: str) -> bool:
-    """Raise ConflictError when someone else holds a live lease on the claim (unless force).
-    Returns True when the action overrides another reviewer's lease."""
-    if not _holds_live_lease(claim, at) or claim["lease_reviewer"] == reviewer:
-        return False
-    if force:
-        return True
-    raise ConflictError(
-        f"claim {claim['id']} is leased to {claim['lease_reviewer']} until {claim['lease_expires_at']}:"
-        f" ask them to release it, or {action} with --force (recorded)"
-    )
 
 
 WRITER_LOCK = "writer.lock"  # the side file review writers queue on
@@ -189,6 +112,60 @@ def _check_reviewer(reviewer: str) -> str:
     return reviewer.strip()
 
 
+def _apply(
+    db: Database,
+    claim: dict[str, Any],
+    action: str,
+    actor: str | None,
+    at: str,
+    *,
+    force: bool = False,
+    fields: dict[str, Any] | None = None,
+    detail: dict[str, Any] | None = None,
+    source_id: int | None = None,
+    snapshot_id: int | None = None,
+) -> bool:
+    """Take `action` on `claim` inside the caller's write transaction: check it against
+    model.TRANSITIONS, move the status (clearing the lease when the claim leaves review), set
+    `fields`, and write the transition's event. Returns True when it overrode someone else's
+    lease (force), which the event records."""
+    forced = model.check_transition(claim, action, actor, at, force=force)
+    rule = model.TRANSITIONS[action]
+    sets = dict(fields or {})
+    if rule.target is not None:
+        sets["status"] = rule.target
+        if rule.target != "in_review":
+            sets.update(lease_reviewer=None, lease_expires_at=None)
+    if sets:
+        sets["updated_at"] = at
+        assignments = ", ".join(f"{k} = ?" for k in sets)
+        db.conn.execute(
+            f"UPDATE claims SET {assignments} WHERE id = ?", [*sets.values(), claim["id"]]
+        )
+    detail = dict(detail or {})
+    if forced:
+        detail["forced"] = True
+        detail["lease_reviewer"] = claim["lease_reviewer"]
+    store.add_event(
+        db,
+        rule.event,
+        claim_id=claim["id"],
+        source_id=source_id,
+        snapshot_id=snapshot_id,
+        actor=actor,
+        detail=detail,
+        at=at,
+    )
+    return forced
+
+
+def actions(
+    db: Database, claim_id: Any, reviewer: str | None, *, now: datetime | str | None = None
+) -> dict[str, bool]:
+    """What `reviewer` may do with the claim now (model.allowed_actions on its current row)."""
+    return model.allowed_actions(archive.claim_row(db, claim_id), reviewer, _now(now))
+
+
 # --------------------------------------------------------------------------- queue and leases
 
 
@@ -205,26 +182,37 @@ def expire_leases(db: Database, now: datetime | str | None = None) -> int:
 
 
 def _expire_in_tx(db: Database, at: str) -> int:
-    stale = db.conn.execute(
-        "SELECT id, lease_reviewer, lease_expires_at FROM claims"
+    stale = store.rows(
+        db,
+        f"SELECT {archive.CLAIM_COLUMNS} FROM claims"
         " WHERE status = 'in_review' AND lease_expires_at <= ?",
         [at],
-    ).fetchall()
-    for cid, reviewer, expires_at in stale:
-        db.conn.execute(
-            "UPDATE claims SET status = 'queued', lease_reviewer = NULL, lease_expires_at = NULL, updated_at = ?"
-            " WHERE id = ?",
-            [at, cid],
-        )
-        store.add_event(
+    )
+    for claim in stale:
+        _apply(
             db,
-            "expired",
-            claim_id=cid,
-            actor=None,
-            detail={"reviewer": reviewer, "lease_expires_at": expires_at},
-            at=at,
+            claim,
+            "expire",
+            None,
+            at,
+            detail={
+                "reviewer": claim["lease_reviewer"],
+                "lease_expires_at": claim["lease_expires_at"],
+            },
         )
     return len(stale)
+
+
+def _statuses(status: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
+    if isinstance(status, str):
+        found = tuple(s.strip() for s in status.split(",") if s.strip())
+    elif status:
+        found = tuple(status)
+    else:
+        found = model.QUEUE_STATUSES
+    for s in found:
+        model.check_choice(s, model.STATUSES, "status")
+    return found
 
 
 def queue(
@@ -237,47 +225,19 @@ def queue(
     offset: int = 0,
     now: datetime | str | None = None,
 ) -> list[dict[str, Any]]:
-    """Claims awaiting review, most urgent first (priority DESC, then oldest, then best score).
-    Default statuses: queued and in_review. Stale leases are expired first."""
-    if isinstance(status, str):
-        statuses = tuple(s.strip() for s in status.split(",") if s.strip())
-    elif status:
-        statuses = tuple(status)
-    else:
-        statuses = DEFAULT_QUEUE_STATUSES
-    for s in statuses:
-        if s not in STATUSES:
-            raise InputError(f"unknown status {s!r}: use one of {', '.join(STATUSES)}")
+    """Claims awaiting review in model.QUEUE_ORDER (default statuses: queued and in_review),
+    each with its source URLs. Stale leases are expired first, so the CLI and the web UI show
+    the same queue."""
+    statuses = _statuses(status)
     if limit is not None and limit < 0:
         raise InputError(f"limit must be zero or more, not {limit}")
     if offset < 0:
         raise InputError(f"offset must be zero or more, not {offset}")
     expire_leases(db, now)
-    where, params = [], []
-    if reviewer:
-        where.append("c.lease_reviewer = ?")
-        params.append(reviewer)
-    if article_id is not None:
-        where.append("c.article_id = ?")
-        params.append(int(article_id))
-    extra = "".join(f" AND {w}" for w in where)
-    want = None if limit is None else limit + offset
-    tail = "" if want is None else f" LIMIT {int(want)}"
-    # One ordered index scan per status (claims_queue), merged here: faster than letting SQLite
-    # sort the union of two statuses on a big table.
-    found: list[dict[str, Any]] = []
-    for s in dict.fromkeys(statuses):
-        found.extend(
-            store.rows(
-                db,
-                f"SELECT {_CLAIM_COLUMNS} FROM claims c WHERE c.status = ?{extra} ORDER BY {_QUEUE_ORDER}{tail}",
-                [s, *params],
-            )
-        )
-    if len(statuses) > 1:
-        found.sort(key=lambda c: (-c["priority"], c["created_at"], -(c["score"] or 0), c["id"]))
-    page = found[offset:] if want is None else found[offset:want]
-    return _attach_sources(db, page)
+    found = archive.queued_claims(
+        db, statuses, reviewer=reviewer, article_id=article_id, limit=limit, offset=offset
+    )
+    return archive.with_sources(db, found)
 
 
 def lease_next(
@@ -289,8 +249,8 @@ def lease_next(
 ) -> dict[str, Any] | None:
     """Lease the most urgent queued claim to `reviewer` and return it (None when the queue is
     empty). A reviewer who already holds a live lease gets that claim back, not a second one.
-    Stale leases are expired first. One conditional UPDATE under BEGIN IMMEDIATE, so concurrent
-    reviewers always get different claims."""
+    Stale leases are expired first. Runs under BEGIN IMMEDIATE, so concurrent reviewers always
+    get different claims."""
     reviewer = _check_reviewer(reviewer)
     at = _now(now)
     minutes = _lease_length(db, lease_minutes)
@@ -298,31 +258,31 @@ def lease_next(
     with _write(db):
         _expire_in_tx(db, at)
         held = db.conn.execute(
-            "SELECT id FROM claims WHERE lease_reviewer = ? AND status = 'in_review' ORDER BY id LIMIT 1",
+            "SELECT id FROM claims WHERE lease_reviewer = ? AND status = 'in_review'"
+            " ORDER BY id LIMIT 1",
             [reviewer],
         ).fetchone()
         if held:
             claim_id = held[0]
         else:
-            got = db.conn.execute(
-                "UPDATE claims SET status = 'in_review', lease_reviewer = ?, lease_expires_at = ?, updated_at = ?"
-                " WHERE id = (SELECT id FROM claims WHERE status = 'queued'"
-                "             ORDER BY priority DESC, created_at, score DESC, id LIMIT 1)"
-                " AND status = 'queued' RETURNING id",
-                [reviewer, expires, at],
-            ).fetchone()
-            if got is None:
-                return None
-            claim_id = got[0]
-            store.add_event(
+            top = store.row(
                 db,
-                "leased",
-                claim_id=claim_id,
-                actor=reviewer,
-                detail={"lease_expires_at": expires, "lease_minutes": minutes},
-                at=at,
+                f"SELECT {archive.CLAIM_COLUMNS} FROM claims WHERE status = 'queued'"
+                f" ORDER BY {model.QUEUE_ORDER} LIMIT 1",
             )
-    return get_claim(db, claim_id)
+            if top is None:
+                return None
+            claim_id = top["id"]
+            _apply(
+                db,
+                top,
+                "lease",
+                reviewer,
+                at,
+                fields={"lease_reviewer": reviewer, "lease_expires_at": expires},
+                detail={"lease_expires_at": expires, "lease_minutes": minutes},
+            )
+    return archive.get_claim(db, claim_id)
 
 
 def release(
@@ -337,261 +297,43 @@ def release(
     reviewer = _check_reviewer(reviewer)
     at = _now(now)
     with _write(db):
-        claim = _claim(db, claim_id)
-        if claim["status"] != "in_review":
-            raise ConflictError(
-                f"claim {claim['id']} is not leased (status {claim['status']}): nothing to release"
-            )
-        forced = _check_lease(claim, reviewer, force, at, "release it")
-        db.conn.execute(
-            "UPDATE claims SET status = 'queued', lease_reviewer = NULL, lease_expires_at = NULL, updated_at = ?"
-            " WHERE id = ?",
-            [at, claim["id"]],
+        claim = archive.claim_row(db, claim_id)
+        _apply(
+            db, claim, "release", reviewer, at, force=force,
+            detail={"reviewer": claim["lease_reviewer"]},
+        )  # fmt: skip
+    return archive.get_claim(db, claim["id"])
+
+
+# --------------------------------------------------------------------------- assessments
+
+
+def _source_of_claim(db: Database, claim: dict[str, Any], source: int | str) -> dict[str, Any]:
+    src = archive.find_source(db, source)
+    if not db.conn.execute(
+        "SELECT 1 FROM claim_sources WHERE claim_id = ? AND source_id = ?",
+        [claim["id"], src["id"]],
+    ).fetchone():
+        raise InputError(
+            f"source {src['id']} ({src['url']}) is not a source of claim {claim['id']}:"
+            f" attach it first with `verify source add {claim['id']} {src['url']}`"
         )
-        detail: dict[str, Any] = {"reviewer": claim["lease_reviewer"]}
-        if forced:
-            detail["forced"] = True
-        store.add_event(db, "released", claim_id=claim["id"], actor=reviewer, detail=detail, at=at)
-    return get_claim(db, claim["id"])
+    return src
 
 
-# --------------------------------------------------------------------------- quotes and selectors
-
-_CHAR_MAP = {
-    "\u2018": "'",
-    "\u2019": "'",
-    "\u201a": "'",
-    "\u201b": "'",
-    "\u2032": "'",
-    "\u00b4": "'",
-    "`": "'",
-    "\u02bc": "'",
-    "\u201c": '"',
-    "\u201d": '"',
-    "\u201e": '"',
-    "\u201f": '"',
-    "\u2033": '"',
-    "\u00ab": '"',
-    "\u00bb": '"',
-    "\u2010": "-",
-    "\u2011": "-",
-    "\u2012": "-",
-    "\u2013": "-",
-    "\u2014": "-",
-    "\u2015": "-",
-    "\u2212": "-",
-    "\u00ad": "",
-    "\u2026": "...",
-    "\u200b": "",
-    "\u200c": "",
-    "\u200d": "",
-    "\ufeff": "",
-}
-
-
-def normalize_for_match(text: str) -> tuple[str, list[int]]:
-    """Fold text for tolerant quote matching: typographic quotes and dashes to ASCII, runs of
-    whitespace to one space, case folded, compatibility forms (NFKC) unified. Returns the folded
-    text and, for each folded character, the index of the original character it came from."""
-    out: list[str] = []
-    origin: list[int] = []
-    pending_space = False
-    for i, ch in enumerate(text):
-        if ch.isspace():
-            pending_space = bool(out)
-            continue
-        mapped = _CHAR_MAP.get(ch)
-        if mapped is None:
-            mapped = unicodedata.normalize("NFKC", ch).casefold()
-            mapped = "".join(_CHAR_MAP.get(m, m) for m in mapped)
-        if not mapped:
-            continue
-        if pending_space:
-            out.append(" ")
-            origin.append(i - 1)
-            pending_space = False
-        for m in mapped:
-            out.append(m)
-            origin.append(i)
-    return "".join(out), origin
-
-
-def find_quote(text: str, quote: str) -> tuple[int, int] | None:
-    """(start, end) of the first occurrence of quote in text, exact first, then tolerant of
-    whitespace, case and typographic quotes/dashes. Offsets are into the original text."""
-    spans = _find_all(text, quote)
-    return spans[0] if spans else None
-
-
-def _find_all(text: str, quote: str) -> list[tuple[int, int]]:
-    quote = quote.strip()
-    if not quote or not text:
-        return []
-    spans = []
-    pos = text.find(quote)
-    while pos != -1:
-        spans.append((pos, pos + len(quote)))
-        pos = text.find(quote, pos + 1)
-    if spans:
-        return spans
-    folded, origin = normalize_for_match(text)
-    needle, _ = normalize_for_match(quote)
-    if not needle:
-        return []
-    pos = folded.find(needle)
-    while pos != -1:
-        spans.append((origin[pos], origin[pos + len(needle) - 1] + 1))
-        pos = folded.find(needle, pos + 1)
-    return spans
-
-
-def make_selector(
-    text: str, start: int, end: int, *, context: int = SELECTOR_CONTEXT
-) -> dict[str, Any]:
-    """A W3C Web Annotation TextQuoteSelector (plus TextPositionSelector offsets) for text[start:end]."""
-    return {
-        "type": "TextQuoteSelector",
-        "exact": text[start:end],
-        "prefix": text[max(0, start - context) : start],
-        "suffix": text[end : end + context],
-        "start": start,
-        "end": end,
-    }
-
-
-def _context_score(text: str, span: tuple[int, int], selector: dict[str, Any]) -> float:
-    """How well the text around a candidate span agrees with the selector's prefix and suffix."""
-    start, end = span
-    prefix = selector.get("prefix") or ""
-    suffix = selector.get("suffix") or ""
-    score = 0.0
-    if prefix:
-        before = normalize_for_match(text[max(0, start - len(prefix) - 8) : start])[0]
-        want = normalize_for_match(prefix)[0]
-        n = 0
-        while n < min(len(before), len(want)) and before[-1 - n] == want[-1 - n]:
-            n += 1
-        score += n / max(len(want), 1)
-    if suffix:
-        after = normalize_for_match(text[end : end + len(suffix) + 8])[0]
-        want = normalize_for_match(suffix)[0]
-        n = 0
-        while n < min(len(after), len(want)) and after[n] == want[n]:
-            n += 1
-        score += n / max(len(want), 1)
-    return score
-
-
-def locate(
-    selector: dict[str, Any], text: str, *, min_ratio: float = 0.75
-) -> tuple[int, int] | None:
-    """Re-anchor a stored TextQuoteSelector in (another snapshot's) text: exact occurrences,
-    then whitespace/typography-tolerant ones, disambiguated by prefix/suffix and by closeness to
-    the stored offset; then a fuzzy match (at least `min_ratio` of the quote's characters in
-    order). Returns (start, end) into text, or None."""
-    exact = selector.get("exact") or ""
-    if not exact.strip() or not text:
-        return None
-    spans = _find_all(text, exact)
-    if spans:
-        if len(spans) == 1:
-            return spans[0]
-        hint = selector.get("start")
-        return max(
-            spans,
-            key=lambda sp: (
-                round(_context_score(text, sp, selector), 3),
-                -abs(sp[0] - hint) if isinstance(hint, int) else 0,
-            ),
-        )
-    # prefix + suffix still present around an edited quote?
-    prefix, suffix = selector.get("prefix") or "", selector.get("suffix") or ""
-    if len(prefix) >= 8 and len(suffix) >= 8:
-        for _p_start, p_end in _find_all(text, prefix):
-            s = find_quote(text[p_end : p_end + 2 * len(exact) + len(suffix) + 16], suffix)
-            if s is not None:
-                candidate = (p_end, p_end + s[0])
-                if _ratio(text[candidate[0] : candidate[1]], exact) >= min_ratio:
-                    return _trim(text, candidate)
-    return _fuzzy(text, exact, min_ratio)
-
-
-def _ratio(a: str, b: str) -> float:
-    fa, fb = normalize_for_match(a)[0], normalize_for_match(b)[0]
-    if not fa or not fb:
-        return 0.0
-    return difflib.SequenceMatcher(None, fa, fb, autojunk=False).ratio()
-
-
-def _trim(text: str, span: tuple[int, int]) -> tuple[int, int]:
-    start, end = span
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
-
-
-def _fuzzy(text: str, exact: str, min_ratio: float) -> tuple[int, int] | None:
-    folded, origin = normalize_for_match(text)
-    needle = normalize_for_match(exact)[0]
-    n = len(needle)
-    if n < 4 or not folded:
-        return None
-    matcher = difflib.SequenceMatcher(None, folded, needle, autojunk=False)
-    a, b, size = matcher.find_longest_match(0, len(folded), 0, n)
-    if size < max(4, n // 5):
-        return None
-    lo = max(0, a - b - n // 4)
-    hi = min(len(folded), a - b + n + n // 4)
-    region = folded[lo:hi]
-    blocks = [
-        blk
-        for blk in difflib.SequenceMatcher(
-            None, region, needle, autojunk=False
-        ).get_matching_blocks()
-        if blk.size
-    ]
-    if not blocks:
-        return None
-    matched = sum(blk.size for blk in blocks)
-    if matched / n < min_ratio:
-        return None
-    f_start = lo + blocks[0].a
-    f_end = lo + blocks[-1].a + blocks[-1].size
-    if (f_end - f_start) > n * 1.5:
-        return None
-    return _trim(text, (origin[f_start], origin[f_end - 1] + 1))
-
-
-# --------------------------------------------------------------------------- stances
-
-
-def resolve_source(db: Database, source: int | str) -> dict[str, Any]:
-    """A source row by id (int or digits) or URL (normalised). Raises NotFoundError."""
-    if isinstance(source, int) or (isinstance(source, str) and source.strip().isdigit()):
-        found = store.row(db, "SELECT id, url, host FROM sources WHERE id = ?", [int(source)])
-        if found is None:
-            raise NotFoundError(f"no source {int(source)}: see `verify sources` for the ids")
-        return found
-    from .urls import normalize_url
-
-    url = normalize_url(str(source))
-    found = store.row(db, "SELECT id, url, host FROM sources WHERE url = ?", [url])
-    if found is None:
-        raise NotFoundError(f"no source {url}: attach it with `verify source add CLAIM_ID {url}`")
-    return found
-
-
-def latest_good_snapshot(db: Database, source_id: int) -> dict[str, Any] | None:
-    """The latest successful capture (no error, 2xx/3xx status) of a source, with its text."""
-    return store.row(
-        db,
-        "SELECT id, source_id, requested_url, final_url, status, sha256, fetched_at, title, text"
-        " FROM snapshots WHERE source_id = ? AND error IS NULL AND (status IS NULL OR status < 400)"
-        " ORDER BY id DESC LIMIT 1",
-        [source_id],
-    )
+def _snapshot_to_quote(
+    db: Database, src: dict[str, Any], snapshot_id: int | None
+) -> dict[str, Any] | None:
+    """The snapshot an assessment is bound to: the one the reviewer was shown (snapshot_id),
+    which must be a successful snapshot of this source, else the snapshot a reviewer sees."""
+    if snapshot_id is None:
+        return archive.reviewed_snapshot(db, src["id"], "id, source_id, text")
+    snap = archive.snapshot_row(db, snapshot_id, "id, source_id, status, error, text")
+    if snap["source_id"] != src["id"]:
+        raise InputError(f"snapshot {snap['id']} is not a snapshot of source {src['id']}")
+    if snap["error"] is not None or (snap["status"] or 0) >= 400:
+        raise InputError(f"snapshot {snap['id']} is a failed fetch: there is nothing to quote")
+    return snap
 
 
 def assess(
@@ -602,29 +344,22 @@ def assess(
     reviewer: str,
     *,
     quote: str | None = None,
+    snapshot_id: int | None = None,
     force: bool = False,
     now: datetime | str | None = None,
 ) -> dict[str, Any]:
-    """Record a reviewer's stance on one source of a claim, optionally with a quote that must
-    be found in the source's latest successful snapshot (stored as a TextQuoteSelector)."""
-    if stance not in STANCES:
-        raise InputError(f"unknown stance {stance!r}: use one of {', '.join(STANCES)}")
+    """Add an assessment: a reviewer's stance on one source of a claim, optionally with a quote
+    that must occur (model: quotes.find_all, the same words only) in the snapshot it is bound to
+    (`snapshot_id`, else the snapshot a reviewer sees of the source). A claim and source can
+    hold several assessments (a page may both support and refute a claim)."""
+    model.check_choice(stance, model.STANCES, "stance")
     reviewer = _check_reviewer(reviewer)
     at = _now(now)
     with _write(db):
-        claim = _claim(db, claim_id)
-        src = resolve_source(db, source)
-        link = db.conn.execute(
-            "SELECT id, stance FROM claim_sources WHERE claim_id = ? AND source_id = ?",
-            [claim["id"], src["id"]],
-        ).fetchone()
-        if link is None:
-            raise InputError(
-                f"source {src['id']} ({src['url']}) is not a source of claim {claim['id']}:"
-                f" attach it first with `verify source add {claim['id']} {src['url']}`"
-            )
-        forced = _check_lease(claim, reviewer, force, at, "assess")
-        snapshot = latest_good_snapshot(db, src["id"])
+        claim = archive.claim_row(db, claim_id)
+        src = _source_of_claim(db, claim, source)
+        model.check_transition(claim, "assess", reviewer, at, force=force)
+        snapshot = _snapshot_to_quote(db, src, snapshot_id)
         selector = None
         if quote is not None and quote.strip():
             if snapshot is None or not snapshot["text"]:
@@ -632,22 +367,22 @@ def assess(
                     f"source {src['id']} has no captured text to quote from:"
                     f" run `verify fetch --claim {claim['id']}` first, or assess without --quote"
                 )
-            span = find_quote(snapshot["text"], quote)
+            span = quotes.find_quote(snapshot["text"], quote)
             if span is None:
                 raise InputError(
                     f"quote not found in snapshot {snapshot['id']} of source {src['id']}:"
                     f" copy it from `verify snapshot show {snapshot['id']} --text`"
                 )
-            selector = make_selector(snapshot["text"], *span)
-        snapshot_id = snapshot["id"] if snapshot else None
+            selector = quotes.make_selector(snapshot["text"], *span)
+        bound = snapshot["id"] if snapshot else None
         cur = db.conn.execute(
-            "INSERT INTO assessments (claim_id, source_id, snapshot_id, stance, quote_exact, quote_prefix,"
-            " quote_suffix, quote_start, quote_end, reviewer, forced, created_at)"
+            "INSERT INTO assessments (claim_id, source_id, snapshot_id, stance, quote_exact,"
+            " quote_prefix, quote_suffix, quote_start, quote_end, reviewer, forced, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 claim["id"],
                 src["id"],
-                snapshot_id,
+                bound,
                 stance,
                 selector and selector["exact"],
                 selector and selector["prefix"],
@@ -655,139 +390,185 @@ def assess(
                 selector and selector["start"],
                 selector and selector["end"],
                 reviewer,
-                int(forced),
+                0,
                 at,
             ],
         )
         assessment_id = cur.lastrowid
-        db.conn.execute(
-            "UPDATE claim_sources SET stance = ?, stance_by = ?, stance_at = ? WHERE id = ?",
-            [stance, reviewer, at, link[0]],
-        )
-        detail: dict[str, Any] = {
-            "stance": stance,
-            "previous": link[1],
-            "assessment_id": assessment_id,
-        }
+        detail: dict[str, Any] = {"stance": stance, "assessment_id": assessment_id}
         if selector:
             detail["quote"] = selector["exact"]
+        forced = _apply(
+            db, claim, "assess", reviewer, at, force=force, detail=detail,
+            source_id=src["id"], snapshot_id=bound,
+        )  # fmt: skip
         if forced:
-            detail["forced"] = True
-            detail["lease_reviewer"] = claim["lease_reviewer"]
-        store.add_event(
-            db,
-            "assessed",
-            claim_id=claim["id"],
-            source_id=src["id"],
-            snapshot_id=snapshot_id,
-            actor=reviewer,
-            detail=detail,
-            at=at,
+            db.conn.execute("UPDATE assessments SET forced = 1 WHERE id = ?", [assessment_id])
+    return archive.get_assessment(db, assessment_id)
+
+
+def unassess(
+    db: Database,
+    assessment_id: int,
+    reviewer: str,
+    *,
+    force: bool = False,
+    now: datetime | str | None = None,
+) -> dict[str, Any]:
+    """Remove an assessment (it stays in the table, marked removed, and the removal is an event)."""
+    reviewer = _check_reviewer(reviewer)
+    at = _now(now)
+    with _write(db):
+        found = archive.get_assessment(db, assessment_id)
+        if found["removed_at"] is not None:
+            raise ConflictError(
+                f"assessment {found['id']} was already removed by {found['removed_by']}"
+            )
+        claim = archive.claim_row(db, found["claim_id"])
+        _apply(
+            db, claim, "unassess", reviewer, at, force=force,
+            detail={"assessment_id": found["id"], "stance": found["stance"], "quote": found["quote"]},
+            source_id=found["source_id"], snapshot_id=found["snapshot_id"],
+        )  # fmt: skip
+        db.conn.execute(
+            "UPDATE assessments SET removed_at = ?, removed_by = ? WHERE id = ?",
+            [at, reviewer, found["id"]],
         )
-    return {
-        "id": assessment_id,
-        "claim_id": claim["id"],
-        "source_id": src["id"],
-        "url": src["url"],
-        "snapshot_id": snapshot_id,
-        "stance": stance,
-        "reviewer": reviewer,
-        "forced": forced,
-        "created_at": at,
-        "selector": selector,
-        "quote": selector["exact"] if selector else None,
-        "start": selector["start"] if selector else None,
-        "end": selector["end"] if selector else None,
-    }
+    return archive.get_assessment(db, found["id"])
 
 
 def assessments(db: Database, claim_id: int) -> list[dict[str, Any]]:
-    """Every stance recorded on a claim, oldest first, each with its selector (or None)."""
-    claim = _claim(db, claim_id)
-    out = store.rows(
-        db,
-        "SELECT a.id, a.claim_id, a.source_id, s.url, a.snapshot_id, a.stance, a.quote_exact, a.quote_prefix,"
-        " a.quote_suffix, a.quote_start, a.quote_end, a.reviewer, a.forced, a.created_at"
-        " FROM assessments a JOIN sources s ON s.id = a.source_id WHERE a.claim_id = ? ORDER BY a.id",
-        [claim["id"]],
-    )
-    for a in out:
-        a["forced"] = bool(a["forced"])
-        a["selector"] = (
-            {
-                "type": "TextQuoteSelector",
-                "exact": a["quote_exact"],
-                "prefix": a["quote_prefix"] or "",
-                "suffix": a["quote_suffix"] or "",
-                "start": a["quote_start"],
-                "end": a["quote_end"],
-            }
-            if a["quote_exact"] is not None
-            else None
-        )
-    return out
+    """The claim's live assessments, oldest first (archive.assessments)."""
+    return archive.assessments(db, archive.claim_row(db, claim_id)["id"])
 
 
-def anchor_assessment(db: Database, assessment_id: int, snapshot_id: int) -> tuple[int, int] | None:
-    """Where an assessment's quote sits in another snapshot's text (after a re-capture)."""
-    a = store.row(
+# --------------------------------------------------------------------------- evidence integrity
+
+
+def check_evidence(db: Database, source_id: int, *, now: datetime | str | None = None) -> list[int]:
+    """After a source was captured again (or found gone), check every live quoted assessment on
+    it against the source's latest snapshot. A quote whose words are still there is carried over
+    silently; a quote that no longer appears, or whose source is now gone, flags every claim
+    that relied on it: an `evidence_changed` event naming the source, the old and new snapshots
+    and the quote, and a decided claim goes back to the queue with its verdict kept as the
+    previous verdict. Each assessment is flagged once. Runs inside the caller's transaction
+    when there is one. Returns the ids of the claims flagged."""
+    at = _now(now)
+    latest = store.row(
         db,
-        "SELECT quote_exact AS exact, quote_prefix AS prefix, quote_suffix AS suffix, quote_start AS start,"
-        ' quote_end AS "end" FROM assessments WHERE id = ?',
-        [assessment_id],
+        "SELECT id, status, error, changed, text FROM snapshots WHERE source_id = ?"
+        " ORDER BY id DESC LIMIT 1",
+        [source_id],
     )
-    if a is None:
-        raise NotFoundError(f"no assessment {assessment_id}")
-    snap = db.conn.execute("SELECT text FROM snapshots WHERE id = ?", [snapshot_id]).fetchone()
-    if snap is None:
-        raise NotFoundError(f"no snapshot {snapshot_id}: see `verify snapshots`")
-    if a["exact"] is None or not snap[0]:
-        return None
-    return locate(a, snap[0])
+    if latest is None:
+        return []
+    state = model.source_state(latest["status"], latest["error"], latest["changed"])
+    if state not in model.EVIDENCE_LOST_STATES and latest["error"] is not None:
+        return []  # a transient failure says nothing about the page
+    live = store.rows(
+        db,
+        "SELECT id, claim_id, snapshot_id, quote_exact AS exact, quote_prefix AS prefix,"
+        " quote_suffix AS suffix, quote_start AS start FROM assessments"
+        " WHERE source_id = ? AND removed_at IS NULL AND quote_exact IS NOT NULL"
+        " AND evidence_changed_at IS NULL AND (snapshot_id IS NULL OR snapshot_id != ?)",
+        [source_id, latest["id"]],
+    )
+    lost = []
+    for a in live:
+        if latest["error"] is None and quotes.locate(a, latest["text"] or "") is not None:
+            continue  # the same words are still there: carried over
+        lost.append(a)
+    if not lost:
+        return []
+    flagged: list[int] = []
+    with _write(db):
+        for a in lost:
+            db.conn.execute(
+                "UPDATE assessments SET evidence_changed_at = ? WHERE id = ?", [at, a["id"]]
+            )
+            claim = archive.claim_row(db, a["claim_id"])
+            if claim["status"] not in model.TRANSITIONS["evidence_changed"].sources:
+                continue
+            fields: dict[str, Any] = {"evidence_changed_at": at}
+            if claim["status"] == "decided":
+                fields.update(
+                    status="queued",
+                    previous_verdict=claim["verdict"],
+                    verdict=None,
+                    verdict_note=None,
+                )
+            _apply(
+                db,
+                claim,
+                "evidence_changed",
+                None,
+                at,
+                fields=fields,
+                detail={
+                    "assessment_id": a["id"],
+                    "quote": a["exact"],
+                    "old_snapshot_id": a["snapshot_id"],
+                    "new_snapshot_id": latest["id"],
+                    "source_state": state,
+                    "previous_verdict": claim["verdict"],
+                },
+                source_id=source_id,
+                snapshot_id=latest["id"],
+            )
+            flagged.append(claim["id"])
+    return sorted(set(flagged))
 
 
 # --------------------------------------------------------------------------- verdicts
 
 
-def decide(
+def give_verdict(
     db: Database,
     claim_id: int,
-    rating: str,
+    verdict: str,
     reviewer: str,
     *,
     note: str | None = None,
     force: bool = False,
     now: datetime | str | None = None,
 ) -> dict[str, Any]:
-    """Give a claim a verdict: status decided, lease cleared. A change keeps the old verdict
-    (verdicts table and a 'decided' event with old and new rating)."""
-    if rating not in RATINGS:
-        raise InputError(f"unknown rating {rating!r}: use one of {', '.join(RATINGS)}")
+    """Give a claim a verdict (model.VERDICTS): status decided, lease cleared, the evidence
+    flag cleared. A change keeps the old verdict (the verdicts table and the event's `old`)."""
+    model.check_choice(verdict, model.VERDICTS, "verdict")
     reviewer = _check_reviewer(reviewer)
     at = _now(now)
     with _write(db):
-        claim = _claim(db, claim_id)
-        forced = _check_lease(claim, reviewer, force, at, "decide")
+        claim = archive.claim_row(db, claim_id)
+        model.check_transition(claim, "verdict", reviewer, at, force=force)
         cur = db.conn.execute(
-            "INSERT INTO verdicts (claim_id, rating, note, reviewer, forced, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            [claim["id"], rating, note, reviewer, int(forced), at],
+            "INSERT INTO verdicts (claim_id, verdict, note, reviewer, forced, created_at)"
+            " VALUES (?, ?, ?, ?, 0, ?)",
+            [claim["id"], verdict, note, reviewer, at],
         )
-        db.conn.execute(
-            "UPDATE claims SET status = 'decided', verdict = ?, verdict_note = ?, decided_by = ?, decided_at = ?,"
-            " lease_reviewer = NULL, lease_expires_at = NULL, updated_at = ? WHERE id = ?",
-            [rating, note, reviewer, at, at, claim["id"]],
+        forced = _apply(
+            db,
+            claim,
+            "verdict",
+            reviewer,
+            at,
+            force=force,
+            fields={
+                "verdict": verdict,
+                "verdict_note": note,
+                "decided_by": reviewer,
+                "decided_at": at,
+                "evidence_changed_at": None,
+            },
+            detail={
+                "old": claim["verdict"] or claim["previous_verdict"],
+                "new": verdict,
+                "note": note,
+                "verdict_id": cur.lastrowid,
+            },
         )
-        detail: dict[str, Any] = {
-            "old": claim["verdict"],
-            "new": rating,
-            "note": note,
-            "verdict_id": cur.lastrowid,
-        }
         if forced:
-            detail["forced"] = True
-            detail["lease_reviewer"] = claim["lease_reviewer"]
-        store.add_event(db, "decided", claim_id=claim["id"], actor=reviewer, detail=detail, at=at)
-    return get_claim(db, claim["id"])
+            db.conn.execute("UPDATE verdicts SET forced = 1 WHERE id = ?", [cur.lastrowid])
+    return archive.get_claim(db, claim["id"])
 
 
 def dismiss(
@@ -799,23 +580,17 @@ def dismiss(
     force: bool = False,
     now: datetime | str | None = None,
 ) -> dict[str, Any]:
-    """Take a claim out of the queue as not worth checking (status dismissed, lease cleared)."""
+    """Take a claim out of the queue as not worth checking (status dismissed, lease cleared).
+    A decided claim cannot be dismissed (model.TRANSITIONS)."""
     reviewer = _check_reviewer(reviewer)
     at = _now(now)
     with _write(db):
-        claim = _claim(db, claim_id)
-        forced = _check_lease(claim, reviewer, force, at, "dismiss")
-        db.conn.execute(
-            "UPDATE claims SET status = 'dismissed', lease_reviewer = NULL, lease_expires_at = NULL, updated_at = ?"
-            " WHERE id = ?",
-            [at, claim["id"]],
-        )
-        detail: dict[str, Any] = {"old_status": claim["status"], "note": note}
-        if forced:
-            detail["forced"] = True
-            detail["lease_reviewer"] = claim["lease_reviewer"]
-        store.add_event(db, "dismissed", claim_id=claim["id"], actor=reviewer, detail=detail, at=at)
-    return get_claim(db, claim["id"])
+        claim = archive.claim_row(db, claim_id)
+        _apply(
+            db, claim, "dismiss", reviewer, at, force=force,
+            detail={"old_status": claim["status"], "note": note},
+        )  # fmt: skip
+    return archive.get_claim(db, claim["id"])
 
 
 def requeue(
@@ -827,40 +602,28 @@ def requeue(
     now: datetime | str | None = None,
 ) -> dict[str, Any]:
     """Put a candidate (a sentence scored below the threshold) or a dismissed claim into the
-    queue, optionally at a new priority. Queued, leased and decided claims are refused."""
+    queue, optionally at a new priority."""
     reviewer = _check_reviewer(reviewer)
     if priority is not None:
         priority = claims.check_priority(priority)
     at = _now(now)
     with _write(db):
-        claim = _claim(db, claim_id)
-        if claim["status"] not in ("candidate", "dismissed"):
-            raise ConflictError(
-                f"claim {claim['id']} is {claim['status'].replace('_', ' ')}, not a candidate or"
-                " dismissed: only those can be queued"
-            )
+        claim = archive.claim_row(db, claim_id)
         new_priority = claim["priority"] if priority is None else priority
-        db.conn.execute(
-            "UPDATE claims SET status = 'queued', priority = ?, updated_at = ? WHERE id = ?",
-            [new_priority, at, claim["id"]],
-        )
-        store.add_event(
-            db,
-            "queued",
-            claim_id=claim["id"],
-            actor=reviewer,
+        _apply(
+            db, claim, "requeue", reviewer, at, fields={"priority": new_priority},
             detail={"old_status": claim["status"], "priority": new_priority},
-            at=at,
-        )
-    return get_claim(db, claim["id"])
+        )  # fmt: skip
+    return archive.get_claim(db, claim["id"])
 
 
 def verdicts(db: Database, claim_id: int) -> list[dict[str, Any]]:
     """Every verdict given to a claim, oldest first."""
-    claim = _claim(db, claim_id)
+    claim = archive.claim_row(db, claim_id)
     out = store.rows(
         db,
-        "SELECT id, claim_id, rating, note, reviewer, forced, created_at FROM verdicts WHERE claim_id = ? ORDER BY id",
+        "SELECT id, claim_id, verdict, note, reviewer, forced, created_at FROM verdicts"
+        " WHERE claim_id = ? ORDER BY id",
         [claim["id"]],
     )
     for v in out:
@@ -875,7 +638,7 @@ def history(db: Database, claim_id: int) -> list[dict[str, Any]]:
     """The claim's events, oldest first: its own, the fetches of its sources, and the ingest of
     its article. Each: id, kind, claim_id, source_id, snapshot_id, article_id, actor, detail
     (dict or None), created_at."""
-    claim = _claim(db, claim_id)
+    claim = archive.claim_row(db, claim_id)
     cols = "id, kind, claim_id, source_id, snapshot_id, article_id, actor, detail, created_at"
     sql = (
         f"SELECT {cols} FROM events WHERE claim_id = ?1"

@@ -22,8 +22,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from . import quantities, store
-from .errors import InputError, NotFoundError
+from . import archive, quantities, store
 
 MIN_SCORE = 0.3  # below this a candidate is not listed
 CANDIDATES = 100  # candidates scored per source (known reviews, archive claims)
@@ -369,23 +368,10 @@ def similar_claims(
 # --------------------------------------------------------------------------- both
 
 
-def _claim(db: Database, claim_id: Any) -> dict[str, Any]:
-    try:
-        cid = int(claim_id)
-    except (TypeError, ValueError):
-        raise InputError(
-            f"bad claim id {claim_id!r}: give a number (see `verify claims`)"
-        ) from None
-    found = store.row(db, "SELECT id, text, article_id FROM claims WHERE id = ?", [cid])
-    if found is None:
-        raise NotFoundError(f"no claim with id {cid} (list them with `verify claims --all`)")
-    return found
-
-
 def similar(db: Database, claim_id: int, *, limit: int = 10) -> list[Match]:
     """What says the same thing as the claim: decided earlier claims and known reviews first
     (by score), then earlier claims not decided yet. NotFoundError for an unknown claim."""
-    claim = _claim(db, claim_id)
+    claim = archive.claim_row(db, claim_id)
     found = similar_claims(db, claim, limit=limit) + similar_reviews(db, claim["text"], limit=limit)
     found.sort(key=lambda m: (not m.checked, -m.score, m.kind, m.id))
     return found[:limit]

@@ -38,7 +38,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.utils import Digester
 from warcio.warcwriter import WARCWriter
 
-from . import USER_AGENT, __version__
+from . import USER_AGENT, __version__, archive
 from .errors import NotFoundError
 from .store import get_payload
 
@@ -109,8 +109,7 @@ def _select(db: Database, snapshot_ids: list[int] | None, article_id: int | None
     conn = db.conn
     where, params = [], []
     if article_id is not None:
-        if conn.execute("SELECT 1 FROM articles WHERE id = ?", [article_id]).fetchone() is None:
-            raise NotFoundError(f"no article {article_id}; list them with `verify claims --json`")
+        archive.article_row(db, article_id)
         where.append(
             "source_id IN (SELECT cs.source_id FROM claim_sources cs JOIN claims c"
             " ON c.id = cs.claim_id WHERE c.article_id = ?)"
@@ -128,7 +127,7 @@ def _select(db: Database, snapshot_ids: list[int] | None, article_id: int | None
         missing = [i for i in wanted if i not in found]
         if missing:
             shown = ", ".join(str(i) for i in missing[:5])
-            raise NotFoundError(f"no snapshot {shown}; list them with `verify snapshots`")
+            raise NotFoundError(f"no snapshot {shown}: see `verify snapshots`")
         ids = [i for i in wanted if i in found]
         if article_id is None:
             return ids
@@ -148,7 +147,7 @@ def _load(db: Database, snapshot_id: int) -> dict[str, Any]:
     names = [d[0] for d in cur.description]
     found = cur.fetchone()
     if found is None:  # deleted between selection and writing
-        raise NotFoundError(f"no snapshot {snapshot_id}; list them with `verify snapshots`")
+        raise NotFoundError(f"no snapshot {snapshot_id}: see `verify snapshots`")
     return dict(zip(names, found, strict=True))
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from .. import model
 from . import cli, common, emit_json, get_db, warn
 
 
@@ -161,7 +162,7 @@ def score_cmd(db_path: str, as_json: bool) -> None:
 @click.option("--article", "article_id", type=int, help="Only this article's claims.")
 @click.option(
     "--status",
-    type=click.Choice(["candidate", "queued", "in_review", "decided", "dismissed"]),
+    type=click.Choice(model.STATUSES),
     help="Only claims with this status.",
 )
 @click.option(
@@ -172,7 +173,7 @@ def claims_cmd(
     article_id: int | None, status: str | None, include_all: bool, db_path: str, as_json: bool
 ) -> None:
     """List claims, in article order."""
-    from ..claims import list_claims
+    from ..archive import list_claims
 
     db = get_db(db_path)
     found = list_claims(db, article_id=article_id, status=status, include_candidates=include_all)
@@ -210,7 +211,8 @@ def claim_add_cmd(
     as_json: bool,
 ) -> None:
     """Add a claim by hand (queued at once)."""
-    from ..claims import add_claim, get_claim
+    from ..archive import get_claim
+    from ..claims import add_claim
 
     db = get_db(db_path)
     claim_id = add_claim(db, text, article_id=article_id, sources=sources, priority=priority)
@@ -230,14 +232,26 @@ def claim_add_cmd(
 @click.argument("claim_id", type=int)
 @common
 def claim_show_cmd(claim_id: int, db_path: str, as_json: bool) -> None:
-    """Show one claim with its sources."""
-    from ..claims import claim_sources, get_claim
+    """Show one claim with its sources, its assessments and what you may do with it now."""
+    from ..archive import assessments, claim_sources, get_claim
 
     db = get_db(db_path)
     claim = get_claim(db, claim_id)
     links = claim_sources(db, claim_id)
+    notes = assessments(db, claim_id)
     if as_json:
-        emit_json({**claim, "score": round(claim["score"], 4), "source_links": links})
+        for s in links:
+            s.pop("assessments", None)
+        keys = ("id", "source_id", "url", "snapshot_id", "stance", "quote", "selector", "reviewer",
+                "forced", "created_at", "evidence_changed_at")  # fmt: skip
+        emit_json(
+            {
+                **claim,
+                "score": round(claim["score"], 4),
+                "source_links": links,
+                "assessments": [{k: a[k] for k in keys} for a in notes],
+            }
+        )
         return
     click.echo(f"Claim {claim['id']}: {claim['text']}")
     where = f"article {claim['article_id']}" if claim["article_id"] else "no article"
@@ -247,6 +261,11 @@ def claim_show_cmd(claim_id: int, db_path: str, as_json: bool) -> None:
         f"  {where}; score {claim['score']:.2f}; status {claim['status']}; verdict {claim['verdict'] or '-'};"
         f" priority {claim['priority']}; origin {claim['origin']}"
     )
+    if claim["evidence_changed_at"]:
+        click.echo(
+            f"  evidence changed at {claim['evidence_changed_at']}"
+            f" (previous verdict {claim['previous_verdict'] or '-'}): see `verify history {claim['id']}`"
+        )
     if claim["lease_reviewer"]:
         click.echo(f"  leased to {claim['lease_reviewer']} until {claim['lease_expires_at']}")
     if links:
@@ -256,16 +275,23 @@ def claim_show_cmd(claim_id: int, db_path: str, as_json: bool) -> None:
                     [
                         s["id"],
                         s["origin"],
-                        s["stance"] or "-",
+                        s["state"],
                         s["anchor_text"] or s["note"] or "",
                         s["url"],
                     ]
                     for s in links
                 ],
-                ["source", "origin", "stance", "anchor/note", "url"],
+                ["source", "origin", "state", "anchor/note", "url"],
                 wrap_last=200,
             )
         )
+        for a in notes:
+            quote = f' "{a["quote"]}"' if a["quote"] else ""
+            flag = " [quote no longer on the latest capture]" if a["evidence_changed_at"] else ""
+            click.echo(
+                f"  assessment {a['id']}: source {a['source_id']} {a['stance']}"
+                f" (snapshot {a['snapshot_id'] or '-'}, {a['reviewer']}){quote}{flag}"
+            )
     else:
         click.echo("  no sources yet (add one with `verify source add`)")
 
@@ -282,7 +308,8 @@ def source_group() -> None:
 @common
 def source_add_cmd(claim_id: int, url: str, note: str | None, db_path: str, as_json: bool) -> None:
     """Attach a candidate source (a URL) to a claim."""
-    from ..claims import attach_source, find_source
+    from ..archive import find_source
+    from ..claims import attach_source
 
     db = get_db(db_path)
     source_id = attach_source(db, claim_id, url, note=note)

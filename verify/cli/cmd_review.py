@@ -9,7 +9,7 @@ import click
 
 from .. import evidence as evidence_mod
 from .. import export as export_mod
-from .. import review
+from .. import model, review
 from .. import search as search_mod
 from .. import settings as settings_mod
 from . import cli, common, emit_json, get_db, warn
@@ -36,12 +36,16 @@ def _claim_line(c: dict[str, Any]) -> str:
     if status == "in_review" and c.get("lease_reviewer"):
         status = f"in_review: {c['lease_reviewer']} until {c['lease_expires_at']}"
     verdict = f" verdict={c['verdict']}" if c.get("verdict") else ""
+    if c.get("evidence_changed_at"):
+        was = f" (was {c['previous_verdict']})" if c.get("previous_verdict") else ""
+        verdict += f" evidence changed{was}"
     return f"{c['id']:>6}  p{c['priority']}  {c['score']:.2f}  [{status}]{verdict}  {_short(c['text'])}"
 
 
 def _public_claim(c: dict[str, Any]) -> dict[str, Any]:
-    keys = ("id", "article_id", "text", "score", "status", "verdict", "verdict_note", "priority", "sources",
-            "start", "end", "created_at", "lease_reviewer", "lease_expires_at", "decided_by", "decided_at")  # fmt: skip
+    keys = ("id", "article_id", "text", "score", "status", "verdict", "previous_verdict", "verdict_note",
+            "priority", "sources", "start", "end", "created_at", "lease_reviewer", "lease_expires_at",
+            "decided_by", "decided_at", "evidence_changed_at")  # fmt: skip
     return {k: c.get(k) for k in keys}
 
 
@@ -120,41 +124,71 @@ def release_cmd(db_path: str, as_json: bool, claim_id: int, reviewer: str, force
 @cli.command("assess")
 @click.argument("claim_id", type=int)
 @click.argument("source")
-@click.option("--stance", required=True, help="supports, refutes, unrelated or unavailable.")
+@click.option("--stance", required=True, help="One of: " + ", ".join(model.STANCES) + ".")
 @REVIEWER
 @click.option(
-    "--quote", default=None, help="A passage of the source's captured text that shows the stance."
+    "--quote", default=None, help="A passage of the snapshot's text that shows the stance."
+)
+@click.option(
+    "--snapshot",
+    "snapshot_id",
+    type=int,
+    default=None,
+    help="The snapshot the quote is from (default: the source's latest successful one).",
 )
 @FORCE
 @common
 def assess_cmd(db_path: str, as_json: bool, claim_id: int, source: str, stance: str, reviewer: str,
-               quote: str | None, force: bool) -> None:  # fmt: skip
-    """Record a stance on one SOURCE (id or URL) of a claim."""
+               quote: str | None, snapshot_id: int | None, force: bool) -> None:  # fmt: skip
+    """Add an assessment: a stance on one SOURCE (id or URL) of a claim, with an optional quote
+    bound to the snapshot it is taken from. A claim and source can hold several."""
     db = get_db(db_path)
-    got = review.assess(db, claim_id, source, stance, reviewer, quote=quote, force=force)
+    got = review.assess(
+        db, claim_id, source, stance, reviewer, quote=quote, snapshot_id=snapshot_id, force=force
+    )
     if as_json:
         emit_json(got)
         return
     where = (
-        f" (quote at {got['start']}-{got['end']} of snapshot {got['snapshot_id']})"
+        f" (quote at {got['quote_start']}-{got['quote_end']} of snapshot {got['snapshot_id']})"
         if got["selector"]
         else ""
     )
-    click.echo(f"Claim {got['claim_id']}: source {got['source_id']} {got['stance']}{where}.")
+    click.echo(
+        f"Claim {got['claim_id']}: source {got['source_id']} {got['stance']}{where};"
+        f" assessment {got['id']}."
+    )
+
+
+@cli.command("unassess")
+@click.argument("assessment_id", type=int)
+@REVIEWER
+@FORCE
+@common
+def unassess_cmd(
+    db_path: str, as_json: bool, assessment_id: int, reviewer: str, force: bool
+) -> None:
+    """Remove an assessment (recorded in the history; `verify claim show` lists the ids)."""
+    db = get_db(db_path)
+    got = review.unassess(db, assessment_id, reviewer, force=force)
+    if as_json:
+        emit_json(got)
+        return
+    click.echo(f"Assessment {got['id']} of claim {got['claim_id']} removed.")
 
 
 @cli.command("verdict")
 @click.argument("claim_id", type=int)
-@click.argument("rating")
+@click.argument("verdict", metavar="VERDICT")
 @REVIEWER
 @click.option("--note", default=None, help="Why: shown in exports and the history.")
 @FORCE
 @common
-def verdict_cmd(db_path: str, as_json: bool, claim_id: int, rating: str, reviewer: str, note: str | None,
+def verdict_cmd(db_path: str, as_json: bool, claim_id: int, verdict: str, reviewer: str, note: str | None,
                 force: bool) -> None:  # fmt: skip
-    """Give CLAIM_ID a RATING: true, mostly-true, mixed, mostly-false, false, unverifiable."""
+    """Give CLAIM_ID a VERDICT: true, mostly-true, mixed, mostly-false, false, unverifiable."""
     db = get_db(db_path)
-    claim = review.decide(db, claim_id, rating, reviewer, note=note, force=force)
+    claim = review.give_verdict(db, claim_id, verdict, reviewer, note=note, force=force)
     _report(claim, as_json, f"Claim {claim['id']}: {claim['verdict']}.")
 
 

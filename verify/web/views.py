@@ -23,7 +23,7 @@ from flask import (
     url_for,
 )
 
-from .. import capture, claims, evidence, review, similar
+from .. import archive, capture, claims, evidence, model, quotes, review, similar
 from .. import search as search_mod
 from .. import warc as warc_mod
 from ..errors import NotFoundError, VerifyError
@@ -34,11 +34,19 @@ from .highlight import Span, highlight
 
 bp = Blueprint("web", __name__)
 
-STANCES = ("supports", "refutes", "unrelated", "unavailable")
-RATINGS = ("true", "mostly-true", "mixed", "mostly-false", "false", "unverifiable")
 STANCE_KEYS = {"supports": "s", "refutes": "r", "unrelated": "u", "unavailable": "a"}
 PAGE_SIZE = 50
 MAX_DECODED = 50 * 2**20
+
+
+def _int_form(name: str) -> int | None:
+    value = request.form.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        abort(400, f"{name} must be a number")
 
 
 def _int_arg(name: str) -> int | None:
@@ -120,10 +128,10 @@ def _reviewer() -> str:
 @bp.get("/")
 def queue() -> Any:
     status = request.args.get("status", "").strip()
-    if status and status != "all" and status not in queries.STATUSES:
+    if status and status != "all" and status not in model.STATUSES:
         abort(400, f"unknown status {status!r}")
     statuses = (
-        queries.AWAITING if not status else queries.STATUSES if status == "all" else (status,)
+        model.QUEUE_STATUSES if not status else model.STATUSES if status == "all" else (status,)
     )
     reviewer = request.args.get("reviewer", "").strip() or None
     article_id = _int_arg("article")
@@ -137,9 +145,6 @@ def queue() -> Any:
         offset=(page - 1) * PAGE_SIZE,
     )
     more = len(claims) > PAGE_SIZE
-    moment = now()
-    for c in claims[:PAGE_SIZE]:
-        c["lease_expired"] = bool(c["lease_expires_at"] and c["lease_expires_at"] < moment)
     filters = {"status": status, "reviewer": reviewer or "", "article": article_id or ""}
     return render_template(
         "queue.html",
@@ -147,15 +152,14 @@ def queue() -> Any:
         page=page,
         more=more,
         filters=filters,
-        statuses=queries.STATUSES,
+        statuses=model.STATUSES,
     )
 
 
 @bp.post("/next")
 def take_next() -> Any:
-    lease_next = review.lease_next
     try:
-        leased = lease_next(g.db, _reviewer())
+        leased = review.lease_next(g.db, _reviewer())
     except VerifyError as exc:
         flash(str(exc), "error")
         return redirect(url_for("web.queue"), 303)
@@ -191,33 +195,36 @@ def _history(claim_id: int) -> list[dict[str, Any]]:
     return review.history(g.db, claim_id)
 
 
-def _quote_spans(text: str, snapshot_id: int, quotes: list[dict[str, Any]]) -> list[Span]:
+def _quote_spans(text: str, snapshot_id: int, found: list[dict[str, Any]]) -> list[Span]:
+    """Highlights for assessments' quotes in one snapshot's text. A quote is shown where it
+    was made (its own snapshot, at its stored offsets); a quote made on another snapshot of the
+    same source is shown only where the same words occur here (quotes.locate: never a similar
+    passage), and says which snapshot it was made on."""
     spans = []
-    for q in quotes:
-        if not q.get("quote_exact"):
+    for a in found:
+        sel = a["selector"]
+        if not sel:
             continue
         where = None
-        if q.get("snapshot_id") == snapshot_id and q.get("quote_start") is not None:
-            lo, hi = q["quote_start"], q["quote_end"]
-            if 0 <= lo < hi <= len(text):
+        if a["snapshot_id"] == snapshot_id:
+            lo, hi = sel["start"], sel["end"]
+            if lo is not None and 0 <= lo < hi <= len(text):
                 where = (lo, hi)
-        if where is None:
-            locate = review.locate
-            selector = {
-                "exact": q["quote_exact"],
-                "prefix": q.get("quote_prefix"),
-                "suffix": q.get("quote_suffix"),
-                "start": q.get("quote_start"),
-            }
-            where = locate(selector, text) if locate else None
+            label = f"{a['stance']}, quoted by {a['reviewer']}"
+        else:
+            where = quotes.locate(sel, text)
+            label = (
+                f"{a['stance']}, quoted by {a['reviewer']} on snapshot {a['snapshot_id']};"
+                " the same words are here"
+            )
         if where:
             spans.append(
                 Span(
                     where[0],
                     where[1],
-                    f"quote stance-{q['stance']}",
-                    title=f"{q['stance']} — {q['reviewer']}",
-                    anchor=f"q{q['id']}",
+                    f"quote stance-{a['stance']}",
+                    title=label,
+                    anchor=f"q{a['id']}",
                 )
             )
     return spans
@@ -227,12 +234,11 @@ def _quote_spans(text: str, snapshot_id: int, quotes: list[dict[str, Any]]) -> l
 def claim(claim_id: int) -> Any:
     db = g.db
     found = queries.claim(db, claim_id)
-    sources = queries.claim_sources(db, claim_id)
+    sources = archive.claim_sources(db, claim_id)
     passages = _passages(claim_id)
-    quotes = queries.assessments(db, claim_id=claim_id)
     for src in sources:
-        src["quotes"] = [q for q in quotes if q["source_id"] == src["id"]]
-        sid = src["good_snapshot_id"]
+        src["why"] = queries.why(src)
+        sid = src["reviewed_snapshot_id"]
         src["text_html"] = None
         if sid:
             text = queries.snapshot_text(db, sid)
@@ -246,15 +252,14 @@ def claim(claim_id: int) -> Any:
                 for p in passages
                 if p["snapshot_id"] == sid and p["start"] is not None
             ]
-            spans += _quote_spans(text, sid, src["quotes"])
+            spans += _quote_spans(text, sid, src["assessments"])
             src["text_html"] = highlight(text, spans) if text else None
     # related evidence is a full-text search over the whole archive: run it when asked, or
     # when the claim has no captured text of its own to read
     want_related = request.args.get("related") == "1" or not any(
-        s["good_snapshot_id"] for s in sources
+        s["reviewed_snapshot_id"] for s in sources
     )
     related = _passages(claim_id, related=True) if want_related else None
-    mine = found["lease_reviewer"] == _reviewer() and found["status"] == "in_review"
     return render_template(
         "claim.html",
         claim=found,
@@ -264,10 +269,12 @@ def claim(claim_id: int) -> Any:
         passages=passages,
         related=related,
         history=_history(claim_id),
-        stances=STANCES,
-        ratings=RATINGS,
+        changes=[e for e in _history(claim_id) if e["kind"] == "evidence_changed"],
+        stances=model.STANCES,
+        verdicts=model.VERDICTS,
         stance_keys=STANCE_KEYS,
-        mine=mine,
+        can=review.actions(db, claim_id, _reviewer()),
+        holder=model.live_lease(found, now()),
     )
 
 
@@ -289,8 +296,8 @@ def assess(claim_id: int) -> Any:
     stance = request.form.get("stance", "")
     source = request.form.get("source", "").strip()
     quote = " ".join(request.form.get("quote", "").split()) or None
-    if stance not in STANCES:
-        flash(f"Unknown stance {stance!r}: choose one of {', '.join(STANCES)}.", "error")
+    if stance not in model.STANCES:
+        flash(f"Unknown stance {stance!r}: choose one of {', '.join(model.STANCES)}.", "error")
         return redirect(url_for("web.claim", claim_id=claim_id), 303)
     if not source:
         flash("Choose the source the stance is about.", "error")
@@ -302,6 +309,7 @@ def assess(claim_id: int) -> Any:
         stance,
         _reviewer(),
         quote=quote,
+        snapshot_id=_int_form("snapshot"),
         force=_force(),
     )
     if failed:
@@ -310,17 +318,32 @@ def assess(claim_id: int) -> Any:
     return redirect(url_for("web.claim", claim_id=claim_id, _anchor=f"source-{source}"), 303)
 
 
+@bp.post("/claims/<int:claim_id>/assessments/<int:assessment_id>/remove")
+def unassess(claim_id: int, assessment_id: int) -> Any:
+    if archive.get_assessment(g.db, assessment_id)["claim_id"] != claim_id:
+        abort(404, f"assessment {assessment_id} is not an assessment of claim {claim_id}")
+    try:
+        review.unassess(g.db, assessment_id, _reviewer(), force=_force())
+    except VerifyError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(f"Assessment {assessment_id} removed.", "ok")
+    return redirect(url_for("web.claim", claim_id=claim_id), 303)
+
+
 @bp.post("/claims/<int:claim_id>/verdict")
 def verdict(claim_id: int) -> Any:
-    rating = request.form.get("rating", "")
+    verdict = request.form.get("verdict", "")
     note = request.form.get("note", "").strip() or None
-    if rating not in RATINGS:
-        flash(f"Unknown rating {rating!r}: choose one of {', '.join(RATINGS)}.", "error")
+    if verdict not in model.VERDICTS:
+        flash(f"Unknown verdict {verdict!r}: choose one of {', '.join(model.VERDICTS)}.", "error")
         return redirect(url_for("web.claim", claim_id=claim_id), 303)
-    failed = _claim_action(claim_id, review.decide, rating, _reviewer(), note=note, force=_force())
+    failed = _claim_action(
+        claim_id, review.give_verdict, verdict, _reviewer(), note=note, force=_force()
+    )
     if failed:
         return failed
-    flash(f"Verdict recorded: {rating}.", "ok")
+    flash(f"Verdict recorded: {verdict}.", "ok")
     return redirect(url_for("web.claim", claim_id=claim_id, _anchor="history"), 303)
 
 
@@ -438,7 +461,7 @@ def _kind(content_type: str | None) -> str:
 @bp.get("/snapshots/<int:snapshot_id>")
 def snapshot(snapshot_id: int) -> Any:
     db = g.db
-    snap = queries.snapshot(db, snapshot_id)
+    snap = archive.get_snapshot(db, snapshot_id)
     claim_id = _int_arg("claim")
     text = snap["text"] or ""
     spans: list[Span] = []
@@ -452,8 +475,8 @@ def snapshot(snapshot_id: int) -> Any:
         spans += [
             Span(p["start"], p["end"], "evidence", anchor=f"e{i}") for i, p in enumerate(passages)
         ]
-    quotes = queries.assessments(db, source_id=snap["source_id"])
-    spans += _quote_spans(text, snapshot_id, quotes)
+    found = archive.assessments(db, source_id=snap["source_id"])
+    spans += _quote_spans(text, snapshot_id, found)
     diff = _diff(snap) if snap["previous_id"] else None
     return render_template(
         "snapshot.html",
@@ -461,7 +484,7 @@ def snapshot(snapshot_id: int) -> Any:
         text_html=highlight(text, spans),
         claim_id=claim_id,
         passages=passages,
-        quotes=quotes,
+        assessments=found,
         kind=_kind(snap["content_type"]),
         captures=queries.source_captures(db, snap["source_id"]),
         citing=queries.citing_claims(db, snap["source_id"]),
@@ -490,7 +513,7 @@ def _diff(snap: dict[str, Any]) -> str:
 @bp.get("/snapshots/<int:snapshot_id>/raw")
 def raw_snapshot(snapshot_id: int) -> Any:
     """The archived page itself, for the sandboxed iframe: no scripts, nothing from the live web."""
-    snap = queries.snapshot(g.db, snapshot_id)
+    snap = archive.get_snapshot(g.db, snapshot_id)
     body = _decoded(snap)
     if body is None:
         abort(404, "this snapshot has no stored body to show")
@@ -519,7 +542,7 @@ def raw_snapshot(snapshot_id: int) -> Any:
 @bp.get("/snapshots/<int:snapshot_id>/payload")
 def payload(snapshot_id: int) -> Any:
     """The payload bytes exactly as stored (Content-Encoding intact), as a download."""
-    snap = queries.snapshot(g.db, snapshot_id)
+    snap = archive.get_snapshot(g.db, snapshot_id)
     if not snap["sha256"]:
         abort(404, "this snapshot has no payload (the fetch failed)")
     data = get_payload(g.db, snap["sha256"])
@@ -534,7 +557,7 @@ def payload(snapshot_id: int) -> Any:
 
 @bp.get("/snapshots/<int:snapshot_id>/warc")
 def warc(snapshot_id: int) -> Any:
-    queries.snapshot(g.db, snapshot_id)  # 404 for an unknown id
+    archive.get_snapshot(g.db, snapshot_id)  # 404 for an unknown id
     record = warc_mod.warc_record(g.db, snapshot_id)
     response = Response(record, content_type="application/warc")
     response.headers["Content-Disposition"] = (
@@ -583,7 +606,3 @@ def _short(text: str | None, size: int = 140) -> str:
 @bp.app_template_filter("when")
 def _when(stamp: str | None) -> str:
     return (stamp or "")[:16].replace("T", " ")
-
-
-def app_db() -> Any:
-    return current_app.extensions["verify_db"]()

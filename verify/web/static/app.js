@@ -1,7 +1,6 @@
 // verify review UI: keyboard shortcuts and quoting by selecting text. No network calls.
 (function () {
   "use strict";
-  var RATINGS = ["true", "mostly-true", "mixed", "mostly-false", "false", "unverifiable"];
   var active = null;
 
   function sources() { return Array.prototype.slice.call(document.querySelectorAll(".source[data-source-id]")); }
@@ -81,8 +80,9 @@
       return;
     }
     var n = parseInt(key, 10);
-    if (n >= 1 && n <= RATINGS.length) {
-      var radio = document.querySelector("#verdict-form input[name=rating][value='" + RATINGS[n - 1] + "']");
+    var choices = document.querySelectorAll("#verdict-form input[name=verdict]");
+    if (n >= 1 && n <= choices.length) {
+      var radio = choices[n - 1];
       if (radio) {
         e.preventDefault();
         radio.checked = true;
