@@ -132,3 +132,20 @@ def test_clashing_passage_ranks_at_the_top_and_says_why(db, run_cli):
     ).items()
     text = run_cli("evidence", str(cid), "--no-related").stdout
     assert "CLASH: the claim says 22, this passage says 21" in text
+
+
+def test_a_clash_outranks_better_scored_passages(db):
+    text = (
+        "Gunmen stormed the hotel in Bamako on Friday. At least 22 people were held for hours. "
+        "Seven people were wounded. People died. The president said at least 22 people were "
+        "rescued.\n\nOfficials later said 21 people died in the attack."
+    )
+    cid = make_claim(db, "At least 22 people died in the Bamako hotel attack.")
+    make_snapshot(db, make_source(db, cid, "https://wire.example/bamako"), text)
+    passages = ev.evidence(db, cid, limit=4)
+    assert [bool(p.clash) for p in passages] == [False, True, False, False]
+    best, clash, third = passages[:3]
+    assert "21 people died" in clash.passage and clash.clash["passage"] == "21"
+    assert clash.score < third.score  # moved up beside the best passage, past a higher score
+    assert best.score == max(p.score for p in passages)
+    assert not any(p.clash for p in passages if "wounded" in p.passage)

@@ -249,17 +249,26 @@ class Quantity:
         )
 
 
+_THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+(\.\d+)?")
+_DECIMAL_COMMA = re.compile(r"\d+,\d{1,2}")
+_DOT_THOUSANDS = re.compile(r"\d{1,3}(\.\d{3}){2,}")
+_PLAIN = re.compile(r"\d+(\.\d+)?")
+_INTEGER = re.compile(r"\d+")
+_NOT_SPACE = re.compile(r"[^\s\-]")
+_NOT_SPACE_OR_CURRENCY = re.compile(r"[^\s\-$€£]")
+
+
 def _parse_digits(tok: str) -> tuple[float, int] | None:
     """'3,000' -> (3000, 0); '22.0' -> (22.0, 1); '1.2' -> (1.2, 1); '3,5' -> (3.5, 1).
     The second item is the number of decimals written."""
-    if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", tok):
-        core = tok.replace(",", "")
-    elif re.fullmatch(r"\d+,\d{1,2}", tok):
-        core = tok.replace(",", ".")  # a decimal comma
-    elif re.fullmatch(r"\d{1,3}(\.\d{3}){2,}", tok):
-        core = tok.replace(".", "")  # 1.200.000
-    elif re.fullmatch(r"\d+(\.\d+)?", tok):
+    if _PLAIN.fullmatch(tok):
         core = tok
+    elif _THOUSANDS.fullmatch(tok):
+        core = tok.replace(",", "")
+    elif _DECIMAL_COMMA.fullmatch(tok):
+        core = tok.replace(",", ".")  # a decimal comma
+    elif _DOT_THOUSANDS.fullmatch(tok):
+        core = tok.replace(".", "")  # 1.200.000
     else:
         return None
     decimals = len(core.split(".", 1)[1]) if "." in core else 0
@@ -353,7 +362,7 @@ def _punct_between(text: str, toks: list[_Tok]) -> bool:
 
 
 def _gap_ok(text: str, a: _Tok, b: _Tok) -> bool:
-    return not re.search(r"[^\s\-]", text[a.end : b.start])
+    return a.end == b.start or not _NOT_SPACE.search(text, a.end, b.start)
 
 
 def _unit_after(toks: list[_Tok], j: int, text: str) -> tuple[str | None, int]:
@@ -460,7 +469,7 @@ def quantities(text: str) -> list[Quantity]:
         elif kind == "count" and j < n and toks[j].low in _CURRENCIES and toks[j].kind == "word":
             kind, unit = "money", _CURRENCIES[toks[j].low]
             j += 1
-        is_integer = tok.kind == "num" and re.fullmatch(r"\d+", tok.text) is not None
+        is_integer = tok.kind == "num" and _INTEGER.fullmatch(tok.text) is not None
         # decades: "the 1980s"
         if (
             kind == "count"

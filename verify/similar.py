@@ -29,7 +29,10 @@ CANDIDATES = 100  # candidates scored per source (known reviews, archive claims)
 MAX_QUERY_KEYS = 8  # rarest keys asked of the index
 COMMON = 0.02  # keys held by more than this share of reviews stay out of the query ...
 COMMON_FLOOR = 2000  # ... unless they are held by fewer reviews than this
+POSTINGS = 30_000  # at most this many index entries read per lookup (at least two keys asked)
 
+_ASCII_WORD = re.compile(r"[a-z]+")
+_NUMBER_KEY = re.compile(r"[npymd]\d[\dd]*")
 _WORD = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)*", re.UNICODE)
 _STOP = quantities.STOPWORDS | frozenset(
     """claim claims claimed says said state states stated show shows showed report reports
@@ -62,11 +65,13 @@ def text_keys(text: str) -> Keys:
         if low in quantities._SCALES or low == "dozen":
             continue
         key = quantities.concept(low)
-        if not re.fullmatch(r"[a-z]+", key):  # keys are plain ASCII words (the FTS tokenizer)
+        if not _ASCII_WORD.fullmatch(key):  # keys are plain ASCII words (the FTS tokenizer)
             key = re.sub(r"[^0-9a-z]", "", key.encode("ascii", "ignore").decode().lower())
             if len(key) < 2:
                 continue
-        sentence_start = m.start() == 0 or text[: m.start()].rstrip()[-1:] in (".", "!", "?", '"')
+        before = text[max(0, m.start() - 4) : m.start()].rstrip()
+        sentence_start = m.start() == 0 or not before or before[-1] in '.!?"\u201c('
+
         if tok[0].isupper() and (not sentence_start or tok.isupper()):
             names.setdefault(key, tok)
         elif key not in names:
@@ -134,7 +139,7 @@ def _idf(total: int, docs: int) -> float:
 
 def key_label(key: str) -> str:
     """A number key for people: 'n21' -> '21', 'p12d5' -> '12.5%', 'y2014' -> '2014'."""
-    if not re.fullmatch(r"[npymd]\d[\dd]*", key):
+    if not _NUMBER_KEY.fullmatch(key):
         return key
     value = key[1:].replace("d", ".")
     return value + "%" if key[0] == "p" else value
@@ -156,7 +161,7 @@ def _score(
         sum(w(k) ** 2 for k in a) * sum(w(k) ** 2 for k in theirs)
     )
     mine_numbers = set(mine.numbers)
-    their_numbers = {k for k in theirs if re.fullmatch(r"[npymd]\d[\dd]*", k)}
+    their_numbers = {k for k in theirs if _NUMBER_KEY.fullmatch(k)}
     if mine_numbers and their_numbers and not (mine_numbers & their_numbers):
         score *= 0.8  # the same thing with other figures: still worth seeing, ranked lower
     reason: dict[str, Any] = {
@@ -209,7 +214,15 @@ def _review_candidates(db: Database, mine: Keys) -> tuple[list[int], dict[str, f
     weight = {k: _idf(total, df.get(k, 0)) for k in mine.keys}
     cap = max(COMMON_FLOOR, int(total * COMMON))
     rare = sorted(present, key=lambda k: df[k])
-    chosen = [k for k in rare if df[k] <= cap][:MAX_QUERY_KEYS] or rare[:2]
+    chosen: list[str] = []
+    postings = 0
+    for k in rare:  # rarest first, within a budget of index entries to read
+        if len(chosen) >= 2 and (
+            df[k] > cap or postings + df[k] > POSTINGS or len(chosen) >= MAX_QUERY_KEYS
+        ):
+            break
+        chosen.append(k)
+        postings += df[k]
     match = " OR ".join(f'"{k}"' for k in chosen)
     rowids = [
         r[0]

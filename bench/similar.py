@@ -1,0 +1,264 @@
+"""Benchmark of "has this been checked before?": a table of 1,000,000 known reviews (synthetic
+claims: names, places, numbers in several spellings, a Zipf vocabulary), imported through the
+same code as `verify import-claimreview` (verify.claimreview.store_reviews), then
+`similar.similar_reviews` for claims that paraphrase a known one (other number spelling,
+synonyms, other word order) and for claims that match nothing. Prints p50/p95 in milliseconds and
+the share of paraphrases whose original comes first, beside two baselines measured in the same
+run on the same database:
+
+- the FTS5 index asked for ALL of the claim's keys (no rarity pruning), scored the same way;
+- an exhaustive scan: every known review's keys scored in Python (the exact answer; slow, so
+  run on a few claims only).
+
+    .venv/bin/python bench/similar.py               # build bench/out/similar.db, then measure
+    .venv/bin/python bench/similar.py --reuse       # measure on the database built before
+    .venv/bin/python bench/similar.py --n 100000    # a smaller run
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from verify import claimreview, similar, store  # noqa: E402
+
+OUT = Path(__file__).resolve().parent / "out"
+CHUNK = 20_000
+SYLLABLES = "ka lo mi ne ru sa te vo zi ba de fu go hi ja ko la ma no pe ri so tu va we ya ze ar en ol".split()
+VERBS = [
+    ("died", "were killed"),
+    ("were wounded", "were injured"),
+    ("were taken hostage", "were held hostage"),
+    ("lost their jobs", "lost their jobs"),
+    ("were arrested", "were detained"),
+    ("fled their homes", "fled their homes"),
+]
+UNITS = ["people", "soldiers", "children", "workers", "students", "farmers", "patients", "voters"]
+THINGS = [
+    "the unemployment rate",
+    "inflation",
+    "the budget deficit",
+    "crime",
+    "the birth rate",
+    "turnout",
+    "the poverty rate",
+    "exports",
+]
+MOVES = [("rose", "increased"), ("fell", "dropped"), ("grew", "went up")]
+ONES = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
+TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+
+
+def words_for(n: int) -> str:
+    if n < 20:
+        return ONES[n]
+    return TENS[n // 10] + ("" if n % 10 == 0 else "-" + ONES[n % 10])
+
+
+class World:
+    def __init__(self, seed: int = 7) -> None:
+        self.rng = random.Random(seed)
+        names: set[str] = set()
+        while len(names) < 30_000:
+            names.add(
+                "".join(self.rng.choice(SYLLABLES) for _ in range(self.rng.randint(2, 4))).title()
+            )
+        self.names = sorted(names)
+        vocab: set[str] = set()
+        while len(vocab) < 20_000:
+            vocab.add("".join(self.rng.choice(SYLLABLES) for _ in range(self.rng.randint(3, 5))))
+        self.vocab = sorted(vocab)
+        self.cum_weights = list(itertools.accumulate(1 / (i + 1) for i in range(len(self.vocab))))
+
+    def filler(self, k: int) -> list[str]:  # Zipf-distributed words
+        return self.rng.choices(self.vocab, cum_weights=self.cum_weights, k=k)
+
+    def claim(self) -> tuple[str, str]:
+        """(claim text, a paraphrase of it)."""
+        rng = self.rng
+        place, who = rng.choice(self.names), rng.choice(self.names)
+        year = rng.randint(1960, 2025)
+        extra = " ".join(self.filler(rng.randint(1, 4)))
+        if rng.random() < 0.5:
+            n = rng.randint(2, 99)
+            verb, verb2 = rng.choice(VERBS)
+            unit = rng.choice(UNITS)
+            text = f"{n} {unit} {verb} in {place} in {year}, {who} said, {extra}."
+            para = f"In {year}, {words_for(n)} {unit} {verb2} in {place} ({extra}), according to {who}."
+        else:
+            thing = rng.choice(THINGS)
+            move, move2 = rng.choice(MOVES)
+            pct = round(rng.uniform(0.5, 40), 1)
+            text = f"{who} says {thing} in {place} {move} to {pct} percent in {year} {extra}."
+            para = f"In {place}, {thing} {move2} to {pct}% in {year}, {who} claimed ({extra})."
+        return text, para
+
+
+def build(path: Path, n: int) -> list[tuple[int, str]]:
+    """Build the known reviews; return (id, paraphrase) for a sample of them."""
+    if path.exists():
+        path.unlink()
+    db = store.open_db(path)
+    world = World()
+    planted: list[tuple[int, str]] = []
+    started = time.perf_counter()
+    done = 0
+    while done < n:
+        batch, paras = [], []
+        for _ in range(min(CHUNK, n - done)):
+            text, para = world.claim()
+            done += 1
+            batch.append(
+                claimreview.Review(
+                    claim_text=text,
+                    rating=world.rng.choice(["False", "True", "Misleading", "Half true"]),
+                    publisher=world.rng.choice(["Check A", "Check B", "Check C"]),
+                    reviewed_at=f"20{world.rng.randint(10, 26)}-0{world.rng.randint(1, 9)}-1{world.rng.randint(0, 9)}",
+                    url=f"https://check.example/{done}",
+                )
+            )
+            paras.append(para)
+        result = claimreview.ImportResult(origin="bench")
+        claimreview.store_reviews(db, batch, result)
+        for rid, para in zip(result.ids, paras, strict=True):
+            if world.rng.random() < 200 / n:
+                planted.append((rid, para))
+        rate = done / (time.perf_counter() - started)
+        print(f"\r  built {done:,} known reviews ({rate:,.0f}/s)", end="", file=sys.stderr)
+    print(file=sys.stderr)
+    db.conn.execute("INSERT INTO known_reviews_fts(known_reviews_fts) VALUES ('optimize')")
+    db.conn.execute("ANALYZE")
+    store.set_setting(db, "bench_planted", "\x1e".join(f"{i}\x1f{p}" for i, p in planted))
+    db.close()
+    return planted
+
+
+def lookup_all_keys(db, text: str) -> list[similar.Match]:
+    """Baseline 1: the index asked for every key of the claim (no rarity pruning)."""
+    mine = similar.text_keys(text)
+    df, total = similar._weights(db, mine.keys)
+    present = [k for k in mine.keys if df.get(k)]
+    if not present:
+        return []
+    match = " OR ".join(f'"{k}"' for k in present)
+    rowids = [
+        r[0]
+        for r in db.conn.execute(
+            "SELECT rowid FROM known_reviews_fts WHERE known_reviews_fts MATCH ? ORDER BY rank LIMIT ?",
+            [match, similar.CANDIDATES],
+        )
+    ]
+    weight = {k: similar._idf(total, df.get(k, 0)) for k in mine.keys}
+    default = similar._idf(total, 1) * 0.5
+    out = []
+    for rid in rowids:
+        keys = db.conn.execute("SELECT keys FROM known_reviews WHERE id = ?", [rid]).fetchone()[0]
+        score, _ = similar._score(mine, set(keys.split()), weight, default)
+        if score >= similar.MIN_SCORE:
+            out.append((score, rid))
+    return sorted(out, reverse=True)
+
+
+def scan(db, text: str) -> list[tuple[float, int]]:
+    """Baseline 2: score every known review (the exact answer)."""
+    mine = similar.text_keys(text)
+    df, total = similar._weights(db, mine.keys)
+    weight = {k: similar._idf(total, df.get(k, 0)) for k in mine.keys}
+    default = similar._idf(total, 1) * 0.5
+    out = []
+    for rid, keys in db.conn.execute("SELECT id, keys FROM known_reviews"):
+        score, _ = similar._score(mine, set(keys.split()), weight, default)
+        if score >= similar.MIN_SCORE:
+            out.append((score, rid))
+    return sorted(out, reverse=True)[:10]
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def timed(func, *args) -> tuple[float, object]:
+    t = time.perf_counter()
+    result = func(*args)
+    return (time.perf_counter() - t) * 1000, result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, default=1_000_000)
+    parser.add_argument("--reuse", action="store_true")
+    parser.add_argument("--scans", type=int, default=5, help="claims for the exhaustive scan")
+    args = parser.parse_args()
+    OUT.mkdir(exist_ok=True)
+    path = OUT / "similar.db"
+    if not (args.reuse and path.exists()):
+        t = time.perf_counter()
+        build(path, args.n)
+        print(
+            f"build: {args.n:,} known reviews in {time.perf_counter() - t:.0f} s", file=sys.stderr
+        )
+    db = store.open_db(path)
+    total = db.conn.execute("SELECT count(*) FROM known_reviews").fetchone()[0]
+    raw = store.get_setting(db, "bench_planted") or ""
+    planted = [(int(i), p) for i, p in (x.split("\x1f", 1) for x in raw.split("\x1e") if x)]
+    world = World(seed=99)
+    unrelated = [
+        f"{world.rng.choice(world.names)} opened a {world.rng.choice(world.vocab)} museum with "
+        f"{world.rng.randint(100, 999)} paintings on {world.rng.randint(1, 28)} March."
+        for _ in range(100)
+    ]
+    for _, text in planted[:10]:  # warm the caches
+        similar.similar_reviews(db, text)
+    times, hits, found_any = [], 0, 0
+    for rid, text in planted:
+        ms, found = timed(similar.similar_reviews, db, text)
+        times.append(ms)
+        hits += bool(found) and found[0].id == rid
+    t_unrelated = []
+    for text in unrelated:
+        ms, found = timed(similar.similar_reviews, db, text)
+        t_unrelated.append(ms)
+        found_any += bool(found)
+    base_times, base_hits = [], 0
+    for rid, text in planted:
+        ms, found = timed(lookup_all_keys, db, text)
+        base_times.append(ms)
+        base_hits += bool(found) and found[0][1] == rid
+    scan_times, agree = [], 0
+    for rid, text in planted[: args.scans]:
+        ms, exact = timed(scan, db, text)
+        scan_times.append(ms)
+        mine = similar.similar_reviews(db, text)
+        agree += bool(exact) and bool(mine) and exact[0][1] == mine[0].id
+    all_times = times + t_unrelated
+    print(
+        f"known reviews: {total:,}; paraphrased claims: {len(planted)}; unrelated claims: {len(unrelated)}"
+    )
+    print(
+        f"similar (rare keys):   p50 {pct(all_times, 50):7.2f} ms  p95 {pct(all_times, 95):7.2f} ms"
+        f"  (paraphrases p50 {statistics.median(times):.2f}, unrelated p50 {statistics.median(t_unrelated):.2f})"
+        f"  original first for {hits}/{len(planted)} paraphrases; unrelated claims matched: {found_any}/{len(unrelated)}"
+    )
+    print(
+        f"baseline, all keys:    p50 {pct(base_times, 50):7.2f} ms  p95 {pct(base_times, 95):7.2f} ms"
+        f"  original first for {base_hits}/{len(planted)}"
+        f"  (rare keys are {pct(base_times, 50) / pct(times, 50):.1f}x faster at p50)"
+    )
+    print(
+        f"baseline, full scan:   p50 {pct(scan_times, 50):7.0f} ms  ({len(scan_times)} claims;"
+        f" same best match as the index for {agree}/{len(scan_times)};"
+        f" index {pct(scan_times, 50) / pct(times, 50):.0f}x faster)"
+    )
+    db.close()
+
+
+if __name__ == "__main__":
+    main()
