@@ -642,10 +642,101 @@ def _about(ca: frozenset[str], a: Quantity, cb: frozenset[str], b: Quantity) -> 
     return shared
 
 
+_NAME = re.compile(
+    r"(?<![\w'\u2019-])[A-Z][\w'\u2019]*(?:-[\w'\u2019]+)*(?:\s+(?:(?:al|bin|de|du|van|von|of|la)[-\s]+)?[A-Z][\w'\u2019]*(?:-[\w'\u2019]+)*)*"
+)
+_FRAME_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_NOT_NAMES = frozenset({"may"})  # days and months are names here: "on Friday" vs "on Saturday"
+_ARTICLES = frozenset({"the", "a", "an"})
+
+
+def _names(text: str) -> list[tuple[str, int, int]]:
+    """Capitalised names in text, (name, start, end). A single capitalised word opening a
+    sentence is left out (it is usually an ordinary word) unless it is an acronym, hyphenated,
+    or capitalised elsewhere in the text too."""
+    out = []
+    for m in _NAME.finditer(text):
+        name = m.group(0)
+        before = text[max(0, m.start() - 3) : m.start()].strip()
+        opening = m.start() == 0 or not before or before[-1] in '.!?"\u201c:'
+        if name.lower() in STOPWORDS or name.lower() in _NOT_NAMES:
+            continue
+        if opening and " " not in name and not (name.isupper() or "-" in name):
+            again = re.search(r"(?<=[\w,;] )" + re.escape(name) + r"\b", text)
+            if again is None:
+                continue
+        out.append((name, m.start(), m.end()))
+    return out
+
+
+def _frames(text: str, start: int, end: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The two words before and the two after a span (articles skipped), as concepts; a frame
+    is empty unless one of its words is an ordinary word (not a function word)."""
+    left = [
+        w.lower()
+        for w in _FRAME_WORD.findall(text[max(0, start - 60) : start])
+        if w.lower() not in _ARTICLES
+    ][-2:]
+    right = [
+        w.lower() for w in _FRAME_WORD.findall(text[end : end + 60]) if w.lower() not in _ARTICLES
+    ][:2]
+
+    def frame(words: list[str]) -> tuple[str, ...]:
+        telling = len(words) == 2 and any(w not in STOPWORDS and len(w) > 2 for w in words)
+        return tuple(concept(w) for w in words) if telling else ()
+
+    return frame(left), frame(right)
+
+
+_ADJECTIVAL = re.compile(r"(?:ian|ean|ese|ish|ican)$")
+
+
+def name_clash(claim: str, passage: str) -> Clash | None:
+    """A passage that puts another name in the claim's name's place: the same two words before
+    it ("claimed by X" / "claimed by Y", "died in X" / "died in Y"), one of them an ordinary word,
+    and neither name found in the other text. Names in the subject's place ("X was founded" /
+    "Y was founded") are two facts, not a clash, and are left alone."""
+    claim_low, passage_low = claim.lower(), passage.lower()
+    theirs = [(n, _frames(passage, a, b)) for n, a, b in _names(passage)]
+    for name, a, b in _names(claim):
+        if name.lower() in passage_low:
+            continue
+        left, _ = _frames(claim, a, b)
+        for other, (oleft, _) in theirs:
+            if other.lower() in claim_low or set(other.lower().split()) & set(name.lower().split()):
+                continue
+            if " " not in other and _ADJECTIVAL.search(other):
+                continue  # "the Malian capital" describes Bamako, it does not replace it
+            if left and left == oleft:
+                return Clash(name, other, left)
+    return None
+
+
 def clash(claim: str, passage: str) -> Clash | None:
     """The first of the claim's quantities that the passage contradicts: the passage speaks of
     the same thing (shared words besides the unit) but none of its figures for it can be the
-    claim's. None when nothing clashes."""
+    claim's; else a name the passage replaces (name_clash). None when nothing clashes."""
+    found = _number_clash(claim, passage)
+    return found if found is not None else name_clash(claim, passage)
+
+
+_WHEN = frozenset({"year", "decade", "date"})
+
+
+def _sentence_names(text: str, q: Quantity) -> set[str]:
+    lo, hi = _sentence_bounds(text, q.start)
+    sentence = text[lo:hi]
+    return {w.lower() for name, _, _ in _names(sentence) for w in name.split()}
+
+
+def _other_names(claim: str, q: Quantity, passage: str, p: Quantity) -> bool:
+    """Do the two sentences name different things (names on both sides, none shared)? A year
+    or date belongs to whatever the sentence names."""
+    mine, theirs = _sentence_names(claim, q), _sentence_names(passage, p)
+    return bool(mine and theirs and not (mine & theirs))
+
+
+def _number_clash(claim: str, passage: str) -> Clash | None:
     claim_found = quantities(claim)
     if not claim_found:
         return None
@@ -661,6 +752,8 @@ def clash(claim: str, passage: str) -> Clash | None:
             about = _about(cq, q, cp, p)
             if not about:
                 continue
+            if q.kind in _WHEN and _other_names(claim, q, passage, p):
+                continue  # "ISIS was founded in 2014" / "Al-Qaeda was founded in 1988"
             if q.agrees(p):
                 agreed = True
                 break

@@ -29,6 +29,7 @@ CANDIDATES = 100  # candidates scored per source (known reviews, archive claims)
 MAX_QUERY_KEYS = 8  # rarest keys asked of the index
 COMMON = 0.02  # keys held by more than this share of reviews stay out of the query ...
 COMMON_FLOOR = 2000  # ... unless they are held by fewer reviews than this
+CLAIM_COMMON = 2000  # an idea held by this many earlier claims or more is too common to ask for
 POSTINGS = 30_000  # at most this many index entries read per lookup (at least two keys asked)
 
 _ASCII_WORD = re.compile(r"[a-z]+")
@@ -309,18 +310,29 @@ def _fts_phrase(words: str) -> str:
     return f'"{cleaned}"' if cleaned else ""
 
 
-def _claim_query(text: str, mine: Keys) -> str:
-    """An FTS5 query over the claims' own index: number spellings, names, and words with
-    their synonyms, ORed."""
-    parts: list[str] = []
+def _claim_terms(text: str, mine: Keys) -> list[str]:
+    """FTS5 sub-queries over the claims' own index, one per idea of the claim: a number in its
+    spellings, a name, a word with its synonyms (each an OR group)."""
+    terms: list[str] = []
     for q in quantities.quantities(text):
-        parts.extend(p for p in (_fts_phrase(s) for s in _spellings(q)) if p)
+        spellings = [p for p in (_fts_phrase(s) for s in _spellings(q)) if p]
+        if spellings:
+            terms.append("(" + " OR ".join(dict.fromkeys(spellings)) + ")")
     groups = {g: words.split() for g, words in quantities._GROUPS.items()}
     for key, word in [*mine.names.items(), *mine.words.items()]:
-        parts.append(_fts_phrase(word))
-        for other in groups.get(key, ())[:8]:
-            parts.append(_fts_phrase(other))
-    return " OR ".join(dict.fromkeys(p for p in parts if p))
+        phrases = [_fts_phrase(word), *(_fts_phrase(o) for o in groups.get(key, ())[:10])]
+        phrases = [p for p in dict.fromkeys(phrases) if p]
+        if phrases:
+            terms.append("(" + " OR ".join(phrases) + ")")
+    return list(dict.fromkeys(terms))
+
+
+def _claims_holding(db: Database, term: str, cap: int) -> int:
+    """How many claims match term, counting no further than cap (cheap for common words)."""
+    return db.conn.execute(
+        "SELECT count(*) FROM (SELECT 1 FROM claims_fts WHERE claims_fts MATCH ? LIMIT ?)",
+        [term, cap],
+    ).fetchone()[0]
 
 
 def similar_claims(
@@ -329,16 +341,30 @@ def similar_claims(
     """Earlier claims in this archive (lower ids, other articles, not candidates) that say the
     same thing as `claim` (a dict with id, text, article_id): decided ones first, then by score."""
     mine = text_keys(claim["text"])
-    query = _claim_query(claim["text"], mine)
-    if not query:
+    terms = _claim_terms(claim["text"], mine)
+    if not terms:
         return []
-    found = store.rows(
-        db,
-        "SELECT c.id, c.text, c.status, c.verdict, c.decided_by, c.decided_at, c.article_id"
-        " FROM claims_fts f JOIN claims c ON c.id = f.rowid"
-        " WHERE claims_fts MATCH ? AND f.rowid < ? ORDER BY f.rank LIMIT ?",
-        [query, claim["id"], candidates * 2],
-    )
+    # the claim's rarer ideas only: a common word would make the ranking read most of the index
+    counted = sorted((_claims_holding(db, t, CLAIM_COMMON), i, t) for i, t in enumerate(terms))
+    rare = [t for n, _, t in counted if 0 < n < CLAIM_COMMON][:MAX_QUERY_KEYS]
+    columns = "c.id, c.text, c.status, c.verdict, c.decided_by, c.decided_at, c.article_id"
+    if rare:
+        found = store.rows(
+            db,
+            f"SELECT {columns} FROM claims_fts f JOIN claims c ON c.id = f.rowid"
+            " WHERE claims_fts MATCH ? AND f.rowid < ? ORDER BY f.rank LIMIT ?",
+            [" OR ".join(rare), claim["id"], candidates * 2],
+        )
+    else:  # every idea is common: the newest claims holding the first three together
+        common = [t for n, _, t in counted if n][:3]
+        if len(common) < 2:
+            return []
+        found = store.rows(
+            db,
+            f"SELECT {columns} FROM claims_fts f JOIN claims c ON c.id = f.rowid"
+            " WHERE claims_fts MATCH ? AND f.rowid < ? ORDER BY f.rowid DESC LIMIT ?",
+            [" AND ".join(common), claim["id"], candidates * 2],
+        )
     found = [
         r
         for r in found
