@@ -264,3 +264,22 @@ def test_claim_page_shows_checked_before(db_path, tmp_path):
     assert "https://check.example/bamako" in page
     assert 'id="checked-before"' not in client.get(f"/claims/{plain}").get_data(as_text=True)
     db.close()
+
+
+def test_claim_page_marks_clashing_evidence(db_path):
+    from review_helpers import make_snapshot, make_source
+
+    db = store.open_db(db_path)
+    cid = make_claim(db, "At least 22 people died in the attack on the hotel.")
+    make_snapshot(
+        db,
+        make_source(db, cid, "https://wire.example/siege"),
+        "Seven people were wounded. According to the ministry, 21 people died in the attack on the hotel.",
+    )
+    client = create_app(db_path).test_client()
+    sign_in(client, "ana")
+    page = client.get(f"/claims/{cid}").get_data(as_text=True)
+    assert '<span class="badge clash"' in page
+    assert "clash: claim 22, passage 21" in page
+    assert 'class="evidence clash"' in page  # the passage in the snapshot text is marked too
+    db.close()

@@ -120,6 +120,9 @@ _BOUNDS: dict[tuple[str, ...], str] = {
 }
 _BOUND_MAX = max(len(k) for k in _BOUNDS)
 ABOUT = 0.1  # "about 650" means 585-715
+_YEAR_BEFORE = frozenset(
+    "in since by until till from of before after during year early late mid".split()
+)
 
 STOPWORDS = frozenset(
     """a about above after again against all also am an and any are as at be because been before
@@ -522,14 +525,10 @@ def quantities(text: str) -> list[Quantity]:
             continue
         if kind == "count":
             unit, after = _unit_after(toks, j, text)
-            if (
-                unit is None
-                and is_integer
-                and len(tok.text) == 4
-                and 1500 <= value <= 2100
-                and not written_scale
-            ):
-                kind = "year"
+            year_like = is_integer and len(tok.text) == 4 and 1500 <= value <= 2100
+            if year_like and not written_scale and bound == "exact":
+                if unit is None or (i > 0 and toks[i - 1].low in _YEAR_BEFORE):
+                    kind, unit = "year", None
         lo, hi = _interval(value, bound, spread)
         if kind == "year":
             lo, hi = _interval(value, bound, 0.0)

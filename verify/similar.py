@@ -15,9 +15,11 @@ synonyms and number spellings), then scored the same way. Nothing is stored for 
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from sqlite_utils import Database
@@ -25,12 +27,13 @@ from sqlite_utils import Database
 from . import archive, quantities, store
 
 MIN_SCORE = 0.3  # below this a candidate is not listed
-CANDIDATES = 100  # candidates scored per source (known reviews, archive claims)
+CANDIDATES = 50  # candidates scored per source (known reviews, archive claims)
 MAX_QUERY_KEYS = 8  # rarest keys asked of the index
 COMMON = 0.02  # keys held by more than this share of reviews stay out of the query ...
 COMMON_FLOOR = 2000  # ... unless they are held by fewer reviews than this
+MAX_CLAIM_TERMS = 10  # ideas of a claim counted in the claims' index
 CLAIM_COMMON = 2000  # an idea held by this many earlier claims or more is too common to ask for
-POSTINGS = 30_000  # at most this many index entries read per lookup (at least two keys asked)
+POSTINGS = 4_000  # at most this many index entries read per lookup (at least two keys asked)
 
 _ASCII_WORD = re.compile(r"[a-z]+")
 _NUMBER_KEY = re.compile(r"[npymd]\d[\dd]*")
@@ -224,14 +227,16 @@ def _review_candidates(db: Database, mine: Keys) -> tuple[list[int], dict[str, f
             break
         chosen.append(k)
         postings += df[k]
-    match = " OR ".join(f'"{k}"' for k in chosen)
-    rowids = [
-        r[0]
-        for r in db.conn.execute(
-            "SELECT rowid FROM known_reviews_fts WHERE known_reviews_fts MATCH ? ORDER BY rank LIMIT ?",
-            [match, CANDIDATES],
-        )
-    ]
+    # each chosen key's posting list, read in rowid order (no ranking inside FTS5: bm25 would
+    # look up every matching row's size), summing the keys' weights per review
+    found: dict[int, float] = {}
+    for k in chosen:
+        w = weight[k]
+        for (rowid,) in db.conn.execute(
+            "SELECT rowid FROM known_reviews_fts WHERE known_reviews_fts MATCH ?", [f'"{k}"']
+        ):
+            found[rowid] = found.get(rowid, 0.0) + w
+    rowids = [r for r, _ in heapq.nlargest(CANDIDATES, found.items(), key=itemgetter(1))]
     default = _idf(total, 1) * 0.5  # a key of a candidate the claim does not have
     return rowids, weight, default
 
@@ -327,44 +332,48 @@ def _claim_terms(text: str, mine: Keys) -> list[str]:
     return list(dict.fromkeys(terms))
 
 
-def _claims_holding(db: Database, term: str, cap: int) -> int:
-    """How many claims match term, counting no further than cap (cheap for common words)."""
-    return db.conn.execute(
-        "SELECT count(*) FROM (SELECT 1 FROM claims_fts WHERE claims_fts MATCH ? LIMIT ?)",
-        [term, cap],
-    ).fetchone()[0]
-
-
 def similar_claims(
     db: Database, claim: dict[str, Any], *, limit: int = 10, candidates: int = CANDIDATES
 ) -> list[Match]:
     """Earlier claims in this archive (lower ids, other articles, not candidates) that say the
     same thing as `claim` (a dict with id, text, article_id): decided ones first, then by score."""
     mine = text_keys(claim["text"])
-    terms = _claim_terms(claim["text"], mine)
+    terms = _claim_terms(claim["text"], mine)[:MAX_CLAIM_TERMS]  # numbers and names come first
     if not terms:
         return []
-    # the claim's rarer ideas only: a common word would make the ranking read most of the index
-    counted = sorted((_claims_holding(db, t, CLAIM_COMMON), i, t) for i, t in enumerate(terms))
-    rare = [t for n, _, t in counted if 0 < n < CLAIM_COMMON][:MAX_QUERY_KEYS]
+    # each idea's earlier claims, read in rowid order up to CLAIM_COMMON (an idea held by more
+    # is too common to narrow anything down), summing the ideas' weights per claim
     columns = "c.id, c.text, c.status, c.verdict, c.decided_by, c.decided_at, c.article_id"
-    if rare:
-        found = store.rows(
-            db,
-            f"SELECT {columns} FROM claims_fts f JOIN claims c ON c.id = f.rowid"
-            " WHERE claims_fts MATCH ? AND f.rowid < ? ORDER BY f.rank LIMIT ?",
-            [" OR ".join(rare), claim["id"], candidates * 2],
-        )
-    else:  # every idea is common: the newest claims holding the first three together
-        common = [t for n, _, t in counted if n][:3]
-        if len(common) < 2:
-            return []
+    scores: dict[int, float] = {}
+    common: list[str] = []
+    for term in terms:
+        rowids = [
+            r[0]
+            for r in db.conn.execute(
+                "SELECT rowid FROM claims_fts WHERE claims_fts MATCH ? AND rowid < ? LIMIT ?",
+                [term, claim["id"], CLAIM_COMMON],
+            )
+        ]
+        if len(rowids) >= CLAIM_COMMON:
+            common.append(term)
+            continue
+        w = math.log(1 + claim["id"] / (len(rowids) + 1))
+        for rowid in rowids:
+            scores[rowid] = scores.get(rowid, 0.0) + w
+    if scores:
+        best = [r for r, _ in heapq.nlargest(candidates * 2, scores.items(), key=itemgetter(1))]
+        marks = ",".join("?" * len(best))
+        found = store.rows(db, f"SELECT {columns} FROM claims c WHERE c.id IN ({marks})", best)
+        found.sort(key=lambda r: -scores[r["id"]])
+    elif len(common) >= 2:  # every idea is common: the newest claims holding three together
         found = store.rows(
             db,
             f"SELECT {columns} FROM claims_fts f JOIN claims c ON c.id = f.rowid"
             " WHERE claims_fts MATCH ? AND f.rowid < ? ORDER BY f.rowid DESC LIMIT ?",
-            [" AND ".join(common), claim["id"], candidates * 2],
+            [" AND ".join(common[:3]), claim["id"], candidates * 2],
         )
+    else:
+        return []
     found = [
         r
         for r in found
