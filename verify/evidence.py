@@ -372,8 +372,8 @@ def evidence(db: Database, claim_id: int, *, limit: int = 10) -> list[Passage]:
 
 
 def with_clashes(claim_text: str, passages: list[Passage], limit: int) -> list[Passage]:
-    """Mark the passages that give a different number, year or date for the same thing as the
-    claim (quantities.clash), and rank them at the top beside the best supporting passage:
+    """Mark the passages that give a different number, year, date or name for the same thing as
+    the claim (quantities.clash), and rank them at the top beside the best supporting passage:
     the clashes and the best passage without one come first (by score), then the rest."""
     marked = []
     for p in passages:

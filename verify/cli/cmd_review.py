@@ -276,7 +276,7 @@ def evidence_cmd(db_path: str, as_json: bool, claim_id: int, limit: int, related
 
 
 def _clash_note(clash: dict | None) -> str:
-    """' CLASH: claim says 22, passage says 21' for a passage that gives a different figure."""
+    """'CLASH: the claim says 22, this passage says 21' under a passage giving another figure."""
     if not clash:
         return ""
     return (
