@@ -32,7 +32,7 @@ MAX_QUERY_KEYS = 8  # rarest keys asked of the index
 COMMON = 0.02  # keys held by more than this share of reviews stay out of the query ...
 COMMON_FLOOR = 2000  # ... unless they are held by fewer reviews than this
 MAX_CLAIM_TERMS = 10  # ideas of a claim counted in the claims' index
-CLAIM_COMMON = 2000  # an idea held by this many earlier claims or more is too common to ask for
+CLAIM_COMMON = 1000  # an idea held by this many earlier claims or more is too common to ask for
 POSTINGS = 4_000  # at most this many index entries read per lookup (at least two keys asked)
 
 _ASCII_WORD = re.compile(r"[a-z]+")
