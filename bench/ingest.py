@@ -22,7 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from verify import checkworthy as claims, extract  # noqa: E402
+from verify import checkworthy as claims  # noqa: E402
+from verify import extract
 from verify.ingest import ingest_article  # noqa: E402
 from verify.store import open_db  # noqa: E402
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import subprocess
+import sys
 import threading
+import time
 
 import pytest
 from conftest import LocalSite, Response
@@ -153,11 +156,14 @@ def test_every_fault_ends_as_the_right_snapshot(db, fault: FaultSite) -> None:
     assert sorted(e["snapshot_id"] for e in events) == sorted(summary.snapshot_ids)
     assert all(e["source_id"] for e in events)
 
-    # a second plain fetch has nothing to do
-    again = cap.capture(db, options=options(fault.netloc))
-    assert again.total == 0 and store.row(db, "SELECT count(*) AS n FROM snapshots")["n"] == len(
-        FAULTS
+    # a second plain fetch takes the failed sources again, not the ok, gone or unknown ones
+    again = cap.capture(db, options=options(fault.netloc, concurrency=8, per_host=8))
+    failed = {path for path, (_, _, state) in FAULTS.items() if state == "failed"}
+    assert again.total == len(failed) == 8
+    retried = store.rows(
+        db, "SELECT requested_url FROM snapshots WHERE id > ?", [max(summary.snapshot_ids)]
     )
+    assert {r["requested_url"].removeprefix(fault.url("")) for r in retried} == failed
 
 
 def test_refetch_marks_unchanged_and_changed(db, site: LocalSite) -> None:
@@ -439,3 +445,104 @@ def test_a_second_capture_of_one_archive_is_refused_while_the_first_runs(
         os.close(fd)
     done = cap.capture(db, options=options(site.netloc))  # the lock is free again
     assert done.fetched == 1
+
+
+def test_plain_fetch_retries_failed_sources_only(db, site: LocalSite) -> None:
+    """Issue 9 item 5: a second plain fetch takes the sources whose latest capture failed
+    (model.FETCH_AGAIN_STATES), not the ok, gone or unknown ones; --refetch takes all."""
+    site.routes["/ok"] = Response(200, "<p>The bridge opened in 1932.</p>")
+    site.routes["/flaky"] = Response(500, "<p>down</p>")
+    site.routes["/missing"] = Response(404, "<p>no</p>")
+    site.routes["/forbidden"] = Response(403, "<p>go away</p>")
+    site.routes["/pay"] = Response(402, "<p>subscribe</p>")
+    ids = add_sources(
+        db, [site.url(p) for p in ("/ok", "/flaky", "/missing", "/forbidden", "/pay")]
+    )
+    first = cap.capture(db, options=options(site.netloc))
+    assert (first.fetched, first.failed) == (1, 4)
+    states = {s["url"].rsplit("/", 1)[1]: s["state"] for s in cap.list_sources(db)}
+    assert states == {
+        "ok": "ok",
+        "flaky": "failed",
+        "missing": "gone",
+        "forbidden": "unknown",
+        "pay": "unknown",
+    }
+    hits = dict(site.hits)
+    site.routes["/flaky"] = Response(200, "<p>The dam holds 3 billion litres.</p>")
+    second = cap.capture(db, options=options(site.netloc))
+    assert (second.total, second.fetched, second.failed) == (1, 1, 0)
+    fetched_again = {p for p, n in site.hits.items() if n != hits.get(p) and p != "/robots.txt"}
+    assert fetched_again == {"/flaky"}
+    assert cap.list_sources(db)[1]["state"] == "ok"
+    third = cap.capture(db, options=options(site.netloc))
+    assert third.total == 0  # nothing failed any more
+    every = cap.capture(db, options=options(site.netloc, refetch=True))
+    assert every.total == len(ids)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="an orphan keeps its parent pid on Windows")
+def test_parent_watch_fallback_ends_an_orphan() -> None:
+    """Where prctl(PR_SET_PDEATHSIG) is not available an extraction process watches its parent
+    pid: kill -9 the parent and the watching child must end."""
+    import psutil
+
+    child_code = (
+        "import sys; from verify.capture import _poll_parent; _poll_parent(int(sys.argv[1]), 0.05)"
+    )
+    parent_code = (
+        "import os, subprocess, sys, time;"
+        f"p = subprocess.Popen([sys.executable, '-c', {child_code!r}, str(os.getpid())]);"
+        "print(p.pid, flush=True); time.sleep(60)"
+    )
+    parent = subprocess.Popen(
+        [sys.executable, "-c", parent_code], stdout=subprocess.PIPE, text=True
+    )
+    child = None
+    try:
+        child = psutil.Process(int(parent.stdout.readline()))
+        assert child.is_running() and child.ppid() == parent.pid
+        parent.kill()
+        parent.wait()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                if child.status() == psutil.STATUS_ZOMBIE:
+                    break
+            except psutil.NoSuchProcess:
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the orphaned child is still running")
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+        parent.stdout.close()
+        if child is not None and child.is_running():
+            child.kill()
+
+
+def test_a_killed_plain_run_is_resumed_then_failures_are_retried(db, site: LocalSite) -> None:
+    """A plain fetch killed mid-run: the next run finishes it without fetching again what the
+    killed run stored (its failure included); the run after that retries the failure."""
+    site.routes["/bad"] = Response(400, "<p>bad</p>")
+    for i in range(3):
+        site.routes[f"/p{i}"] = Response(200, f"<p>page {i} says 12 ministers resigned</p>")
+    add_sources(db, [site.url("/bad")] + [site.url(f"/p{i}") for i in range(3)])
+    stored = []
+
+    def die_after_two(p: cap.CaptureProgress) -> None:
+        stored.append(p.snapshot_id)
+        if len(stored) == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        cap.capture(
+            db, options=options(site.netloc, concurrency=1, per_host=1), progress=die_after_two
+        )
+    assert site.hits["/bad"] == 1 and cap.list_sources(db)[0]["state"] == "failed"
+    resumed = cap.capture(db, options=options(site.netloc, concurrency=1, per_host=1))
+    assert resumed.total == 2 and site.hits["/bad"] == 1  # the rest of the killed run only
+    retry = cap.capture(db, options=options(site.netloc, concurrency=1, per_host=1))
+    assert retry.total == 1 and retry.run_id != resumed.run_id and site.hits["/bad"] == 2
+    assert all(site.hits[f"/p{i}"] == 1 for i in range(3))

@@ -62,6 +62,7 @@ def test_a_quote_never_moves_onto_changed_text(run_cli, site, db_path):
     db = store.open_db(db_path)
     client = create_app(db_path).test_client()
     sign_in(client, "bob")
+    assert "evidence changed" in client.get("/").get_data(as_text=True)
     page = client.get(f"/claims/{cid}").get_data(as_text=True)
     assert "Evidence changed" in page and f"snapshot {new_snapshot}, with its diff" in page
     marks = re.findall(r'<mark class="quote stance-[^"]*"[^>]*>([^<]*)</mark>', page)

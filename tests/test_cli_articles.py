@@ -139,9 +139,6 @@ def test_bad_files(run_cli, tmp_path, db_path):
 
 
 def test_url_ingest_refused_without_allow_host(run_cli, site, db_path):
-    pytest.importorskip(
-        "verify.fetch", reason="verify.fetch (capture part) is not in this tree yet"
-    )
     from conftest import Response
 
     site.routes["/story"] = Response(200, STORY)
@@ -237,3 +234,114 @@ def test_import_reports_rows_and_exit_code(run_cli, tmp_path, db_path):
     assert res.exit_code == 0 and res.stderr == ""
     missing = run_cli("import", str(tmp_path / "none.csv"))
     assert missing.exit_code == 1 and missing.stderr.startswith("Error: no such file")
+
+
+def _two_articles(run_cli, tmp_path):
+    first = tmp_path / "story.html"
+    first.write_text(STORY)
+    dated = tmp_path / "dated.html"
+    dated.write_text(
+        "<html><head><title>Dam report</title>"
+        "<meta property='article:published_time' content='2026-08-21T09:00:00Z'></head><body>"
+        "<article><p>The dam holds 3 billion litres of water, the authority said on Monday.</p>"
+        "<p>Rationing began in 2025 after 14 dry months.</p></article></body></html>"
+    )
+    a = json.loads(run_cli("ingest", str(first), "--json").stdout)["article_id"]
+    b = json.loads(
+        run_cli("ingest", str(dated), "--url", "https://news.example/dam", "--json").stdout
+    )["article_id"]
+    return a, b
+
+
+def test_articles_lists_each_article_with_claim_counts_by_status(run_cli, tmp_path):
+    """Issue 9 item 6: `verify articles [--json]`."""
+    from verify.model import STATUSES
+
+    a, b = _two_articles(run_cli, tmp_path)
+    res = run_cli("articles", "--json")
+    assert res.exit_code == 0, res.stderr
+    found = json.loads(res.stdout)
+    assert [x["id"] for x in found] == [a, b]
+    assert all(set(x) >= {"id", "title", "url", "published", "claim_counts"} for x in found)
+    assert all(list(x["claim_counts"]) == list(STATUSES) for x in found)  # every status, in order
+    assert found[0]["claim_counts"] == {
+        "candidate": 2,
+        "queued": 1,
+        "in_review": 0,
+        "decided": 0,
+        "dismissed": 0,
+    }
+    assert found[0]["url"] is None and found[0]["published"] is None
+    assert found[1]["url"] == "https://news.example/dam"
+    assert found[1]["title"] == "Dam report" and found[1]["published"].startswith("2026-08-21")
+    assert sum(found[1]["claim_counts"].values()) == 2
+    text = run_cli("articles")
+    assert text.exit_code == 0
+    lines = text.stdout.splitlines()
+    assert lines[0].split()[:2] == ["id", "published"] and "queued" in lines[0]
+    assert "Dam report" in text.stdout and "https://news.example/dam" in text.stdout
+    empty_db = run_cli("articles", "--db", str(tmp_path / "empty.db"))
+    assert empty_db.exit_code == 0 and empty_db.stdout == "" and "verify ingest" in empty_db.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("claims", "--article", "99"),
+        ("fetch", "--article", "99"),
+        ("export", "--format", "csv", "--article", "99"),
+        ("export", "--format", "warc", "--article", "99"),
+        ("claim", "add", "The dam holds 3 billion litres.", "--article", "99"),
+    ],
+)
+def test_unknown_article_points_to_verify_articles(run_cli, tmp_path, args):
+    res = run_cli(*args)
+    assert res.exit_code == 1, res.stderr
+    assert res.stderr.startswith("Error: ") and len(res.stderr.strip().splitlines()) == 1
+    assert "article" in res.stderr and "`verify articles`" in res.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("claims",),
+        ("articles",),
+        ("claims", "--all"),
+        ("claim", "show", "1"),
+        ("sources",),
+        ("snapshots",),
+        ("queue",),
+        ("history", "1"),
+        ("search", "containers"),
+    ],
+)
+def test_json_before_or_after_the_command(run_cli, tmp_path, command):
+    """Issue 9 item 6: `verify --json claims` is the same as `verify claims --json`."""
+    _two_articles(run_cli, tmp_path)
+    after = run_cli(*command, "--json")
+    before = run_cli("--json", *command)
+    assert after.exit_code == 0 and before.exit_code == 0, (after.stderr, before.stderr)
+    json.loads(after.stdout.splitlines()[0])  # JSON, not the table
+    assert before.stdout == after.stdout
+
+
+def test_every_command_reads_json_from_either_side():
+    """Every command gets --json (and --db) from cli.base.common, which also reads the root's
+    `verify --json`: none defines its own."""
+    import click
+
+    from verify.cli import cli
+
+    def leaves(group, path=()):
+        for name, command in group.commands.items():
+            if isinstance(command, click.Group):
+                yield from leaves(command, (*path, name))
+            else:
+                yield (*path, name), command
+
+    found = list(leaves(cli))
+    assert len(found) > 20
+    for path, command in found:
+        flags = [p for p in command.params if "--json" in getattr(p, "opts", ())]
+        assert [p.name for p in flags] == ["as_json"], path
+        assert getattr(command.callback, "__wrapped__", None) is not None, path  # via common

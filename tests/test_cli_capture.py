@@ -87,6 +87,20 @@ def test_fetch_json_sources_and_snapshots(run_cli, site) -> None:
     assert again.exit_code == 0 and "nothing to fetch" in again.stderr
 
 
+def test_second_fetch_retries_what_failed(run_cli, site) -> None:
+    """Issue 9 item 5: after a failed `verify fetch`, a second one tries the failure again."""
+    site.routes["/flaky"] = Response(
+        400, "<p>bad request</p>"
+    )  # failed, and not retried inside the fetch
+    add(run_cli, site.url("/flaky"))
+    assert run_cli("fetch", "--allow-host", site.netloc).exit_code == 1
+    site.routes["/flaky"] = Response(200, "<p>Gunmen held 170 hostages.</p>")
+    again = run_cli("fetch", "--json", "--allow-host", site.netloc)
+    assert again.exit_code == 0, again.stderr
+    assert json.loads(again.stdout) == {"fetched": 1, "failed": 0, "unchanged": 0, "changed": 0}
+    assert [s["state"] for s in json.loads(run_cli("sources", "--json").stdout)] == ["ok"]
+
+
 def test_refetch_and_diff(run_cli, site) -> None:
     site.routes["/r"] = Response(200, "<p>The army deployed 650 soldiers.</p>")
     add(run_cli, site.url("/r"))
@@ -213,6 +227,66 @@ def test_kill_and_resume(tmp_path: Path, run_cli) -> None:
         twice = [p for p, n in hits.items() if n == 2]
         assert len(twice) <= 2  # in flight at the kill: at most --concurrency
         assert all(hits_before.get(p) == 1 for p in twice)
+    finally:
+        fault.close()
+
+
+def _alive(procs: list) -> list:
+    """The processes of `procs` still running (a zombie waiting for init to reap it is dead)."""
+    import psutil
+
+    out = []
+    for p in procs:
+        try:
+            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
+                out.append(p)
+        except psutil.NoSuchProcess:
+            pass
+    return out
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="process reparenting as on Linux")
+@pytest.mark.skipif(
+    (os.cpu_count() or 1) < 2, reason="verify fetch starts extraction processes on 2+ cores only"
+)
+def test_kill_9_of_fetch_leaves_no_worker_process(tmp_path: Path, run_cli) -> None:
+    """Issue 9 item 8: kill -9 of `verify fetch` must not leave its extraction processes
+    running (they used to live on under pid 1, two per killed run)."""
+    import psutil
+
+    from verify.capture import PROCESS_EXTRACT_MIN
+
+    fault = FaultSite(slow=0.1)
+    try:
+        add(run_cli, *fault.add_slow_pages(PROCESS_EXTRACT_MIN + 40))
+        db_path = Path(os.environ["VERIFY_DB"])
+        args = [sys.executable, "-c", "from verify.cli import main; main()", "fetch"]
+        args += ["--per-host", "2", "--allow-host", fault.netloc, "--db", str(db_path)]
+        proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        children: list = []
+        try:
+            parent = psutil.Process(proc.pid)
+            deadline = time.monotonic() + 60
+            while not any("spawn_main" in " ".join(c.cmdline()) for c in children):
+                assert proc.poll() is None, "fetch finished before its workers were seen"
+                assert time.monotonic() < deadline, "no extraction process was started"
+                time.sleep(0.05)
+                try:
+                    children = parent.children(recursive=True)
+                except psutil.NoSuchProcess:
+                    children = []
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            deadline = time.monotonic() + 20
+            while _alive(children) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            survivors = _alive(children)
+            assert survivors == [], [" ".join(p.cmdline()) for p in survivors]
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            for p in _alive(children):  # ours: started by the fetch we ran
+                p.kill()
     finally:
         fault.close()
 

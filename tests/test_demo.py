@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import sqlite3
 
-import pytest
-
 from verify.demo import ROUTES, demo_site, run_demo
 
 
@@ -70,9 +68,6 @@ def test_demo_builds_database_and_is_idempotent(run_cli, tmp_path):
 
 
 def test_demo_capture_states(tmp_path):
-    pytest.importorskip(
-        "verify.capture", reason="verify.capture (capture part) is not in this tree yet"
-    )
     summary = run_demo(str(tmp_path / "demo.db"))
     assert summary["capture"] is not None
     states = summary["states"]

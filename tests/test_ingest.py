@@ -227,9 +227,6 @@ def test_unreadable_file(db, tmp_path):
 
 
 def test_url_ingest_through_fetch(db, site):
-    pytest.importorskip(
-        "verify.fetch", reason="verify.fetch (capture part) is not in this tree yet"
-    )
     from conftest import Response
 
     from verify.fetch import FetchOptions

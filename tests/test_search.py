@@ -69,13 +69,15 @@ def test_phrases_and_prefix(db):
     assert {r["id"] for r in s.search(db, "soldiers casualties", kinds=("claim",))} == {c1, c2}
 
 
-def test_parse_query_quotes_everything():
-    assert s.parse_query('peace "two words" pre* OR x:y') == [
+def test_parse_query_quotes_everything_but_operators():
+    assert s.parse_query('peace "two words" pre* OR x:y "OR" or') == [
         '"peace"',
         '"two words"',
         '"pre"*',
-        '"OR"',
+        "OR",
         '"x:y"',
+        '"OR"',
+        '"or"',
     ]
     assert s.fts_query('say "hi') == '"say" "hi"'
     with pytest.raises(InputError):
@@ -90,10 +92,9 @@ def test_search_sees_new_rows_at_once(db):
     assert [r["id"] for r in s.search(db, "zebra")] == [cid]
 
 
-def test_very_common_queries_rank_the_newest_matches(db):
-    ids = [make_claim(db, f"Common word number {i}.") for i in range(5)]
-    assert s.rowid_floor(db, "claims_fts", '"common"', window=3) == ids[2]
-    assert s.rowid_floor(db, "claims_fts", '"common"', window=10) == 0
+def test_queries_under_the_window_are_ranked(db):
+    for i in range(5):
+        make_claim(db, f"Common word number {i}.")
     assert len(s.search(db, "common", kinds=("claim",))) == 5
     assert all(r["score"] is not None for r in s.search(db, "common"))
 
@@ -109,3 +110,34 @@ def test_very_common_queries_list_newest_matches_unscored(db, monkeypatch):
     # a query under the window is still ranked by bm25
     ranked = s.search(db, "rare", kinds=("claim",))
     assert [r["id"] for r in ranked] == [rare] and ranked[0]["score"] > 0
+
+
+def _operators(db):
+    a = make_claim(db, "Turnout was 61 percent.")
+    b = make_claim(db, "The dam holds 3 billion litres.")
+    c = make_claim(db, "Turnout or dam levels rose.")
+    return a, b, c
+
+
+def _ids(db, query):
+    return {r["id"] for r in s.search(db, query, kinds=("claim",))}
+
+
+def test_or_and_not_are_operators_as_in_fts5(db):
+    """Issue 9 item 6: OR, AND and NOT in upper case are FTS5 operators, not words."""
+    a, b, c = _operators(db)
+    assert _ids(db, "turnout OR dam") == {a, b, c}
+    assert _ids(db, "turnout AND dam") == {c}
+    assert _ids(db, "turnout NOT dam") == {a}
+    assert _ids(db, '"dam holds" OR percent') == {a, b}
+    assert _ids(db, "turnout or dam") == {c}  # lower case: the word "or"
+    assert _ids(db, '"or"') == {c}  # quoted: the word too
+
+
+def test_misplaced_operators_are_ignored(db):
+    a, b, c = _operators(db)
+    assert _ids(db, "OR turnout NOT") == {a, c}
+    assert _ids(db, "turnout OR AND dam") == {a, b, c}
+    assert s.parse_query("NOT a OR OR b AND") == ['"a"', "OR", '"b"']
+    with pytest.raises(InputError):
+        s.search(db, "AND OR NOT")

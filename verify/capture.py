@@ -1,27 +1,35 @@
 """Many sources -> snapshots: concurrency, per-host politeness, storing, change detection.
 
-Workers (a thread pool, one requests session per worker) fetch and extract; the calling thread
-is the single writer and stores each result as ONE transaction: payload (once per sha256),
-snapshot row and a 'fetched' event. So a kill at any moment leaves whole snapshots only, and a
-re-run picks up where the killed one stopped:
+Workers (a thread pool, one requests session per worker) fetch; readable text is extracted in
+those threads, or for big batches in a pool of extraction processes (spawned, and each one
+exits when verify dies, however it died: see _exit_with_parent). The calling thread is the single
+writer and stores each result as ONE transaction: payload (once per sha256), snapshot row and a
+'fetched' event. So a kill at any moment leaves whole snapshots only.
 
-- plain fetch: sources with no snapshot at all;
-- --refetch: the run is recorded in fetch_runs with its selection; an unfinished run with the
-  same selection is resumed, fetching only its sources that have no snapshot in that run.
+Which sources a run takes:
+- plain fetch: sources never fetched and sources whose latest snapshot failed (their
+  model.source_state is in model.FETCH_AGAIN_STATES); a source that is gone (404/410, dns) or
+  unknown (the server refused us) is an answer, not a failure, and is not taken again;
+- --refetch: every selected source.
 
-What is guaranteed: no source whose snapshot was stored is fetched again by the resumed run. A
-source that was in flight when the process died (requested, not yet stored) is requested again,
-at most `concurrency` of them."""
+Every run that fetches anything is recorded in fetch_runs with its selection. An unfinished run
+with the same selection (a killed one) is resumed: it skips the sources it already stored, so
+no source whose snapshot was stored is fetched again by the resumed run (not even a failed one:
+the next run retries those). A source that was in flight when the process died (requested, not
+yet stored) is requested again, at most `concurrency` of them."""
 
 from __future__ import annotations
 
 import concurrent.futures as cf
+import ctypes
 import difflib
 import hashlib
 import json
 import multiprocessing
 import os
 import re
+import signal
+import sys
 import threading
 import time
 from collections import deque
@@ -32,7 +40,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from . import archive, extract, review, store
+from . import archive, extract, model, review, store
 from .errors import InputError, NotFoundError
 from .fetch import (
     FetchOptions,
@@ -43,9 +51,6 @@ from .fetch import (
     fetch_url,
     make_session,
 )
-
-GONE_STATUSES = (404, 410)
-UNKNOWN_STATUSES = (401, 403, 429)
 
 
 @dataclass(frozen=True)
@@ -107,8 +112,8 @@ class _Outcome:
 
 def _selection(
     db: Database, claim_id: int | None, source_ids: Sequence[int] | None, article_id: int | None
-) -> tuple[str, list[Any]]:
-    """SQL (selecting id, url, host from sources s) and parameters for the chosen sources."""
+) -> tuple[list[str], list[Any]]:
+    """WHERE conditions (on sources s) and their parameters for the chosen sources."""
     where, params = [], []
     if claim_id is not None:
         archive.claim_row(db, claim_id)
@@ -127,26 +132,35 @@ def _selection(
             archive.find_source(db, sid)
         where.append(f"s.id IN ({', '.join('?' * len(ids))})" if ids else "0")
         params.extend(ids)
-    sql = "SELECT s.id, s.url, s.host FROM sources s"
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    return sql, params
+    return where, params
 
 
 def _pending(
-    db: Database, sql: str, params: list[Any], refetch: bool, run_id: int | None
+    db: Database, where: list[str], params: list[Any], refetch: bool, run_id: int | None
 ) -> list[_Job]:
-    if refetch:
-        sql += (
-            " AND" if " WHERE " in sql else " WHERE"
-        ) + " NOT EXISTS (SELECT 1 FROM snapshots x WHERE x.source_id = s.id AND x.run_id = ?)"
-        params = [*params, run_id]
-    else:
-        sql += (
-            " AND" if " WHERE " in sql else " WHERE"
-        ) + " NOT EXISTS (SELECT 1 FROM snapshots x WHERE x.source_id = s.id)"
-    sql += " ORDER BY s.id"
-    return [_Job(r[0], r[1], r[2]) for r in db.conn.execute(sql, params).fetchall()]
+    """The selected sources to fetch now: all of them with refetch, else those whose state
+    (model.source_state of the latest snapshot) is in model.FETCH_AGAIN_STATES; in both
+    cases without the sources already stored by `run_id` (a resumed run)."""
+    where, params = list(where), list(params)
+    if run_id is not None:
+        where.append(
+            "NOT EXISTS (SELECT 1 FROM snapshots x WHERE x.source_id = s.id AND x.run_id = ?)"
+        )
+        params.append(run_id)
+    sql = (
+        "SELECT s.id, s.url, s.host, sn.id, sn.status, sn.error, sn.changed FROM sources s"
+        " LEFT JOIN snapshots sn ON sn.id = (SELECT max(id) FROM snapshots WHERE source_id = s.id)"
+    )
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    jobs = []
+    for sid, url, host, latest, status, error, changed in db.conn.execute(
+        sql + " ORDER BY s.id", params
+    ):
+        state = model.source_state(status, error, changed, latest is not None)
+        if refetch or state in model.FETCH_AGAIN_STATES:
+            jobs.append(_Job(sid, url, host))
+    return jobs
 
 
 def _run_params(
@@ -161,15 +175,21 @@ def _run_params(
     return json.dumps(params, sort_keys=True)
 
 
+def _unfinished_run(db: Database, params: str) -> int | None:
+    """The latest unfinished run with these params (a killed run to resume), if any."""
+    found = db.conn.execute(
+        "SELECT id FROM fetch_runs WHERE params = ? AND finished_at IS NULL ORDER BY id DESC LIMIT 1",
+        [params],
+    ).fetchone()
+    return found[0] if found else None
+
+
 def _open_run(db: Database, params: str) -> int:
     """The unfinished run with these params (resume), else a new one."""
     with store.immediate(db):
-        found = db.conn.execute(
-            "SELECT id FROM fetch_runs WHERE params = ? AND finished_at IS NULL ORDER BY id DESC LIMIT 1",
-            [params],
-        ).fetchone()
-        if found:
-            return found[0]
+        found = _unfinished_run(db, params)
+        if found is not None:
+            return found
         return db.conn.execute(
             "INSERT INTO fetch_runs (params, started_at) VALUES (?, ?)", [params, store.now()]
         ).lastrowid
@@ -179,6 +199,40 @@ def _open_run(db: Database, params: str) -> int:
 
 
 PROCESS_EXTRACT_MIN = 40  # below this many sources, starting extraction processes costs more
+PARENT_POLL = 0.5  # seconds between two looks at the parent, where prctl is not available
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    """Initializer of the extraction processes: end this process when verify dies, whatever
+    killed it (kill -9 included; a killed parent cannot clean up, and its workers would wait
+    on their task queue for ever under pid 1). On Linux the kernel does it: PR_SET_PDEATHSIG
+    sends SIGKILL when the parent goes (strictly, when the parent *thread* that started this
+    process ends: a fetch thread may start one, and fetch threads end only when the capture is
+    over and the workers are not needed). Elsewhere a thread watches the parent pid."""
+    if not _pdeathsig():
+        threading.Thread(
+            target=_poll_parent, args=(parent_pid, PARENT_POLL), daemon=True, name="verify-parent"
+        ).start()
+    if os.getppid() != parent_pid:  # the parent died before the line above took effect
+        os._exit(1)
+
+
+def _pdeathsig() -> bool:
+    """Ask Linux to SIGKILL this process when its parent dies; False where that is unavailable."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(1, int(signal.SIGKILL), 0, 0, 0) == 0  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return False
+
+
+def _poll_parent(parent_pid: int, interval: float) -> None:
+    """Exit this process once its parent is gone (the orphan is handed to another parent)."""
+    while os.getppid() == parent_pid:
+        time.sleep(interval)
+    os._exit(1)
 
 
 class _Extractor:
@@ -190,7 +244,12 @@ class _Extractor:
         workers = min(processes, os.cpu_count() or 1)
         if workers >= 1 and jobs >= PROCESS_EXTRACT_MIN:
             context = multiprocessing.get_context("spawn")  # no fork with threads running
-            self.pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=context)
+            self.pool = cf.ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=context,
+                initializer=_exit_with_parent,
+                initargs=(os.getpid(),),
+            )
 
     def __call__(self, body: bytes, content_type: str | None, url: str) -> extract.Extracted:
         if self.pool is not None:
@@ -284,14 +343,15 @@ def _capture(
     options: CaptureOptions,
     progress: Callable[[CaptureProgress], None] | None,
 ) -> CaptureSummary:
-    sql, params = _selection(db, claim_id, source_ids, article_id)
+    where, params = _selection(db, claim_id, source_ids, article_id)
     run_params = _run_params(claim_id, source_ids, article_id, options.refetch)
     if options.refetch:
         run_id = _open_run(db, run_params)
-        jobs = _pending(db, sql, params, True, run_id)
     else:
-        jobs = _pending(db, sql, params, False, None)
-        run_id = _open_run(db, run_params) if jobs else None
+        run_id = _unfinished_run(db, run_params)
+    jobs = _pending(db, where, params, options.refetch, run_id)
+    if jobs and run_id is None:
+        run_id = _open_run(db, run_params)
     counts = {"fetched": 0, "failed": 0, "unchanged": 0, "changed": 0}
     snapshot_ids: list[int] = []
     if jobs:
@@ -490,21 +550,6 @@ def store_result(
 # --- reading -----------------------------------------------------------------------------
 
 
-def source_state(
-    status: int | None, error: str | None, changed: int | None, has_snapshot: bool = True
-) -> str:
-    """pending (never fetched), ok, changed, gone (404/410/dns), unknown (401/403/429), failed."""
-    if not has_snapshot:
-        return "pending"
-    if error is None:
-        return "changed" if changed == 1 else "ok"
-    if error == "dns" or (error == "http_error" and status in GONE_STATUSES):
-        return "gone"
-    if error == "http_error" and status in UNKNOWN_STATUSES:
-        return "unknown"
-    return "failed"
-
-
 def list_sources(db: Database, *, claim_id: int | None = None) -> list[dict]:
     """Every source (or a claim's) with its latest snapshot's state."""
     params: list[Any] = []
@@ -526,7 +571,7 @@ def list_sources(db: Database, *, claim_id: int | None = None) -> list[dict]:
     )
     out = []
     for r in found:
-        state = source_state(
+        state = model.source_state(
             r["status"], r["error"], r["changed"], r["latest_snapshot_id"] is not None
         )
         out.append(
@@ -538,22 +583,6 @@ def list_sources(db: Database, *, claim_id: int | None = None) -> list[dict]:
             }
         )
     return out
-
-
-SNAPSHOT_LIST_KEYS = (
-    "id",
-    "source_id",
-    "url",
-    "final_url",
-    "status",
-    "error",
-    "error_message",
-    "sha256",
-    "content_type",
-    "title",
-    "fetched_at",
-    "changed",
-)
 
 
 def list_snapshots(db: Database, *, source_id: int | None = None) -> list[dict]:
@@ -574,7 +603,7 @@ def get_snapshot(db: Database, snapshot_id: int) -> dict:
     """One snapshot with headers, redirects and request headers decoded, and its text."""
     found = archive.get_snapshot(db, snapshot_id)
     found["url"] = found["requested_url"]
-    found["state"] = source_state(found["status"], found["error"], found["changed"])
+    found["state"] = model.source_state(found["status"], found["error"], found["changed"])
     return found
 
 

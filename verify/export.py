@@ -197,16 +197,6 @@ def claim_review(
     return review
 
 
-def claim_reviews(
-    db: Database, *, article_id: int | None = None, org: str | None = None
-) -> list[dict[str, Any]]:
-    """ClaimReview objects for every decided claim (of one article, if given)."""
-    aid = _check_article(db, article_id)
-    name = resolve_org(db, org)
-    cache: dict[int, Any] = {}
-    return [claim_review(db, c, name, cache) for c in _claims(db, aid, decided_only=True)]
-
-
 def resolve_org(db: Database, org: str | None) -> str:
     """The organisation for ClaimReview `author`: --org, else settings 'org'."""
     if org is not None and org.strip():

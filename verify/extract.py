@@ -287,7 +287,6 @@ _AMP_DROP = (
     "amp-geo",
     "amp-auto-ads",
 )
-_DROP_TAGS_SET = frozenset(_DROP_TAGS)
 _TRAFILATURA_MAX = 8_000_000  # characters; beyond that our own extractor works alone
 _TRAFILATURA_MAX_ELEMENTS = 15_000
 _HIDDEN_CLASSES = (

@@ -114,12 +114,8 @@ def read_source(
 
 
 def _fetch(url: str, fetch_options: Any) -> tuple[bytes, str | None, str | None, str]:
-    try:
-        from .fetch import FetchOptions, fetch_url
-    except ImportError:  # pragma: no cover - the fetch module ships with verify
-        raise InputError(
-            "fetching URLs is not available in this build: save the page and ingest the file"
-        ) from None
+    from .fetch import FetchOptions, fetch_url
+
     result = fetch_url(url, fetch_options or FetchOptions())
     if not result.ok:
         kind = result.error or "http_error"

@@ -10,10 +10,7 @@ tested without sleeping."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -51,59 +48,6 @@ def _lease_length(db: Database, lease_minutes: int | float | None) -> float:
     if lease_minutes <= 0:
         raise InputError(f"lease minutes must be positive, not {lease_minutes}")
     return lease_minutes
-
-
-WRITER_LOCK = "writer.lock"  # the side file review writers queue on
-
-
-@contextlib.contextmanager
-def _writer_turn(db: Database) -> Iterator[None]:
-    """Wait in the kernel (flock on a side file) for our turn to write. SQLite's own busy
-    handler polls with sleeps of 1, 2, 5, ... 100 ms, and with many reviewers asking at once
-    a waiter often sleeps through the moment the lock is free, so the slowest of 8 waits tens
-    of milliseconds for transactions that take well under one. A blocked flock wakes as soon
-    as the holder is done, and the holder yields the CPU after its turn so the waiter runs.
-    Where flock is unavailable this is a no-op and SQLite's busy timeout does the waiting."""
-    try:
-        with store.side_lock(db, WRITER_LOCK):
-            yield
-    finally:
-        # give a woken waiter the CPU before this process can ask again: without it a process
-        # that writes in a loop takes the lock back before the waiter runs (unfair on few cores)
-        if hasattr(os, "sched_yield"):
-            os.sched_yield()
-
-
-CHECKPOINT_EVERY = 100  # review writes per process between explicit WAL checkpoints
-_writes_since_checkpoint: dict[str, int] = {}
-
-
-@contextlib.contextmanager
-def _write(db: Database) -> Iterator[Database]:
-    """One write transaction (BEGIN IMMEDIATE), taken in turn with the other writers of the
-    review workflow (see _writer_turn). SQLite's automatic WAL checkpoint would run inside
-    COMMIT, while the other reviewers wait for their turn; it is switched off for the
-    transaction and run (PASSIVE) after the turn is given up, every CHECKPOINT_EVERY review
-    writes of this process, so one reviewer pays for it instead of everyone queued behind."""
-    conn = db.conn
-    if conn.in_transaction:
-        with store.immediate(db):
-            yield db
-        return
-    lock = store.side_file(db, WRITER_LOCK)
-    previous = conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
-    conn.execute("PRAGMA wal_autocheckpoint = 0")
-    try:
-        with _writer_turn(db), store.immediate(db):
-            yield db
-    finally:
-        conn.execute(f"PRAGMA wal_autocheckpoint = {int(previous)}")
-    if lock and previous > 0:
-        count = _writes_since_checkpoint.get(lock, 0) + 1
-        if count >= CHECKPOINT_EVERY:
-            count = 0
-            conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-        _writes_since_checkpoint[lock] = count
 
 
 def _check_reviewer(reviewer: str) -> str:
@@ -177,7 +121,7 @@ def expire_leases(db: Database, now: datetime | str | None = None) -> int:
         "SELECT 1 FROM claims WHERE status = 'in_review' AND lease_expires_at <= ? LIMIT 1", [at]
     ).fetchone():
         return 0
-    with _write(db):
+    with store.write(db):
         return _expire_in_tx(db, at)
 
 
@@ -255,7 +199,7 @@ def lease_next(
     at = _now(now)
     minutes = _lease_length(db, lease_minutes)
     expires = store.format_time(store.parse_time(at) + timedelta(minutes=minutes))
-    with _write(db):
+    with store.write(db):
         _expire_in_tx(db, at)
         held = db.conn.execute(
             "SELECT id FROM claims WHERE lease_reviewer = ? AND status = 'in_review'"
@@ -296,7 +240,7 @@ def release(
     """Give a lease back: the claim returns to the queue. Only the holder may, unless force."""
     reviewer = _check_reviewer(reviewer)
     at = _now(now)
-    with _write(db):
+    with store.write(db):
         claim = archive.claim_row(db, claim_id)
         _apply(
             db, claim, "release", reviewer, at, force=force,
@@ -355,7 +299,7 @@ def assess(
     model.check_choice(stance, model.STANCES, "stance")
     reviewer = _check_reviewer(reviewer)
     at = _now(now)
-    with _write(db):
+    with store.write(db):
         claim = archive.claim_row(db, claim_id)
         src = _source_of_claim(db, claim, source)
         model.check_transition(claim, "assess", reviewer, at, force=force)
@@ -418,7 +362,7 @@ def unassess(
     """Remove an assessment (it stays in the table, marked removed, and the removal is an event)."""
     reviewer = _check_reviewer(reviewer)
     at = _now(now)
-    with _write(db):
+    with store.write(db):
         found = archive.get_assessment(db, assessment_id)
         if found["removed_at"] is not None:
             raise ConflictError(
@@ -481,7 +425,7 @@ def check_evidence(db: Database, source_id: int, *, now: datetime | str | None =
     if not lost:
         return []
     flagged: list[int] = []
-    with _write(db):
+    with store.write(db):
         for a in lost:
             db.conn.execute(
                 "UPDATE assessments SET evidence_changed_at = ? WHERE id = ?", [at, a["id"]]
@@ -537,7 +481,7 @@ def give_verdict(
     model.check_choice(verdict, model.VERDICTS, "verdict")
     reviewer = _check_reviewer(reviewer)
     at = _now(now)
-    with _write(db):
+    with store.write(db):
         claim = archive.claim_row(db, claim_id)
         model.check_transition(claim, "verdict", reviewer, at, force=force)
         cur = db.conn.execute(
@@ -584,7 +528,7 @@ def dismiss(
     A decided claim cannot be dismissed (model.TRANSITIONS)."""
     reviewer = _check_reviewer(reviewer)
     at = _now(now)
-    with _write(db):
+    with store.write(db):
         claim = archive.claim_row(db, claim_id)
         _apply(
             db, claim, "dismiss", reviewer, at, force=force,
@@ -607,7 +551,7 @@ def requeue(
     if priority is not None:
         priority = claims.check_priority(priority)
     at = _now(now)
-    with _write(db):
+    with store.write(db):
         claim = archive.claim_row(db, claim_id)
         new_priority = claim["priority"] if priority is None else priority
         _apply(

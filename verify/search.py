@@ -1,9 +1,12 @@
 """Full-text search over claims and snapshot texts (SQLite FTS5, kept in sync by triggers).
 
-User text never reaches FTS5 syntax as-is: every token is quoted, so punctuation, quotes,
-parentheses, colons, AND/OR/NOT and stray asterisks are just text. Supported: "exact phrases"
-in double quotes and a trailing * for prefix search (`peacekeep*`). Terms are ANDed; when that
-finds nothing the terms are ORed instead.
+User text never reaches FTS5 syntax as-is: every word is quoted, so punctuation, quotes,
+parentheses, colons and stray asterisks are just text. Supported, as FTS5 reads them: "exact
+phrases" in double quotes, a trailing * for prefix search (`peacekeep*`), and the operators
+AND, OR and NOT in capitals between two terms (`rainfall OR drought`, `reservoir NOT dam`;
+NOT binds tightest, then AND, then OR; lower-case `or` is a word). An operator with no term on
+one side is ignored. Terms side by side are ANDed; when a query without operators finds
+nothing, its terms are ORed instead.
 
 Ranking is bm25 (score = -bm25, higher is better). FTS5's bm25 reads the whole document list
 of every query term to weigh it, which for a word found in most of a million snapshots takes
@@ -30,6 +33,7 @@ RANK_WINDOW = 2000  # a query matching more documents is ranked over the newest 
 
 _TOKEN = re.compile(r'"([^"]*)"?|(\S+)')
 _WORD = re.compile(r"\w", re.UNICODE)
+OPERATORS = ("AND", "OR", "NOT")  # FTS5's, in capitals as FTS5 wants them
 
 
 def _quote(term: str) -> str:
@@ -37,43 +41,43 @@ def _quote(term: str) -> str:
 
 
 def parse_query(text: str) -> list[str]:
-    """User text -> a list of safe FTS5 phrases: '"word"', '"two words"', '"pre"*'."""
+    """User text -> a list of safe FTS5 items: phrases ('"word"', '"two words"', '"pre"*') and
+    the operators AND, OR, NOT, each of them between two phrases."""
     if not isinstance(text, str):
         raise InputError("the search query must be text")
-    phrases: list[str] = []
+    items: list[str] = []
     for match in _TOKEN.finditer(text):
         phrase, word = match.group(1), match.group(2)
         if phrase is not None:
             if _WORD.search(phrase):
-                phrases.append(_quote(" ".join(phrase.split())))
+                items.append(_quote(" ".join(phrase.split())))
+            continue
+        if word in OPERATORS:
+            if items and items[-1] not in OPERATORS:  # a term before it; a run keeps its first
+                items.append(word)
             continue
         prefix = word.endswith("*")
         core = word.rstrip("*").strip("\"'()[]{}:^+-,.;!?")
         if not _WORD.search(core):
             continue
-        phrases.append(_quote(core) + ("*" if prefix else ""))
-    return phrases
+        items.append(_quote(core) + ("*" if prefix else ""))
+    while items and items[-1] in OPERATORS:  # and a term after it
+        items.pop()
+    return items
 
 
 def fts_query(text: str, *, mode: str = "and") -> str:
-    """A safe FTS5 MATCH expression for user text ('' when nothing searchable is left)."""
-    phrases = parse_query(text)
-    return (" OR " if mode == "or" else " ").join(phrases)
+    """A safe FTS5 MATCH expression for user text ('' when nothing searchable is left); with
+    mode "or", its phrases ORed (the operators dropped)."""
+    items = parse_query(text)
+    if mode == "or":
+        return " OR ".join(i for i in items if i not in OPERATORS)
+    return " ".join(items)
 
 
 def terms_query(terms: list[str]) -> str:
     """An OR query over already-chosen terms (each quoted), for related-evidence lookups."""
     return " OR ".join(_quote(t) for t in dict.fromkeys(terms) if _WORD.search(t))
-
-
-def rowid_floor(db: Database, table: str, match: str, window: int = RANK_WINDOW) -> int:
-    """The smallest rowid among the newest `window` matches of `match` in FTS table `table`,
-    or 0 when fewer match (rank them all)."""
-    found = db.conn.execute(
-        f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY rowid DESC LIMIT ?",
-        [match, window],
-    ).fetchall()
-    return found[-1][0] if len(found) >= window else 0
 
 
 def search(
@@ -99,7 +103,8 @@ def search(
     if not match:
         raise InputError(f"nothing to search for in {query!r}: give at least one word")
     found = _run(db, match, limit, kinds, mark)
-    if not found and len(parse_query(query)) > 1:
+    items = parse_query(query)
+    if not found and len(items) > 1 and not set(items) & set(OPERATORS):
         found = _run(db, fts_query(query, mode="or"), limit, kinds, mark)
     return found
 

@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from .. import model
-from . import cli, common, emit_json, get_db, warn
+from .base import cli, common, emit_json, get_db, warn
 
 
 def table(rows: list[list[Any]], headers: list[str], *, wrap_last: int = 90) -> str:
@@ -363,3 +363,32 @@ def demo_cmd(no_fetch: bool, db_path: str, as_json: bool) -> None:
         return
     for line in result["lines"]:
         click.echo(line)
+
+
+@cli.command("articles")
+@common
+def articles_cmd(db_path: str, as_json: bool) -> None:
+    """List articles with their claims counted by status."""
+    from ..archive import list_articles
+
+    found = list_articles(get_db(db_path))
+    if as_json:
+        emit_json(found)
+    elif found:
+        click.echo(
+            table(
+                [
+                    [
+                        a["id"],
+                        (a["published"] or "-")[:10],
+                        *(a["claim_counts"][s] for s in model.STATUSES),
+                        " ".join(x for x in (a["title"] or "(untitled)", a["url"]) if x),
+                    ]
+                    for a in found
+                ],
+                ["id", "published", *model.STATUSES, "title"],
+                wrap_last=200,
+            )
+        )
+    else:
+        warn("no articles (ingest one with `verify ingest`)")

@@ -8,9 +8,7 @@ import time
 
 import click
 
-from . import cli, common, emit_json, get_db, warn
-
-STATE_ORDER = ("ok", "changed", "gone", "unknown", "failed", "pending")
+from .base import cli, common, emit_json, get_db, warn
 
 
 class _ProgressBar:
@@ -56,7 +54,7 @@ def _duration(seconds: float) -> str:
 @click.option(
     "--refetch",
     is_flag=True,
-    help="Capture again even sources that have snapshots; say what changed.",
+    help="Capture every selected source again, not only new and failed ones; say what changed.",
 )
 @click.option(
     "--concurrency",
@@ -118,7 +116,7 @@ def fetch_cmd(
     db_path: str,
     as_json: bool,
 ) -> None:
-    """Fetch and snapshot every source without a snapshot (all of them with --refetch)."""
+    """Snapshot the sources never fetched or whose last capture failed (all with --refetch)."""
     from ..capture import CaptureOptions, capture
     from ..fetch import FetchOptions
     from ..netguard import allow_hosts_from_env
@@ -161,7 +159,8 @@ def fetch_cmd(
         )
     if summary.total == 0:
         warn(
-            "nothing to fetch: every selected source has a snapshot (use --refetch to capture again)"
+            "nothing to fetch: every selected source has a snapshot and none failed"
+            " (use --refetch to capture them all again)"
         )
     else:
         rate = summary.total / elapsed if elapsed > 0 else 0.0

@@ -12,7 +12,7 @@ from .. import export as export_mod
 from .. import model, review
 from .. import search as search_mod
 from .. import settings as settings_mod
-from . import cli, common, emit_json, get_db, warn
+from .base import cli, common, emit_json, get_db, warn
 
 REVIEWER = click.option(
     "--reviewer",

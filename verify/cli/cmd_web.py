@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from . import cli, common, warn
+from .base import cli, common, warn
 
 
 @cli.command("serve")

@@ -29,8 +29,8 @@ from .. import warc as warc_mod
 from ..errors import NotFoundError, VerifyError
 from ..store import get_payload, now
 from . import queries
-from .app import archive_csp, check_password, csrf_token
 from .highlight import Span, highlight
+from .security import archive_csp, check_password, csrf_token
 
 bp = Blueprint("web", __name__)
 
