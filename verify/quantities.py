@@ -606,7 +606,7 @@ def _plain(low: str) -> bool:
         and low not in _TENS
         and low not in _SCALES
         and low not in _MONTHS
-        and low != "dozen"
+        and low not in ("dozen", _MAY)
     )
 
 
