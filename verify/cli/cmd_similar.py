@@ -8,8 +8,8 @@ import sys
 import click
 
 from .. import claimreview, similar
-from . import cli, common, emit_json, get_db, warn
-from .cmd_articles import allow_hosts_from
+from ..netguard import allow_hosts_from_env
+from .base import cli, common, emit_json, get_db, warn
 
 
 def _short(text: str, width: int = 100) -> str:
@@ -35,7 +35,8 @@ def import_claimreview_cmd(
     if source.lower().startswith(("http://", "https://")):
         from ..fetch import FetchOptions
 
-        options = FetchOptions(allow_hosts=allow_hosts_from(allow_host))
+        allow = tuple(h.strip().lower() for h in allow_host if h.strip()) + allow_hosts_from_env()
+        options = FetchOptions(allow_hosts=allow)
     db = get_db(db_path)
     result = claimreview.import_claimreview(db, source, fetch_options=options)
     if as_json:
