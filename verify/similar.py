@@ -5,13 +5,17 @@ A text is reduced to match keys (`match_keys`): the concepts of its ordinary wor
 with synonyms folded: "killed", "died" and "dead" are one key), and its numbers in one spelling
 whatever way they were written ("twenty-two", "22" and "22.0" are all `n22`; "12 percent" is
 `p12`; "in 2014" is `y2014`). Known reviews keep their keys in an FTS5 index plus a table of how
-many reviews hold each key. A lookup asks the index for the reviews holding the claim's RAREST
-keys (common ones are left out of the query: they would make it read long posting lists and
-narrow nothing down), then scores the best hundred candidates by shared keys weighted by rarity
-(cosine over IDF weights) and says why: shared numbers, names, words, and numbers that differ.
+many reviews hold each key. A lookup reads the posting lists of the claim's RAREST keys only
+(within a budget of index entries: a common key would make it read most of the index and narrow
+nothing down), in rowid order, summing the keys' weights per review (FTS5's own bm25 ranking is
+not used: it looks up the size of every matching row). The best 50 candidates are then scored on
+all their keys, weighted by rarity (cosine over IDF weights), and the reason is given: shared
+numbers, names, words, and numbers that differ.
 
-Earlier claims in this archive are found through the claims' own full-text index (their words,
-synonyms and number spellings), then scored the same way. Nothing is stored for a lookup."""
+Earlier claims in this archive are found the same way through the claims' own full-text index
+(one sub-query per idea of the claim: a number in its spellings, a name, a word with its
+synonyms; ideas held by CLAIM_COMMON earlier claims or more are left out). Nothing is stored for
+a lookup."""
 
 from __future__ import annotations
 
