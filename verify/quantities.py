@@ -690,17 +690,30 @@ def _frames(text: str, start: int, end: int) -> tuple[tuple[str, ...], tuple[str
 _ADJECTIVAL = re.compile(r"(?:ian|ean|ese|ish|ican)$")
 
 
+@functools.lru_cache(maxsize=64)
+def _claim_names(claim: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The claim's names with their left frames, those with a telling frame only (cached)."""
+    out = []
+    for name, a, b in _names(claim):
+        left, _ = _frames(claim, a, b)
+        if left:
+            out.append((name, left))
+    return tuple(out)
+
+
 def name_clash(claim: str, passage: str) -> Clash | None:
     """A passage that puts another name in the claim's name's place: the same two words before
     it ("claimed by X" / "claimed by Y", "died in X" / "died in Y"), one of them an ordinary word,
     and neither name found in the other text. Names in the subject's place ("X was founded" /
     "Y was founded") are two facts, not a clash, and are left alone."""
+    mine = _claim_names(claim)
+    if not mine:
+        return None
     claim_low, passage_low = claim.lower(), passage.lower()
     theirs = [(n, _frames(passage, a, b)) for n, a, b in _names(passage)]
-    for name, a, b in _names(claim):
+    for name, left in mine:
         if name.lower() in passage_low:
             continue
-        left, _ = _frames(claim, a, b)
         for other, (oleft, _) in theirs:
             if other.lower() in claim_low or set(other.lower().split()) & set(name.lower().split()):
                 continue
@@ -735,11 +748,17 @@ def _other_names(claim: str, q: Quantity, passage: str, p: Quantity) -> bool:
     return bool(mine and theirs and not (mine & theirs))
 
 
+@functools.lru_cache(maxsize=64)
+def _analysed(text: str) -> tuple[tuple[Quantity, frozenset[str]], ...]:
+    """Quantities of text with their contexts (cached: one claim meets many passages)."""
+    found = quantities(text)
+    return tuple(zip(found, contexts(text, found), strict=True))
+
+
 def _number_clash(claim: str, passage: str) -> Clash | None:
-    claim_found = quantities(claim)
-    if not claim_found:
+    mine = _analysed(claim)
+    if not mine:
         return None
-    mine = list(zip(claim_found, contexts(claim, claim_found), strict=True))
     passage_found = quantities(passage)
     theirs = list(zip(passage_found, contexts(passage, passage_found), strict=True))
     for q, cq in mine:
