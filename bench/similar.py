@@ -267,7 +267,7 @@ def main() -> None:
         "--claims",
         type=int,
         default=1_000_000,
-        help="claims in the archive (inserted through the FTS triggers: slow)",
+        help="claims in the archive (bulk-loaded, the FTS index rebuilt once)",
     )
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
