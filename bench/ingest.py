@@ -2,7 +2,7 @@
 names, attributions and body links), ingest them into a fresh database, and print
 articles/s and sentences scored/s, beside baselines measured in the same run:
 
-  - pipeline without the database: extract_article + split_sentences + score_sentences
+  - pipeline without the database: extract + split_sentences + score_sentences
   - scoring alone: score_sentences on every sentence
   - a naive regex splitter on the same texts (what a bare split costs)
 
@@ -196,7 +196,7 @@ def main() -> None:
     all_sentences: list[str] = []
     texts: list[str] = []
     for body in docs:
-        found = extract.extract_article(body.decode(), content_type="text/html")
+        found = extract.extract(body.decode(), "text/html")
         texts.append(found.text)
         sents = claims.split_sentences(found.text)
         claims.score_sentences([s.text for s in sents])

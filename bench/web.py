@@ -5,8 +5,14 @@ server time (time inside the app, from the Server-Timing header the app sets on 
 and of the latency the client observed, beside a baseline from the same run: the same pages on a
 10,000-claim database.
 
+With --signed-in every client signs in with its own account (the archive gets accounts
+bench0..N, password-checked with scrypt at sign-in) and every request checks its session
+against the database (issue 13). The baselines are then both 10,000-claim runs, name-only and
+signed-in, so the cost of the session check is measured in the same run.
+
     .venv/bin/python bench/web.py                       # builds bench/out/web-1000000.db once (minutes)
     .venv/bin/python bench/web.py --claims 100000       # a smaller run
+    .venv/bin/python bench/web.py --signed-in           # accounts and sessions checked per request
 """
 
 from __future__ import annotations
@@ -87,15 +93,44 @@ def start_server(db: Path, threads: int) -> tuple[subprocess.Popen, str]:
     return proc, f"http://127.0.0.1:{port}"
 
 
-def signed_in(base: str, name: str) -> requests.Session:
+def signed_in(base: str, name: str, password: str | None = None) -> requests.Session:
     s = requests.Session()
     page = s.get(base + "/signin").text
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    answer = s.post(
-        base + "/signin", data={"reviewer": name, "csrf_token": token}, allow_redirects=False
-    )
+    form = {"reviewer": name, "csrf_token": token}
+    if password is not None:
+        form["password"] = password
+    answer = s.post(base + "/signin", data=form, allow_redirects=False)
     assert answer.status_code == 303, answer.status_code
     return s
+
+
+def add_accounts(path: Path, clients: int) -> dict[str, str]:
+    """Accounts bench0..bench{clients-1} (reviewers) in the archive, with their passwords."""
+    from verify import users
+    from verify.store import open_db
+
+    db = open_db(path)
+    try:
+        if users.get_user(db, "benchadmin") is None:
+            users.add_user(db, "benchadmin", "admin", "bench-admin-password")
+        names = {f"bench{i}": f"bench-password-{i}" for i in range(clients)}
+        for name, password in names.items():
+            if users.get_user(db, name) is None:
+                users.add_user(db, name, "reviewer", password, actor="benchadmin")
+        return names
+    finally:
+        db.close()
+
+
+def has_accounts(path: Path) -> bool:
+    conn = sqlite3.connect(path)
+    try:
+        return bool(conn.execute("SELECT 1 FROM users LIMIT 1").fetchone())
+    except sqlite3.OperationalError:  # built before accounts existed
+        return False
+    finally:
+        conn.close()
 
 
 def ids(db: Path, sql: str, n: int, seed: int) -> list[int]:
@@ -106,12 +141,16 @@ def ids(db: Path, sql: str, n: int, seed: int) -> list[int]:
     return [rng.randint(1, top) for _ in range(n)]
 
 
-def measure(base: str, paths: list[str], clients: int) -> tuple[list[float], list[float]]:
+def measure(
+    base: str, paths: list[str], clients: int, passwords: dict[str, str] | None = None
+) -> tuple[list[float], list[float]]:
     """GET every path, spread over `clients` threads each with its own signed-in session."""
     server: list[float] = []
     client: list[float] = []
     lock = threading.Lock()
-    sessions = [signed_in(base, f"bench{i}") for i in range(clients)]
+    sessions = [
+        signed_in(base, f"bench{i}", (passwords or {}).get(f"bench{i}")) for i in range(clients)
+    ]
     chunks = [paths[i::clients] for i in range(clients)]
     barrier = threading.Barrier(clients)
 
@@ -138,7 +177,12 @@ def measure(base: str, paths: list[str], clients: int) -> tuple[list[float], lis
 
 
 def run(
-    db: Path, clients: int, requests_per_page: int, threads: int, seed: int
+    db: Path,
+    clients: int,
+    requests_per_page: int,
+    threads: int,
+    seed: int,
+    passwords: dict[str, str] | None = None,
 ) -> dict[str, tuple[list[float], list[float]]]:
     claim_ids = ids(db, "SELECT max(id) FROM claims", requests_per_page, seed)
     snapshot_ids = ids(db, "SELECT max(id) FROM snapshots", requests_per_page, seed + 1)
@@ -151,8 +195,9 @@ def run(
     try:
         results = {}
         for name, paths in pages.items():
-            measure(base, paths[: clients * 3], clients)  # warm up: connections, caches, imports
-            results[name] = measure(base, paths, clients)
+            # warm up: connections, caches, imports
+            measure(base, paths[: clients * 3], clients, passwords)
+            results[name] = measure(base, paths, clients, passwords)
         return results
     finally:
         proc.terminate()
@@ -180,6 +225,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=8, help="waitress worker threads")
     ap.add_argument("--requests", type=int, default=400, help="requests per page")
     ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument(
+        "--signed-in",
+        action="store_true",
+        help="accounts and per-request session checks (implied when the database has accounts)",
+    )
     args = ap.parse_args(argv)
 
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; waitress threads {args.threads},"
@@ -192,19 +242,44 @@ def main(argv: list[str] | None = None) -> int:
     n_small = sqlite3.connect(small).execute("SELECT count(*) FROM claims").fetchone()[0]
     print(f"database: {big} ({n_big:,} claims); baseline: {small.name} ({n_small:,} claims)\n")
 
-    big_results = run(big, args.clients, args.requests, args.threads, args.seed)
-    small_results = run(small, args.clients, args.requests, args.threads, args.seed)
+    signed = args.signed_in or has_accounts(big)
+    runs: list[tuple[str, dict]] = []
+    if signed:
+        print(f"signed-in run: {args.clients} accounts, the session checked on every request\n")
+        small_signed = OUT / f"web-{args.baseline_claims}-accounts.db"
+        if not small_signed.exists():  # a consistent copy (the backup API reads the WAL too)
+            with sqlite3.connect(small) as src, sqlite3.connect(small_signed) as dst:
+                src.backup(dst)
+        big_pw = add_accounts(big, args.clients)
+        small_pw = add_accounts(small_signed, args.clients)
+        big_results = run(big, args.clients, args.requests, args.threads, args.seed, big_pw)
+        runs.append((f"{n_big:,} signed", big_results))
+        runs.append((f"{n_small:,} signed", run(small_signed, args.clients, args.requests,
+                                                 args.threads, args.seed, small_pw)))  # fmt: skip
+        runs.append((f"{n_small:,} name", run(small, args.clients, args.requests, args.threads,
+                                               args.seed)))  # fmt: skip
+    else:
+        big_results = run(big, args.clients, args.requests, args.threads, args.seed)
+        runs.append((f"{n_big:,}", big_results))
+        runs.append((f"{n_small:,}", run(small, args.clients, args.requests, args.threads,
+                                          args.seed)))  # fmt: skip
 
-    head = f"{'page':<15} {'':>10} {'server p50':>11} {'server p95':>11} {'client p50':>11} {'client p95':>11}"
+    head = f"{'page':<15} {'':>15} {'server p50':>11} {'server p95':>11} {'client p50':>11} {'client p95':>11}"
     print(head)
     missed = 0
     for name in big_results:
-        for label, (server, client) in (
-            (f"{n_big:,}", big_results[name]),
-            (f"{n_small:,}", small_results[name]),
-        ):
-            print(f"{name:<15} {label:>10} {pct(server, 50):>9.2f}ms {pct(server, 95):>9.2f}ms"
+        for label, results in runs:
+            server, client = results[name]
+            print(f"{name:<15} {label:>15} {pct(server, 50):>9.2f}ms {pct(server, 95):>9.2f}ms"
                   f" {pct(client, 50):>9.2f}ms {pct(client, 95):>9.2f}ms")  # fmt: skip
+    if signed:
+        print()
+        for name in big_results:
+            with_session = statistics.fmean(runs[1][1][name][0])
+            name_only = statistics.fmean(runs[2][1][name][0])
+            print(f"session check, {name}: mean server {with_session:.2f} ms signed in vs"
+                  f" {name_only:.2f} ms name-only on {n_small:,} claims"
+                  f" ({with_session / name_only:.2f}x)")  # fmt: skip
     print()
     for name, (server, client) in big_results.items():
         p95 = pct(server, 95)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import random
 from pathlib import Path
 
@@ -349,12 +350,43 @@ def test_score_sentences_matches_score_sentence() -> None:
 
 
 def test_weights_match_features() -> None:
-    from verify import checkworthy as claims
+    from verify import checkworthy
 
-    assert len(claims._WEIGHTS) == len(FEATURES)
-    assert claims._WEIGHTS[FEATURES.index("has_link")] > 0
-    for name in ("question", "opinion", "hedge", "filler"):
-        assert claims._WEIGHTS[FEATURES.index(name)] < 0, name
+    m = checkworthy.model()
+    assert len(m.weights) == len(FEATURES)
+    assert m.weights[FEATURES.index("has_link")] > 0
+    for name in ("question", "opinion", "hedge", "filler", "normative"):
+        assert m.weights[FEATURES.index(name)] < 0, name
+    for name in ("number", "quantity", "entities", "attribution", "comparison", "record_verb"):
+        assert m.weights[FEATURES.index(name)] > 0, name
+
+
+def test_model_file_holds_weights_only() -> None:
+    from verify import checkworthy
+
+    model = json.loads(checkworthy.MODEL_PATH.read_text(encoding="utf-8"))
+    assert set(model["features"]) == set(FEATURES)
+    assert len(model["grams"]) > 1000
+    # word uni- and bigrams only: no training sentence is shipped
+    assert all(1 <= len(g.split(" ")) <= 2 for g in model["grams"])
+    # the threshold ingest uses is the one the training chose, on the calibrated scale
+    assert abs(DEFAULT_MIN_SCORE - model["threshold"]) <= 0.05
+    assert model["calibration"]["ceiling"] <= 0.99
+
+
+def test_scores_are_calibrated_without_ties_at_one() -> None:
+    facts = [
+        "Unemployment fell from 10 percent in 2009 to 4.9 percent in 2016, according to the "
+        "Bureau of Labor Statistics.",
+        "The United States spent $716 billion on defense in 2019, more than the next seven "
+        "countries combined.",
+        "In 2015, 33,000 Americans died from opioid overdoses, four times as many as in 1999.",
+        "The Senate voted 52 to 48 on March 3, 2021 to pass the $1.9 trillion relief bill.",
+        "Germany plans to deploy 650 soldiers to Mali, the defence ministry said on Tuesday.",
+    ]
+    scores = [score_sentence(t) for t in facts]
+    assert all(0.5 < s < 0.995 for s in scores), scores  # none is shown as 1.00
+    assert len(set(scores)) == len(scores)
 
 
 # ------------------------------------------------------------------------------------------
@@ -379,16 +411,16 @@ def test_metrics_helpers() -> None:
     assert bench.precision_at([1, 0, 0, 0], [1.0, 1.0, 0.0, 0.0], 1) == 0.5
 
 
-def test_held_out_quality() -> None:
+def test_quality_on_news_prose_it_never_saw() -> None:
+    # the in-house set (news, analysis, opinion, debates) is not training data: the shipped
+    # weights come from public debate transcripts only, so this checks they carry over
     bench = _bench()
     rows = bench.load()
     assert len(rows) >= 400
-    train, test = bench.split(rows)
-    assert len(test) >= 80 and not {r[1] for r in train} & {r[1] for r in test}
-    labels = [r[0] for r in test]
-    scores = [score_sentence(r[1]) for r in test]
+    labels = [r[0] for r in rows]
+    scores = [score_sentence(r[1]) for r in rows]
     auc = bench.roc_auc(labels, scores)
-    baseline = bench.roc_auc(labels, [bench.baseline_digit(r[1]) for r in test])
+    baseline = bench.roc_auc(labels, [bench.baseline_digit(r[1]) for r in rows])
     assert auc > 0.9, auc
     assert auc > baseline + 0.1, (auc, baseline)
     assert bench.precision_at(labels, scores, 10) >= 0.9

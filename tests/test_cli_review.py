@@ -81,10 +81,15 @@ def test_worked_example_end_to_end(run_cli, db_path, tmp_path):
     assert any(x["type"] == "claim" and x["id"] == c2 for x in json.loads(r.stdout))
 
     out = tmp_path / "reviews.json"
+    refused = run_cli("export", "--format", "claimreview", "-o", str(out), "--org", "Fact Desk")
+    assert refused.exit_code == 1 and not out.exists()
+    assert refused.stderr.startswith(f"Error: claim {c1}: its ClaimReview lacks url")
+    assert run_cli("config", "review_url", "https://desk.example/checks/{id}").exit_code == 0
     r = run_cli("export", "--format", "claimreview", "-o", str(out), "--org", "Fact Desk")
     assert r.exit_code == 0, r.stderr
     reviews = json.loads(out.read_text())
     assert len(reviews) == 1 and reviews[0]["reviewRating"]["ratingValue"] == 4
+    assert reviews[0]["url"] == f"https://desk.example/checks/{c1}"
     # org is remembered
     r = run_cli("export", "--format", "claimreview")
     assert r.exit_code == 0 and json.loads(r.stdout)[0]["author"]["name"] == "Fact Desk"

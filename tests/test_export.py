@@ -61,6 +61,7 @@ def _check_claim_review(item):
 
 def test_claimreview_structure(db):
     art, c1, c2, c3, sid, snap = _world(db)
+    store.set_setting(db, "review_url", "https://desk.example/checks/{id}")
     buf = io.StringIO()
     assert ex.export(db, "claimreview", buf, org="Fact Desk") == 2
     items = json.loads(buf.getvalue())
@@ -103,6 +104,7 @@ def test_claimreview_needs_org(db):
     with pytest.raises(InputError, match="--org"):
         ex.export(db, "claimreview", io.StringIO())
     store.set_setting(db, "org", "Desk")
+    store.set_setting(db, "review_url", "https://desk.example/checks/{id}")
     out = io.StringIO()
     ex.export(db, "claimreview", out)
     assert json.loads(out.getvalue())[0]["author"]["name"] == "Desk"

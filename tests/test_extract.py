@@ -13,8 +13,7 @@ import pytest
 from verify.extract import (
     Extracted,
     decode_bytes,
-    extract_article,
-    extract_page,
+    extract,
     looks_like_html,
 )
 
@@ -60,7 +59,7 @@ def check_common(result: Extracted, spec: dict) -> None:
 @pytest.mark.parametrize("path", PAGE_FILES, ids=lambda p: p.stem)
 def test_extract_page_saved(path: Path) -> None:
     body, spec = load(path)
-    result = extract_page(body, spec.get("content_type", "text/html"), spec.get("url"))
+    result = extract(body, spec.get("content_type", "text/html"), spec.get("url"))
     check_common(result, spec)
     if "encoding" in spec:
         assert result.charset == spec["encoding"].replace("-sig", "").replace("cp1252", "cp1252")
@@ -69,7 +68,7 @@ def test_extract_page_saved(path: Path) -> None:
 @pytest.mark.parametrize("path", PAGE_FILES, ids=lambda p: p.stem)
 def test_extract_article_saved(path: Path) -> None:
     body, spec = load(path)
-    result = extract_article(body, url=spec.get("url"), content_type=spec.get("content_type"))
+    result = extract(body, url=spec.get("url"), content_type=spec.get("content_type"))
     check_common(result, spec)
     for link in result.links:
         assert result.text[link.start : link.end] == link.text
@@ -177,7 +176,7 @@ def test_article_links_offsets_nested_inline_and_filters() -> None:
     <a href="#section-2">jump ahead</a> or <a href="//cdn.example/data.csv">the raw data</a>.</p>
     </article>
     <footer><a href="/about">About us and our editorial standards</a></footer></body></html>"""
-    result = extract_article(html, url="https://ignored.example/")
+    result = extract(html, url="https://ignored.example/")
     by_text = {link.text: link for link in result.links}
     assert set(by_text) == {"annual report", "the statistics office", "the raw data"}
     assert by_text["annual report"].url == "https://news.example/section/report.pdf"
@@ -194,7 +193,7 @@ def test_article_link_offsets_after_whitespace_and_entities() -> None:
         "  the   rent  </a>rose by &pound;650 a month in the year to April, data show.</p>"
         "<p>Second paragraph with <a href='https://b.example/'>another source</a>.</p></article>"
     )
-    result = extract_article(html.encode(), url="https://site.example/")
+    result = extract(html.encode(), url="https://site.example/")
     assert result.text.startswith("Café owners said the rent rose by £650")
     assert [result.text[x.start : x.end] for x in result.links] == ["the rent", "another source"]
 
@@ -209,7 +208,7 @@ def test_markdown_links_become_links_with_offsets() -> None:
         "![a photo](https://img.example/x.png) caption text.\n\n"
         "[t]: https://treasury.example/costs\n"
     )
-    result = extract_article(md, url=None)
+    result = extract(md, url=None)
     assert result.kind == "text"
     assert result.title == "Bridge report"
     assert "**" not in result.text and "](" not in result.text
@@ -232,7 +231,7 @@ def test_plain_text_article_and_bytes_input() -> None:
     raw = "Unemployment fell to 3,9 % in May.\r\n\r\nPrices rose 2 % — the bank said.".encode(
         "cp1252"
     )
-    result = extract_article(raw)
+    result = extract(raw)
     assert result.kind == "text"
     assert result.text == "Unemployment fell to 3,9 % in May.\n\nPrices rose 2 % — the bank said."
     assert result.links == ()
@@ -270,26 +269,26 @@ def make_pdf(lines: list[str], title: str) -> bytes:
 
 def test_pdf_text_and_title() -> None:
     pdf = make_pdf(["Annual report 2024", "Revenue rose 12 percent to 4.1 billion."], "Report")
-    result = extract_page(pdf, "application/pdf")
+    result = extract(pdf, "application/pdf")
     assert result.kind == "pdf"
     assert result.title == "Report"
     assert "Revenue rose 12 percent to 4.1 billion." in result.text
     # Sniffed by its magic number even when the server mislabels it.
-    assert extract_page(pdf, "application/octet-stream").kind == "pdf"
+    assert extract(pdf, "application/octet-stream").kind == "pdf"
 
 
 def test_broken_pdf_is_a_pdf_with_no_text() -> None:
-    result = extract_page(b"%PDF-1.7\n garbage that is not a pdf", "application/pdf")
+    result = extract(b"%PDF-1.7\n garbage that is not a pdf", "application/pdf")
     assert result == Extracted(title=None, text="", kind="pdf")
 
 
 def test_plain_text_and_json_as_they_are() -> None:
-    result = extract_page("Line one.\nLine two \u00e9.".encode("latin-1"), "text/plain")
+    result = extract("Line one.\nLine two \u00e9.".encode("latin-1"), "text/plain")
     assert (result.kind, result.text) == ("text", "Line one.\nLine two \u00e9.")
     data = b'{"rate": 3.9, "month": "May"}'
-    result = extract_page(data, "application/json; charset=utf-8")
+    result = extract(data, "application/json; charset=utf-8")
     assert result.kind == "json" and json.loads(result.text) == {"rate": 3.9, "month": "May"}
-    assert extract_page(data, None).kind == "json"
+    assert extract(data, None).kind == "json"
 
 
 @pytest.mark.parametrize(
@@ -302,14 +301,14 @@ def test_plain_text_and_json_as_they_are() -> None:
     ],
 )
 def test_binaries_have_no_text(body: bytes, ctype: str | None) -> None:
-    assert extract_page(body, ctype) == Extracted(title=None, text="", kind="binary")
+    assert extract(body, ctype) == Extracted(title=None, text="", kind="binary")
 
 
 def test_empty_and_whitespace_pages() -> None:
     for body in (b"", b"   \n ", b"<html></html>", b"<html><body>  </body></html>"):
-        result = extract_page(body, "text/html")
+        result = extract(body, "text/html")
         assert result.text == ""
-        assert extract_article(body, content_type="text/html").text == ""
+        assert extract(body, content_type="text/html").text == ""
 
 
 # ---------------------------------------------------------------------------- robustness
@@ -318,14 +317,14 @@ def test_empty_and_whitespace_pages() -> None:
 def test_never_nothing_when_the_page_has_text() -> None:
     # Only link-heavy, short blocks: no "article" at all, but the text must not vanish.
     html = b"<html><body><div><a href='/a'>Alpha</a></div><div><a href='/b'>Beta</a></div></body></html>"
-    assert "Alpha" in extract_page(html, "text/html").text
-    assert "Alpha" in extract_article(html).text
+    assert "Alpha" in extract(html, "text/html").text
+    assert "Alpha" in extract(html).text
 
 
 def test_deep_nesting_beyond_the_parser_limit() -> None:
     html = "<html><body>" + "<div>" * 20000 + "<p>Deep text survives.</p>" + "</div>" * 20000
-    assert "Deep text survives." in extract_page(html.encode(), "text/html").text
-    assert "Deep text survives." in extract_article(html).text
+    assert "Deep text survives." in extract(html.encode(), "text/html").text
+    assert "Deep text survives." in extract(html).text
 
 
 def test_ten_megabyte_hostile_page() -> None:
@@ -341,15 +340,15 @@ def test_ten_megabyte_hostile_page() -> None:
     parts.append(b"</div></article></body></html>")
     page = b"".join(parts)
     assert len(page) > 8_000_000
-    result = extract_page(page, "text/html; charset=utf-8")
+    result = extract(page, "text/html; charset=utf-8")
     assert "Paragraph 0 of the report" in result.text and "Paragraph 39 of" in result.text
     assert "AAAA" not in result.text and "steal" not in result.text
-    article = extract_article(page)
+    article = extract(page)
     assert "Paragraph 39 of the report" in article.text
 
 
 def test_str_input_to_extract_page() -> None:
-    result = extract_page("<html><title>T</title><body><p>Some text here.</p></body></html>")  # type: ignore[arg-type]
+    result = extract("<html><title>T</title><body><p>Some text here.</p></body></html>")  # type: ignore[arg-type]
     assert result.title == "T" and "Some text here." in result.text
 
 
@@ -360,14 +359,14 @@ def test_unparseable_hrefs_are_skipped_not_fatal() -> None:
         " Prices fell 2 percent, <a href='https://ok.example/prices'>data show</a>, and"
         " <a href='http://x.example:99999/'>a bad port</a> too.</p></article></body></html>"
     )
-    result = extract_article(html, url="https://site.example/")
+    result = extract(html, url="https://site.example/")
     assert [link.url for link in result.links] == ["https://ok.example/prices"]
     assert result.canonical_url is None
     assert "the survey found" in result.text
 
 
 def test_str_with_html_content_type_is_html_even_as_a_fragment() -> None:
-    result = extract_article("Plain words, <b>bold</b> ones.", content_type="text/html")
+    result = extract("Plain words, <b>bold</b> ones.", content_type="text/html")
     assert (result.kind, result.text) == ("html", "Plain words, bold ones.")
 
 
@@ -377,7 +376,7 @@ def test_wide_unicode_without_bom(encoding: str) -> None:
         encoding
     )
     assert decode_bytes(raw) == (raw.decode(encoding), encoding)
-    assert extract_article(raw).text == "Caf\u00e9 \u00fcber \u00a35 and \u4e2d\u6587."
+    assert extract(raw).text == "Caf\u00e9 \u00fcber \u00a35 and \u4e2d\u6587."
 
 
 def test_central_european_page_without_labels() -> None:
@@ -400,7 +399,7 @@ def test_byline_and_dateline_paragraphs_are_not_body_text() -> None:
         "<p>By Thursday, 40 ships had been waiting offshore, according to the harbour master.</p>"
         "</article></body></html>"
     )
-    for result in (extract_page(html.encode(), "text/html"), extract_article(html)):
+    for result in (extract(html.encode(), "text/html"), extract(html)):
         assert result.text.startswith("Dock workers at the port ended")
         assert "By Thursday, 40 ships had been waiting offshore" in result.text
         assert "Jane Smith" not in result.text and "Updated 14 March" not in result.text
@@ -410,9 +409,9 @@ def test_threads_get_the_same_results_as_one_thread() -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     bodies = [path.read_bytes() for path in PAGE_FILES] * 2
-    alone = [extract_page(body, "text/html").text for body in bodies]
+    alone = [extract(body, "text/html").text for body in bodies]
     with ThreadPoolExecutor(6) as pool:
-        together = list(pool.map(lambda body: extract_page(body, "text/html").text, bodies))
+        together = list(pool.map(lambda body: extract(body, "text/html").text, bodies))
     assert together == alone
 
 
@@ -421,8 +420,8 @@ def test_text_only_inside_noscript_is_not_lost() -> None:
         b"<html><head><title>T</title></head><body><script>app()</script>"
         b"<noscript><p>Only readable here, without scripts.</p></noscript></body></html>"
     )
-    assert extract_page(html, "text/html").text == "Only readable here, without scripts."
-    assert extract_article(html).text == "Only readable here, without scripts."
+    assert extract(html, "text/html").text == "Only readable here, without scripts."
+    assert extract(html).text == "Only readable here, without scripts."
 
 
 # --- layouts that once lost the article ----------------------------------------------------
@@ -439,8 +438,9 @@ _HARBOUR = [
 
 
 def both_ways(html: bytes) -> tuple[Extracted, Extracted]:
-    """The page as capture reads it and as ingest reads it."""
-    return extract_page(html, "text/html"), extract_article(html)
+    """The page as capture reads it (bytes and their Content-Type) and as ingest reads it
+    (text it decoded itself, no type)."""
+    return extract(html, "text/html"), extract(decode_bytes(html)[0])
 
 
 def _rail_layout_page() -> bytes:
@@ -462,10 +462,10 @@ def _rail_layout_page() -> bytes:
     ).encode()
 
 
-@pytest.mark.parametrize("extract", ["page", "article"])
-def test_article_inside_a_wrapper_named_after_its_rail(extract) -> None:
+@pytest.mark.parametrize("way", ["capture", "ingest"])
+def test_article_inside_a_wrapper_named_after_its_rail(way) -> None:
     html = _rail_layout_page()
-    got = extract_page(html, "text/html") if extract == "page" else extract_article(html)
+    got = both_ways(html)[0 if way == "capture" else 1]
     for para in _HARBOUR:
         assert words(para) in words(got.text)
     assert "teaser headline" not in got.text.lower()
@@ -505,3 +505,71 @@ def test_gallery_labels_repeated_in_the_article_node_are_dropped_table_cells_kep
         assert got.text.count("Delayed") == 5
         assert "Updated 1358 GMT" not in got.text
         assert words(_HARBOUR[0]) in words(got.text)
+
+
+# --- one entry point: ingest and capture read the same bytes the same way ------------------
+
+
+def test_same_bytes_same_text_through_ingest_and_capture(db, site, tmp_path) -> None:
+    """A page whose text the two old entry points disagreed on (trafilatura's paragraphs were
+    merged for capture, not for ingest): ingested from a file, ingested from its URL and
+    captured as a source, it gives one text, and ingest keeps its links."""
+    from conftest import Response
+
+    from verify import capture as cap
+    from verify import store
+    from verify.archive import get_article
+    from verify.claims import ensure_source
+    from verify.fetch import FetchOptions
+    from verify.ingest import ingest_article
+
+    body = (PAGES / "13_comments_bylines.html").read_bytes()
+    site.routes["/story"] = Response(200, body)
+    fetch = FetchOptions(allow_hosts=(site.netloc,))
+    path = tmp_path / "story.html"
+    path.write_bytes(body)
+
+    from_file = get_article(db, ingest_article(db, str(path)).article_id)
+    with store.immediate(db):
+        source_id = ensure_source(db, site.url("/story"))
+    summary = cap.capture(
+        db, source_ids=[source_id], options=cap.CaptureOptions(fetch=fetch, concurrency=1)
+    )
+    assert (summary.fetched, summary.failed) == (1, 0), summary
+    (snapshot,) = store.rows(db, "SELECT * FROM snapshots WHERE source_id = ?", (source_id,))
+    assert snapshot["text"] == from_file["text"] == extract(body, "text/html").text
+    assert "Caterers say the real cost of a hot meal" in snapshot["text"]
+    assert from_file["links"], "ingest keeps the body's links"
+    # ingest of the same URL, with the server's Content-Type, into another archive
+    other = store.open_db(tmp_path / "other.db")
+    try:
+        by_url = ingest_article(other, site.url("/story"), fetch_options=fetch)
+        assert get_article(other, by_url.article_id)["text"] == from_file["text"]
+    finally:
+        other.close()
+
+
+def test_a_link_cut_out_by_the_referee_is_not_added_twice() -> None:
+    # trafilatura cuts short documents at inline links ("...2023,", "officials said", ". I...")
+    html = (
+        "<html><body><nav><a href='https://news.example/'>Home</a></nav><article><p>The port"
+        " handled 4.2 million containers in 2023, <a href='https://port.example/2023'>officials"
+        " said</a>. I love ports. Why do we care?</p></article></body></html>"
+    )
+    for got in both_ways(html.encode()):
+        assert got.text == (
+            "The port handled 4.2 million containers in 2023, officials said."
+            " I love ports. Why do we care?"
+        )
+        assert [(x.text, x.url) for x in got.links] == [
+            ("officials said", "https://port.example/2023")
+        ]
+
+
+def test_plain_text_keeps_its_lines_and_gets_its_urls_as_links() -> None:
+    raw = b"Rents rose 7%.\nSource: https://stats.example/rents, table 2.\n"
+    got = extract(raw, "text/plain")
+    assert got.text == "Rents rose 7%.\nSource: https://stats.example/rents, table 2."
+    assert [(x.url, got.text[x.start : x.end]) for x in got.links] == [
+        ("https://stats.example/rents", "https://stats.example/rents")
+    ]

@@ -1,4 +1,5 @@
-"""The wheel ships the migrations and the demo data (a non-editable install must work)."""
+"""The wheel ships the migrations, the demo data and the check-worthiness weights (a
+non-editable install must work)."""
 
 from __future__ import annotations
 
@@ -47,3 +48,6 @@ def test_wheel_contains_migrations_and_demo_data(tmp_path):
     for page in (ROOT / "verify" / "demo_data" / "sources").iterdir():
         assert f"verify/demo_data/sources/{page.name}" in names
     assert "verify/demo.py" in names and "verify/cli/cmd_articles.py" in names
+    # the check-worthiness weights ship; the training data does not
+    assert "verify/checkworthy_model.json" in names
+    assert not [n for n in names if n.endswith(".tsv")]

@@ -58,6 +58,10 @@ def test_cli_config(run_cli):
     assert listed.exit_code == 0 and json.loads(listed.stdout) == {
         "lease_minutes": None,
         "org": None,
+        "org_url": None,
+        "require_approval": None,
+        "review_url": None,
+        "archive_url": None,
     }
     assert run_cli("config", "lease_minutes", "25").stdout == "25\n"
     assert run_cli("config", "lease_minutes").stdout == "25\n"

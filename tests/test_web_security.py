@@ -228,7 +228,10 @@ def test_load_auth_and_check_bind(tmp_path, monkeypatch):
     for host in ("0.0.0.0", "192.168.1.5", "::", "example.org"):
         with pytest.raises(AuthError, match="refusing to serve"):
             check_bind(host, None)
-    check_bind("0.0.0.0", "token")
+    # beyond this machine only with accounts: a shared password is for loopback use
+    with pytest.raises(AuthError, match="without accounts"):
+        check_bind("0.0.0.0", "token")
+    check_bind("0.0.0.0", None, has_accounts=True)
     monkeypatch.setenv("VERIFY_WEB_PASSWORD", "pw")
     assert load_auth() == "pw"
     monkeypatch.setenv("VERIFY_WEB_TOKEN", "tok")
@@ -249,8 +252,8 @@ def test_serve_refuses_a_public_address_without_auth(run_cli, db_path, monkeypat
     result = run_cli("serve", "--host", "0.0.0.0", "--port", "0")
     assert result.exit_code == 1
     assert result.stderr.strip().splitlines() == [
-        "Error: refusing to serve on 0.0.0.0 without authentication: set VERIFY_WEB_TOKEN or "
-        "VERIFY_WEB_PASSWORD, or pass --auth-file FILE (or bind 127.0.0.1)"
+        "Error: refusing to serve on 0.0.0.0 without accounts: add one with"
+        " `verify user add NAME --role admin --password-stdin` (or bind 127.0.0.1)"
     ]
     assert not db_path.exists()  # refused before creating anything
 

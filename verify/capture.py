@@ -254,10 +254,10 @@ class _Extractor:
     def __call__(self, body: bytes, content_type: str | None, url: str) -> extract.Extracted:
         if self.pool is not None:
             try:
-                return self.pool.submit(extract.extract_page, body, content_type, url).result()
+                return self.pool.submit(extract.extract, body, content_type, url).result()
             except (BrokenProcessPool, RuntimeError):
                 self.pool = None  # a crashed worker: carry on in this process
-        return extract.extract_page(body, content_type, url)
+        return extract.extract(body, content_type, url)
 
     def close(self, wait: bool = True) -> None:
         if self.pool is not None:

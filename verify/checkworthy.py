@@ -15,21 +15,30 @@ Splitting rules (see split_sentences):
   * an ellipsis with a space before it ("the plan ... Congress") marks an omission, not an end.
 Offsets index the original text exactly and every non-space character lands in a sentence.
 
-Scoring (see score_sentence): a logistic model over ~35 general features (numbers, quantities,
-money, dates, named entities, attributions, comparisons, verbs of record and change; questions,
-first-person opinion, hedges, predictions, value words, filler, imperatives). The weights in
-_WEIGHTS were fitted by L2-regularised logistic regression on the training split of
-bench/data/checkworthy.tsv; `python bench/checkworthy.py --fit` regenerates them.
+Scoring (see score_sentence): a logistic model over ~35 hand-made features (numbers,
+quantities, money, dates, named entities, attributions, comparisons, verbs of record and change;
+questions, first-person opinion, hedges, predictions, value words, filler, imperatives) and word
+uni- and bigrams, calibrated (Platt scaling with a ceiling) so a score is a probability. The
+weights live in checkworthy_model.json beside this module; they were fitted on public labelled
+debate sentences (ClaimBuster's training split and the CLEF 2019 CheckThat! training data) by
+bench/train_checkworthy.py, which rebuilds them. Scoring is dictionary look-ups and one
+exponential per sentence: no numerical library is needed at run time.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
+from pathlib import Path
 
-DEFAULT_MIN_SCORE = 0.5
+MODEL_PATH = Path(__file__).with_name("checkworthy_model.json")
+# The default for ingest's --min-score, on the calibrated scale: the score that maximised F1 on
+# cross-validated ClaimBuster sentences (0.325; bench/train_checkworthy.py records it in the
+# model file as "threshold"), rounded down.
+DEFAULT_MIN_SCORE = 0.3
 
 
 @dataclass(frozen=True)
@@ -298,23 +307,6 @@ _SHORT = _F["short"]
 _LENGTH = _F["length"]
 _INTERJECTION = _F["interjection"]
 
-# Fitted weights (one per feature, same order as FEATURES). Obtained by L2-regularised logistic
-# regression (Newton's method, pure Python) on the training split (4 of every 5 sentences,
-# chosen by a hash of the text) of bench/data/checkworthy.tsv; the penalty pulls each weight
-# towards a hand-set prior (bench/checkworthy.py PRIOR) rather than towards 0, and its strength
-# is chosen by inner cross-validation (one-standard-error rule). has_link keeps its prior
-# weight: no sentence in the set carries a link. Regenerate with
-# `python bench/checkworthy.py --fit`.
-# Fitted on 431 training sentences, L2 lambda = 3.
-_WEIGHTS: tuple[float, ...] = (
-    -1.2600, 0.6663, 0.4452, 0.7132, 0.8177, 0.7141,
-    0.6098, 0.9160, 0.9497, 0.3109, 1.4844, 0.7592,
-    0.1153, 0.8460, 1.2004, 1.2001, 2.2083, 1.4311,
-    0.8000, -2.0060, -1.6982, -0.4209, -1.0261, -1.8545,
-    -1.6724, -1.1596, -1.2604, -0.9267, -1.6061, -1.1770,
-    -0.5724, -0.4618, 0.3991, -0.5512,
-)  # fmt: skip
-
 
 def _lexicon() -> dict[str, tuple[int, ...]]:
     groups = {
@@ -437,11 +429,13 @@ def _token_info(tok: str) -> tuple:
     if c.isdigit():
         digits = tok.rstrip(".,:")
         year = len(digits) == 4 and digits.isdigit() and 1800 <= int(digits) <= 2099
-        return (_YEAR_TOKEN if year else _FIGURE, "", None, _PLAIN, 0, False, 0)
+        if year:
+            return (_YEAR_TOKEN, "", None, _PLAIN, 0, False, 0, "<year>")
+        return (_FIGURE, "", None, _PLAIN, 0, False, 0, "<num>")
     if c in "$\u00a3\u20ac\u00a5":
-        return (_MONEY_SIGN, "", None, _PLAIN, 0, False, 0)
+        return (_MONEY_SIGN, "", None, _PLAIN, 0, False, 0, "<money>")
     if c == "%":
-        return (_PERCENT_SIGN, "", None, _PLAIN, 0, False, 0)
+        return (_PERCENT_SIGN, "", None, _PLAIN, 0, False, 0, "%")
     low = tok.lower().replace("\u2019", "'")
     past = 1 if low in _PAST_IRREGULAR else 0
     superlative = False
@@ -459,11 +453,31 @@ def _token_info(tok: str) -> tuple:
         elif len(low) > 4 and low.endswith("est") and low not in _NOT_SUPERLATIVE:
             superlative = True
     unit = 3 if low == "per" else 1 if low in _PERCENT_WORDS else 2 if low in _MONEY_WORDS else 0
-    return (_WORD, low, _LEX.get(low), cap, past, superlative, unit)
+    return (_WORD, low, _LEX.get(low), cap, past, superlative, unit, low)
 
 
 def sentence_features(text: str, *, has_link: bool = False) -> list[float]:
-    """The feature vector of one sentence (same order as FEATURES)."""
+    """The hand-made feature vector of one sentence (same order as FEATURES)."""
+    return _analyse(text, has_link)[0]
+
+
+def sentence_terms(text: str) -> set[str]:
+    """The word uni- and bigrams the model looks up: lower-cased words, figures as "<num>",
+    years as "<year>", currency signs as "<money>"; "<s>" marks the start of the sentence."""
+    return _ngrams(_analyse(text, False)[1])
+
+
+def _ngrams(terms: list[str]) -> set[str]:
+    grams = set(terms)
+    prev = "<s>"
+    for t in terms:
+        grams.add(prev + " " + t)
+        prev = t
+    return grams
+
+
+def _analyse(text: str, has_link: bool) -> tuple[list[float], list[str]]:
+    """(hand-made features, the sentence's terms in order): one pass over the tokens."""
     f = [0.0] * (len(FEATURES) + 1)
     f[_BIAS] = 1.0
     body = text.strip()
@@ -479,11 +493,13 @@ def sentence_features(text: str, *, has_link: bool = False) -> list[float]:
     last_first_person = -9
     prev_number = False
     n_tokens = len(tokens)
+    terms = []
     for i, tok in enumerate(tokens):
         info = cache.get(tok)
         if info is None:
             info = cache[tok] = _token_info(tok)
-        kind, low, groups, cap, tok_past, superlative, unit = info
+        kind, low, groups, cap, tok_past, superlative, unit, term = info
+        terms.append(term)
         if kind:
             if kind == _FIGURE:
                 numbers += 1
@@ -557,7 +573,7 @@ def sentence_features(text: str, *, has_link: bool = False) -> list[float]:
         if f[k] > 1.0:
             f[k] = 1.0
     del f[-1]
-    return f
+    return f, terms
 
 
 def _sigmoid(z: float) -> float:
@@ -567,10 +583,55 @@ def _sigmoid(z: float) -> float:
     return e / (1.0 + e)
 
 
+def _load_model(path: Path = MODEL_PATH) -> dict:
+    model = json.loads(path.read_text(encoding="utf-8"))
+    if list(model["features"]) != list(FEATURES):
+        raise RuntimeError(f"{path.name} does not match this version's features: rebuild it")
+    return model
+
+
+class _Model:
+    """The shipped weights, read from checkworthy_model.json on first use."""
+
+    def __init__(self, path: Path = MODEL_PATH) -> None:
+        model = _load_model(path)
+        # One weight per hand-made feature (order of FEATURES). The training data has no
+        # hyperlinks, so has_link takes the fixed weight the training script records.
+        self.weights: tuple[float, ...] = tuple(
+            float(model["link_weight"]) if name == "has_link" else float(w)
+            for name, w in model["features"].items()
+        )
+        self.grams: dict[str, float] = model["grams"]
+        self.intercept = float(model["intercept"])
+        # Platt scaling with a ceiling: p = ceiling * sigmoid(a * z + b)
+        cal = model["calibration"]
+        self.a, self.b, self.ceiling = float(cal["a"]), float(cal["b"]), float(cal["ceiling"])
+        self.threshold = float(model["threshold"])
+
+
+_MODEL: _Model | None = None
+
+
+def model() -> _Model:
+    global _MODEL
+    if _MODEL is None:
+        _MODEL = _Model()
+    return _MODEL
+
+
 def score_sentence(text: str, *, has_link: bool = False) -> float:
-    """Check-worthiness of one sentence in [0, 1]: how likely a fact-checker would check it."""
-    f = sentence_features(text, has_link=has_link)
-    return _sigmoid(sum(w * x for w, x in zip(_WEIGHTS, f, strict=True)))
+    """Check-worthiness of one sentence in [0, 1]: the calibrated probability that a
+    fact-checker would mark it as a check-worthy factual claim."""
+    m = _MODEL or model()
+    f, terms = _analyse(text, has_link)
+    z = m.intercept
+    for w, x in zip(m.weights, f, strict=True):
+        if x:
+            z += w * x
+    get = m.grams.get
+    for gram in _ngrams(terms):
+        z += get(gram, 0.0)
+    return m.ceiling * _sigmoid(m.a * z + m.b)
 
 
 def score_sentences(texts: list[str], *, has_link: list[bool] | None = None) -> list[float]:

@@ -21,6 +21,11 @@ class ConflictError(VerifyError):
     """The action clashes with the current state (someone else's lease, a decided claim)."""
 
 
+class ForbiddenError(VerifyError):
+    """The actor's account may not take this action (its role is too low, or it is not an
+    active account)."""
+
+
 class FetchError(VerifyError):
     """A fetch failed; `kind` is one of the fixed error kinds stored on the snapshot."""
 

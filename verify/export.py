@@ -56,7 +56,7 @@ def _claims(
         where.append("status = 'decided' AND verdict IS NOT NULL")
     sql = (
         'SELECT id, article_id, text, start, "end", score, status, priority, verdict, verdict_note,'
-        " previous_verdict, evidence_changed_at, decided_by, decided_at, created_at FROM claims"
+        " previous_verdict, evidence_changed_at, decided_by, decided_at, created_at, claimant FROM claims"
     )
     if where:
         sql += " WHERE " + " AND ".join(where)
@@ -137,10 +137,17 @@ def _date(value: str | None) -> str | None:
 
 
 def claim_review(
-    db: Database, claim: dict[str, Any], org: str, articles: dict | None = None
+    db: Database,
+    claim: dict[str, Any],
+    org: str,
+    articles: dict | None = None,
+    publishing: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """One schema.org ClaimReview (JSON-LD) for a decided claim."""
+    """One schema.org ClaimReview (JSON-LD) for a decided claim. `publishing` (see
+    _publishing): the review_url template, the organisation's url, the archive's public
+    address, and the approvals of the claims' current verdicts."""
     articles = {} if articles is None else articles
+    pub = publishing or {}
     rating: dict[str, Any] = {
         "@type": "Rating",
         "bestRating": 5,
@@ -150,6 +157,8 @@ def claim_review(
     if claim["verdict"] in model.VERDICT_VALUES:
         rating["ratingValue"] = model.VERDICT_VALUES[claim["verdict"]]
     item: dict[str, Any] = {"@type": "Claim"}
+    if claim.get("claimant"):
+        item["author"] = {"@type": "Person", "name": claim["claimant"]}
     article = _article(db, claim["article_id"], articles)
     if article:
         appearance: dict[str, Any] = {"@type": "CreativeWork"}
@@ -160,9 +169,12 @@ def claim_review(
         if article["published"]:
             appearance["datePublished"] = article["published"]
         item["appearance"] = [appearance]
+        if article["url"]:
+            item["firstAppearance"] = appearance
         item["datePublished"] = _date(article["published"] or article["ingested_at"])
     else:
         item["datePublished"] = _date(claim["created_at"])
+    archive_url = pub.get("archive_url")
     citations = []
     for src in _sources(db, claim["id"]):
         cite: dict[str, Any] = {"@type": "CreativeWork", "url": src["url"]}
@@ -179,22 +191,114 @@ def claim_review(
                 archived["sha256"] = snap["sha256"]
             if snap["content_type"]:
                 archived["encodingFormat"] = snap["content_type"]
-            cite["archivedAt"] = archived
+            if archive_url and snap["sha256"]:
+                # the archived copy as schema.org expects: a URL, served read-only by
+                # `verify serve` at /archive/ID; the capture's details beside it
+                copy = f"{archive_url}/archive/{snap['id']}"
+                cite["archivedAt"] = copy
+                cite["associatedMedia"] = {**archived, "contentUrl": copy,
+                                           "isBasedOn": snap["final_url"]}  # fmt: skip
+            else:
+                cite["archivedAt"] = archived
         citations.append(cite)
+    author: dict[str, Any] = {"@type": "Organization", "name": org}
+    if pub.get("org_url"):
+        author["url"] = pub["org_url"]
+    approved = (pub.get("approvals") or {}).get(claim["id"])
     review: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "ClaimReview",
         "claimReviewed": claim["text"],
         "reviewRating": rating,
         "itemReviewed": item,
-        "author": {"@type": "Organization", "name": org},
-        "datePublished": _date(claim["decided_at"]),
+        "author": author,
+        "datePublished": _date(approved["approved_at"] if approved else claim["decided_at"]),
     }
+    if pub.get("review_url"):
+        review["url"] = pub["review_url"].format(id=claim["id"])
     if claim["verdict_note"]:
         review["reviewBody"] = claim["verdict_note"]
     if citations:
         review["citation"] = citations
     return review
+
+
+# What Google's ClaimReview guidelines require of each review (field, what to do when missing).
+REQUIRED = (
+    ("claimReviewed", "the claim has no text"),
+    ("reviewRating.alternateName", "the verdict has no name"),
+    ("url", 'set `verify config review_url "https://your.site/checks/{id}"`'),
+    ("author.name", "set `verify config org NAME` or pass --org"),
+)
+
+
+def missing_fields(review: dict[str, Any]) -> list[str]:
+    """The Google-required fields a ClaimReview lacks (REQUIRED), as dotted paths."""
+    out = []
+    for path, _ in REQUIRED:
+        value: Any = review
+        for part in path.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        if not (isinstance(value, str) and value.strip()):
+            out.append(path)
+    return out
+
+
+def check_publishable(claim_id: int, review: dict[str, Any]) -> None:
+    """InputError naming the claim and the first required field its review lacks."""
+    missing = missing_fields(review)
+    if missing:
+        hint = dict(REQUIRED)[missing[0]]
+        raise InputError(
+            f"claim {claim_id}: its ClaimReview lacks {missing[0]}, which Google requires: {hint}"
+        )
+
+
+def _publishing(db: Database) -> dict[str, Any]:
+    """The settings and approvals a ClaimReview export reads once."""
+    from . import settings, team
+
+    approvals = {
+        r["claim_id"]: r
+        for r in store.rows(
+            db,
+            "SELECT a.claim_id, a.approver, a.created_at AS approved_at FROM approvals a"
+            " WHERE a.verdict_id = (SELECT MAX(v.id) FROM verdicts v WHERE v.claim_id = a.claim_id)",
+        )
+    }
+    return {
+        "review_url": settings.get_value(db, "review_url"),
+        "org_url": settings.get_value(db, "org_url"),
+        "archive_url": settings.get_value(db, "archive_url"),
+        "require_approval": team.approval_required(db),
+        "approvals": approvals,
+    }
+
+
+def _publishable_claims(db: Database, aid: int | None, pub: dict[str, Any]) -> list[dict[str, Any]]:
+    """The decided claims to publish: with approval required, only approved verdicts."""
+    found = _claims(db, aid, decided_only=True)
+    if pub["require_approval"]:
+        found = [c for c in found if c["id"] in pub["approvals"]]
+    return found
+
+
+def _reviews(
+    db: Database, article_id: int | None, org: str | None
+) -> list[tuple[int, dict[str, Any]]]:
+    """(claim id, ClaimReview) for every decided claim (of one article, if given); with
+    `require_approval` on, only approved verdicts. InputError naming the claim when a review
+    lacks a field Google requires (REQUIRED)."""
+    aid = _check_article(db, article_id)
+    name = resolve_org(db, org)
+    cache: dict[int, Any] = {}
+    pub = _publishing(db)
+    out = []
+    for c in _publishable_claims(db, aid, pub):
+        item = claim_review(db, c, name, cache, pub)
+        check_publishable(c["id"], item)
+        out.append((c["id"], item))
+    return out
 
 
 def resolve_org(db: Database, org: str | None) -> str:
@@ -393,11 +497,9 @@ def export(
             )
         return count
     if fmt == "claimreview":
-        name = resolve_org(db, org)
-        cache: dict[int, Any] = {}
-        claims = _claims(db, aid, decided_only=True)
-        items: list[Any] = [claim_review(db, c, name, cache) for c in claims]
-        ids = [c["id"] for c in claims]
+        pairs = _reviews(db, aid, org)
+        items: list[Any] = [review for _, review in pairs]
+        ids = [cid for cid, _ in pairs]
         with _text_out(out) as stream:
             stream.write(json.dumps(items, ensure_ascii=False, indent=2) + "\n")
         if org is not None and org.strip():

@@ -158,7 +158,7 @@ def _decode(data: bytes, content_type: str | None) -> str:
 def _article_body(text: str, content_type: str | None, url: str | None) -> _Body:
     """Readable text and body links of an HTML, Markdown or plain-text article (HTML is told
     from text by content: stdin has no file name)."""
-    found = extract.extract_article(text, url=url, content_type=content_type)
+    found = extract.extract(text, content_type, url)
     html = text if found.kind == "html" else None
     return _Body(found.text, tuple(found.links), found.title, html, found.published)
 
@@ -198,7 +198,7 @@ def ingest_article(
         raise InputError(f"{label} is empty: nothing to ingest")
     base_url = article_url or fetched_url
     if data.startswith(b"%PDF-"):
-        found = extract.extract_article(data, url=base_url, content_type="application/pdf")
+        found = extract.extract(data, "application/pdf", base_url)
         body = _Body(found.text, tuple(found.links), found.title, None, found.published)
     elif _looks_binary(data):
         raise InputError(

@@ -11,9 +11,10 @@ schema with these tuples), the CLI's choices, the web forms and templates, and t
 - the queue order (QUEUE_ORDER) and "the snapshot a reviewer sees" (REVIEWED_SNAPSHOT) are
   defined here once;
 - TRANSITIONS is the claim's state machine: which action moves a claim from which statuses to
-  which, under which lease rule, and which event it writes. `check_transition` applies it and
-  `allowed_actions` answers "what may this reviewer do with this claim now" for the CLI, the
-  web views and the templates.
+  which, under which lease rule, which event it writes, and the least role (ROLES) an account
+  needs to take it. `check_transition` applies it and `allowed_actions` answers "what may this
+  reviewer do with this claim now" for the CLI, the web views and the templates; ROLE_ACTIONS
+  adds the actions that are not about one claim (accounts, settings, captures).
 
 Pure: no database, no network."""
 
@@ -22,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import ConflictError, InputError
+from .errors import ConflictError, ForbiddenError, InputError
 
 # --------------------------------------------------------------------------- vocabulary
 
@@ -136,7 +137,10 @@ class Transition:
     lease: str
     event: str
     label: str
+    role: str = "reviewer"  # the least role (ROLES) an account needs; see check_role
 
+
+_OPEN = ("candidate", "queued", "in_review")  # not yet decided or dismissed
 
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
@@ -167,6 +171,14 @@ TRANSITIONS: dict[str, Transition] = {
             "Dismiss",
         ),  # fmt: skip
         Transition("requeue", ("candidate", "dismissed"), "queued", "none", "queued", "Queue"),
+        # team workflow (issue 13): editors approve, assign, reprioritise and tag
+        Transition("approve", ("decided",), None, "none", "approved", "Approve", "editor"),
+        Transition("assign", _OPEN, None, "none", "assigned", "Assign", "editor"),
+        Transition("prioritise", _OPEN, None, "none", "reprioritised", "Change priority", "editor"),
+        Transition("tag", STATUSES, None, "none", "tagged", "Tag", "editor"),
+        Transition("comment", STATUSES, None, "none", "commented", "Comment"),
+        Transition("claimant", STATUSES, None, "none", "claimant_set", "Set the claimant"),
+        Transition("skip", ("in_review",), "queued", "holder", "skipped", "Skip"),
         # the evidence a verdict relied on changed or vanished: back to the queue
         Transition(
             "evidence_changed",
@@ -189,9 +201,53 @@ EVENT_KINDS = tuple(
             "fetched",
             "exported",
             "setting_changed",
+            "signed_in",
+            "sign_in_failed",
+            "signed_out",
+            "user_added",
+            "user_changed",
         ]
     )
 )
+
+
+# --------------------------------------------------------------------------- roles
+
+ROLES = ("reviewer", "editor", "admin")  # each may do everything the one before it may
+
+# Actions that are not about one claim, and the least role each needs.
+ROLE_ACTIONS: dict[str, str] = {
+    "capture": "reviewer",  # fetch a claim's pending and failed sources from the web UI
+    "add_source": "reviewer",
+    "manage_users": "admin",
+    "settings": "admin",
+}
+
+
+def required_role(action: str) -> str:
+    """The least role that may take `action` (a transition or a ROLE_ACTIONS entry)."""
+    if action in TRANSITIONS:
+        return TRANSITIONS[action].role
+    return ROLE_ACTIONS[action]
+
+
+def role_allows(role: str | None, action: str) -> bool:
+    """May an account with `role` take `action`? (None: no accounts, everyone may.)"""
+    if role is None:
+        return True
+    return ROLES.index(role) >= ROLES.index(required_role(action))
+
+
+def check_role(role: str | None, action: str, actor: str | None = None) -> None:
+    """Raise ForbiddenError (one line) when `role` may not take `action`."""
+    if not role_allows(role, action):
+        label = TRANSITIONS[action].label.lower() if action in TRANSITIONS else action
+        needed = required_role(action)
+        above = " or admin" if needed == "editor" else ""
+        raise ForbiddenError(
+            f"{actor or 'this account'} is {'an' if role[0] in 'aeiou' else 'a'} {role}:"
+            f" {label.replace('_', ' ')} needs an {needed}{above} account"
+        )
 
 
 def live_lease(claim: dict[str, Any], at: str) -> str | None:
@@ -207,12 +263,20 @@ def live_lease(claim: dict[str, Any], at: str) -> str | None:
 
 
 def check_transition(
-    claim: dict[str, Any], action: str, actor: str | None, at: str, *, force: bool = False
+    claim: dict[str, Any],
+    action: str,
+    actor: str | None,
+    at: str,
+    *,
+    force: bool = False,
+    role: str | None = None,
 ) -> bool:
     """Raise ConflictError (one line, saying why and what to do) when `actor` may not take
-    `action` on `claim` at time `at`. Returns True when the action overrides another
-    reviewer's live lease (force), which the caller records."""
+    `action` on `claim` at time `at`, ForbiddenError when the actor's `role` is below the
+    action's (None: no accounts). Returns True when the action overrides another reviewer's
+    live lease (force), which the caller records."""
     rule = TRANSITIONS[action]
+    check_role(role, action, actor)
     status = claim["status"]
     if status not in rule.sources:
         raise ConflictError(_refusal(claim, action))
@@ -248,16 +312,19 @@ def _refusal(claim: dict[str, Any], action: str) -> str:
     return f"claim {cid} is {status}: {TRANSITIONS[action].label.lower()} is not allowed now"
 
 
-def allowed_actions(claim: dict[str, Any], actor: str | None, at: str) -> dict[str, bool]:
-    """For each action a reviewer can take: may `actor` take it on `claim` at `at` without
-    --force? ('expire' and 'evidence_changed' are verify's own and never offered.)"""
+def allowed_actions(
+    claim: dict[str, Any], actor: str | None, at: str, role: str | None = None
+) -> dict[str, bool]:
+    """For each action a reviewer can take: may `actor` (an account with `role`, or None when
+    there are no accounts) take it on `claim` at `at` without --force? ('expire' and
+    'evidence_changed' are verify's own and never offered.)"""
     out: dict[str, bool] = {}
     for name, rule in TRANSITIONS.items():
         if rule.lease == "system":
             continue
         try:
-            check_transition(claim, name, actor, at)
-        except ConflictError:
+            check_transition(claim, name, actor, at, role=role)
+        except (ConflictError, ForbiddenError):
             out[name] = False
         else:
             out[name] = True

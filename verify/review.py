@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from . import archive, claims, model, quotes, settings, store
-from .errors import ConflictError, InputError
+from . import archive, claims, model, quotes, settings, store, team, users
+from .errors import ConflictError, ForbiddenError, InputError
 from .settings import DEFAULT_LEASE_MINUTES
 
 # --------------------------------------------------------------------------- helpers
@@ -106,8 +106,14 @@ def _apply(
 def actions(
     db: Database, claim_id: Any, reviewer: str | None, *, now: datetime | str | None = None
 ) -> dict[str, bool]:
-    """What `reviewer` may do with the claim now (model.allowed_actions on its current row)."""
-    return model.allowed_actions(archive.claim_row(db, claim_id), reviewer, _now(now))
+    """What `reviewer` may do with the claim now (model.allowed_actions on its current row, for
+    the reviewer's role when the archive has accounts)."""
+    claim = archive.claim_row(db, claim_id)
+    try:
+        role = users.actor_role(db, reviewer)
+    except ForbiddenError:  # not an active account: nothing is allowed
+        return {name: False for name in model.allowed_actions(claim, reviewer, _now(now))}
+    return model.allowed_actions(claim, reviewer, _now(now), role)
 
 
 # --------------------------------------------------------------------------- queue and leases
@@ -196,6 +202,7 @@ def lease_next(
     Stale leases are expired first. Runs under BEGIN IMMEDIATE, so concurrent reviewers always
     get different claims."""
     reviewer = _check_reviewer(reviewer)
+    users.authorize(db, reviewer, "lease")
     at = _now(now)
     minutes = _lease_length(db, lease_minutes)
     expires = store.format_time(store.parse_time(at) + timedelta(minutes=minutes))
@@ -209,11 +216,8 @@ def lease_next(
         if held:
             claim_id = held[0]
         else:
-            top = store.row(
-                db,
-                f"SELECT {archive.CLAIM_COLUMNS} FROM claims WHERE status = 'queued'"
-                f" ORDER BY {model.QUEUE_ORDER} LIMIT 1",
-            )
+            # assigned to them first, else unassigned; never one they skipped lately
+            top = team.pick_next(db, reviewer, at, archive.CLAIM_COLUMNS)
             if top is None:
                 return None
             claim_id = top["id"]
@@ -239,6 +243,7 @@ def release(
 ) -> dict[str, Any]:
     """Give a lease back: the claim returns to the queue. Only the holder may, unless force."""
     reviewer = _check_reviewer(reviewer)
+    users.authorize(db, reviewer, "release")
     at = _now(now)
     with store.write(db):
         claim = archive.claim_row(db, claim_id)
@@ -298,6 +303,7 @@ def assess(
     hold several assessments (a page may both support and refute a claim)."""
     model.check_choice(stance, model.STANCES, "stance")
     reviewer = _check_reviewer(reviewer)
+    users.authorize(db, reviewer, "assess")
     at = _now(now)
     with store.write(db):
         claim = archive.claim_row(db, claim_id)
@@ -361,6 +367,7 @@ def unassess(
 ) -> dict[str, Any]:
     """Remove an assessment (it stays in the table, marked removed, and the removal is an event)."""
     reviewer = _check_reviewer(reviewer)
+    users.authorize(db, reviewer, "unassess")
     at = _now(now)
     with store.write(db):
         found = archive.get_assessment(db, assessment_id)
@@ -480,6 +487,7 @@ def give_verdict(
     flag cleared. A change keeps the old verdict (the verdicts table and the event's `old`)."""
     model.check_choice(verdict, model.VERDICTS, "verdict")
     reviewer = _check_reviewer(reviewer)
+    users.authorize(db, reviewer, "verdict")
     at = _now(now)
     with store.write(db):
         claim = archive.claim_row(db, claim_id)
@@ -527,6 +535,7 @@ def dismiss(
     """Take a claim out of the queue as not worth checking (status dismissed, lease cleared).
     A decided claim cannot be dismissed (model.TRANSITIONS)."""
     reviewer = _check_reviewer(reviewer)
+    users.authorize(db, reviewer, "dismiss")
     at = _now(now)
     with store.write(db):
         claim = archive.claim_row(db, claim_id)
@@ -548,6 +557,7 @@ def requeue(
     """Put a candidate (a sentence scored below the threshold) or a dismissed claim into the
     queue, optionally at a new priority."""
     reviewer = _check_reviewer(reviewer)
+    users.authorize(db, reviewer, "requeue")
     if priority is not None:
         priority = claims.check_priority(priority)
     at = _now(now)

@@ -10,4 +10,11 @@ from .base import cli, common, emit_json, get_db, main, one_line, warn
 __all__ = ["cli", "common", "emit_json", "get_db", "main", "one_line", "warn"]
 
 # Command modules register themselves on `cli` when imported.
-from . import cmd_articles, cmd_capture, cmd_review, cmd_similar, cmd_web  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    cmd_articles,
+    cmd_capture,
+    cmd_review,
+    cmd_similar,
+    cmd_team,
+    cmd_web,
+)

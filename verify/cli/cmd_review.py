@@ -330,9 +330,16 @@ def export_cmd(db_path: str, as_json: bool, fmt: str, article_id: int | None, ou
 @click.argument("key", required=False)
 @click.argument("value", required=False)
 @click.option("--unset", is_flag=True, help="Forget KEY's value: its default applies again.")
+@click.option("--reviewer", "-r", "actor", default=None, envvar="VERIFY_REVIEWER",
+              help="With accounts, an admin's name ($VERIFY_REVIEWER).")  # fmt: skip
 @common
 def config_cmd(
-    db_path: str, as_json: bool, key: str | None, value: str | None, unset: bool
+    db_path: str,
+    as_json: bool,
+    key: str | None,
+    value: str | None,
+    unset: bool,
+    actor: str | None = None,
 ) -> None:
     """Show the archive's settings, show one KEY, or set KEY to VALUE (lease_minutes, org)."""
     db = get_db(db_path)
@@ -352,10 +359,10 @@ def config_cmd(
     if unset:
         if value is not None:
             raise click.UsageError("--unset takes no VALUE")
-        settings_mod.unset_value(db, key)
+        settings_mod.unset_value(db, key, actor=actor)
         current = settings_mod.get_value(db, key)
     elif value is not None:
-        current = settings_mod.set_value(db, key, value)
+        current = settings_mod.set_value(db, key, value, actor=actor)
     else:
         current = settings_mod.get_value(db, key)
     if as_json:

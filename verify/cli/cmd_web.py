@@ -29,13 +29,23 @@ from .base import cli, common, warn
     help="File holding the password/token reviewers must give to sign in "
     "(else $VERIFY_WEB_TOKEN or $VERIFY_WEB_PASSWORD).",
 )
+@click.option(
+    "--trusted-proxy",
+    "trusted_proxies",
+    multiple=True,
+    help="Address or network of a reverse proxy whose X-Forwarded-For/-Proto/-Host headers are"
+    " believed (repeatable); from anyone else they are ignored.",
+)
 @common
-def serve_command(
-    db_path: str, as_json: bool, host: str, port: int, threads: int, auth_file: str | None
-) -> None:
+def serve_command(db_path: str, as_json: bool, host: str, port: int, threads: int,
+                  auth_file: str | None, trusted_proxies: tuple[str, ...]) -> None:  # fmt: skip
     """The review web UI (waitress), on http://127.0.0.1:8000 by default."""
     from ..web import check_bind, load_auth, serve
+    from ..web.app import has_accounts_at
+    from ..web.auth import parse_networks
 
     auth = load_auth(auth_file)
-    check_bind(host, auth)  # refuse before touching the database
-    serve(db_path, host=host, port=port, threads=threads, auth=auth, announce=warn)
+    parse_networks(trusted_proxies)  # a bad address is one error line, before anything starts
+    check_bind(host, auth, has_accounts_at(db_path))  # never creates the database
+    serve(db_path, host=host, port=port, threads=threads, auth=auth, announce=warn,
+          trusted_proxies=trusted_proxies)  # fmt: skip

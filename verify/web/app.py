@@ -12,13 +12,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, abort, g, redirect, request, session, url_for
+from flask import Flask, g, request, session
 from flask.templating import Environment
 from sqlite_utils import Database
 
 from ..errors import AuthError, InputError
 from ..store import get_setting, immediate, open_db, set_setting
 from .security import SignInLimiter, check_csrf, csrf_token
+from .team_views import bp as team_bp
 from .views import bp
 
 SECRET_SETTING = "web_secret_key"
@@ -81,13 +82,27 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def check_bind(host: str, auth: str | None) -> None:
-    """Refuse to listen beyond this machine without authentication."""
-    if not is_loopback(host) and not auth:
+def check_bind(host: str, auth: str | None, has_accounts: bool = False) -> None:
+    """Refuse to listen beyond this machine without accounts (the shared password is for
+    loopback and single-user use)."""
+    if not is_loopback(host) and not has_accounts:
         raise AuthError(
-            f"refusing to serve on {host} without authentication: set {TOKEN_ENV} or "
-            f"{PASSWORD_ENV}, or pass --auth-file FILE (or bind 127.0.0.1)"
+            f"refusing to serve on {host} without accounts: add one with"
+            " `verify user add NAME --role admin --password-stdin` (or bind 127.0.0.1)"
         )
+
+
+def has_accounts_at(db_path: str | os.PathLike) -> bool:
+    """Does the archive at `db_path` have accounts? (False when it does not exist yet.)"""
+    from ..users import has_accounts
+
+    if not Path(db_path).exists():
+        return False
+    db = open_db(db_path)
+    try:
+        return has_accounts(db)
+    finally:
+        db.close()
 
 
 class _Connections(threading.local):
@@ -95,10 +110,19 @@ class _Connections(threading.local):
 
 
 def create_app(
-    db_path: str | os.PathLike, *, auth: str | None = None, secret_key: str | None = None
+    db_path: str | os.PathLike,
+    *,
+    auth: str | None = None,
+    secret_key: str | None = None,
+    trusted_proxies: tuple[str, ...] | list[str] = (),
 ) -> Flask:
-    """The review UI over the archive at `db_path`. `auth`: the password/token reviewers must
-    give to sign in (None: a name is enough, for 127.0.0.1)."""
+    """The review UI over the archive at `db_path`. With accounts (`verify user add`) reviewers
+    sign in with their account; without, `auth` is the password/token they must give (None: a
+    name is enough, for 127.0.0.1). `trusted_proxies`: addresses or networks of reverse
+    proxies whose X-Forwarded-For/-Proto/-Host are believed."""
+    from . import auth as auth_mod
+
+    networks = auth_mod.parse_networks(trusted_proxies)
     db_path = str(db_path)
     first = open_db(db_path)  # creates and migrates once
     key = secret_key or os.environ.get(SECRET_ENV)
@@ -138,6 +162,7 @@ def create_app(
 
     app.extensions["verify_db"] = get_db
     app.extensions["verify_signin_limiter"] = SignInLimiter()
+    auth_mod.install(app, networks)
 
     @app.before_request
     def _before() -> Any:
@@ -145,11 +170,7 @@ def create_app(
         g.db = get_db()
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             check_csrf()
-        if request.endpoint not in ("static", "web.signin") and not session.get("reviewer"):
-            if request.method in ("GET", "HEAD"):
-                return redirect(url_for("web.signin", next=request.full_path.rstrip("?")))
-            abort(403)
-        return None
+        return auth_mod.gate()
 
     @app.after_request
     def _after(response: Any) -> Any:
@@ -164,6 +185,7 @@ def create_app(
         return response
 
     app.register_blueprint(bp)
+    app.register_blueprint(team_bp)
 
     @app.context_processor
     def _context() -> dict[str, Any]:
@@ -171,6 +193,7 @@ def create_app(
             "reviewer": session.get("reviewer"),
             "csrf_token": csrf_token(),
             "auth_required": bool(auth),
+            "role": auth_mod.current_role(),
         }
 
     return app
@@ -198,11 +221,12 @@ def serve(
     threads: int = 8,
     auth: str | None = None,
     announce: Any = None,
+    trusted_proxies: tuple[str, ...] = (),
 ) -> None:
     """Run the review UI under waitress until interrupted. Refuses a non-loopback address
-    without authentication (AuthError)."""
-    check_bind(host, auth)
-    app = create_app(db_path, auth=auth)
+    without accounts (AuthError)."""
+    check_bind(host, auth, has_accounts_at(db_path))
+    app = create_app(db_path, auth=auth, trusted_proxies=trusted_proxies)
     server = make_server(app, host, port, threads)
     if announce is not None:
         shown = f"[{host}]" if ":" in host else host

@@ -13,7 +13,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     g,
     redirect,
@@ -28,9 +27,9 @@ from .. import search as search_mod
 from .. import warc as warc_mod
 from ..errors import NotFoundError, VerifyError
 from ..store import get_payload, now
-from . import queries
+from . import auth, queries
 from .highlight import Span, highlight
-from .security import archive_csp, check_password, csrf_token
+from .security import archive_csp
 
 bp = Blueprint("web", __name__)
 
@@ -80,42 +79,12 @@ def _http_error(exc: Any) -> Any:
 
 @bp.route("/signin", methods=["GET", "POST"])
 def signin() -> Any:
-    target = request.values.get("next") or url_for("web.queue")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("web.queue")
-    error = None
-    code = 200
-    if request.method == "POST":
-        name = " ".join(request.form.get("reviewer", "").split())
-        limiter = current_app.extensions["verify_signin_limiter"]
-        address = request.remote_addr or "unknown"
-        wait = limiter.wait_seconds(address) if current_app.config.get("VERIFY_AUTH") else 0
-        if wait:
-            error = (
-                "Too many wrong passwords from your address: try again in"
-                f" {max(1, round(wait / 60))} minute(s)."
-            )
-            code = 429
-        elif not name or len(name) > 80:
-            error = "Give your name (at most 80 characters): every action is recorded under it."
-        elif not check_password(request.form.get("password", "")):
-            limiter.failed(address)
-            error = "Wrong password or token."
-        else:
-            limiter.succeeded(address)
-            session.clear()
-            session["reviewer"] = name
-            csrf_token()
-            return redirect(target, 303)
-    if error is not None and code == 200:
-        code = 400
-    return render_template("signin.html", error=error, next=target), code
+    return auth.signin()
 
 
 @bp.post("/signout")
 def signout() -> Any:
-    session.clear()
-    return redirect(url_for("web.signin"), 303)
+    return auth.signout()
 
 
 def _reviewer() -> str:

@@ -1,0 +1,528 @@
+"""The team workflow around the review: assignment, skips, priorities, tags, comments, the
+claimant of a claim, and second-person approval of verdicts.
+
+Every action is a transition of model.TRANSITIONS (its statuses, lease rule, event and least
+role), checked by model.check_transition with the actor's role (users.actor_role: None when the
+archive has no accounts). Each write is one transaction; bad input changes nothing."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlite_utils import Database
+
+from . import archive, claims, model, settings, store, users
+from .errors import ConflictError, ForbiddenError, InputError, NotFoundError
+
+SKIP_MINUTES = 240  # how long `verify skip` keeps a claim away from the reviewer who skipped it
+TAG_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,39}$")
+COMMENT_MAX = 4000
+CLAIMANT_MAX = 200
+
+_COLUMNS = (
+    'id, article_id, text, score, status, verdict, verdict_note, decided_by, decided_at, priority, origin, start, "end",'
+    " created_at, updated_at, lease_reviewer, lease_expires_at, assignee, claimant"
+)
+
+
+def _now(now: datetime | str | None) -> str:
+    if now is None:
+        return store.now()
+    if isinstance(now, datetime):
+        return store.format_time(now)
+    return store.format_time(store.parse_time(now))
+
+
+def _claim(db: Database, claim_id: Any) -> dict[str, Any]:
+    try:
+        cid = int(claim_id)
+    except (TypeError, ValueError):
+        raise InputError(f"not a claim id: {claim_id!r} (give a number)") from None
+    found = store.row(db, f"SELECT {_COLUMNS} FROM claims WHERE id = ?", [cid])
+    if found is None:
+        raise NotFoundError(f"no claim {cid}: see `verify claims` for the ids")
+    return found
+
+
+def _actor(actor: str | None) -> str:
+    name = " ".join((actor or "").split())
+    if not name:
+        raise InputError("a reviewer name is required (--reviewer NAME)")
+    return name
+
+
+def _take(
+    db: Database, claim: dict[str, Any], action: str, actor: str, at: str, *, force: bool = False
+) -> bool:
+    """Check `action` for `actor` (role included); returns True when a lease was overridden."""
+    role = users.actor_role(db, actor)
+    return model.check_transition(claim, action, actor, at, force=force, role=role)
+
+
+def _event(
+    db: Database, action: str, claim: dict[str, Any], actor: str, at: str, detail: dict
+) -> None:
+    store.add_event(
+        db, model.TRANSITIONS[action].event, claim_id=claim["id"], actor=actor, detail=detail, at=at
+    )
+
+
+def get_claim(db: Database, claim_id: Any) -> dict[str, Any]:
+    """A claim with its team fields: assignee, claimant, tags, approval."""
+    claim = _claim(db, claim_id)
+    claim["tags"] = tags(db, claim["id"])
+    claim["approval"] = approval(db, claim["id"])
+    return claim
+
+
+# --------------------------------------------------------------------------- assignment
+
+
+def assign(
+    db: Database,
+    claim_id: Any,
+    name: str | None,
+    actor: str,
+    *,
+    now: datetime | str | None = None,
+) -> dict[str, Any]:
+    """Assign an open claim to `name` (an active account when there are accounts), or take
+    the assignment away with name None. Editors and admins only."""
+    actor = _actor(actor)
+    at = _now(now)
+    with store.immediate(db):
+        claim = _claim(db, claim_id)
+        _take(db, claim, "assign", actor, at)
+        who = users.check_member(db, name) if name is not None else None
+        if who == claim["assignee"]:
+            raise ConflictError(
+                f"claim {claim['id']} is already assigned to {who}"
+                if who
+                else f"claim {claim['id']} is not assigned to anyone"
+            )
+        db.conn.execute(
+            "UPDATE claims SET assignee = ?, updated_at = ? WHERE id = ?", [who, at, claim["id"]]
+        )
+        _event(db, "assign", claim, actor, at, {"assignee": who, "previous": claim["assignee"]})
+    return get_claim(db, claim["id"])
+
+
+def mine(db: Database, name: str, *, limit: int = 100) -> list[dict[str, Any]]:
+    """The claims `name` should work on: assigned to them or leased to them, open ones first
+    (queue order)."""
+    name = _actor(name)
+    found = store.rows(
+        db,
+        f"SELECT {_COLUMNS} FROM claims WHERE assignee = ? AND status IN ('candidate', 'queued', 'in_review')"
+        f" UNION SELECT {_COLUMNS} FROM claims WHERE lease_reviewer = ? AND status = 'in_review'"
+        f" ORDER BY {model.QUEUE_ORDER} LIMIT ?",
+        [name, name, int(limit)],
+    )
+    return found
+
+
+def pick_next(db: Database, reviewer: str, at: str, columns: str = "id") -> dict[str, Any] | None:
+    """The queued claim `verify next` hands `reviewer`: the most urgent one assigned to them,
+    else the most urgent one assigned to nobody, never one they skipped less than
+    SKIP_MINUTES ago. Runs inside the caller's write transaction."""
+    not_skipped = (
+        " AND NOT EXISTS (SELECT 1 FROM skips k WHERE k.reviewer = ? AND k.claim_id = claims.id"
+        " AND k.until > ?)"
+    )
+    found = store.row(
+        db,
+        f"SELECT {columns} FROM claims WHERE assignee = ? AND status = 'queued'{not_skipped}"
+        f" ORDER BY {model.QUEUE_ORDER} LIMIT 1",
+        [reviewer, reviewer, at],
+    )
+    if found is None:
+        found = store.row(
+            db,
+            f"SELECT {columns} FROM claims WHERE status = 'queued' AND assignee IS NULL{not_skipped}"
+            f" ORDER BY {model.QUEUE_ORDER} LIMIT 1",
+            [reviewer, at],
+        )
+    return found
+
+
+def skip(
+    db: Database,
+    reviewer: str,
+    claim_id: Any = None,
+    *,
+    minutes: float = SKIP_MINUTES,
+    now: datetime | str | None = None,
+) -> dict[str, Any]:
+    """Give back the claim `reviewer` holds (or `claim_id`) and do not hand it to them again
+    for `minutes`: it goes back to the queue for the others."""
+    reviewer = _actor(reviewer)
+    if minutes <= 0:
+        raise InputError(f"skip minutes must be positive, not {minutes}")
+    at = _now(now)
+    until = store.format_time(store.parse_time(at) + timedelta(minutes=minutes))
+    with store.immediate(db):
+        if claim_id is None:
+            held = db.conn.execute(
+                "SELECT id FROM claims WHERE lease_reviewer = ? AND status = 'in_review'"
+                " AND lease_expires_at > ? ORDER BY id LIMIT 1",
+                [reviewer, at],
+            ).fetchone()
+            if held is None:
+                raise ConflictError(
+                    f"{reviewer} holds no claim: take one with `verify next --reviewer {reviewer}`"
+                )
+            claim_id = held[0]
+        claim = _claim(db, claim_id)
+        _take(db, claim, "skip", reviewer, at)
+        if model.live_lease(claim, at) != reviewer:
+            raise ConflictError(
+                f"claim {claim['id']} is not leased to {reviewer}: only the holder can skip it"
+            )
+        db.conn.execute(
+            "UPDATE claims SET status = 'queued', lease_reviewer = NULL, lease_expires_at = NULL,"
+            " updated_at = ? WHERE id = ?",
+            [at, claim["id"]],
+        )
+        db.conn.execute(
+            "INSERT INTO skips (reviewer, claim_id, until) VALUES (?, ?, ?)"
+            " ON CONFLICT (reviewer, claim_id) DO UPDATE SET until = excluded.until",
+            [reviewer, claim["id"], until],
+        )
+        _event(db, "skip", claim, reviewer, at, {"until": until})
+    return get_claim(db, claim["id"])
+
+
+# --------------------------------------------------------------------------- priority, tags
+
+
+def set_priority(
+    db: Database, claim_id: Any, priority: Any, actor: str, *, now: datetime | str | None = None
+) -> dict[str, Any]:
+    """Change the priority of an open claim (editors and admins)."""
+    actor = _actor(actor)
+    value = claims.check_priority(priority)
+    at = _now(now)
+    with store.immediate(db):
+        claim = _claim(db, claim_id)
+        _take(db, claim, "prioritise", actor, at)
+        db.conn.execute(
+            "UPDATE claims SET priority = ?, updated_at = ? WHERE id = ?", [value, at, claim["id"]]
+        )
+        _event(
+            db, "prioritise", claim, actor, at, {"priority": value, "previous": claim["priority"]}
+        )
+    return get_claim(db, claim["id"])
+
+
+def check_tag(tag: str) -> str:
+    """A tag: lower case letters, digits, '-', '_' and '.', at most 40 (spaces become '-')."""
+    clean = "-".join((tag or "").strip().lower().split())
+    if not TAG_RE.match(clean):
+        raise InputError(
+            f"bad tag {tag!r}: use letters, digits, '-', '_' or '.', at most 40 characters"
+        )
+    return clean
+
+
+def tags(db: Database, claim_id: int) -> list[str]:
+    return [
+        r[0]
+        for r in db.conn.execute(
+            "SELECT tag FROM claim_tags WHERE claim_id = ? ORDER BY tag", [claim_id]
+        )
+    ]
+
+
+def all_tags(db: Database) -> list[dict[str, Any]]:
+    """Every tag in use with how many claims carry it."""
+    return store.rows(
+        db, "SELECT tag, count(*) AS claims FROM claim_tags GROUP BY tag ORDER BY tag"
+    )
+
+
+def tag(
+    db: Database,
+    claim_id: Any,
+    add: list[str] | tuple[str, ...] = (),
+    actor: str = "",
+    *,
+    remove: list[str] | tuple[str, ...] = (),
+    now: datetime | str | None = None,
+) -> dict[str, Any]:
+    """Add and remove tags on a claim (editors and admins)."""
+    actor = _actor(actor)
+    adding = [check_tag(t) for t in add]
+    removing = [check_tag(t) for t in remove]
+    if not adding and not removing:
+        raise InputError("give at least one tag to add or remove")
+    at = _now(now)
+    with store.immediate(db):
+        claim = _claim(db, claim_id)
+        _take(db, claim, "tag", actor, at)
+        before = set(tags(db, claim["id"]))
+        added = sorted(set(adding) - before)
+        removed = sorted(set(removing) & before)
+        for t in added:
+            db.conn.execute(
+                "INSERT INTO claim_tags (claim_id, tag, created_by, created_at) VALUES (?, ?, ?, ?)",
+                [claim["id"], t, actor, at],
+            )
+        for t in removed:
+            db.conn.execute(
+                "DELETE FROM claim_tags WHERE claim_id = ? AND tag = ?", [claim["id"], t]
+            )
+        if added or removed:
+            _event(
+                db, "tag", claim, actor, at, {"added": added or None, "removed": removed or None}
+            )
+    return get_claim(db, claim["id"])
+
+
+# --------------------------------------------------------------------------- comments, claimant
+
+
+def comment(
+    db: Database, claim_id: Any, text: str, actor: str, *, now: datetime | str | None = None
+) -> dict[str, Any]:
+    """Add a comment to a claim's thread (an event in its history)."""
+    actor = _actor(actor)
+    body = (text or "").strip()
+    if not body:
+        raise InputError("a comment must not be empty")
+    if len(body) > COMMENT_MAX:
+        raise InputError(f"a comment is at most {COMMENT_MAX} characters, not {len(body)}")
+    at = _now(now)
+    with store.immediate(db):
+        claim = _claim(db, claim_id)
+        _take(db, claim, "comment", actor, at)
+        _event(db, "comment", claim, actor, at, {"text": body})
+    return {"claim_id": claim["id"], "author": actor, "text": body, "created_at": at}
+
+
+def comments(db: Database, claim_id: Any) -> list[dict[str, Any]]:
+    """A claim's comment thread, oldest first: author, text, created_at."""
+    claim = _claim(db, claim_id)
+    out = []
+    for actor, detail, at in db.conn.execute(
+        "SELECT actor, detail, created_at FROM events WHERE claim_id = ? AND kind = ? ORDER BY id",
+        [claim["id"], model.TRANSITIONS["comment"].event],
+    ):
+        out.append({"author": actor, "text": json.loads(detail)["text"], "created_at": at})
+    return out
+
+
+def set_claimant(
+    db: Database,
+    claim_id: Any,
+    claimant: str | None,
+    actor: str,
+    *,
+    now: datetime | str | None = None,
+) -> dict[str, Any]:
+    """Who made the claim (a person or organisation; ClaimReview's itemReviewed.author).
+    None or an empty string forgets it."""
+    actor = _actor(actor)
+    name = " ".join((claimant or "").split()) or None
+    if name and len(name) > CLAIMANT_MAX:
+        raise InputError(f"a claimant is at most {CLAIMANT_MAX} characters, not {len(name)}")
+    at = _now(now)
+    with store.immediate(db):
+        claim = _claim(db, claim_id)
+        _take(db, claim, "claimant", actor, at)
+        db.conn.execute(
+            "UPDATE claims SET claimant = ?, updated_at = ? WHERE id = ?", [name, at, claim["id"]]
+        )
+        _event(db, "claimant", claim, actor, at, {"claimant": name, "previous": claim["claimant"]})
+    return get_claim(db, claim["id"])
+
+
+# --------------------------------------------------------------------------- approval
+
+
+def approval_required(db: Database) -> bool:
+    return settings.get_value(db, "require_approval") == "on"
+
+
+def _latest_verdict(db: Database, claim_id: int) -> dict[str, Any] | None:
+    return store.row(
+        db,
+        "SELECT id, reviewer, created_at FROM verdicts WHERE claim_id = ? ORDER BY id DESC LIMIT 1",
+        [claim_id],
+    )
+
+
+def approval(db: Database, claim_id: int) -> dict[str, Any] | None:
+    """The approval of the claim's current verdict: {verdict_id, decided_by, approved_by,
+    approved_at}, approved_by None while it waits; None when the claim has no verdict."""
+    latest = _latest_verdict(db, claim_id)
+    if latest is None:
+        return None
+    found = db.conn.execute(
+        "SELECT approver, created_at FROM approvals WHERE verdict_id = ?", [latest["id"]]
+    ).fetchone()
+    return {
+        "verdict_id": latest["id"],
+        "decided_by": latest["reviewer"],
+        "decided_at": latest["created_at"],
+        "approved_by": found[0] if found else None,
+        "approved_at": found[1] if found else None,
+    }
+
+
+def approve(
+    db: Database, claim_id: Any, approver: str, *, now: datetime | str | None = None
+) -> dict[str, Any]:
+    """Approve a decided claim's current verdict: an editor (or admin) who did not give it.
+    A later verdict needs approval again."""
+    approver = _actor(approver)
+    at = _now(now)
+    with store.immediate(db):
+        claim = _claim(db, claim_id)
+        _take(db, claim, "approve", approver, at)
+        latest = _latest_verdict(db, claim["id"])
+        if latest is None:
+            raise ConflictError(f"claim {claim['id']} has no verdict to approve")
+        if latest["reviewer"] == approver:
+            raise ForbiddenError(
+                f"{approver} gave the verdict of claim {claim['id']}: another editor must approve it"
+            )
+        done = db.conn.execute(
+            "SELECT approver FROM approvals WHERE verdict_id = ?", [latest["id"]]
+        ).fetchone()
+        if done:
+            raise ConflictError(
+                f"the verdict of claim {claim['id']} is already approved by {done[0]}"
+            )
+        db.conn.execute(
+            "INSERT INTO approvals (claim_id, verdict_id, approver, created_at) VALUES (?, ?, ?, ?)",
+            [claim["id"], latest["id"], approver, at],
+        )
+        _event(
+            db,
+            "approve",
+            claim,
+            approver,
+            at,
+            {
+                "verdict": claim["verdict"],
+                "decided_by": latest["reviewer"],
+                "verdict_id": latest["id"],
+            },
+        )
+    return get_claim(db, claim["id"])
+
+
+# --------------------------------------------------------------------------- finding claims
+
+
+def find_claims(
+    db: Database,
+    *,
+    tag: str | None = None,
+    status: str | None = None,
+    article: str | None = None,
+    assignee: str | None = None,
+    min_score: float | None = None,
+    max_score: float | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """Claims filtered by tag, status, article title (words, case-insensitive), assignee
+    ('-' for nobody) and score range, in queue order, with their tags."""
+    where, params = [], []
+    if tag:
+        where.append("id IN (SELECT claim_id FROM claim_tags WHERE tag = ?)")
+        params.append(check_tag(tag))
+    if status:
+        model.check_choice(status, model.STATUSES, "status")
+        where.append("status = ?")
+        params.append(status)
+    if article and article.strip():
+        where.append("article_id IN (SELECT id FROM articles WHERE title LIKE ? ESCAPE '\\')")
+        escaped = article.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        params.append(f"%{escaped}%")
+    if assignee:
+        if assignee == "-":
+            where.append("assignee IS NULL")
+        else:
+            where.append("assignee = ?")
+            params.append(assignee.strip())
+    for value, op in ((min_score, ">="), (max_score, "<=")):
+        if value is not None:
+            if not 0 <= float(value) <= 1:
+                raise InputError(f"a score is between 0 and 1, not {value}")
+            where.append(f"score {op} ?")
+            params.append(float(value))
+    if limit < 0 or offset < 0:
+        raise InputError("limit and offset must be zero or more")
+    sql = f"SELECT {_COLUMNS} FROM claims"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    found = store.rows(
+        db, sql + f" ORDER BY {model.QUEUE_ORDER} LIMIT ? OFFSET ?", [*params, limit, offset]
+    )
+    if found:
+        marks = ",".join(str(int(c["id"])) for c in found)
+        by_claim: dict[int, list[str]] = {}
+        for cid, t in db.conn.execute(
+            f"SELECT claim_id, tag FROM claim_tags WHERE claim_id IN ({marks}) ORDER BY tag"
+        ):
+            by_claim.setdefault(cid, []).append(t)
+        titles = {
+            r[0]: r[1]
+            for r in db.conn.execute(
+                "SELECT id, title FROM articles WHERE id IN"
+                f" ({','.join(str(int(c['article_id'])) for c in found if c['article_id']) or 'NULL'})"
+            )
+        }
+        for c in found:
+            c["tags"] = by_claim.get(c["id"], [])
+            c["article_title"] = titles.get(c["article_id"])
+    return found
+
+
+# --------------------------------------------------------------------------- capture and archive
+
+
+def sources_to_capture(db: Database, claim_id: Any) -> list[int]:
+    """The claim's sources to fetch from the capture button: never fetched, or whose latest
+    attempt failed (model.FETCH_AGAIN_STATES)."""
+    cid = archive.claim_row(db, claim_id)["id"]
+    latest = db.conn.execute(
+        "SELECT cs.source_id, s.id, s.status, s.error, s.changed FROM claim_sources cs"
+        " LEFT JOIN snapshots s ON s.id = (SELECT MAX(id) FROM snapshots WHERE source_id = cs.source_id)"
+        " WHERE cs.claim_id = ? ORDER BY cs.id",
+        [cid],
+    )
+    return [
+        source_id
+        for source_id, snapshot_id, status, error, changed in latest
+        if model.source_state(status, error, changed, snapshot_id is not None)
+        in model.FETCH_AGAIN_STATES
+    ]
+
+
+def published_snapshot(db: Database, snapshot_id: int) -> dict[str, Any]:
+    """A snapshot the public may read (`verify serve`'s /archive/ID, ClaimReview archivedAt):
+    a stored capture of a source of a decided claim (an approved one when approval is
+    required). NotFoundError otherwise, so the rest of the archive stays private."""
+    approved = (
+        " AND EXISTS (SELECT 1 FROM approvals a WHERE a.verdict_id ="
+        " (SELECT MAX(v.id) FROM verdicts v WHERE v.claim_id = c.id))"
+        if approval_required(db)
+        else ""
+    )
+    found = store.row(
+        db,
+        "SELECT s.id, s.source_id, s.requested_url, s.final_url, s.content_type, s.charset,"
+        " s.fetched_at, s.sha256 FROM snapshots s WHERE s.id = ? AND s.sha256 IS NOT NULL"
+        " AND EXISTS (SELECT 1 FROM claim_sources cs JOIN claims c ON c.id = cs.claim_id"
+        f" WHERE cs.source_id = s.source_id AND c.status = 'decided'{approved})",
+        [int(snapshot_id)],
+    )
+    if found is None:
+        raise NotFoundError(f"no published snapshot {snapshot_id}")
+    return found
