@@ -266,7 +266,7 @@ def main() -> None:
     parser.add_argument(
         "--claims",
         type=int,
-        default=1_000_000,
+        default=100_000,
         help="claims in the archive (bulk-loaded, the FTS index rebuilt once)",
     )
     args = parser.parse_args()
