@@ -100,3 +100,52 @@ def test_key_terms_are_safe_and_prioritise_names_and_numbers():
     words = ev.key_terms('The "UN" mission (MINUSMA) had 3,000 casualties: OR NOT* AND')
     assert set(words[:4]) == {"minusma", "3000", "3,000", "un"}
     assert set(words[4:]) == {"casualties", "mission"}
+
+
+SIEGE = (
+    "The siege lasted nine hours. Seven people were wounded. The hotel reopened a month later. "
+    "Guests described the attack on the hotel in detail. People in the hotel hid for hours.\n\n"
+    "According to the ministry, 21 people died in the attack on the hotel."
+)
+
+
+def test_clashing_passage_ranks_at_the_top_and_says_why(db, run_cli):
+    cid = make_claim(db, "At least 22 people died in the attack on the hotel.")
+    sid = make_source(db, cid, "https://wire.example/clash")
+    make_snapshot(db, sid, SIEGE)
+    passages = ev.evidence(db, cid, limit=3)
+    clashing = [p for p in passages if p.clash]
+    assert clashing and "21 people died" in clashing[0].passage
+    assert clashing[0].clash["claim"] == "22" and clashing[0].clash["passage"] == "21"
+    assert passages.index(clashing[0]) <= 1
+    wounded = [p for p in passages if "wounded" in p.passage]
+    assert all(p.clash is None for p in wounded)
+    # without the clash rule the wounded sentence would not be outranked: the JSON says why
+    out = run_cli("evidence", str(cid), "--json", "--no-related")
+    assert out.exit_code == 0
+    import json
+
+    rows = json.loads(out.stdout)
+    assert all("clash" in r for r in rows)
+    assert {"claim": "22", "passage": "21"}.items() <= next(
+        r["clash"] for r in rows if r["clash"]
+    ).items()
+    text = run_cli("evidence", str(cid), "--no-related").stdout
+    assert "CLASH: the claim says 22, this passage says 21" in text
+
+
+def test_a_clash_outranks_better_scored_passages(db):
+    text = (
+        "Gunmen stormed the hotel in Bamako on Friday. At least 22 people were held for hours. "
+        "Seven people were wounded. People died. The president said at least 22 people were "
+        "rescued.\n\nOfficials later said 21 people died in the attack."
+    )
+    cid = make_claim(db, "At least 22 people died in the Bamako hotel attack.")
+    make_snapshot(db, make_source(db, cid, "https://wire.example/bamako"), text)
+    passages = ev.evidence(db, cid, limit=4)
+    assert [bool(p.clash) for p in passages] == [False, True, False, False]
+    best, clash, third = passages[:3]
+    assert "21 people died" in clash.passage and clash.clash["passage"] == "21"
+    assert clash.score < third.score  # moved up beside the best passage, past a higher score
+    assert best.score == max(p.score for p in passages)
+    assert not any(p.clash for p in passages if "wounded" in p.passage)

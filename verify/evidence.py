@@ -11,6 +11,7 @@ index, then ranks passages inside the snapshots it finds the same way."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import re
@@ -20,7 +21,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from . import archive, model, store
+from . import archive, model, quantities, store
 from .checkworthy import split_sentences
 from .search import ranked_matches, terms_query
 
@@ -41,6 +42,7 @@ class Passage:
     start: int  # offsets into the snapshot's text: text[start:end] == passage
     end: int
     related: bool = False
+    clash: dict[str, Any] | None = None  # {"claim": "22", "passage": "21", "about": [...]}
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -52,6 +54,7 @@ class Passage:
             "start": self.start,
             "end": self.end,
             "related": self.related,
+            "clash": self.clash,
         }
 
 
@@ -364,7 +367,22 @@ def evidence(db: Database, claim_id: int, *, limit: int = 10) -> list[Passage]:
         cands, sents = _candidates(snap)
         candidates.extend(cands)
         units.extend(sents)
-    return _rank(query, candidates, units, limit, related=False)
+    ranked = _rank(query, candidates, units, limit * 3, related=False)
+    return with_clashes(claim["text"], ranked, limit)
+
+
+def with_clashes(claim_text: str, passages: list[Passage], limit: int) -> list[Passage]:
+    """Mark the passages that give a different number, year, date or name for the same thing as
+    the claim (quantities.clash), and rank them at the top beside the best supporting passage:
+    the clashes and the best passage without one come first (by score), then the rest."""
+    marked = []
+    for p in passages:
+        found = quantities.clash(claim_text, p.passage)
+        marked.append(dataclasses.replace(p, clash=found.as_dict()) if found else p)
+    clashes = [p for p in marked if p.clash]
+    plain = [p for p in marked if not p.clash]
+    top = sorted(clashes + plain[:1], key=lambda p: -p.score)
+    return (top + plain[1:])[:limit]
 
 
 def key_terms(text: str, *, limit: int = 10) -> list[str]:
@@ -437,4 +455,5 @@ def related_evidence(
     best: dict[int, Passage] = {}
     for p in _rank(query, candidates, units, limit * 4, related=True):
         best.setdefault(p.snapshot_id, p)
-    return sorted(best.values(), key=lambda p: -p.score)[:limit]
+    found = sorted(best.values(), key=lambda p: -p.score)[:limit]
+    return with_clashes(claim["text"], found, limit)

@@ -16,6 +16,7 @@ from . import (  # noqa: E402,F401
     cmd_browser,
     cmd_capture,
     cmd_review,
+    cmd_similar,
     cmd_team,
     cmd_web,
 )

@@ -126,6 +126,10 @@ def ingest_cmd(
         fetch_options=options,
         published=published,
     )
+    if result.created:
+        from .cmd_similar import note_checked_before
+
+        note_checked_before(db, [c["id"] for c in result.claims])
     if as_json:
         emit_json(
             {
@@ -232,6 +236,9 @@ def claim_add_cmd(
         click.echo(
             f"Added claim {claim_id} (queued, priority {claim['priority']}, {len(claim['sources'])} sources)"
         )
+    from .cmd_similar import note_checked_before
+
+    note_checked_before(db, [claim_id])
 
 
 @claim_group.command("show")

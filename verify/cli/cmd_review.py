@@ -265,14 +265,23 @@ def evidence_cmd(db_path: str, as_json: bool, claim_id: int, limit: int, related
         )
     for p in own:
         click.echo(
-            f"{p.score:7.2f}  snapshot {p.snapshot_id} [{p.start}:{p.end}] {p.url}\n         {_short(p.passage, 300)}"
+            f"{p.score:7.2f}  snapshot {p.snapshot_id} [{p.start}:{p.end}] {p.url}{_clash_note(p.clash)}\n         {_short(p.passage, 300)}"
         )
     if others:
         click.echo("\nRelated evidence in the archive (other sources):")
         for p in others:
             click.echo(
-                f"{p.score:7.2f}  snapshot {p.snapshot_id} [{p.start}:{p.end}] {p.url}\n         {_short(p.passage, 300)}"
+                f"{p.score:7.2f}  snapshot {p.snapshot_id} [{p.start}:{p.end}] {p.url}{_clash_note(p.clash)}\n         {_short(p.passage, 300)}"
             )
+
+
+def _clash_note(clash: dict | None) -> str:
+    """'CLASH: the claim says 22, this passage says 21' under a passage giving another figure."""
+    if not clash:
+        return ""
+    return (
+        f"\n         CLASH: the claim says {clash['claim']}, this passage says {clash['passage']}"
+    )
 
 
 @cli.command("history")

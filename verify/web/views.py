@@ -22,7 +22,7 @@ from flask import (
     url_for,
 )
 
-from .. import archive, capture, claims, evidence, model, quotes, review
+from .. import archive, capture, claims, evidence, model, quotes, review, similar
 from .. import search as search_mod
 from .. import warc as warc_mod
 from ..errors import NotFoundError, VerifyError
@@ -147,11 +147,18 @@ def _passages(claim_id: int, *, related: bool = False) -> list[dict[str, Any]]:
     snapshots in the archive) as dicts."""
     finder = evidence.related_evidence if related else evidence.evidence
     found = finder(g.db, claim_id, limit=5 if related else 8)
-    keys = ("snapshot_id", "source_id", "url", "passage", "score", "start", "end")
+    keys = ("snapshot_id", "source_id", "url", "passage", "score", "start", "end", "clash")
     return [
         {k: getattr(p, k, None) if not isinstance(p, dict) else p.get(k) for k in keys}
         for p in found
     ]
+
+
+def _evidence_title(p: dict[str, Any]) -> str:
+    title = "evidence" if p["score"] is None else f"evidence, score {p['score']:.2f}"
+    if p["clash"]:
+        title += f"; clash: the claim says {p['clash']['claim']}, this says {p['clash']['passage']}"
+    return title
 
 
 def _history(claim_id: int) -> list[dict[str, Any]]:
@@ -210,10 +217,8 @@ def claim(claim_id: int) -> Any:
                 Span(
                     p["start"],
                     p["end"],
-                    "evidence",
-                    title=f"evidence, score {p['score']:.2f}"
-                    if p["score"] is not None
-                    else "evidence",
+                    "evidence clash" if p["clash"] else "evidence",
+                    title=_evidence_title(p),
                 )
                 for p in passages
                 if p["snapshot_id"] == sid and p["start"] is not None
@@ -229,6 +234,7 @@ def claim(claim_id: int) -> Any:
     return render_template(
         "claim.html",
         claim=found,
+        checked_before=similar.checked_before(db, claim_id),
         context=queries.article_context(db, found),
         sources=sources,
         passages=passages,

@@ -1,0 +1,316 @@
+"""Reading fact-checks others published as schema.org ClaimReview into the table of known reviews.
+
+Accepted: JSON-LD holding one ClaimReview, a list of them, an `@graph`, a schema.org DataFeed
+(`dataFeedElement` items, each a ClaimReview or a DataFeedItem whose `item` is one), or any
+nesting of those; or an HTML page with `<script type="application/ld+json">` blocks. The input is
+a file or an http(s) URL (fetched through verify's fetcher, so the network guard applies).
+
+A review without `claimReviewed` text is skipped and counted. Importing is idempotent: a review is
+one row per (its URL, its claim text); importing it again updates its rating, publisher and date
+if they changed and adds nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from . import similar, store
+from .errors import BlockedAddressError, FetchError, InputError
+
+
+@dataclass(frozen=True)
+class Review:
+    claim_text: str
+    rating: str | None = None
+    rating_value: str | None = None
+    best_rating: str | None = None
+    worst_rating: str | None = None
+    publisher: str | None = None
+    claimant: str | None = None
+    reviewed_at: str | None = None
+    url: str | None = None
+
+
+@dataclass
+class ImportResult:
+    origin: str
+    found: int = 0  # ClaimReview objects seen
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0  # without claimReviewed
+    ids: list[int] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "origin": self.origin,
+            "found": self.found,
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "skipped": self.skipped,
+            "ids": self.ids,
+        }
+
+
+# --------------------------------------------------------------------------- reading
+
+_SCRIPT = re.compile(
+    r"<script\b[^>]*\btype\s*=\s*[\"']?application/ld\+json[\"']?[^>]*>(.*?)</script\s*>",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def read_input(source: str, fetch_options: Any = None) -> tuple[str, str]:
+    """(text, origin) of a file path or an http(s) URL."""
+    if source.lower().startswith(("http://", "https://")):
+        from .fetch import FetchOptions, fetch_url
+
+        result = fetch_url(source, fetch_options or FetchOptions())
+        if not result.ok:
+            kind = result.error or "http_error"
+            message = result.error_message or (f"HTTP {result.status}" if result.status else kind)
+            if kind == "blocked_address":
+                raise BlockedAddressError(
+                    f"{source}: {message} (to fetch a local or private host, pass --allow-host HOST)",
+                    kind,
+                )
+            raise FetchError(f"cannot fetch {source}: {message}", kind)
+        body = bytes(result.body or b"")
+        return _decode(body), source
+    path = Path(source)
+    if not path.is_file():
+        raise InputError(f"no such file: {source} (give a JSON-LD or HTML file, or an http(s) URL)")
+    return _decode(path.read_bytes()), str(path)
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def parse(text: str, origin: str = "input") -> list[Any]:
+    """The JSON-LD documents in text: the whole text if it is JSON, else every ld+json script
+    of an HTML page. InputError (one line) for malformed JSON or a page without JSON-LD."""
+    stripped = text.lstrip()
+    if stripped.startswith(("{", "[")):
+        try:
+            return [json.loads(stripped)]
+        except json.JSONDecodeError as exc:
+            raise InputError(
+                f"malformed JSON-LD in {origin}: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+            ) from None
+    blocks = _SCRIPT.findall(text)
+    if not blocks:
+        raise InputError(
+            f"no JSON-LD in {origin}: expected ClaimReview JSON, or an HTML page with"
+            ' <script type="application/ld+json">'
+        )
+    docs = []
+    for number, block in enumerate(blocks, 1):
+        body = html.unescape(block) if "&quot;" in block else block
+        body = body.strip().removeprefix("<!--").removesuffix("-->").strip()
+        if not body:
+            continue
+        try:
+            docs.append(json.loads(body))
+        except json.JSONDecodeError as exc:
+            raise InputError(
+                f"malformed JSON-LD in {origin} (script block {number}): {exc.msg} at line {exc.lineno}"
+            ) from None
+    return docs
+
+
+def _types(node: dict[str, Any]) -> set[str]:
+    raw = node.get("@type") or node.get("type") or []
+    if isinstance(raw, str):
+        raw = [raw]
+    out = set()
+    for t in raw:
+        if isinstance(t, str):
+            out.add(t.rsplit("/", 1)[-1].rsplit(":", 1)[-1].rsplit("#", 1)[-1])
+    return out
+
+
+def find_reviews(doc: Any) -> list[dict[str, Any]]:
+    """Every ClaimReview object in a JSON-LD document (lists, @graph, DataFeed, nesting)."""
+    out: list[dict[str, Any]] = []
+    stack = [doc]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(reversed(node))
+        elif isinstance(node, dict):
+            if "ClaimReview" in _types(node):
+                out.append(node)
+                continue
+            stack.extend(reversed([v for v in node.values() if isinstance(v, (dict, list))]))
+    return out
+
+
+def _text(value: Any) -> str | None:
+    """A plain string from a JSON-LD value: a string, a number, {"@value": ...}, or the first
+    of a list."""
+    if isinstance(value, list):
+        for v in value:
+            found = _text(v)
+            if found:
+                return found
+        return None
+    if isinstance(value, dict):
+        return _text(value.get("@value"))
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"{value:g}"
+    if isinstance(value, str):
+        return " ".join(value.split()) or None
+    return None
+
+
+def _name(value: Any) -> str | None:
+    """The name of a Person/Organization (or a plain string), the first of a list."""
+    if isinstance(value, list):
+        for v in value:
+            found = _name(v)
+            if found:
+                return found
+        return None
+    if isinstance(value, dict):
+        return (
+            _text(value.get("name")) or _text(value.get("alternateName")) or _text(value.get("url"))
+        )
+    return _text(value)
+
+
+def to_review(node: dict[str, Any]) -> Review | None:
+    """A Review from a ClaimReview object; None when it has no claimReviewed text."""
+    claim = _text(node.get("claimReviewed"))
+    item = node.get("itemReviewed")
+    if isinstance(item, list):
+        item = next((i for i in item if isinstance(i, dict)), None)
+    if not claim and isinstance(item, dict):  # some publishers put the text on the Claim
+        claim = _text(item.get("text")) or _text(item.get("name"))
+    if not claim:
+        return None
+    rating = node.get("reviewRating")
+    if isinstance(rating, list):
+        rating = next((r for r in rating if isinstance(r, dict)), None)
+    rating = rating if isinstance(rating, dict) else {}
+    value = _text(rating.get("ratingValue"))
+    claimant = None
+    if isinstance(item, dict):
+        claimant = _name(item.get("author"))
+    return Review(
+        claim_text=claim,
+        rating=_text(rating.get("alternateName")) or _text(rating.get("name")) or value,
+        rating_value=value,
+        best_rating=_text(rating.get("bestRating")),
+        worst_rating=_text(rating.get("worstRating")),
+        publisher=_name(node.get("author")) or _name(node.get("publisher")),
+        claimant=claimant,
+        reviewed_at=_text(node.get("datePublished")) or _text(node.get("dateCreated")),
+        url=_text(node.get("url")) or _text(node.get("@id")),
+    )
+
+
+def reviews_in(text: str, origin: str = "input") -> tuple[list[Review], int, int]:
+    """(reviews, ClaimReview objects found, skipped for lack of claimReviewed)."""
+    found = [r for doc in parse(text, origin) for r in find_reviews(doc)]
+    reviews = [r for r in (to_review(n) for n in found) if r is not None]
+    return reviews, len(found), len(found) - len(reviews)
+
+
+# --------------------------------------------------------------------------- storing
+
+
+def fingerprint(review: Review) -> str:
+    claim = " ".join(review.claim_text.lower().split())
+    return hashlib.sha256(f"{review.url or ''}\n{claim}".encode()).hexdigest()
+
+
+_FIELDS = (
+    "rating",
+    "rating_value",
+    "best_rating",
+    "worst_rating",
+    "publisher",
+    "claimant",
+    "reviewed_at",
+    "url",
+)
+
+
+def store_reviews(db: Database, reviews: list[Review], result: ImportResult) -> None:
+    """Insert or update reviews in one transaction, counting into result."""
+    stamp = store.now()
+    with store.immediate(db):
+        for review in reviews:
+            fp = fingerprint(review)
+            old = store.row(
+                db,
+                f"SELECT id, {', '.join(_FIELDS)} FROM known_reviews WHERE fingerprint = ?",
+                [fp],
+            )
+            values = [getattr(review, f) for f in _FIELDS]
+            if old is None:
+                keys = similar.match_keys(review.claim_text)
+                cur = db.conn.execute(
+                    f"INSERT INTO known_reviews (claim_text, {', '.join(_FIELDS)}, keys, fingerprint,"
+                    " origin, imported_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [review.claim_text, *values, keys, fp, result.origin, stamp, stamp],
+                )
+                count_keys(db, keys.split())
+                result.added += 1
+                result.ids.append(cur.lastrowid)
+            elif [old[f] for f in _FIELDS] != values:
+                db.conn.execute(
+                    f"UPDATE known_reviews SET {', '.join(f'{f} = ?' for f in _FIELDS)},"
+                    " updated_at = ? WHERE id = ?",
+                    [*values, stamp, old["id"]],
+                )
+                result.updated += 1
+                result.ids.append(old["id"])
+            else:
+                result.unchanged += 1
+                result.ids.append(old["id"])
+
+
+def count_keys(db: Database, keys: list[str]) -> None:
+    """One more known review holds each of these keys."""
+    db.conn.executemany(
+        "INSERT INTO known_review_keys (key, docs) VALUES (?, 1)"
+        " ON CONFLICT(key) DO UPDATE SET docs = docs + 1",
+        [(k,) for k in dict.fromkeys(keys)],
+    )
+
+
+def import_claimreview(db: Database, source: str, *, fetch_options: Any = None) -> ImportResult:
+    """Read ClaimReview JSON-LD from a file or URL into known reviews. Nothing is written when
+    the input is unreadable or malformed."""
+    text, origin = read_input(source, fetch_options)
+    reviews, found, skipped = reviews_in(text, origin)
+    result = ImportResult(origin=origin, found=found, skipped=skipped)
+    if not found:
+        raise InputError(f"no ClaimReview in {origin}: nothing imported")
+    store_reviews(db, reviews, result)
+    return result
+
+
+def list_reviews(db: Database, *, limit: int = 100) -> list[dict[str, Any]]:
+    """Known reviews, newest imported first."""
+    return store.rows(
+        db,
+        "SELECT id, claim_text, rating, publisher, claimant, reviewed_at, url FROM known_reviews"
+        " ORDER BY id DESC LIMIT ?",
+        [limit],
+    )
