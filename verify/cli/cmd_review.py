@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
 import click
@@ -322,7 +323,7 @@ def export_cmd(db_path: str, as_json: bool, fmt: str, article_id: int | None, ou
     db = get_db(db_path)
     out: Any = output
     if output in (None, "-"):
-        out = click.get_binary_stream("stdout") if fmt == "warc" else None
+        out = sys.stdout.buffer if fmt == "warc" else None
     count = export_mod.export(db, fmt, out, article_id=article_id, org=org)
     if output not in (None, "-"):
         warn(f"Wrote {count} {'snapshots' if fmt in ('warc', 'wacz') else 'items'} to {output}.")
