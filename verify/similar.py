@@ -23,6 +23,7 @@ import heapq
 import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from operator import itemgetter
 from typing import Any
 
@@ -58,8 +59,10 @@ class Keys:
     words: dict[str, str]  # key -> a word as written ("death" -> "died")
 
 
+@lru_cache(maxsize=16384)
 def text_keys(text: str) -> Keys:
-    """Match keys of a text: number keys first, then concepts of names and ordinary words."""
+    """Match keys of a text: number keys first, then concepts of names and ordinary words.
+    Cached: the same earlier claims are candidates for many claims (read-only result)."""
     numbers: dict[str, str] = {}
     for q in quantities.quantities(text):
         numbers.setdefault(quantities.key(q), q.text)
@@ -337,10 +340,16 @@ def _claim_terms(text: str, mine: Keys) -> list[str]:
 
 
 def similar_claims(
-    db: Database, claim: dict[str, Any], *, limit: int = 10, candidates: int = CANDIDATES
+    db: Database,
+    claim: dict[str, Any],
+    *,
+    limit: int = 10,
+    candidates: int = CANDIDATES,
+    decided_only: bool = False,
 ) -> list[Match]:
     """Earlier claims in this archive (lower ids, other articles, not candidates) that say the
-    same thing as `claim` (a dict with id, text, article_id): decided ones first, then by score."""
+    same thing as `claim` (a dict with id, text, article_id): decided ones first, then by score.
+    decided_only: only decided claims are scored (what "checked before" needs)."""
     mine = text_keys(claim["text"])
     terms = _claim_terms(claim["text"], mine)[:MAX_CLAIM_TERMS]  # numbers and names come first
     if not terms:
@@ -352,11 +361,11 @@ def similar_claims(
     common: list[str] = []
     for term in terms:
         rowids = [
-            r[0]
-            for r in db.conn.execute(
+            r
+            for (r,) in db.conn.execute(
                 "SELECT rowid FROM claims_fts WHERE claims_fts MATCH ? AND rowid < ? LIMIT ?",
                 [term, claim["id"], CLAIM_COMMON],
-            )
+            ).fetchall()
         ]
         if len(rowids) >= CLAIM_COMMON:
             common.append(term)
@@ -365,7 +374,9 @@ def similar_claims(
         for rowid in rowids:
             scores[rowid] = scores.get(rowid, 0.0) + w
     if scores:
-        best = [r for r, _ in heapq.nlargest(candidates * 2, scores.items(), key=itemgetter(1))]
+        # decided_only: most earlier claims are not decided, so look further down the list
+        wanted = candidates * (6 if decided_only else 2)
+        best = [r for r, _ in heapq.nlargest(wanted, scores.items(), key=itemgetter(1))]
         marks = ",".join("?" * len(best))
         found = store.rows(db, f"SELECT {columns} FROM claims c WHERE c.id IN ({marks})", best)
         found.sort(key=lambda r: -scores[r["id"]])
@@ -382,6 +393,7 @@ def similar_claims(
         r
         for r in found
         if r["status"] != "candidate"
+        and (not decided_only or r["status"] == "decided")
         and (claim.get("article_id") is None or r["article_id"] != claim.get("article_id"))
     ][:candidates]
     if not found:
@@ -420,15 +432,24 @@ def similar_claims(
 # --------------------------------------------------------------------------- both
 
 
-def similar(db: Database, claim_id: int, *, limit: int = 10) -> list[Match]:
+def similar(
+    db: Database, claim_id: int, *, limit: int = 10, checked_only: bool = False
+) -> list[Match]:
     """What says the same thing as the claim: decided earlier claims and known reviews first
-    (by score), then earlier claims not decided yet. NotFoundError for an unknown claim."""
+    (by score), then earlier claims not decided yet (none with checked_only).
+    NotFoundError for an unknown claim."""
     claim = archive.claim_row(db, claim_id)
-    found = similar_claims(db, claim, limit=limit) + similar_reviews(db, claim["text"], limit=limit)
+    if checked_only:  # only a few are shown: score fewer candidates
+        found = similar_claims(
+            db, claim, limit=limit, decided_only=True, candidates=max(5 * limit, 10)
+        )
+    else:
+        found = similar_claims(db, claim, limit=limit)
+    found += similar_reviews(db, claim["text"], limit=limit)
     found.sort(key=lambda m: (not m.checked, -m.score, m.kind, m.id))
     return found[:limit]
 
 
 def checked_before(db: Database, claim_id: int, *, limit: int = 3) -> list[Match]:
     """The matches that were checked (decided claims, published reviews), best first."""
-    return [m for m in similar(db, claim_id, limit=limit * 3) if m.checked][:limit]
+    return [m for m in similar(db, claim_id, limit=limit, checked_only=True) if m.checked]
