@@ -357,6 +357,7 @@ def similar_claims(
     # each idea's earlier claims, read in rowid order up to CLAIM_COMMON (an idea held by more
     # is too common to narrow anything down), summing the ideas' weights per claim
     columns = "c.id, c.text, c.status, c.verdict, c.decided_by, c.decided_at, c.article_id"
+    only = " AND c.status = 'decided'" if decided_only else ""
     scores: dict[int, float] = {}
     common: list[str] = []
     for term in terms:
@@ -378,13 +379,15 @@ def similar_claims(
         wanted = candidates * (6 if decided_only else 2)
         best = [r for r, _ in heapq.nlargest(wanted, scores.items(), key=itemgetter(1))]
         marks = ",".join("?" * len(best))
-        found = store.rows(db, f"SELECT {columns} FROM claims c WHERE c.id IN ({marks})", best)
+        found = store.rows(
+            db, f"SELECT {columns} FROM claims c WHERE c.id IN ({marks}){only}", best
+        )
         found.sort(key=lambda r: -scores[r["id"]])
     elif len(common) >= 2:  # every idea is common: the newest claims holding three together
         found = store.rows(
             db,
             f"SELECT {columns} FROM claims_fts f JOIN claims c ON c.id = f.rowid"
-            " WHERE claims_fts MATCH ? AND f.rowid < ? ORDER BY f.rowid DESC LIMIT ?",
+            f" WHERE claims_fts MATCH ? AND f.rowid < ?{only} ORDER BY f.rowid DESC LIMIT ?",
             [" AND ".join(common[:3]), claim["id"], candidates * 2],
         )
     else:
