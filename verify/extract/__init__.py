@@ -47,9 +47,8 @@ def extract(
     else:
         text, charset = decode_bytes(data, content_type)
     if kind == "html":
-        # the fetched bytes are the page's UTF-8 when they decoded as UTF-8 with nothing replaced
         utf8 = None
-        if given is None and charset == "utf-8" and "\ufffd" not in text:
+        if given is None and charset == "utf-8" and _nothing_replaced(text, data):
             utf8 = data[len(codecs.BOM_UTF8) :] if data.startswith(codecs.BOM_UTF8) else data
         return _html(text, charset, url, utf8)
     text = plain_text(text)
@@ -66,6 +65,13 @@ def extract(
         charset=charset,
         kind="text",
     )
+
+
+def _nothing_replaced(text: str, data: bytes) -> bool:
+    """Did `data` decode as UTF-8 into `text` with no byte replaced? Then `data` is the text's
+    UTF-8. Every U+FFFD the page holds as such (EF BF BD: EF is never a continuation byte, so
+    no bad sequence swallows it) is one in the text; a replacement adds one more."""
+    return "\ufffd" not in text or text.count("\ufffd") == data.count(b"\xef\xbf\xbd")
 
 
 def _html(text: str, charset: str | None, url: str | None, utf8: bytes | None) -> Extracted:
