@@ -16,6 +16,8 @@ fallbacks.
 
 from __future__ import annotations
 
+import codecs
+
 from . import html, markdown, pdf, referee
 from .result import Extracted, Link, usable_link
 from .sniff import decode_bytes, kind_of, looks_like_html, plain_text
@@ -45,7 +47,10 @@ def extract(
     else:
         text, charset = decode_bytes(data, content_type)
     if kind == "html":
-        return _html(text, charset, url)
+        utf8 = None
+        if given is None and charset == "utf-8" and _nothing_replaced(text, data):
+            utf8 = data[len(codecs.BOM_UTF8) :] if data.startswith(codecs.BOM_UTF8) else data
+        return _html(text, charset, url, utf8)
     text = plain_text(text)
     if kind == "json":
         return Extracted(title=None, text=text, charset=charset, kind="json")
@@ -62,12 +67,19 @@ def extract(
     )
 
 
-def _html(text: str, charset: str | None, url: str | None) -> Extracted:
-    root = html.parse_html(text)
+def _nothing_replaced(text: str, data: bytes) -> bool:
+    """Did `data` decode as UTF-8 into `text` with no byte replaced? Then `data` is the text's
+    UTF-8. Every U+FFFD the page holds as such (EF BF BD: EF is never a continuation byte, so
+    no bad sequence swallows it) is one in the text; a replacement adds one more."""
+    return "\ufffd" not in text or text.count("\ufffd") == data.count(b"\xef\xbf\xbd")
+
+
+def _html(text: str, charset: str | None, url: str | None, utf8: bytes | None) -> Extracted:
+    root = html.parse_html(text, utf8)
     if root is None:
         return _last_resort(text, None, charset)
     meta = html.metadata(root, url)
-    html.clean_safe(root, amp="<amp-" in text)
+    html.clean_safe(root, amp=b"<amp-" in utf8 if utf8 is not None else "<amp-" in text)
     html.clean(root)
     theirs = referee.second_opinion(root, text, url)
     body = root.find("body")

@@ -149,12 +149,49 @@ def _edge_worthy(blk: Block) -> bool:
 def second_opinion(root, text: str, url: str | None) -> list[str]:
     """trafilatura's paragraphs for the tree cleaned of what no reader sees ([] for pages
     too big for it)."""
-    from lxml import etree
-
     if len(text) >= TRAFILATURA_MAX or not small_enough(root):
         return []
-    out = trafilatura_text(etree.tostring(root, encoding="unicode", method="html"), url)
+    out = trafilatura_tree(root, url)
     return [p.strip() for p in re.split(r"\n+", out) if p.strip()]
+
+
+@functools.lru_cache(maxsize=1)
+def _html_lookup():
+    """lxml.html's classes, chosen in C: lxml.html's own lookup is a Python call per node
+    touched, for the form-control classes trafilatura never uses (and our tree has no
+    controls left)."""
+    from lxml import etree
+    from lxml import html as lxml_html
+
+    return etree.ElementDefaultClassLookup(
+        element=lxml_html.HtmlElement,
+        comment=lxml_html.HtmlComment,
+        pi=lxml_html.HtmlProcessingInstruction,
+        entity=lxml_html.HtmlEntity,
+    )
+
+
+def trafilatura_tree(root, url: str | None) -> str:
+    """trafilatura's text for a copy of our tree, with no serialising and parsing again.
+
+    trafilatura wants lxml.html elements, ours are plain lxml.etree ones (cheaper for our own
+    walks). The element class of a node is chosen, when Python first touches it, by its
+    document's parser; so the copy is made, and trafilatura runs, while that parser hands out
+    lxml.html classes, and it is set back afterwards. The parser is this page's own
+    (parse_html makes one per call): no other thread sees the switch, and our tree is not
+    touched meanwhile. (trafilatura copies the tree it is given: ours stays as it is.)"""
+    import copy
+
+    from lxml import etree
+
+    parser = root.getroottree().parser
+    if parser is None:  # not a parsed document: give trafilatura the markup
+        return trafilatura_text(etree.tostring(root, encoding="unicode", method="html"), url)
+    parser.set_element_class_lookup(_html_lookup())
+    try:
+        return trafilatura_text(copy.deepcopy(root), url)
+    finally:
+        parser.set_element_class_lookup(None)
 
 
 @functools.lru_cache(maxsize=1)
@@ -172,6 +209,7 @@ def _config():
 
 
 def trafilatura_text(html, url: str | None) -> str:
+    """trafilatura's text of a page (markup, or an lxml.html tree); "" when it fails."""
     try:
         import trafilatura
 
