@@ -249,15 +249,16 @@ class BrowserEngine:
         options: BrowserOptions | None = None,
         *,
         per_host: int | None = None,
-        fetch_threads: int = 16,
+        fetch_threads: int = 32,
     ) -> None:
         self.fetch_options = fetch_options or FetchOptions()
         self.options = options or BrowserOptions()
         self.executable = self.options.executable or require_chromium()
         # subresource requests at once to one host (default: BrowserOptions.per_host)
         self.per_host = max(1, self.options.per_host if per_host is None else per_host)
-        self._host_slots: dict[str, threading.BoundedSemaphore] = {}
-        self._slots_lock = threading.Lock()
+        # taken on the browser thread before a fetch is handed to a thread, so a request
+        # waiting for its host never holds a thread that another host's request could use
+        self._host_slots: dict[str, asyncio.Semaphore] = {}
         self._local = threading.local()
         self._sessions: list = []
         import concurrent.futures as cf
@@ -414,17 +415,16 @@ class BrowserEngine:
             self._sessions.append(session)
         return session
 
-    def _slot(self, host: str) -> threading.BoundedSemaphore:
-        with self._slots_lock:
-            slot = self._host_slots.get(host)
-            if slot is None:
-                slot = self._host_slots[host] = threading.BoundedSemaphore(self.per_host)
-            return slot
-
     def _fetch(self, url: str, options: FetchOptions) -> FetchResult:
+        return fetch_url(url, options, self._session())
+
+    def _slot(self, url: str) -> asyncio.Semaphore:
+        """The host's slots for subresource requests (on the browser thread only)."""
         host = (urlsplit(url).hostname or "").lower()
-        with self._slot(host):
-            return fetch_url(url, options, self._session())
+        slot = self._host_slots.get(host)
+        if slot is None:
+            slot = self._host_slots[host] = asyncio.Semaphore(self.per_host)
+        return slot
 
     # --- one capture (on the browser thread) ---
 
@@ -685,19 +685,23 @@ class BrowserEngine:
             )
             return
         state.fetched += 1
-        options = replace(
-            self.fetch_options,
-            retries=0,
-            ignore_robots=True,  # page requisites, as a reader's browser loads them
-            max_bytes=min(self.fetch_options.max_bytes, budget),
-            deadline=max(1.0, min(self.fetch_options.deadline, remaining)),
-        )
-        state.inflight += 1
+        state.inflight += 1  # waiting for a slot of its host counts: the page is loading
         state.touch()
         try:
-            result = await asyncio.get_running_loop().run_in_executor(
-                self._fetch_pool, self._fetch, url, options
-            )
+            async with self._slot(url):
+                if state.closed:  # captured while this request waited: never sent
+                    await route.abort("blockedbyclient")
+                    return
+                options = replace(
+                    self.fetch_options,
+                    retries=0,
+                    ignore_robots=True,  # page requisites, as a reader's browser loads them
+                    max_bytes=min(self.fetch_options.max_bytes, budget),
+                    deadline=max(1.0, min(self.fetch_options.deadline, state.remaining())),
+                )
+                result = await asyncio.get_running_loop().run_in_executor(
+                    self._fetch_pool, self._fetch, url, options
+                )
         finally:
             state.inflight -= 1
             state.touch()
