@@ -151,7 +151,7 @@ class BrowserOptions:
     height: int = 900  # the viewport; the screenshot is full-page, up to max_height
     max_height: int = 20_000
     screenshot: bool = True
-    pages: int = 3  # captures rendered at once in the one Chromium
+    pages: int = 5  # captures rendered at once in the one Chromium
     # a page's subresource requests at once to one host, over all the captures in flight: what
     # a browser opens to one host (the sources themselves keep capture's per-host limit)
     per_host: int = 6
