@@ -66,6 +66,16 @@ _DISABLED_FEATURES = (
     "WebUIOmniboxAimPopup",
 )
 
+# Chromium keeps only the last --enable-features switch too: Playwright's own (the screenshot
+# surface its screenshots rely on, no account look-ups), then verify's: the network service runs
+# in the browser process instead of a process of its own (with --in-process-gpu below, two
+# processes fewer: less memory and fewer messages between processes for every request).
+_ENABLED_FEATURES = (
+    "CDPScreenshotNewSurface",
+    "SkipListAccountsWithoutGaiaCookies",
+    "NetworkServiceInProcess2",
+)
+
 # Switches that stop Chromium's own traffic (with the features above). The proxy and resolver
 # rules are the second wall: every page request is answered by the route handler before it
 # reaches the network stack.
@@ -79,6 +89,7 @@ CHROMIUM_ARGS = (
     "--disable-breakpad",
     "--disable-crash-reporter",
     "--disable-features=" + ",".join(_DISABLED_FEATURES),
+    "--enable-features=" + ",".join(_ENABLED_FEATURES),
     "--disable-site-isolation-trials",
     "--dns-prefetch-disable",
     "--no-pings",
@@ -87,6 +98,7 @@ CHROMIUM_ARGS = (
     "--metrics-recording-only",
     "--disable-quic",
     "--disable-gpu",
+    "--in-process-gpu",  # software compositing in the browser process: no GPU process
     "--mute-audio",
     "--proxy-server=http://127.0.0.1:9",
     "--proxy-bypass-list=<-loopback>",
@@ -139,7 +151,10 @@ class BrowserOptions:
     height: int = 900  # the viewport; the screenshot is full-page, up to max_height
     max_height: int = 20_000
     screenshot: bool = True
-    pages: int = 3  # captures rendered at once in the one Chromium
+    pages: int = 5  # captures rendered at once in the one Chromium
+    # a page's subresource requests at once to one host, over all the captures in flight: what
+    # a browser opens to one host (the sources themselves keep capture's per-host limit)
+    per_host: int = 6
     settle: float = 2.0  # after `load`, wait at most this long for the network to go quiet
     quiet: float = 0.5  # ...where quiet means no request in flight for this long
     max_navigations: int = 3  # script-driven navigations followed (through the guard)
@@ -197,6 +212,7 @@ class _Capture:
         self.cut: dict = {}
         self.inflight = 0
         self.last_activity = time.monotonic()
+        self.activity = asyncio.Event()  # set on every request start and end, and on a crash
         self.closed = False
         self.main_served = False
         self.navigations = 0
@@ -204,6 +220,17 @@ class _Capture:
 
     def remaining(self) -> float:
         return self.deadline - time.monotonic()
+
+    def touch(self) -> None:
+        """A request started or ended (or the page crashed): wake whoever waits for quiet."""
+        self.last_activity = time.monotonic()
+        self.activity.set()
+
+    async def wait_activity(self, timeout: float | None) -> None:
+        """Until the next touch(), or `timeout` seconds (None: no limit)."""
+        self.activity.clear()
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self.activity.wait(), timeout)
 
     def note_cut(self, key: str, value: object = 1) -> None:
         if isinstance(value, int) and not isinstance(value, bool):
@@ -221,15 +248,17 @@ class BrowserEngine:
         fetch_options: FetchOptions | None = None,
         options: BrowserOptions | None = None,
         *,
-        per_host: int = 2,
-        fetch_threads: int = 16,
+        per_host: int | None = None,
+        fetch_threads: int = 32,
     ) -> None:
         self.fetch_options = fetch_options or FetchOptions()
         self.options = options or BrowserOptions()
         self.executable = self.options.executable or require_chromium()
-        self.per_host = max(1, per_host)
-        self._host_slots: dict[str, threading.BoundedSemaphore] = {}
-        self._slots_lock = threading.Lock()
+        # subresource requests at once to one host (default: BrowserOptions.per_host)
+        self.per_host = max(1, self.options.per_host if per_host is None else per_host)
+        # taken on the browser thread before a fetch is handed to a thread, so a request
+        # waiting for its host never holds a thread that another host's request could use
+        self._host_slots: dict[str, asyncio.Semaphore] = {}
         self._local = threading.local()
         self._sessions: list = []
         import concurrent.futures as cf
@@ -386,17 +415,16 @@ class BrowserEngine:
             self._sessions.append(session)
         return session
 
-    def _slot(self, host: str) -> threading.BoundedSemaphore:
-        with self._slots_lock:
-            slot = self._host_slots.get(host)
-            if slot is None:
-                slot = self._host_slots[host] = threading.BoundedSemaphore(self.per_host)
-            return slot
-
     def _fetch(self, url: str, options: FetchOptions) -> FetchResult:
+        return fetch_url(url, options, self._session())
+
+    def _slot(self, url: str) -> asyncio.Semaphore:
+        """The host's slots for subresource requests (on the browser thread only)."""
         host = (urlsplit(url).hostname or "").lower()
-        with self._slot(host):
-            return fetch_url(url, options, self._session())
+        slot = self._host_slots.get(host)
+        if slot is None:
+            slot = self._host_slots[host] = asyncio.Semaphore(self.per_host)
+        return slot
 
     # --- one capture (on the browser thread) ---
 
@@ -474,8 +502,10 @@ class BrowserEngine:
         state.page = page
         context.on("page", lambda popup: self._close_popup(popup, state))
         page.on("dialog", lambda dialog: asyncio.ensure_future(_dismiss(dialog)))
-        page.on("crash", lambda _p: crashed.append("the page crashed in Chromium"))
-        page.on("close", lambda _p: None if state.closed else crashed.append("the page closed"))
+        page.on("crash", lambda _p: _crash(state, crashed, "the page crashed in Chromium"))
+        page.on(
+            "close", lambda _p: None if state.closed else _crash(state, crashed, "the page closed")
+        )
         cdp = await context.new_cdp_session(page)
         reserve = min(5.0, self.options.timeout / 4)
         target = state.main.final_url or state.url
@@ -495,15 +525,19 @@ class BrowserEngine:
             else:
                 state.note_cut("navigation", " ".join(str(exc).split())[:200])
         state.last_activity = time.monotonic()  # quiet is counted from the load event on
-        # settle: wait for the network to be quiet, within `settle` and the deadline
+        # settle: wait for the network to be quiet, within `settle` and the deadline; woken by
+        # each request's start and end, not by polling
         settle_until = min(time.monotonic() + self.options.settle, state.deadline - reserve)
-        while time.monotonic() < settle_until and not crashed:
-            if state.inflight == 0 and time.monotonic() - state.last_activity >= self.options.quiet:
+        while not crashed:
+            moment = time.monotonic()
+            quiet_at = state.last_activity + self.options.quiet
+            if state.inflight == 0 and moment >= quiet_at:
                 break
-            await asyncio.sleep(0.05)
-        else:
-            if state.inflight or time.monotonic() - state.last_activity < self.options.quiet:
+            if moment >= settle_until:
                 state.note_cut("network_busy", "the network never went quiet; captured as it was")
+                break
+            wait = settle_until - moment
+            await state.wait_activity(wait if state.inflight else min(wait, quiet_at - moment))
         state.closed = True  # no more fetching: the page is captured as it is now
         if crashed:
             return out
@@ -582,7 +616,7 @@ class BrowserEngine:
 
     async def _answer(self, route, request, url: str, state: _Capture) -> None:  # type: ignore[no-untyped-def]
         rtype = request.resource_type
-        state.last_activity = time.monotonic()
+        state.touch()
         is_main_nav = False
         try:
             is_main_nav = request.is_navigation_request() and request.frame == state.page.main_frame
@@ -651,22 +685,26 @@ class BrowserEngine:
             )
             return
         state.fetched += 1
-        options = replace(
-            self.fetch_options,
-            retries=0,
-            ignore_robots=True,  # page requisites, as a reader's browser loads them
-            max_bytes=min(self.fetch_options.max_bytes, budget),
-            deadline=max(1.0, min(self.fetch_options.deadline, remaining)),
-        )
-        state.inflight += 1
-        state.last_activity = time.monotonic()
+        state.inflight += 1  # waiting for a slot of its host counts: the page is loading
+        state.touch()
         try:
-            result = await asyncio.get_running_loop().run_in_executor(
-                self._fetch_pool, self._fetch, url, options
-            )
+            async with self._slot(url):
+                if state.closed:  # captured while this request waited: never sent
+                    await route.abort("blockedbyclient")
+                    return
+                options = replace(
+                    self.fetch_options,
+                    retries=0,
+                    ignore_robots=True,  # page requisites, as a reader's browser loads them
+                    max_bytes=min(self.fetch_options.max_bytes, budget),
+                    deadline=max(1.0, min(self.fetch_options.deadline, state.remaining())),
+                )
+                result = await asyncio.get_running_loop().run_in_executor(
+                    self._fetch_pool, self._fetch, url, options
+                )
         finally:
             state.inflight -= 1
-            state.last_activity = time.monotonic()
+            state.touch()
         if result.payload is not None:
             state.bytes += len(result.payload)
         if result.error == "too_large" and budget < self.fetch_options.max_bytes:
@@ -712,23 +750,35 @@ async def _load_or_quiet(page, state: _Capture, reserve: float, quiet: float) ->
     try:
         while not load.done():
             moment = time.monotonic()
-            if (
-                state.inflight == 0
-                and moment - state.last_activity >= 2 * quiet
-                and moment - since >= 2 * quiet
-            ):
+            quiet_at = max(state.last_activity, since) + 2 * quiet
+            if state.inflight == 0 and moment >= quiet_at:
                 state.note_cut(
                     "load",
                     "no load event (a script stopped the loading?); taken when the network was quiet",
                 )
                 return
-            await asyncio.sleep(0.05)
+            # woken by the load event, a request's start or end, or when quiet would be reached
+            state.activity.clear()
+            active = asyncio.ensure_future(state.activity.wait())
+            try:
+                await asyncio.wait(
+                    (load, active),
+                    timeout=None if state.inflight else quiet_at - moment,
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
+            finally:
+                active.cancel()
         load.result()  # a timeout is raised to the caller
     finally:
         if not load.done():
             load.cancel()
         with contextlib.suppress(BaseException):
             await load
+
+
+def _crash(state: _Capture, crashed: list[str], message: str) -> None:
+    crashed.append(message)
+    state.activity.set()  # a wait for quiet ends at once
 
 
 async def _dismiss(dialog) -> None:  # type: ignore[no-untyped-def]

@@ -304,9 +304,9 @@ class _Workers:
                 raise
 
     def _start_engine(self) -> browser_mod.BrowserEngine:
-        return browser_mod.BrowserEngine(
-            self.options.fetch, self.options.browser, per_host=self.options.per_host
-        )
+        # per_host limits the sources; a rendered page's subresources have their own per-host
+        # limit (BrowserOptions.per_host, what a browser opens to one host)
+        return browser_mod.BrowserEngine(self.options.fetch, self.options.browser)
 
     def _browser(self) -> browser_mod.BrowserEngine | None:
         """The engine, started on first need in auto mode (pages with rich static text never
