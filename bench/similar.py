@@ -258,6 +258,38 @@ def timed(func, *args) -> tuple[float, object]:
     return (time.perf_counter() - t) * 1000, result
 
 
+def archive_run(path: Path, n: int = 300) -> None:
+    """`similar` and `checked_before` (the claim page's look-up) for n claims of an existing
+    archive, beside every idea asked of the index at once and bm25-ranked, same run."""
+    db = store.open_db(path)
+    total = db.conn.execute("SELECT max(id) FROM claims").fetchone()[0]
+    decided = db.conn.execute("SELECT count(*) FROM claims WHERE status = 'decided'").fetchone()[0]
+    db.conn.execute("SELECT sum(length(block)) FROM claims_fts_data").fetchone()  # warm the cache
+    db.conn.execute("SELECT sum(length(text)) FROM claims").fetchone()
+    ids = random.Random(29).sample(range(1, total + 1), n)
+    texts = [
+        db.conn.execute("SELECT text FROM claims WHERE id = ?", [i]).fetchone()[0] for i in ids
+    ]
+    print(f"archive {path.name}: {total:,} claims ({decided:,} decided); {n} claims at random")
+    for name, func, inputs in (
+        ("similar", similar.similar, [(db, i) for i in ids]),
+        ("checked_before", similar.checked_before, [(db, i) for i in ids]),
+        ("baseline, every idea at once, bm25", claims_all_terms, [(db, t) for t in texts]),
+    ):
+        start = len(CPU)
+        walls, found = [], 0
+        for x in inputs:
+            ms, result = timed(func, *x)
+            walls.append(ms)
+            found += bool(result)
+        cpus = CPU[start:]
+        print(
+            f"{name:36s} wall p50 {pct(walls, 50):7.2f} ms  p95 {pct(walls, 95):7.2f} ms;"
+            f"  CPU p50 {pct(cpus, 50):6.2f} ms  p95 {pct(cpus, 95):6.2f} ms;  {found}/{n} found some"
+        )
+    db.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=1_000_000)
@@ -269,7 +301,16 @@ def main() -> None:
         default=100_000,
         help="claims in the archive (bulk-loaded, the FTS index rebuilt once)",
     )
+    parser.add_argument(
+        "--archive",
+        metavar="DB",
+        help="only time the look-ups of earlier claims on an existing archive (for instance"
+        " bench/out/web-1000000.db, built by bench/web.py): 300 of its claims at random",
+    )
     args = parser.parse_args()
+    if args.archive:
+        archive_run(Path(args.archive))
+        return
     OUT.mkdir(exist_ok=True)
     path = OUT / "similar.db"
     if not (args.reuse and path.exists()):
