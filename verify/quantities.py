@@ -124,7 +124,8 @@ _YEAR_BEFORE = frozenset(
     "in since by until till from of before after during year early late mid".split()
 )
 
-STOPWORDS = frozenset(
+# Function words (evidence.py ranks passages without them too).
+COMMON_WORDS = frozenset(
     """a about above after again against all also am an and any are as at be because been before
     being below between both but by can could did do does doing down during each few for from
     further had has have having he her here hers herself him himself his how i if in into is it
@@ -132,9 +133,13 @@ STOPWORDS = frozenset(
     ourselves out over own same she should so some such than that the their theirs them
     themselves then there these they this those through to too under until up very was we were
     what when where which while who whom why will with would you your yours yourself yourselves
-    said says say according per cent percent least than including nearly almost around roughly
-    approximately estimated year years month months day days week weeks time times total number
-    last first since ago were being another""".split()
+    said says say according per cent percent""".split()
+)
+# ...and the words around a number that do not say what it counts.
+STOPWORDS = COMMON_WORDS | frozenset(
+    """least than including nearly almost around roughly approximately estimated year years
+    month months day days week weeks time times total number last first since ago were being
+    another""".split()
 )
 # Words between a number and the noun it counts ("650 armed German soldiers").
 _ADJECTIVES = frozenset(

@@ -225,19 +225,23 @@ def set_password(
     with store.immediate(db):
         user = _user(db, name)
         _may_manage(db, actor, user["name"])
-        db.conn.execute(
-            "UPDATE users SET password_hash = ?, session_epoch = session_epoch + 1,"
-            " updated_at = ? WHERE id = ?",
-            [hashed, at, user["id"]],
-        )
-        store.add_event(
-            db,
-            "user_changed",
-            actor=actor,
-            detail={"user": user["name"], "change": "password"},
-            at=at,
-        )
+        _end_sessions(db, user, "password_hash", hashed, "password", actor, at)
     return _user(db, user["name"])
+
+
+def _end_sessions(
+    db: Database, user: dict[str, Any], column: str, value: Any, change: str,
+    actor: str | None, at: str,
+) -> None:  # fmt: skip
+    """Set one column of an account, end its sessions (the epoch moves on) and record it."""
+    db.conn.execute(
+        f"UPDATE users SET {column} = ?, session_epoch = session_epoch + 1, updated_at = ?"
+        " WHERE id = ?",
+        [value, at, user["id"]],
+    )
+    store.add_event(
+        db, "user_changed", actor=actor, detail={"user": user["name"], "change": change}, at=at
+    )
 
 
 def disable_user(db: Database, name: str, *, actor: str | None = None) -> dict[str, Any]:
@@ -257,18 +261,7 @@ def disable_user(db: Database, name: str, *, actor: str | None = None) -> dict[s
                 raise ConflictError(
                     f"{user['name']!r} is the last active admin: add another admin first"
                 )
-        db.conn.execute(
-            "UPDATE users SET disabled_at = ?, session_epoch = session_epoch + 1,"
-            " updated_at = ? WHERE id = ?",
-            [at, at, user["id"]],
-        )
-        store.add_event(
-            db,
-            "user_changed",
-            actor=actor,
-            detail={"user": user["name"], "change": "disabled"},
-            at=at,
-        )
+        _end_sessions(db, user, "disabled_at", at, "disabled", actor, at)
     return _user(db, user["name"])
 
 

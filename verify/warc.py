@@ -211,27 +211,9 @@ def _records(writer: WARCWriter, snap: dict[str, Any], db: Database, seen: dict)
     if snap["error"] in _TRUNCATED:  # a response whose payload was cut short
         warc_headers["WARC-Truncated"] = _TRUNCATED[snap["error"]]
     http_headers = _RawHeaders(_status_line(int(snap["status"])), headers, protocol=protocol)
-    earlier = seen.get(snap["sha256"]) if snap["sha256"] and payload else None
-    if earlier:
-        response = writer.create_revisit_record(
-            target,
-            "sha256:" + base32_digest(snap["sha256"]),
-            earlier[0],
-            earlier[1],
-            http_headers=http_headers,
-            warc_headers_dict=warc_headers,
-        )
-    else:
-        response = writer.create_warc_record(
-            target,
-            "response",
-            payload=io.BytesIO(payload),
-            length=len(payload),
-            http_headers=http_headers,
-            warc_headers_dict=warc_headers,
-        )
-        if snap["sha256"] and payload:
-            seen[snap["sha256"]] = (target, date)
+    response = _response_or_revisit(
+        writer, seen, target, date, snap["sha256"], payload, http_headers, warc_headers
+    )
     response_id = response.rec_headers.get_header("WARC-Record-ID")
     yield response
 
@@ -256,6 +238,35 @@ def _records(writer: WARCWriter, snap: dict[str, Any], db: Database, seen: dict)
     yield _metadata(writer, target, date, snap, response_id)
     if snap.get("mode") == "browser":
         yield from _browser_records(writer, snap, db, seen, response_id, target, date)
+
+
+def _response_or_revisit(
+    writer: Any, seen: dict[str, tuple[str, str]], url: str, date: str, sha: str | None,
+    payload: bytes, http_headers: Any, warc_headers: dict[str, str],
+) -> Any:  # fmt: skip
+    """A `response` record, or a `revisit` of the earlier record holding the same payload;
+    `seen` (payload digest -> (URL, date) of its response record) learns each new payload."""
+    earlier = seen.get(sha) if sha and payload else None
+    if earlier:
+        return writer.create_revisit_record(
+            url,
+            "sha256:" + base32_digest(sha),
+            earlier[0],
+            earlier[1],
+            http_headers=http_headers,
+            warc_headers_dict=warc_headers,
+        )
+    record = writer.create_warc_record(
+        url,
+        "response",
+        payload=io.BytesIO(payload),
+        length=len(payload),
+        http_headers=http_headers,
+        warc_headers_dict=warc_headers,
+    )
+    if sha and payload:
+        seen[sha] = (url, date)
+    return record
 
 
 def _browser_records(
@@ -287,27 +298,9 @@ def _browser_records(
             warc_headers["WARC-IP-Address"] = ip
         if error in _TRUNCATED:
             warc_headers["WARC-Truncated"] = _TRUNCATED[error]
-        earlier = seen.get(sha) if sha and payload else None
-        if earlier:
-            yield writer.create_revisit_record(
-                url,
-                "sha256:" + base32_digest(sha),
-                earlier[0],
-                earlier[1],
-                http_headers=http_headers,
-                warc_headers_dict=warc_headers,
-            )
-            continue
-        yield writer.create_warc_record(
-            url,
-            "response",
-            payload=io.BytesIO(payload),
-            length=len(payload),
-            http_headers=http_headers,
-            warc_headers_dict=warc_headers,
+        yield _response_or_revisit(
+            writer, seen, url, res_date, sha, payload, http_headers, warc_headers
         )
-        if sha and payload:
-            seen[sha] = (url, res_date)
     found = db.conn.execute(
         "SELECT page_url, dom_sha256, screenshot_sha256, provenance FROM browser_captures"
         " WHERE snapshot_id = ?",

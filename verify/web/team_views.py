@@ -43,18 +43,28 @@ def _back(claim_id: int, anchor: str = "team") -> Any:
     return redirect(url_for("web.claim", claim_id=claim_id, _anchor=anchor), 303)
 
 
-def _do(claim_id: int, func: Any, *args: Any, ok: str, **kwargs: Any) -> Any:
-    """Run one library write for the claim page: ForbiddenError is a 403 page, any other
-    refusal a message on the claim page; nothing changes either way."""
+def _run(back: Any, func: Any, *args: Any, ok: str, done: Any = None, **kwargs: Any) -> Any:
+    """Run one library write from a form: ForbiddenError is a 403 page, any other refusal a
+    message on the page `back()` returns to; nothing changes either way. On success, `ok` is
+    flashed and `done()` (default `back()`) answers."""
     try:
         func(g.db, *args, **kwargs)
     except ForbiddenError as exc:
         abort(403, str(exc))
     except VerifyError as exc:
         flash(str(exc), "error")
-        return _back(claim_id)
+        return back()
     flash(ok, "ok")
-    return _back(claim_id)
+    return (done or back)()
+
+
+def _do(claim_id: int, func: Any, *args: Any, ok: str, **kwargs: Any) -> Any:
+    """One library write for the claim page, answered with the claim page."""
+    return _run(lambda: _back(claim_id), func, *args, ok=ok, **kwargs)
+
+
+def _to_accounts() -> Any:
+    return redirect(url_for("team.accounts"), 303)
 
 
 # --------------------------------------------------------------------------- the panel
@@ -186,15 +196,14 @@ def claimant(claim_id: int) -> Any:
 
 @bp.post("/claims/<int:claim_id>/skip")
 def skip(claim_id: int) -> Any:
-    try:
-        team.skip(g.db, _me(), claim_id)
-    except ForbiddenError as exc:
-        abort(403, str(exc))
-    except VerifyError as exc:
-        flash(str(exc), "error")
-        return _back(claim_id)
-    flash("Skipped: the claim is back in the queue for the others.", "ok")
-    return redirect(url_for("web.queue"), 303)
+    return _run(
+        lambda: _back(claim_id),
+        team.skip,
+        _me(),
+        claim_id,
+        ok="Skipped: the claim is back in the queue for the others.",
+        done=lambda: redirect(url_for("web.queue"), 303),
+    )
 
 
 # --------------------------------------------------------------------------- capture button
@@ -308,46 +317,23 @@ def change_setting() -> Any:
     value = request.form.get("value", "").strip()
     if key not in PUBLISHING:
         abort(400, f"unknown setting {key!r}")
-    try:
-        if value:
-            settings.set_value(g.db, key, value, actor=_me())
-        else:
-            settings.unset_value(g.db, key, actor=_me())
-    except ForbiddenError as exc:
-        abort(403, str(exc))
-    except VerifyError as exc:
-        flash(str(exc), "error")
-        return redirect(url_for("team.accounts"), 303)
-    flash(f"{key} saved.", "ok")
-    return redirect(url_for("team.accounts"), 303)
+    if value:
+        return _run(_to_accounts, settings.set_value, key, value, actor=_me(), ok=f"{key} saved.")
+    return _run(_to_accounts, settings.unset_value, key, actor=_me(), ok=f"{key} saved.")
 
 
 @bp.post("/team/users")
 def add_account() -> Any:
     form = request.form
-    try:
-        users.add_user(g.db, form.get("name", ""), form.get("role", ""), form.get("password", ""),
-                       actor=_me())  # fmt: skip
-    except ForbiddenError as exc:
-        abort(403, str(exc))
-    except VerifyError as exc:
-        flash(str(exc), "error")
-        return redirect(url_for("team.accounts"), 303)
-    flash(f"Account {' '.join(form.get('name', '').split())} added.", "ok")
-    return redirect(url_for("team.accounts"), 303)
+    return _run(_to_accounts, users.add_user, form.get("name", ""), form.get("role", ""),
+                form.get("password", ""), actor=_me(),
+                ok=f"Account {' '.join(form.get('name', '').split())} added.")  # fmt: skip
 
 
 @bp.post("/team/users/<name>/disable")
 def disable_account(name: str) -> Any:
-    try:
-        users.disable_user(g.db, name, actor=_me())
-    except ForbiddenError as exc:
-        abort(403, str(exc))
-    except VerifyError as exc:
-        flash(str(exc), "error")
-        return redirect(url_for("team.accounts"), 303)
-    flash(f"Account {name} disabled: its sessions have ended.", "ok")
-    return redirect(url_for("team.accounts"), 303)
+    return _run(_to_accounts, users.disable_user, name, actor=_me(),
+                ok=f"Account {name} disabled: its sessions have ended.")  # fmt: skip
 
 
 @bp.post("/team/password")
@@ -358,12 +344,12 @@ def change_password() -> Any:
         users.authenticate(g.db, me, request.form.get("current", ""))
     except ForbiddenError:
         flash("The current password is wrong.", "error")
-        return redirect(url_for("team.accounts"), 303)
+        return _to_accounts()
     try:
         users.set_password(g.db, me, request.form.get("password", ""), actor=me)
     except VerifyError as exc:
         flash(str(exc), "error")
-        return redirect(url_for("team.accounts"), 303)
+        return _to_accounts()
     session.clear()
     return redirect(url_for("web.signin"), 303)
 
