@@ -23,14 +23,6 @@ from .settings import DEFAULT_LEASE_MINUTES
 # --------------------------------------------------------------------------- helpers
 
 
-def _now(now: datetime | str | None) -> str:
-    if now is None:
-        return store.now()
-    if isinstance(now, datetime):
-        return store.format_time(now)
-    return store.format_time(store.parse_time(now))
-
-
 def lease_minutes_setting(db: Database) -> int:
     """The lease length: `verify config lease_minutes`, else 30 (also when the stored value
     was written around `verify config` and is not a positive whole number)."""
@@ -112,8 +104,8 @@ def actions(
     try:
         role = users.actor_role(db, reviewer)
     except ForbiddenError:  # not an active account: nothing is allowed
-        return {name: False for name in model.allowed_actions(claim, reviewer, _now(now))}
-    return model.allowed_actions(claim, reviewer, _now(now), role)
+        return {name: False for name in model.allowed_actions(claim, reviewer, store.at_time(now))}
+    return model.allowed_actions(claim, reviewer, store.at_time(now), role)
 
 
 # --------------------------------------------------------------------------- queue and leases
@@ -121,7 +113,7 @@ def actions(
 
 def expire_leases(db: Database, now: datetime | str | None = None) -> int:
     """Return every lease that ran out to the queue, with an 'expired' event each. Returns how many."""
-    at = _now(now)
+    at = store.at_time(now)
     # a cheap read first, so readers (the queue page) do not take the write lock for nothing
     if not db.conn.execute(
         "SELECT 1 FROM claims WHERE status = 'in_review' AND lease_expires_at <= ? LIMIT 1", [at]
@@ -203,7 +195,7 @@ def lease_next(
     get different claims."""
     reviewer = _check_reviewer(reviewer)
     users.authorize(db, reviewer, "lease")
-    at = _now(now)
+    at = store.at_time(now)
     minutes = _lease_length(db, lease_minutes)
     expires = store.format_time(store.parse_time(at) + timedelta(minutes=minutes))
     with store.write(db):
@@ -244,7 +236,7 @@ def release(
     """Give a lease back: the claim returns to the queue. Only the holder may, unless force."""
     reviewer = _check_reviewer(reviewer)
     users.authorize(db, reviewer, "release")
-    at = _now(now)
+    at = store.at_time(now)
     with store.write(db):
         claim = archive.claim_row(db, claim_id)
         _apply(
@@ -304,7 +296,7 @@ def assess(
     model.check_choice(stance, model.STANCES, "stance")
     reviewer = _check_reviewer(reviewer)
     users.authorize(db, reviewer, "assess")
-    at = _now(now)
+    at = store.at_time(now)
     with store.write(db):
         claim = archive.claim_row(db, claim_id)
         src = _source_of_claim(db, claim, source)
@@ -368,7 +360,7 @@ def unassess(
     """Remove an assessment (it stays in the table, marked removed, and the removal is an event)."""
     reviewer = _check_reviewer(reviewer)
     users.authorize(db, reviewer, "unassess")
-    at = _now(now)
+    at = store.at_time(now)
     with store.write(db):
         found = archive.get_assessment(db, assessment_id)
         if found["removed_at"] is not None:
@@ -404,7 +396,7 @@ def check_evidence(db: Database, source_id: int, *, now: datetime | str | None =
     and the quote, and a decided claim goes back to the queue with its verdict kept as the
     previous verdict. Each assessment is flagged once. Runs inside the caller's transaction
     when there is one. Returns the ids of the claims flagged."""
-    at = _now(now)
+    at = store.at_time(now)
     latest = store.row(  # the latest live capture: a memento from a web archive is not one
         db,
         "SELECT sn.id, sn.status, sn.error, sn.changed, sn.text, s.dead_at FROM snapshots sn"
@@ -491,7 +483,7 @@ def give_verdict(
     model.check_choice(verdict, model.VERDICTS, "verdict")
     reviewer = _check_reviewer(reviewer)
     users.authorize(db, reviewer, "verdict")
-    at = _now(now)
+    at = store.at_time(now)
     with store.write(db):
         claim = archive.claim_row(db, claim_id)
         model.check_transition(claim, "verdict", reviewer, at, force=force)
@@ -539,7 +531,7 @@ def dismiss(
     A decided claim cannot be dismissed (model.TRANSITIONS)."""
     reviewer = _check_reviewer(reviewer)
     users.authorize(db, reviewer, "dismiss")
-    at = _now(now)
+    at = store.at_time(now)
     with store.write(db):
         claim = archive.claim_row(db, claim_id)
         _apply(
@@ -563,7 +555,7 @@ def requeue(
     users.authorize(db, reviewer, "requeue")
     if priority is not None:
         priority = claims.check_priority(priority)
-    at = _now(now)
+    at = store.at_time(now)
     with store.write(db):
         claim = archive.claim_row(db, claim_id)
         new_priority = claim["priority"] if priority is None else priority

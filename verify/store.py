@@ -48,6 +48,15 @@ def parse_time(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
+def at_time(moment: datetime | str | None) -> str:
+    """The time of an action: now, or the injected moment (a datetime or an ISO text)."""
+    if moment is None:
+        return now()
+    if isinstance(moment, datetime):
+        return format_time(moment)
+    return format_time(parse_time(moment))
+
+
 def _migration_files() -> list[tuple[int, str, str]]:
     """(number, name, sql) for every db/NNNN_*.sql, in order."""
     try:

@@ -28,14 +28,6 @@ _COLUMNS = (
 )
 
 
-def _now(now: datetime | str | None) -> str:
-    if now is None:
-        return store.now()
-    if isinstance(now, datetime):
-        return store.format_time(now)
-    return store.format_time(store.parse_time(now))
-
-
 def _claim(db: Database, claim_id: Any) -> dict[str, Any]:
     try:
         cid = int(claim_id)
@@ -92,7 +84,7 @@ def assign(
     """Assign an open claim to `name` (an active account when there are accounts), or take
     the assignment away with name None. Editors and admins only."""
     actor = _actor(actor)
-    at = _now(now)
+    at = store.at_time(now)
     with store.immediate(db):
         claim = _claim(db, claim_id)
         _take(db, claim, "assign", actor, at)
@@ -161,7 +153,7 @@ def skip(
     reviewer = _actor(reviewer)
     if minutes <= 0:
         raise InputError(f"skip minutes must be positive, not {minutes}")
-    at = _now(now)
+    at = store.at_time(now)
     until = store.format_time(store.parse_time(at) + timedelta(minutes=minutes))
     with store.immediate(db):
         if claim_id is None:
@@ -204,7 +196,7 @@ def set_priority(
     """Change the priority of an open claim (editors and admins)."""
     actor = _actor(actor)
     value = claims.check_priority(priority)
-    at = _now(now)
+    at = store.at_time(now)
     with store.immediate(db):
         claim = _claim(db, claim_id)
         _take(db, claim, "prioritise", actor, at)
@@ -258,7 +250,7 @@ def tag(
     removing = [check_tag(t) for t in remove]
     if not adding and not removing:
         raise InputError("give at least one tag to add or remove")
-    at = _now(now)
+    at = store.at_time(now)
     with store.immediate(db):
         claim = _claim(db, claim_id)
         _take(db, claim, "tag", actor, at)
@@ -294,7 +286,7 @@ def comment(
         raise InputError("a comment must not be empty")
     if len(body) > COMMENT_MAX:
         raise InputError(f"a comment is at most {COMMENT_MAX} characters, not {len(body)}")
-    at = _now(now)
+    at = store.at_time(now)
     with store.immediate(db):
         claim = _claim(db, claim_id)
         _take(db, claim, "comment", actor, at)
@@ -328,7 +320,7 @@ def set_claimant(
     name = " ".join((claimant or "").split()) or None
     if name and len(name) > CLAIMANT_MAX:
         raise InputError(f"a claimant is at most {CLAIMANT_MAX} characters, not {len(name)}")
-    at = _now(now)
+    at = store.at_time(now)
     with store.immediate(db):
         claim = _claim(db, claim_id)
         _take(db, claim, "claimant", actor, at)
@@ -378,7 +370,7 @@ def approve(
     """Approve a decided claim's current verdict: an editor (or admin) who did not give it.
     A later verdict needs approval again."""
     approver = _actor(approver)
-    at = _now(now)
+    at = store.at_time(now)
     with store.immediate(db):
         claim = _claim(db, claim_id)
         _take(db, claim, "approve", approver, at)
