@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from verify import claimreview, similar, store  # noqa: E402
+from verify import claimreview, matchkeys, similar, store  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out"
 CHUNK = 20_000
@@ -193,7 +193,7 @@ def build_claims(path: Path, n: int) -> None:
 
 def claims_all_terms(db, text: str) -> list[dict]:
     """Baseline for archive claims: every idea of the claim asked of the index at once."""
-    mine = similar.text_keys(text)
+    mine = matchkeys.text_keys(text)
     terms = similar._claim_terms(text, mine)
     return store.rows(
         db,
@@ -205,7 +205,7 @@ def claims_all_terms(db, text: str) -> list[dict]:
 
 def lookup_all_keys(db, text: str) -> list[similar.Match]:
     """Baseline 1: the index asked for every key of the claim (no rarity pruning)."""
-    mine = similar.text_keys(text)
+    mine = matchkeys.text_keys(text)
     df, total = similar._weights(db, mine.keys)
     present = [k for k in mine.keys if df.get(k)]
     if not present:
@@ -231,7 +231,7 @@ def lookup_all_keys(db, text: str) -> list[similar.Match]:
 
 def scan(db, text: str) -> list[tuple[float, int]]:
     """Baseline 2: score every known review (the exact answer)."""
-    mine = similar.text_keys(text)
+    mine = matchkeys.text_keys(text)
     df, total = similar._weights(db, mine.keys)
     weight = {k: similar._idf(total, df.get(k, 0)) for k in mine.keys}
     default = similar._idf(total, 1) * 0.5

@@ -3,7 +3,8 @@
 127.0.0.1 in a separate process, under 8 concurrent clients. For each page: p50 and p95 of the
 server time (time inside the app, from the Server-Timing header the app sets on every response)
 and of the latency the client observed, beside a baseline from the same run: the same pages on a
-10,000-claim database.
+10,000-claim database. The target (p95 under 100 ms) is judged on the client's latency, which
+counts the wait in the server's queue too.
 
 With --signed-in every client signs in with its own account (the archive gets accounts
 bench0..N, password-checked with scrypt at sign-in) and every request checks its session
@@ -37,6 +38,8 @@ import threading  # noqa: E402
 import time  # noqa: E402
 
 import requests  # noqa: E402
+
+from verify.web.app import THREADS  # noqa: E402
 
 
 def _load_queue_bench():
@@ -222,7 +225,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--baseline-claims", type=int, default=10_000)
     ap.add_argument("--clients", type=int, default=8)
-    ap.add_argument("--threads", type=int, default=8, help="waitress worker threads")
+    ap.add_argument(
+        "--threads",
+        type=int,
+        default=THREADS,
+        help="waitress worker threads (default: verify serve's)",
+    )
     ap.add_argument("--requests", type=int, default=400, help="requests per page")
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument(
@@ -281,12 +289,14 @@ def main(argv: list[str] | None = None) -> int:
                   f" {name_only:.2f} ms name-only on {n_small:,} claims"
                   f" ({with_session / name_only:.2f}x)")  # fmt: skip
     print()
+    # judged on what a reviewer waits for: the client's time, which also counts the wait in
+    # waitress's queue (the server time alone would look better with fewer threads)
     for name, (server, client) in big_results.items():
-        p95 = pct(server, 95)
+        p95 = pct(client, 95)
         ok = p95 < TARGET_P95_MS
         missed += not ok
-        print(f"target {name}: server p95 {p95:.2f} ms (client {pct(client, 95):.2f} ms, mean server"
-              f" {statistics.fmean(server):.2f} ms) vs {TARGET_P95_MS:.0f} ms: {'met' if ok else 'MISSED'}")  # fmt: skip
+        print(f"target {name}: client p95 {p95:.2f} ms (server p95 {pct(server, 95):.2f} ms, mean"
+              f" client {statistics.fmean(client):.2f} ms) vs {TARGET_P95_MS:.0f} ms: {'met' if ok else 'MISSED'}")  # fmt: skip
     return 1 if missed else 0
 
 

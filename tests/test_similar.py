@@ -10,7 +10,7 @@ from browser_helpers import sign_in
 from conftest import Response
 from review_helpers import make_article, make_claim
 
-from verify import claimreview, similar, store
+from verify import claimreview, matchkeys, similar, store
 from verify.errors import InputError, NotFoundError
 from verify.web import create_app
 
@@ -152,11 +152,11 @@ def test_import_from_a_local_server(run_cli, site, db):
 
 
 def test_keys_are_the_same_for_every_spelling():
-    a = similar.text_keys("At least twenty-two people died in Bamako.")
-    b = similar.text_keys("22 people were killed in BAMAKO")
+    a = matchkeys.text_keys("At least twenty-two people died in Bamako.")
+    b = matchkeys.text_keys("22 people were killed in BAMAKO")
     assert {"n22", "death", "bamako"} <= set(a.keys) & set(b.keys)
-    assert "y2014" in similar.text_keys("ISIS was founded in 2014.").keys
-    assert "p3d9" in similar.text_keys("Unemployment fell to 3.9%.").keys
+    assert "y2014" in matchkeys.text_keys("ISIS was founded in 2014.").keys
+    assert "p3d9" in matchkeys.text_keys("Unemployment fell to 3.9%.").keys
 
 
 def test_similar_finds_paraphrases_of_known_reviews(db, tmp_path, run_cli):
@@ -282,4 +282,80 @@ def test_claim_page_marks_clashing_evidence(db_path):
     assert '<span class="badge clash"' in page
     assert "clash: claim 22, passage 21" in page
     assert 'class="evidence clash"' in page  # the passage in the snapshot text is marked too
+    db.close()
+
+
+def _index_state(db) -> tuple[dict[int, str], dict[str, int]]:
+    """The decided claims' keys and key counts, checked against a recount."""
+    keys = dict(db.conn.execute("SELECT claim_id, keys FROM decided_claim_keys"))
+    docs = dict(db.conn.execute("SELECT key, docs FROM decided_claim_key_docs"))
+    recount: dict[str, int] = {"": len(keys)} if keys else {}
+    for text in keys.values():
+        for k in text.split():
+            recount[k] = recount.get(k, 0) + 1
+    assert docs == recount
+    db.conn.execute(
+        "INSERT INTO decided_claim_keys_fts(decided_claim_keys_fts) VALUES ('integrity-check')"
+    )
+    return keys, docs
+
+
+def test_decided_claims_keys_follow_the_claims_status_whoever_writes_it(db):
+    from verify import review
+
+    a1, a2 = (make_article(db, f"Article {n}.", url=f"https://n.example/{n}") for n in range(2))
+    first = make_claim(db, "Gunmen held 170 hostages at the Radisson Blu in Bamako.", article_id=a1)
+    other = make_claim(db, "Unemployment fell to 3.9 percent in May.", article_id=a1)
+    assert _index_state(db) == ({}, {})
+    review.give_verdict(db, first, "true", "ana")
+    review.give_verdict(db, other, "false", "ana")
+    keys, docs = _index_state(db)
+    assert keys[first] == matchkeys.match_keys(
+        "Gunmen held 170 hostages at the Radisson Blu in Bamako."
+    )
+    assert docs[""] == 2 and docs["n170"] == 1 and docs["bamako"] == 1
+    # a claim asked about later finds the decided one, whatever the number's spelling
+    later = make_claim(
+        db, "Attackers held one hundred and seventy hostages at a Bamako hotel.", article_id=a2
+    )
+    found = similar.checked_before(db, later)
+    assert [m.id for m in found] == [first]
+    assert found[0].reason["numbers"] == ["one hundred and seventy"]
+    # ... and the decided claim finds nothing of its own article, nor itself
+    assert similar.checked_before(db, first) == []
+    # the text of a decided claim edited: new keys; a claim that leaves decided: out
+    with store.immediate(db):
+        db.conn.execute("UPDATE claims SET text = 'Gunmen held 171 hostages.' WHERE id = ?", [first])
+    keys, docs = _index_state(db)
+    assert "n171" in keys[first].split() and "n170" not in docs
+    with store.immediate(db):
+        db.conn.execute("UPDATE claims SET status = 'queued' WHERE id = ?", [other])
+    keys, docs = _index_state(db)
+    assert list(keys) == [first] and docs[""] == 1 and "p3d9" not in docs
+    # a claim inserted as decided (an import, a restore) is indexed too; a deleted one is not
+    born = make_claim(db, "Bridges collapsed in 2014.", status="decided")
+    assert list(_index_state(db)[0]) == [first, born]
+    with store.immediate(db):
+        db.conn.execute("DELETE FROM claims WHERE id = ?", [born])
+    keys, docs = _index_state(db)
+    assert list(keys) == [first] and "y2014" not in docs
+
+
+def test_an_archive_from_before_the_decided_keys_gets_them_when_opened(db_path):
+    db = store.open_db(db_path)
+    with store.immediate(db):  # back to the schema of migration 0009
+        for kind, name in db.conn.execute(
+            "SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'table')"
+            " AND name LIKE '%decided_keys%' OR name LIKE 'decided_claim_key%'"
+        ).fetchall():
+            if kind == "trigger" or not name.startswith("decided_claim_keys_fts_"):
+                db.conn.execute(f"DROP {kind.upper()} IF EXISTS {name}")
+        db.conn.execute("DELETE FROM _migrations WHERE number = 10")
+    decided = make_claim(db, "Twenty-two people died in Bamako.", status="decided")
+    make_claim(db, "Cats sleep a lot.")
+    db.close()
+    db = store.open_db(db_path)
+    keys, docs = _index_state(db)
+    assert keys == {decided: matchkeys.match_keys("Twenty-two people died in Bamako.")}
+    assert docs[""] == 1 and docs["n22"] == 1
     db.close()

@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from . import similar, store
+from . import matchkeys, store
 from .errors import BlockedAddressError, FetchError, InputError
 
 
@@ -263,7 +263,7 @@ def store_reviews(db: Database, reviews: list[Review], result: ImportResult) -> 
             )
             values = [getattr(review, f) for f in _FIELDS]
             if old is None:
-                keys = similar.match_keys(review.claim_text)
+                keys = matchkeys.match_keys(review.claim_text)
                 cur = db.conn.execute(
                     f"INSERT INTO known_reviews (claim_text, {', '.join(_FIELDS)}, keys, fingerprint,"
                     " origin, imported_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

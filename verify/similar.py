@@ -1,21 +1,20 @@
-"""Has this been checked before? Earlier claims in this archive and others' published fact-checks
-(known reviews, imported from ClaimReview) that say the same thing as a claim.
+"""Has this been checked before? Decided claims of this archive, others' published fact-checks
+(known reviews, imported from ClaimReview), and earlier claims not decided yet, that say the same
+thing as a claim.
 
-A text is reduced to match keys (`match_keys`): the concepts of its ordinary words (a light stem,
-with synonyms folded: "killed", "died" and "dead" are one key), and its numbers in one spelling
-whatever way they were written ("twenty-two", "22" and "22.0" are all `n22`; "12 percent" is
-`p12`; "in 2014" is `y2014`). Known reviews keep their keys in an FTS5 index plus a table of how
-many reviews hold each key. A lookup reads the posting lists of the claim's RAREST keys only
+Texts are compared by their match keys (verify.matchkeys). Known reviews and decided claims keep
+their keys in an FTS5 index plus a table of how many rows hold each key (decided claims: kept by
+triggers, migration 0010). A lookup reads the posting lists of the claim's RAREST keys only
 (within a budget of index entries: a common key would make it read most of the index and narrow
-nothing down), in rowid order, summing the keys' weights per review (FTS5's own bm25 ranking is
-not used: it looks up the size of every matching row). The best 50 candidates are then scored on
-all their keys, weighted by rarity (cosine over IDF weights), and the reason is given: shared
+nothing down), in rowid order, summing the keys' weights per row (FTS5's own bm25 ranking is not
+used: it looks up the size of every matching row). The best candidates are then scored on all
+their stored keys, weighted by rarity (cosine over IDF weights), and the reason is given: shared
 numbers, names, words, and numbers that differ.
 
-Earlier claims in this archive are found the same way through the claims' own full-text index
-(one sub-query per idea of the claim: a number in its spellings, a name, a word with its
-synonyms; ideas held by CLAIM_COMMON earlier claims or more are left out). Nothing is stored for
-a lookup."""
+Earlier claims not decided yet have no keys stored (they are most of an archive, and change
+status often); they are found through the claims' own full-text index (one sub-query per idea of
+the claim: a number in its spellings, a name, a word with its synonyms; ideas held by
+CLAIM_COMMON earlier claims or more are left out) and their keys derived when scored."""
 
 from __future__ import annotations
 
@@ -23,13 +22,13 @@ import heapq
 import math
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from operator import itemgetter
 from typing import Any
 
 from sqlite_utils import Database
 
-from . import archive, quantities, store
+from . import archive, matchkeys, quantities, store
+from .matchkeys import Keys, text_keys
 
 MIN_SCORE = 0.3  # below this a candidate is not listed
 CANDIDATES = 50  # candidates scored per source (known reviews, archive claims)
@@ -39,63 +38,7 @@ COMMON_FLOOR = 2000  # ... unless they are held by fewer reviews than this
 MAX_CLAIM_TERMS = 10  # ideas of a claim counted in the claims' index
 CLAIM_COMMON = 1000  # an idea held by this many earlier claims or more is too common to ask for
 POSTINGS = 4_000  # at most this many index entries read per lookup (at least two keys asked)
-
-_ASCII_WORD = re.compile(r"[a-z]+")
-_NUMBER_KEY = re.compile(r"[npymd]\d[\dd]*")
-_WORD = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)*", re.UNICODE)
-_STOP = quantities.STOPWORDS | frozenset(
-    """claim claims claimed says said state states stated show shows showed report reports
-    reported new like get got make made go going people""".split()
-) - {"people"}
-
-
-@dataclass(frozen=True)
-class Keys:
-    """The match keys of a text, and where they came from (for the reasons)."""
-
-    keys: tuple[str, ...]
-    numbers: dict[str, str]  # key -> the number as written ("n22" -> "twenty-two")
-    names: dict[str, str]  # key -> the capitalised word ("bamako" -> "Bamako")
-    words: dict[str, str]  # key -> a word as written ("death" -> "died")
-
-
-@lru_cache(maxsize=16384)
-def text_keys(text: str) -> Keys:
-    """Match keys of a text: number keys first, then concepts of names and ordinary words.
-    Cached: the same earlier claims are candidates for many claims (read-only result)."""
-    numbers: dict[str, str] = {}
-    for q in quantities.quantities(text):
-        numbers.setdefault(quantities.key(q), q.text)
-    names: dict[str, str] = {}
-    words: dict[str, str] = {}
-    for m in _WORD.finditer(text):
-        tok = m.group(0)
-        low = tok.lower()
-        if low in _STOP or len(low) < 2 or low in quantities._ONES or low in quantities._TENS:
-            continue
-        if low in quantities._SCALES or low == "dozen":
-            continue
-        key = quantities.concept(low)
-        if not _ASCII_WORD.fullmatch(key):  # keys are plain ASCII words (the FTS tokenizer)
-            key = re.sub(r"[^0-9a-z]", "", key.encode("ascii", "ignore").decode().lower())
-            if len(key) < 2:
-                continue
-        before = text[max(0, m.start() - 4) : m.start()].rstrip()
-        sentence_start = m.start() == 0 or not before or before[-1] in '.!?"\u201c('
-
-        if tok[0].isupper() and (not sentence_start or tok.isupper()):
-            names.setdefault(key, tok)
-        elif key not in names:
-            words.setdefault(key, tok)
-    for key in names:
-        words.pop(key, None)
-    keys = tuple(dict.fromkeys([*numbers, *names, *words]))
-    return Keys(keys, numbers, names, words)
-
-
-def match_keys(text: str) -> str:
-    """The keys of a text as one space-separated string (what the index stores)."""
-    return " ".join(text_keys(text).keys)
+DECIDED_FLOOR = 1000  # decided claims' keys are weighed as if there were at least this many
 
 
 @dataclass(frozen=True)
@@ -148,45 +91,36 @@ def _idf(total: int, docs: int) -> float:
     return math.log(1 + (total - docs + 0.5) / (docs + 0.5))
 
 
-def key_label(key: str) -> str:
-    """A number key for people: 'n21' -> '21', 'p12d5' -> '12.5%', 'y2014' -> '2014'."""
-    if not _NUMBER_KEY.fullmatch(key):
-        return key
-    value = key[1:].replace("d", ".")
-    return value + "%" if key[0] == "p" else value
-
-
 def _score(
     mine: Keys, theirs: set[str], weight: dict[str, float], default: float
 ) -> tuple[float, dict[str, Any]]:
-    """Cosine of the two key sets weighted by rarity; and the reason (what is shared)."""
-    a = set(mine.keys)
-    shared = a & theirs
+    """Cosine of the two key sets weighted by rarity; and the reason (what is shared), given
+    only for a score of MIN_SCORE or more."""
+    shared = theirs.intersection(mine.keys)
     if not shared:
         return 0.0, {}
-
-    def w(k: str) -> float:
-        return weight.get(k, default)
-
-    score = sum(w(k) ** 2 for k in shared) / math.sqrt(
-        sum(w(k) ** 2 for k in a) * sum(w(k) ** 2 for k in theirs)
+    get = weight.get
+    score = sum(get(k, default) ** 2 for k in shared) / math.sqrt(
+        sum(get(k, default) ** 2 for k in mine.keys) * sum(get(k, default) ** 2 for k in theirs)
     )
-    mine_numbers = set(mine.numbers)
-    their_numbers = {k for k in theirs if _NUMBER_KEY.fullmatch(k)}
-    if mine_numbers and their_numbers and not (mine_numbers & their_numbers):
+    their_numbers = {k for k in theirs if k[1:2].isdigit() and matchkeys.NUMBER_KEY.fullmatch(k)}
+    if mine.numbers and their_numbers and not their_numbers.intersection(mine.numbers):
         score *= 0.8  # the same thing with other figures: still worth seeing, ranked lower
+    score = round(score, 4)
+    if score < MIN_SCORE:
+        return score, {}
     reason: dict[str, Any] = {
         "numbers": [mine.numbers[k] for k in mine.numbers if k in shared],
         "names": [mine.names[k] for k in mine.names if k in shared],
         "words": [mine.words[k] for k in mine.words if k in shared],
     }
-    differ = sorted(mine_numbers - their_numbers), sorted(their_numbers - mine_numbers)
+    differ = sorted(set(mine.numbers) - their_numbers), sorted(their_numbers - set(mine.numbers))
     if differ[0] and differ[1]:
         reason["numbers_differ"] = {
             "claim": [mine.numbers[k] for k in differ[0]],
-            "match": [key_label(k) for k in differ[1]],
+            "match": [matchkeys.key_label(k) for k in differ[1]],
         }
-    return round(score, 4), reason
+    return score, reason
 
 
 def reason_text(reason: dict[str, Any]) -> str:
@@ -217,35 +151,43 @@ def _weights(db: Database, keys: tuple[str, ...]) -> tuple[dict[str, int], int]:
     return found, total
 
 
-def _review_candidates(db: Database, mine: Keys) -> tuple[list[int], dict[str, float], float]:
-    df, total = _weights(db, mine.keys)
+def _candidates(
+    db: Database, mine: Keys, df: dict[str, int], total: int, index: str, wanted: int
+) -> tuple[dict[int, float], dict[str, float], float]:
+    """Rows of a keys index (known reviews, decided claims) sharing the claim's rarest keys,
+    with the sum of the shared keys' weights (the `wanted` best); the keys' weights; the weight
+    of a key the claim does not have."""
     present = [k for k in mine.keys if df.get(k)]
-    if not present:
-        return [], {}, 1.0
     weight = {k: _idf(total, df.get(k, 0)) for k in mine.keys}
+    default = _idf(total, 1) * 0.5  # a key of a candidate the claim does not have
+    if not present:
+        return {}, weight, default
     cap = max(COMMON_FLOOR, int(total * COMMON))
-    rare = sorted(present, key=lambda k: df[k])
     chosen: list[str] = []
     postings = 0
-    for k in rare:  # rarest first, within a budget of index entries to read
+    for k in sorted(present, key=lambda k: df[k]):  # rarest first, within a budget of entries
         if len(chosen) >= 2 and (
             df[k] > cap or postings + df[k] > POSTINGS or len(chosen) >= MAX_QUERY_KEYS
         ):
             break
         chosen.append(k)
         postings += df[k]
-    # each chosen key's posting list, read in rowid order (no ranking inside FTS5: bm25 would
-    # look up every matching row's size), summing the keys' weights per review
-    found: dict[int, float] = {}
-    for k in chosen:
-        w = weight[k]
-        for (rowid,) in db.conn.execute(
-            "SELECT rowid FROM known_reviews_fts WHERE known_reviews_fts MATCH ?", [f'"{k}"']
-        ):
-            found[rowid] = found.get(rowid, 0.0) + w
-    rowids = [r for r, _ in heapq.nlargest(CANDIDATES, found.items(), key=itemgetter(1))]
-    default = _idf(total, 1) * 0.5  # a key of a candidate the claim does not have
-    return rowids, weight, default
+    # each chosen key's posting list (no ranking inside FTS5: bm25 would look up every matching
+    # row's size), the keys' weights summed per row inside SQLite
+    one = f"SELECT rowid, ? AS w FROM {index} WHERE {index} MATCH ?"
+    args: list[Any] = [x for k in chosen for x in (weight[k], f'"{k}"')]
+    found = db.conn.execute(
+        f"SELECT rowid, sum(w) AS s FROM ({' UNION ALL '.join([one] * len(chosen))})"
+        " GROUP BY rowid ORDER BY s DESC, rowid LIMIT ?",
+        [*args, wanted],
+    ).fetchall()
+    return dict(found), weight, default
+
+
+def _review_candidates(db: Database, mine: Keys) -> tuple[list[int], dict[str, float], float]:
+    df, total = _weights(db, mine.keys)
+    found, weight, default = _candidates(db, mine, df, total, "known_reviews_fts", CANDIDATES)
+    return list(found), weight, default
 
 
 def similar_reviews(db: Database, text: str, *, limit: int = 10) -> list[Match]:
@@ -291,6 +233,22 @@ def _day(stamp: str | None) -> str | None:
 
 
 # --------------------------------------------------------------------------- archive claims
+
+
+def _claim_match(r: dict[str, Any], score: float, reason: dict[str, Any]) -> Match:
+    """A claims row (id, text, status, verdict, decided_by, decided_at) as a match."""
+    return Match(
+        "claim",
+        r["id"],
+        r["text"],
+        score,
+        reason,
+        r["verdict"],
+        r["decided_by"],
+        _day(r["decided_at"]),
+        status=r["status"],
+    )
+
 
 _NUMBER_WORDS = {v: k for k, v in {**quantities._ONES, **quantities._TENS}.items()}
 
@@ -340,16 +298,11 @@ def _claim_terms(text: str, mine: Keys) -> list[str]:
 
 
 def similar_claims(
-    db: Database,
-    claim: dict[str, Any],
-    *,
-    limit: int = 10,
-    candidates: int = CANDIDATES,
-    decided_only: bool = False,
+    db: Database, claim: dict[str, Any], *, limit: int = 10, candidates: int = CANDIDATES
 ) -> list[Match]:
-    """Earlier claims in this archive (lower ids, other articles, not candidates) that say the
-    same thing as `claim` (a dict with id, text, article_id): decided ones first, then by score.
-    decided_only: only decided claims are scored (what "checked before" needs)."""
+    """Earlier claims in this archive not decided yet (lower ids, other articles, not
+    candidates) that say the same thing as `claim` (a dict with id, text, article_id), by score.
+    Decided ones are found through their keys: `checked_claims`."""
     mine = text_keys(claim["text"])
     terms = _claim_terms(claim["text"], mine)[:MAX_CLAIM_TERMS]  # numbers and names come first
     if not terms:
@@ -357,7 +310,7 @@ def similar_claims(
     # each idea's earlier claims, read in rowid order up to CLAIM_COMMON (an idea held by more
     # is too common to narrow anything down), summing the ideas' weights per claim
     columns = "c.id, c.text, c.status, c.verdict, c.decided_by, c.decided_at, c.article_id"
-    only = " AND c.status = 'decided'" if decided_only else ""
+    only = " AND c.status NOT IN ('candidate', 'decided')"
     scores: dict[int, float] = {}
     common: list[str] = []
     for term in terms:
@@ -375,9 +328,7 @@ def similar_claims(
         for rowid in rowids:
             scores[rowid] = scores.get(rowid, 0.0) + w
     if scores:
-        # decided_only: most earlier claims are not decided, so look further down the list
-        wanted = candidates * (6 if decided_only else 2)
-        best = [r for r, _ in heapq.nlargest(wanted, scores.items(), key=itemgetter(1))]
+        best = [r for r, _ in heapq.nlargest(candidates * 2, scores.items(), key=itemgetter(1))]
         marks = ",".join("?" * len(best))
         found = store.rows(
             db, f"SELECT {columns} FROM claims c WHERE c.id IN ({marks}){only}", best
@@ -395,9 +346,7 @@ def similar_claims(
     found = [
         r
         for r in found
-        if r["status"] != "candidate"
-        and (not decided_only or r["status"] == "decided")
-        and (claim.get("article_id") is None or r["article_id"] != claim.get("article_id"))
+        if (claim.get("article_id") is None or r["article_id"] != claim.get("article_id"))
     ][:candidates]
     if not found:
         return []
@@ -415,21 +364,65 @@ def similar_claims(
         score, reason = _score(mine, set(theirs.keys), weight, default)
         if score < MIN_SCORE:
             continue
-        out.append(
-            Match(
-                "claim",
-                r["id"],
-                r["text"],
-                score,
-                reason,
-                r["verdict"],
-                r["decided_by"],
-                _day(r["decided_at"]),
-                status=r["status"],
-            )
-        )
-    out.sort(key=lambda m: (m.status != "decided", -m.score, m.id))
+        out.append(_claim_match(r, score, reason))
+    out.sort(key=lambda m: (-m.score, m.id))
     return out[:limit]
+
+
+def checked_claims(
+    db: Database, claim: dict[str, Any], *, limit: int = 10, candidates: int = CANDIDATES
+) -> list[Match]:
+    """Decided claims of this archive (any but `claim` and those of its article) that say the same
+    thing as `claim` (a dict with id, text, article_id), best first: read from the decided
+    claims' keys (migration 0010), the way known reviews are."""
+    mine = text_keys(claim["text"])
+    if not mine.keys:
+        return []
+    marks = ",".join("?" * (len(mine.keys) + 1))
+    df = dict(
+        db.conn.execute(
+            f"SELECT key, docs FROM decided_claim_key_docs WHERE key IN ({marks})", ["", *mine.keys]
+        )
+    )
+    decided = df.pop("", 0)
+    if not decided:
+        return []
+    # on a few decided claims rarity says little: weigh keys as if there were DECIDED_FLOOR
+    found, weight, default = _candidates(
+        db, mine, df, max(decided, DECIDED_FLOOR), "decided_claim_keys_fts", candidates + 1
+    )
+    found.pop(claim["id"], None)
+    if not found:
+        return []
+    ids = list(found)
+    scored = []
+    for cid, keys, article_id in db.conn.execute(
+        "SELECT k.claim_id, k.keys, c.article_id FROM decided_claim_keys k"
+        f" JOIN claims c ON c.id = k.claim_id WHERE k.claim_id IN ({','.join('?' * len(ids))})",
+        ids,
+    ):
+        if claim.get("article_id") is not None and article_id == claim["article_id"]:
+            continue
+        score, reason = _score(mine, set(keys.split()), weight, default)
+        if score >= MIN_SCORE:
+            scored.append((score, cid, reason))
+    best = heapq.nsmallest(limit, scored, key=lambda x: (-x[0], x[1]))
+    if not best:
+        return []
+    rows = {
+        r["id"]: r
+        for r in store.rows(
+            db,
+            "SELECT id, text, status, verdict, decided_by, decided_at FROM claims"
+            f" WHERE id IN ({','.join('?' * len(best))})",
+            [cid for _, cid, _ in best],
+        )
+    }
+    out = []
+    for score, cid, reason in best:
+        r = rows[cid]
+        out.append(_claim_match(r, score, reason))
+    return out
 
 
 # --------------------------------------------------------------------------- both
@@ -438,17 +431,14 @@ def similar_claims(
 def similar(
     db: Database, claim_id: int, *, limit: int = 10, checked_only: bool = False
 ) -> list[Match]:
-    """What says the same thing as the claim: decided earlier claims and known reviews first
-    (by score), then earlier claims not decided yet (none with checked_only).
+    """What says the same thing as the claim: decided claims and known reviews first (by score),
+    then earlier claims not decided yet (none with checked_only).
     NotFoundError for an unknown claim."""
     claim = archive.claim_row(db, claim_id)
-    if checked_only:  # only a few are shown: score fewer candidates
-        found = similar_claims(
-            db, claim, limit=limit, decided_only=True, candidates=max(5 * limit, 10)
-        )
-    else:
-        found = similar_claims(db, claim, limit=limit)
+    found = checked_claims(db, claim, limit=limit)
     found += similar_reviews(db, claim["text"], limit=limit)
+    if not checked_only:
+        found += similar_claims(db, claim, limit=limit)
     found.sort(key=lambda m: (not m.checked, -m.score, m.kind, m.id))
     return found[:limit]
 

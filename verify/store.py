@@ -17,6 +17,7 @@ from typing import Any
 import zstandard
 from sqlite_utils import Database
 
+from . import matchkeys
 from .errors import ConflictError, InputError, NotFoundError
 
 try:
@@ -79,7 +80,8 @@ def _migration_files() -> list[tuple[int, str, str]]:
 
 
 def connect(path: str | os.PathLike | None = None) -> sqlite3.Connection:
-    """A raw connection in WAL mode with a busy timeout, autocommit outside explicit transactions."""
+    """A raw connection in WAL mode with a busy timeout, autocommit outside explicit transactions,
+    with the SQL functions the schema's triggers call."""
     path = str(path or default_db_path())
     conn = sqlite3.connect(
         path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
@@ -88,6 +90,8 @@ def connect(path: str | os.PathLike | None = None) -> sqlite3.Connection:
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA foreign_keys=ON")
+    # the schema's triggers derive the decided claims' match keys (migration 0010)
+    conn.create_function("verify_match_keys", 1, matchkeys.match_keys, deterministic=True)
     return conn
 
 

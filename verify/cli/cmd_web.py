@@ -17,10 +17,10 @@ from .base import cli, common, warn
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @click.option(
     "--threads",
-    default=8,
-    show_default=True,
+    default=None,
     type=click.IntRange(1, 256),
-    help="Worker threads of the waitress server.",
+    help="Worker threads of the waitress server (default 4: the pages are CPU work under one"
+    " interpreter lock, and more threads only make requests queue on it).",
 )
 @click.option(
     "--auth-file",
@@ -37,15 +37,15 @@ from .base import cli, common, warn
     " believed (repeatable); from anyone else they are ignored.",
 )
 @common
-def serve_command(db_path: str, as_json: bool, host: str, port: int, threads: int,
+def serve_command(db_path: str, as_json: bool, host: str, port: int, threads: int | None,
                   auth_file: str | None, trusted_proxies: tuple[str, ...]) -> None:  # fmt: skip
     """The review web UI (waitress), on http://127.0.0.1:8000 by default."""
     from ..web import check_bind, load_auth, serve
-    from ..web.app import has_accounts_at
+    from ..web.app import THREADS, has_accounts_at
     from ..web.auth import parse_networks
 
     auth = load_auth(auth_file)
     parse_networks(trusted_proxies)  # a bad address is one error line, before anything starts
     check_bind(host, auth, has_accounts_at(db_path))  # never creates the database
-    serve(db_path, host=host, port=port, threads=threads, auth=auth, announce=warn,
+    serve(db_path, host=host, port=port, threads=threads or THREADS, auth=auth, announce=warn,
           trusted_proxies=trusted_proxies)  # fmt: skip

@@ -29,6 +29,13 @@ TOKEN_ENV = "VERIFY_WEB_TOKEN"
 PASSWORD_ENV = "VERIFY_WEB_PASSWORD"
 SECRET_ENV = "VERIFY_WEB_SECRET"
 SWITCH_INTERVAL = 0.001  # seconds; see make_server
+# Worker threads of `verify serve` (waitress's own default). The pages are CPU work under one
+# interpreter lock: more threads than this make every request wait its turn on the lock inside
+# the app instead of in waitress's queue, and the handing over of the lock costs the whole
+# server throughput (bench/web.py, 8 clients on 2 cores: claim page client p95 175 ms with 8
+# threads, 84 ms with 4). Four still leave room for a slow request (an export being downloaded,
+# a related-evidence search) beside the others.
+THREADS = 4
 
 APP_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -200,7 +207,7 @@ def create_app(
     return app
 
 
-def make_server(app: Flask, host: str = "127.0.0.1", port: int = 0, threads: int = 8) -> Any:
+def make_server(app: Flask, host: str = "127.0.0.1", port: int = 0, threads: int = THREADS) -> Any:
     """A waitress server (not yet running); `.effective_port` is the bound port, `.run()` serves.
 
     The worker threads share one interpreter lock, and a request gives it up at every SQLite
@@ -219,7 +226,7 @@ def serve(
     *,
     host: str = "127.0.0.1",
     port: int = 8000,
-    threads: int = 8,
+    threads: int = THREADS,
     auth: str | None = None,
     announce: Any = None,
     trusted_proxies: tuple[str, ...] = (),

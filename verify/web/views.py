@@ -231,6 +231,7 @@ def claim(claim_id: int) -> Any:
         s["reviewed_snapshot_id"] for s in sources
     )
     related = _passages(claim_id, related=True) if want_related else None
+    history = _history(claim_id)
     return render_template(
         "claim.html",
         claim=found,
@@ -239,8 +240,8 @@ def claim(claim_id: int) -> Any:
         sources=sources,
         passages=passages,
         related=related,
-        history=_history(claim_id),
-        changes=[e for e in _history(claim_id) if e["kind"] == "evidence_changed"],
+        history=history,
+        changes=[e for e in history if e["kind"] == "evidence_changed"],
         stances=model.STANCES,
         verdicts=model.VERDICTS,
         stance_keys=STANCE_KEYS,
