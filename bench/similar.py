@@ -191,6 +191,12 @@ def build_claims(path: Path, n: int) -> None:
     db.close()
 
 
+def archive_claims(db, claim: dict) -> list[similar.Match]:
+    """What `similar` asks of the archive's own claims: decided ones through their keys' index,
+    the others through the claims' full-text index."""
+    return similar.checked_claims(db, claim) + similar.similar_claims(db, claim)
+
+
 def claims_all_terms(db, text: str) -> list[dict]:
     """Baseline for archive claims: every idea of the claim asked of the index at once."""
     mine = matchkeys.text_keys(text)
@@ -394,10 +400,8 @@ def main() -> None:
         db.conn.execute("SELECT sum(length(text)) FROM claims").fetchone()
         probe = {"id": n_claims + 1, "article_id": None}
         for _, text in paraphrases[:10]:
-            similar.similar_claims(db, {**probe, "text": text})
-        w_c, c_c, r_c = run(
-            similar.similar_claims, [(db, {**probe, "text": t}) for _, t in paraphrases]
-        )
+            archive_claims(db, {**probe, "text": text})
+        w_c, c_c, r_c = run(archive_claims, [(db, {**probe, "text": t}) for _, t in paraphrases])
         listed = sum(
             any(m.id == cid for m in found)
             for (cid, _), found in zip(paraphrases, r_c, strict=True)

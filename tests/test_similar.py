@@ -359,3 +359,19 @@ def test_an_archive_from_before_the_decided_keys_gets_them_when_opened(db_path):
     assert keys == {decided: matchkeys.match_keys("Twenty-two people died in Bamako.")}
     assert docs[""] == 1 and docs["n22"] == 1
     db.close()
+
+
+def test_claims_written_from_another_sqlite_client_fail_and_change_nothing(db_path):
+    import sqlite3
+
+    db = store.open_db(db_path)
+    cid = make_claim(db, "Twenty people died in Bamako.")
+    db.close()
+    raw = sqlite3.connect(db_path)
+    with pytest.raises(sqlite3.OperationalError, match="no such function: verify_match_keys"):
+        raw.execute("UPDATE claims SET status = 'decided' WHERE id = ?", [cid])
+    assert raw.execute("SELECT status FROM claims WHERE id = ?", [cid]).fetchone() == ("queued",)
+    assert raw.execute("SELECT count(*) FROM decided_claim_keys").fetchone() == (0,)
+    raw.execute("UPDATE claims SET priority = 3 WHERE id = ?", [cid])  # other columns: fine
+    raw.commit()
+    raw.close()

@@ -95,17 +95,20 @@ def _score(
     mine: Keys, theirs: set[str], weight: dict[str, float], default: float
 ) -> tuple[float, dict[str, Any]]:
     """Cosine of the two key sets weighted by rarity; and the reason (what is shared), given
-    only for a score of MIN_SCORE or more."""
+    only for a score of MIN_SCORE or more. `weight` holds the weights of the claim's own keys;
+    any other key weighs `default`."""
     shared = theirs.intersection(mine.keys)
     if not shared:
         return 0.0, {}
     get = weight.get
-    score = sum(get(k, default) ** 2 for k in shared) / math.sqrt(
-        sum(get(k, default) ** 2 for k in mine.keys) * sum(get(k, default) ** 2 for k in theirs)
-    )
-    their_numbers = {k for k in theirs if k[1:2].isdigit() and matchkeys.NUMBER_KEY.fullmatch(k)}
-    if mine.numbers and their_numbers and not their_numbers.intersection(mine.numbers):
-        score *= 0.8  # the same thing with other figures: still worth seeing, ranked lower
+    common = sum(get(k, default) ** 2 for k in shared)
+    theirs_norm = common + (len(theirs) - len(shared)) * default**2  # their other keys: default
+    score = common / math.sqrt(sum(get(k, default) ** 2 for k in mine.keys) * theirs_norm)
+    their_numbers: set[str] = set()
+    if mine.numbers:
+        their_numbers = {k for k in theirs if k[1:2].isdigit() and _is_number_key(k)}
+        if their_numbers and not their_numbers.intersection(mine.numbers):
+            score *= 0.8  # the same thing with other figures: still worth seeing, ranked lower
     score = round(score, 4)
     if score < MIN_SCORE:
         return score, {}
@@ -114,6 +117,8 @@ def _score(
         "names": [mine.names[k] for k in mine.names if k in shared],
         "words": [mine.words[k] for k in mine.words if k in shared],
     }
+    if not mine.numbers:
+        return score, reason
     differ = sorted(set(mine.numbers) - their_numbers), sorted(their_numbers - set(mine.numbers))
     if differ[0] and differ[1]:
         reason["numbers_differ"] = {
@@ -121,6 +126,9 @@ def _score(
             "match": [matchkeys.key_label(k) for k in differ[1]],
         }
     return score, reason
+
+
+_is_number_key = matchkeys.NUMBER_KEY.fullmatch
 
 
 def reason_text(reason: dict[str, Any]) -> str:
@@ -394,30 +402,31 @@ def checked_claims(
     found.pop(claim["id"], None)
     if not found:
         return []
-    ids = list(found)
+    # scored on their stored keys alone; the claims' rows read for the best few only
     scored = []
-    for cid, keys, article_id in db.conn.execute(
-        "SELECT k.claim_id, k.keys, c.article_id FROM decided_claim_keys k"
-        f" JOIN claims c ON c.id = k.claim_id WHERE k.claim_id IN ({','.join('?' * len(ids))})",
-        ids,
+    for cid, keys in db.conn.execute(
+        "SELECT claim_id, keys FROM decided_claim_keys"
+        f" WHERE claim_id IN ({','.join('?' * len(found))})",
+        list(found),
     ):
-        if claim.get("article_id") is not None and article_id == claim["article_id"]:
-            continue
         score, reason = _score(mine, set(keys.split()), weight, default)
         if score >= MIN_SCORE:
-            scored.append((score, cid, reason))
-    best = heapq.nsmallest(limit, scored, key=lambda x: (-x[0], x[1]))
-    if not best:
-        return []
-    rows = {
-        r["id"]: r
+            scored.append((-score, cid, reason))
+    scored.sort(key=itemgetter(0, 1))
+    best: list[tuple[float, int, dict[str, Any]]] = []
+    rows: dict[int, dict[str, Any]] = {}
+    while scored and len(best) < limit:  # those of the claim's own article are left out
+        batch, scored = scored[: 2 * limit], scored[2 * limit :]
         for r in store.rows(
             db,
-            "SELECT id, text, status, verdict, decided_by, decided_at FROM claims"
-            f" WHERE id IN ({','.join('?' * len(best))})",
-            [cid for _, cid, _ in best],
-        )
-    }
+            "SELECT id, text, status, verdict, decided_by, decided_at, article_id FROM claims"
+            f" WHERE id IN ({','.join('?' * len(batch))})",
+            [cid for _, cid, _ in batch],
+        ):
+            if claim.get("article_id") is None or r["article_id"] != claim["article_id"]:
+                rows[r["id"]] = r
+        best += [(-neg, cid, reason) for neg, cid, reason in batch if cid in rows]
+    best = best[:limit]
     out = []
     for score, cid, reason in best:
         r = rows[cid]
