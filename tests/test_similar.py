@@ -325,7 +325,9 @@ def test_decided_claims_keys_follow_the_claims_status_whoever_writes_it(db):
     assert similar.checked_before(db, first) == []
     # the text of a decided claim edited: new keys; a claim that leaves decided: out
     with store.immediate(db):
-        db.conn.execute("UPDATE claims SET text = 'Gunmen held 171 hostages.' WHERE id = ?", [first])
+        db.conn.execute(
+            "UPDATE claims SET text = 'Gunmen held 171 hostages.' WHERE id = ?", [first]
+        )
     keys, docs = _index_state(db)
     assert "n171" in keys[first].split() and "n170" not in docs
     with store.immediate(db):

@@ -39,6 +39,7 @@ MAX_CLAIM_TERMS = 10  # ideas of a claim counted in the claims' index
 CLAIM_COMMON = 1000  # an idea held by this many earlier claims or more is too common to ask for
 POSTINGS = 4_000  # at most this many index entries read per lookup (at least two keys asked)
 DECIDED_FLOOR = 1000  # decided claims' keys are weighed as if there were at least this many
+DECIDED_POSTINGS = 1_000  # the budget for decided claims: every claim page view asks for them
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,13 @@ def _weights(db: Database, keys: tuple[str, ...]) -> tuple[dict[str, int], int]:
 
 
 def _candidates(
-    db: Database, mine: Keys, df: dict[str, int], total: int, index: str, wanted: int
+    db: Database,
+    mine: Keys,
+    df: dict[str, int],
+    total: int,
+    index: str,
+    wanted: int,
+    budget: int = POSTINGS,
 ) -> tuple[dict[int, float], dict[str, float], float]:
     """Rows of a keys index (known reviews, decided claims) sharing the claim's rarest keys,
     with the sum of the shared keys' weights (the `wanted` best); the keys' weights; the weight
@@ -175,7 +182,7 @@ def _candidates(
     postings = 0
     for k in sorted(present, key=lambda k: df[k]):  # rarest first, within a budget of entries
         if len(chosen) >= 2 and (
-            df[k] > cap or postings + df[k] > POSTINGS or len(chosen) >= MAX_QUERY_KEYS
+            df[k] > cap or postings + df[k] > budget or len(chosen) >= MAX_QUERY_KEYS
         ):
             break
         chosen.append(k)
@@ -397,7 +404,13 @@ def checked_claims(
         return []
     # on a few decided claims rarity says little: weigh keys as if there were DECIDED_FLOOR
     found, weight, default = _candidates(
-        db, mine, df, max(decided, DECIDED_FLOOR), "decided_claim_keys_fts", candidates + 1
+        db,
+        mine,
+        df,
+        max(decided, DECIDED_FLOOR),
+        "decided_claim_keys_fts",
+        candidates + 1,
+        DECIDED_POSTINGS,
     )
     found.pop(claim["id"], None)
     if not found:

@@ -19,7 +19,7 @@ from .base import cli, common, warn
     "--threads",
     default=None,
     type=click.IntRange(1, 256),
-    help="Worker threads of the waitress server (default 4: the pages are CPU work under one"
+    help="Worker threads of the waitress server (default 2: the pages are CPU work under one"
     " interpreter lock, and more threads only make requests queue on it).",
 )
 @click.option(

@@ -29,13 +29,14 @@ TOKEN_ENV = "VERIFY_WEB_TOKEN"
 PASSWORD_ENV = "VERIFY_WEB_PASSWORD"
 SECRET_ENV = "VERIFY_WEB_SECRET"
 SWITCH_INTERVAL = 0.001  # seconds; see make_server
-# Worker threads of `verify serve` (waitress's own default). The pages are CPU work under one
-# interpreter lock: more threads than this make every request wait its turn on the lock inside
-# the app instead of in waitress's queue, and the handing over of the lock costs the whole
-# server throughput (bench/web.py, 8 clients on 2 cores: claim page client p95 175 ms with 8
-# threads, 84 ms with 4). Four still leave room for a slow request (an export being downloaded,
-# a related-evidence search) beside the others.
-THREADS = 4
+# Worker threads of `verify serve`. The pages are CPU work under one interpreter lock: every
+# thread beyond two makes each request wait its turn on the lock inside the app instead of in
+# waitress's queue, and the handing over of the lock costs the whole server throughput
+# (bench/web.py, 8 clients on 2 cores, claim page client p95: 175 ms with 8 threads, about 95 ms
+# with 4, 83 with 3, 80 with 2). A slow request (a related-evidence search over a big archive)
+# holds one of the two while the other serves everyone else; `verify serve --threads N` gives
+# more.
+THREADS = 2
 
 APP_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
