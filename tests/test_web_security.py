@@ -337,3 +337,11 @@ def test_no_limit_without_a_password(db_path):
     for _ in range(8):  # empty names fail, but there is no password to guess
         assert client.post("/signin", data={"reviewer": "", "csrf_token": token}).status_code == 400
     assert client.post("/signin", data={"reviewer": "ana", "csrf_token": token}).status_code == 303
+
+
+def test_serve_help_states_the_default_thread_count(run_cli):
+    from verify.web.app import THREADS
+
+    out = run_cli("serve", "--help")
+    assert out.exit_code == 0
+    assert f"(default {THREADS}:" in " ".join(out.stdout.split())
