@@ -266,6 +266,26 @@ def test_claim_page_shows_checked_before(db_path, tmp_path):
     db.close()
 
 
+
+def test_claim_page_shows_a_decided_claim_of_another_article_and_drops_it_when_reopened(db_path):
+    from verify import review
+
+    db = store.open_db(db_path)
+    a1, a2 = (make_article(db, f"Article {n}.", url=f"https://n.example/{n}") for n in range(2))
+    old = make_claim(db, "Gunmen took 170 hostages at the Radisson Blu in Bamako.", article_id=a1)
+    review.give_verdict(db, old, "true", "bo")
+    new = make_claim(db, "One hundred and seventy hostages were held in Bamako.", article_id=a2)
+    client = create_app(db_path).test_client()
+    sign_in(client, "ana")
+    page = client.get(f"/claims/{new}").get_data(as_text=True)
+    assert "Checked before:</strong> true, by bo on" in page
+    assert f'href="/claims/{old}">claim {old}</a>' in page
+    assert "same numbers One hundred and seventy" in page
+    with store.immediate(db):  # its evidence changed: back to the queue, no longer a check
+        db.conn.execute("UPDATE claims SET status = 'queued' WHERE id = ?", [old])
+    assert 'id="checked-before"' not in client.get(f"/claims/{new}").get_data(as_text=True)
+    db.close()
+
 def test_claim_page_marks_clashing_evidence(db_path):
     from review_helpers import make_snapshot, make_source
 
