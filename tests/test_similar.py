@@ -266,7 +266,6 @@ def test_claim_page_shows_checked_before(db_path, tmp_path):
     db.close()
 
 
-
 def test_claim_page_shows_a_decided_claim_of_another_article_and_drops_it_when_reopened(db_path):
     from verify import review
 
@@ -285,6 +284,7 @@ def test_claim_page_shows_a_decided_claim_of_another_article_and_drops_it_when_r
         db.conn.execute("UPDATE claims SET status = 'queued' WHERE id = ?", [old])
     assert 'id="checked-before"' not in client.get(f"/claims/{new}").get_data(as_text=True)
     db.close()
+
 
 def test_claim_page_marks_clashing_evidence(db_path):
     from review_helpers import make_snapshot, make_source
