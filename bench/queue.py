@@ -186,6 +186,11 @@ def build_database(path: str | os.PathLike, claims: int = 1_000_000, snapshots: 
     conn.execute("BEGIN")
     conn.execute("INSERT INTO claims_fts(claims_fts) VALUES ('rebuild')")
     conn.execute("INSERT INTO snapshots_fts(snapshots_fts) VALUES ('rebuild')")
+    # the decided claims' match keys, which the claims triggers set aside above would have kept
+    conn.execute(
+        "INSERT INTO decided_claim_keys (claim_id, keys)"
+        " SELECT id, verify_match_keys(text) FROM claims WHERE status = 'decided'"
+    )
     for kind, _, sql in saved:
         if kind == "trigger":
             conn.execute(sql)
