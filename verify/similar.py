@@ -92,6 +92,9 @@ def _idf(total: int, docs: int) -> float:
     return math.log(1 + (total - docs + 0.5) / (docs + 0.5))
 
 
+_is_number_key = matchkeys.NUMBER_KEY.fullmatch
+
+
 def _score(
     mine: Keys, theirs: set[str], weight: dict[str, float], default: float
 ) -> tuple[float, dict[str, Any]]:
@@ -127,9 +130,6 @@ def _score(
             "match": [matchkeys.key_label(k) for k in differ[1]],
         }
     return score, reason
-
-
-_is_number_key = matchkeys.NUMBER_KEY.fullmatch
 
 
 def reason_text(reason: dict[str, Any]) -> str:

@@ -256,7 +256,17 @@ def _response_or_revisit(
             http_headers=http_headers,
             warc_headers_dict=warc_headers,
         )
-    record = writer.create_warc_record(
+    record = _response(writer, url, payload, http_headers, warc_headers)
+    if sha and payload:
+        seen[sha] = (url, date)
+    return record
+
+
+def _response(
+    writer: Any, url: str, payload: bytes, http_headers: Any, warc_headers: dict[str, str]
+) -> Any:
+    """A `response` record holding the payload."""
+    return writer.create_warc_record(
         url,
         "response",
         payload=io.BytesIO(payload),
@@ -264,9 +274,6 @@ def _response_or_revisit(
         http_headers=http_headers,
         warc_headers_dict=warc_headers,
     )
-    if sha and payload:
-        seen[sha] = (url, date)
-    return record
 
 
 def _browser_records(
@@ -361,14 +368,7 @@ def _archive_records(
     http_headers = _RawHeaders(
         _status_line(status), headers, protocol=http_protocol(snap["http_version"])
     )
-    response = writer.create_warc_record(
-        target,
-        "response",
-        payload=io.BytesIO(payload),
-        length=len(payload),
-        http_headers=http_headers,
-        warc_headers_dict=warc_headers,
-    )
+    response = _response(writer, target, payload, http_headers, warc_headers)
     yield response
     yield _metadata(writer, target, date, snap, response.rec_headers.get_header("WARC-Record-ID"))
 
