@@ -12,7 +12,7 @@ from browser_helpers import sign_in
 from conftest import Response
 from review_helpers import counts, make_claim, make_snapshot, make_source
 
-from verify import archive, evidence, model, quotes, review, store
+from verify import evidence, model, quotes, review, store
 from verify.errors import ConflictError
 from verify.web import create_app
 
@@ -167,7 +167,7 @@ def test_evidence_and_assess_use_the_same_snapshot(db):
     make_snapshot(db, sid, None, status=503, error="http_error")  # a later failed fetch
     make_snapshot(db, sid, "Not found page", status=404, error=None)  # an error page
     shown = [s["id"] for s in evidence.claim_snapshots(db, cid)]
-    assert shown == [good] == [archive.reviewed_snapshot(db, sid, "id")["id"]]
+    assert shown == [good] == [store.reviewed_snapshot(db, sid, "id")["id"]]
     a = review.assess(db, cid, sid, "refutes", "ana", quote="21 people died in the attack")
     assert a["snapshot_id"] == good
     passages = evidence.evidence(db, cid)
@@ -210,7 +210,7 @@ def test_the_web_queue_expires_stale_leases(db, db_path):
     sign_in(client, "bob")
     page = client.get("/").get_data(as_text=True)
     assert "in review" not in page
-    assert archive.claim_row(db, cid)["status"] == "queued"
+    assert store.claim_row(db, cid)["status"] == "queued"
     assert [e["kind"] for e in review.history(db, cid)][-1] == "expired"
 
 

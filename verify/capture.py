@@ -40,8 +40,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from . import archive, extract, model, replay, review, store
 from . import browser as browser_mod
+from . import clock, extract, model, replay, review, store
 from .errors import InputError, NotFoundError
 from .fetch import (
     FetchOptions,
@@ -128,11 +128,11 @@ def _selection(
     """WHERE conditions (on sources s) and their parameters for the chosen sources."""
     where, params = [], []
     if claim_id is not None:
-        archive.claim_row(db, claim_id)
+        store.claim_row(db, claim_id)
         where.append("s.id IN (SELECT source_id FROM claim_sources WHERE claim_id = ?)")
         params.append(claim_id)
     if article_id is not None:
-        archive.article_row(db, article_id)
+        store.article_row(db, article_id)
         where.append(
             "s.id IN (SELECT cs.source_id FROM claim_sources cs JOIN claims c ON c.id = cs.claim_id"
             " WHERE c.article_id = ?)"
@@ -141,7 +141,7 @@ def _selection(
     if source_ids is not None:
         ids = sorted({int(i) for i in source_ids})
         for sid in ids:
-            archive.find_source(db, sid)
+            store.find_source(db, sid)
         where.append(f"s.id IN ({', '.join('?' * len(ids))})" if ids else "0")
         params.extend(ids)
     return where, params
@@ -203,7 +203,7 @@ def _open_run(db: Database, params: str) -> int:
         if found is not None:
             return found
         return db.conn.execute(
-            "INSERT INTO fetch_runs (params, started_at) VALUES (?, ?)", [params, store.now()]
+            "INSERT INTO fetch_runs (params, started_at) VALUES (?, ?)", [params, clock.now()]
         ).lastrowid
 
 
@@ -439,7 +439,7 @@ def _capture(
     if run_id is not None:
         with store.immediate(db):
             db.conn.execute(
-                "UPDATE fetch_runs SET finished_at = ? WHERE id = ?", [store.now(), run_id]
+                "UPDATE fetch_runs SET finished_at = ? WHERE id = ?", [clock.now(), run_id]
             )
     return CaptureSummary(
         total=len(jobs),
@@ -460,7 +460,7 @@ def _schedule(
     snapshot_ids: list[int],
     progress: Callable[[CaptureProgress], None] | None,
 ) -> None:
-    clock = options.clock or time.monotonic
+    tick = options.clock or time.monotonic
     sleep = options.sleep or time.sleep
     queues: dict[str, deque[_Job]] = {}
     for job in jobs:
@@ -473,7 +473,7 @@ def _schedule(
     total = len(jobs)
     try:
         while hosts or in_flight:
-            now = clock()
+            now = tick()
             soonest: float | None = None
             for _ in range(len(hosts)):
                 if len(in_flight) >= options.concurrency:
@@ -498,9 +498,9 @@ def _schedule(
                     )
             if not in_flight:
                 if soonest is not None:
-                    sleep(max(0.0, soonest - clock()))
+                    sleep(max(0.0, soonest - tick()))
                 continue
-            timeout = None if soonest is None else max(0.0, soonest - clock())
+            timeout = None if soonest is None else max(0.0, soonest - tick())
             done, _ = cf.wait(in_flight, timeout=timeout, return_when=cf.FIRST_COMPLETED)
             for future in done:
                 job = in_flight.pop(future)
@@ -510,7 +510,7 @@ def _schedule(
                 except Exception as exc:  # noqa: BLE001 - a bug for one source must not stop the batch
                     failure = FetchResult(
                         requested_url=job.url,
-                        fetched_at=store.now(),
+                        fetched_at=clock.now(),
                         error="unsupported",
                         error_message=f"internal error: {type(exc).__name__}: {exc}"[:300],
                     )
@@ -621,7 +621,7 @@ def _store_rendered(db: Database, snapshot_id: int, rendered: browser_mod.Browse
                 sha,
                 len(res.payload) if res.payload is not None else None,
                 res.ip_address,
-                res.fetched_at or store.now(),
+                res.fetched_at or clock.now(),
                 res.error,
                 res.error_message,
             ],
@@ -685,7 +685,7 @@ def store_result(
                 ext.canonical_url if ext else None,
                 ext.published if ext else None,
                 ext.text if ext else None,
-                result.fetched_at or store.now(),
+                result.fetched_at or clock.now(),
                 result.elapsed_ms,
                 result.attempts,
                 result.robots,
@@ -734,7 +734,7 @@ def list_sources(
     if state is not None:
         model.check_choice(state, model.SOURCE_STATES, "source state")
     if claim_id is not None:
-        archive.claim_row(db, claim_id)
+        store.claim_row(db, claim_id)
         where = "WHERE s.id IN (SELECT source_id FROM claim_sources WHERE claim_id = ?)"
         params.append(claim_id)
     found = store.rows(
@@ -782,7 +782,7 @@ def list_snapshots(db: Database, *, source_id: int | None = None) -> list[dict]:
     )
     params: list[Any] = []
     if source_id is not None:
-        archive.find_source(db, int(source_id))
+        store.find_source(db, int(source_id))
         sql += " WHERE source_id = ?"
         params.append(source_id)
     return store.rows(db, sql + " ORDER BY id", params)
@@ -790,7 +790,7 @@ def list_snapshots(db: Database, *, source_id: int | None = None) -> list[dict]:
 
 def get_snapshot(db: Database, snapshot_id: int) -> dict:
     """One snapshot with headers, redirects and request headers decoded, and its text."""
-    found = archive.get_snapshot(db, snapshot_id)
+    found = store.get_snapshot(db, snapshot_id)
     found["url"] = found["requested_url"]
     found["state"] = model.source_state(found["status"], found["error"], found["changed"])
     found.update(replay.summary(db, snapshot_id))  # mode is a column; the browser's part
@@ -799,7 +799,7 @@ def get_snapshot(db: Database, snapshot_id: int) -> dict:
 
 def snapshot_payload(db: Database, snapshot_id: int) -> bytes:
     """The bytes as received (content-encoding intact)."""
-    found = [archive.snapshot_row(db, snapshot_id, "sha256")["sha256"]]
+    found = [store.snapshot_row(db, snapshot_id, "sha256")["sha256"]]
     if found[0] is None:
         raise NotFoundError(
             f"snapshot {snapshot_id} has no payload (the fetch failed before a body arrived)"

@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from . import matchkeys, store
+from . import clock, matchkeys, store
 from .errors import BlockedAddressError, FetchError, InputError
 
 
@@ -252,7 +252,7 @@ _FIELDS = (
 
 def store_reviews(db: Database, reviews: list[Review], result: ImportResult) -> None:
     """Insert or update reviews in one transaction, counting into result."""
-    stamp = store.now()
+    stamp = clock.now()
     with store.immediate(db):
         for review in reviews:
             fp = fingerprint(review)

@@ -11,9 +11,10 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from . import archive, checkworthy, model
+from . import checkworthy, model, store
+from .clock import now
 from .errors import InputError
-from .store import add_event, immediate, now
+from .store import add_event, immediate
 from .urls import host_of, normalize_url
 
 
@@ -55,12 +56,12 @@ def check_article(db: Database, article_id: int | None) -> int | None:
     """The article id when it exists (None passes); NotFoundError otherwise."""
     if article_id is None:
         return None
-    return archive.article_row(db, article_id)["id"]
+    return store.article_row(db, article_id)["id"]
 
 
 def check_claim(db: Database, claim_id: int) -> int:
     """The claim id when it exists; NotFoundError otherwise."""
-    return archive.claim_row(db, claim_id)["id"]
+    return store.claim_row(db, claim_id)["id"]
 
 
 # --- writes -----------------------------------------------------------------------------------

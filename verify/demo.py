@@ -18,9 +18,8 @@ from importlib import resources
 from typing import Any
 
 from . import store
-from .archive import find_source, get_article, list_claims
 from .ingest import ingest_article
-from .store import open_db
+from .store import find_source, get_article, list_claims, open_db
 
 PLACEHOLDER = "http://demo.invalid"
 ARTICLE_NAME = "demo: Port Calder water rationing"

@@ -22,7 +22,7 @@ from typing import IO, Any
 
 from sqlite_utils import Database
 
-from . import archive, model, store
+from . import clock, model, store
 from .errors import InputError
 
 FORMATS = ("claimreview", "csv", "jsonl", "markdown", "warc", "wacz")
@@ -76,7 +76,7 @@ _SNAPSHOT_COLUMNS = (
 def _sources(db: Database, claim_id: int) -> list[dict[str, Any]]:
     """The claim's sources, each with its live assessments (stance, quote, the snapshot each is
     bound to) and `snapshot`: the snapshot the latest quote was made on, else the snapshot a
-    reviewer sees (archive.reviewed_snapshot)."""
+    reviewer sees (store.reviewed_snapshot)."""
     out = store.rows(
         db,
         "SELECT s.id AS source_id, s.url, cs.origin, cs.anchor_text"
@@ -84,7 +84,7 @@ def _sources(db: Database, claim_id: int) -> list[dict[str, Any]]:
         [claim_id],
     )
     by_source: dict[int, list[dict[str, Any]]] = {}
-    for a in archive.assessments(db, claim_id):
+    for a in store.assessments(db, claim_id):
         by_source.setdefault(a["source_id"], []).append(
             {
                 k: a[k]
@@ -106,7 +106,7 @@ def _sources(db: Database, claim_id: int) -> list[dict[str, Any]]:
         src["snapshot"] = (
             _snapshot(db, quoted[-1])
             if quoted
-            else archive.reviewed_snapshot(db, src["source_id"], _SNAPSHOT_COLUMNS)
+            else store.reviewed_snapshot(db, src["source_id"], _SNAPSHOT_COLUMNS)
         )
     return out
 
@@ -126,7 +126,7 @@ def _article(
 
 
 def _check_article(db: Database, article_id: int | None) -> int | None:
-    return None if article_id is None else archive.article_row(db, article_id)["id"]
+    return None if article_id is None else store.article_row(db, article_id)["id"]
 
 
 def _date(value: str | None) -> str | None:
@@ -525,7 +525,7 @@ def export(
                     )
             else:
                 _write_markdown(db, records, stream)
-    at = store.now()
+    at = clock.now()
     with store.immediate(db):
         for cid in ids:
             store.add_event(

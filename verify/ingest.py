@@ -21,7 +21,6 @@ from typing import Any
 from sqlite_utils import Database
 
 from . import checkworthy, extract
-from .archive import list_claims
 from .claims import (
     _link_source,
     check_article,
@@ -30,8 +29,9 @@ from .claims import (
     find_claim_by_text,
     promote_span,
 )
+from .clock import now
 from .errors import BlockedAddressError, FetchError, InputError, InvalidURLError, VerifyError
-from .store import add_event, immediate, now
+from .store import add_event, immediate, list_claims
 from .urls import normalize_url
 
 __all__ = [

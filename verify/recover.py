@@ -25,9 +25,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from . import extract, model, store
+from . import clock, extract, model, store
 from .capture import _Extractor, _Job, _Outcome, _selection, store_result
-from .errors import NotFoundError
 from .fetch import FetchOptions, FetchResult, abort_fetches, fetch_url, make_session
 from .mementos import (
     INTERNET_ARCHIVE,
@@ -183,7 +182,7 @@ def reference_times(db: Database, source_ids: list[int]) -> dict[int, tuple[date
             if when is not None:
                 out[sid] = (when, "article")
             else:
-                out[sid] = (store.parse_time(created), "first_seen")
+                out[sid] = (clock.parse_time(created), "first_seen")
     return out
 
 
@@ -380,7 +379,7 @@ def _accept(task: _Task, memento: Memento, result: FetchResult, extractor: _Extr
 
 def _store(db: Database, found: _Found) -> SourceRecovery:
     task = found.task
-    at = store.now()
+    at = clock.now()
     with store.immediate(db):
         snapshot_id = None
         if found.result is not None:
@@ -398,9 +397,9 @@ def _store(db: Database, found: _Found) -> SourceRecovery:
                 [
                     found.memento.archive,
                     found.result.final_url or found.memento.url,
-                    store.format_time(found.memento_dt),
+                    clock.format_time(found.memento_dt),
                     found.original,
-                    store.format_time(task.reference),
+                    clock.format_time(task.reference),
                     task.reference_kind,
                     found.relation,
                     found.digest,
@@ -435,7 +434,7 @@ def _store(db: Database, found: _Found) -> SourceRecovery:
             detail = {
                 "archive": found.memento.archive,
                 "memento_url": found.result.final_url or found.memento.url,
-                "memento_datetime": store.format_time(found.memento_dt),
+                "memento_datetime": clock.format_time(found.memento_dt),
                 "relation": found.relation,
             }
             claims = [
@@ -471,7 +470,7 @@ def _summarise(found: _Found, snapshot_id: int | None) -> SourceRecovery:
             None,
             found.memento.archive,
             found.result.final_url or found.memento.url,
-            store.format_time(found.memento_dt),
+            clock.format_time(found.memento_dt),
             found.relation,
             snapshot_id,
             found.mismatch,
@@ -546,10 +545,10 @@ def archive_label(snap: dict[str, Any]) -> str | None:
         return None
     name = snap.get("archive_name") or "a web archive"
     where = f"the {name}" if name == INTERNET_ARCHIVE else name
-    captured = store.parse_time(snap["memento_datetime"])
+    captured = clock.parse_time(snap["memento_datetime"])
     text = f"From {where}, captured {captured:%Y-%m-%d}"
     if snap.get("reference_at"):
-        ref = store.parse_time(snap["reference_at"])
+        ref = clock.parse_time(snap["reference_at"])
         what = (
             "the article"
             if snap.get("reference_kind") == "article"
@@ -569,10 +568,3 @@ def archive_label(snap: dict[str, Any]) -> str | None:
 
 def _days(n: int) -> str:
     return "1 day" if n == 1 else f"{n} days"
-
-
-def recovery_history(db: Database, source_id: int) -> list[dict[str, Any]]:
-    """Every archive look-up of a source, oldest first."""
-    if not db.conn.execute("SELECT 1 FROM sources WHERE id = ?", [source_id]).fetchone():
-        raise NotFoundError(f"no source with id {source_id} (see `verify sources`)")
-    return store.rows(db, "SELECT * FROM recoveries WHERE source_id = ? ORDER BY id", [source_id])

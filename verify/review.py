@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from . import archive, claims, model, quotes, settings, store, team, users
+from . import claims, clock, model, quotes, settings, store, team, users
 from .errors import ConflictError, ForbiddenError, InputError
 from .settings import DEFAULT_LEASE_MINUTES
 
@@ -100,12 +100,12 @@ def actions(
 ) -> dict[str, bool]:
     """What `reviewer` may do with the claim now (model.allowed_actions on its current row, for
     the reviewer's role when the archive has accounts)."""
-    claim = archive.claim_row(db, claim_id)
+    claim = store.claim_row(db, claim_id)
     try:
         role = users.actor_role(db, reviewer)
     except ForbiddenError:  # not an active account: nothing is allowed
-        return {name: False for name in model.allowed_actions(claim, reviewer, store.at_time(now))}
-    return model.allowed_actions(claim, reviewer, store.at_time(now), role)
+        return {name: False for name in model.allowed_actions(claim, reviewer, clock.at_time(now))}
+    return model.allowed_actions(claim, reviewer, clock.at_time(now), role)
 
 
 # --------------------------------------------------------------------------- queue and leases
@@ -113,7 +113,7 @@ def actions(
 
 def expire_leases(db: Database, now: datetime | str | None = None) -> int:
     """Return every lease that ran out to the queue, with an 'expired' event each. Returns how many."""
-    at = store.at_time(now)
+    at = clock.at_time(now)
     # a cheap read first, so readers (the queue page) do not take the write lock for nothing
     if not db.conn.execute(
         "SELECT 1 FROM claims WHERE status = 'in_review' AND lease_expires_at <= ? LIMIT 1", [at]
@@ -126,7 +126,7 @@ def expire_leases(db: Database, now: datetime | str | None = None) -> int:
 def _expire_in_tx(db: Database, at: str) -> int:
     stale = store.rows(
         db,
-        f"SELECT {archive.CLAIM_COLUMNS} FROM claims"
+        f"SELECT {store.CLAIM_COLUMNS} FROM claims"
         " WHERE status = 'in_review' AND lease_expires_at <= ?",
         [at],
     )
@@ -176,10 +176,10 @@ def queue(
     if offset < 0:
         raise InputError(f"offset must be zero or more, not {offset}")
     expire_leases(db, now)
-    found = archive.queued_claims(
+    found = store.queued_claims(
         db, statuses, reviewer=reviewer, article_id=article_id, limit=limit, offset=offset
     )
-    return archive.with_sources(db, found)
+    return store.with_sources(db, found)
 
 
 def lease_next(
@@ -195,9 +195,9 @@ def lease_next(
     get different claims."""
     reviewer = _check_reviewer(reviewer)
     users.authorize(db, reviewer, "lease")
-    at = store.at_time(now)
+    at = clock.at_time(now)
     minutes = _lease_length(db, lease_minutes)
-    expires = store.format_time(store.parse_time(at) + timedelta(minutes=minutes))
+    expires = clock.format_time(clock.parse_time(at) + timedelta(minutes=minutes))
     with store.write(db):
         _expire_in_tx(db, at)
         held = db.conn.execute(
@@ -209,7 +209,7 @@ def lease_next(
             claim_id = held[0]
         else:
             # assigned to them first, else unassigned; never one they skipped lately
-            top = team.pick_next(db, reviewer, at, archive.CLAIM_COLUMNS)
+            top = team.pick_next(db, reviewer, at, store.CLAIM_COLUMNS)
             if top is None:
                 return None
             claim_id = top["id"]
@@ -222,7 +222,7 @@ def lease_next(
                 fields={"lease_reviewer": reviewer, "lease_expires_at": expires},
                 detail={"lease_expires_at": expires, "lease_minutes": minutes},
             )
-    return archive.get_claim(db, claim_id)
+    return store.get_claim(db, claim_id)
 
 
 def release(
@@ -236,21 +236,21 @@ def release(
     """Give a lease back: the claim returns to the queue. Only the holder may, unless force."""
     reviewer = _check_reviewer(reviewer)
     users.authorize(db, reviewer, "release")
-    at = store.at_time(now)
+    at = clock.at_time(now)
     with store.write(db):
-        claim = archive.claim_row(db, claim_id)
+        claim = store.claim_row(db, claim_id)
         _apply(
             db, claim, "release", reviewer, at, force=force,
             detail={"reviewer": claim["lease_reviewer"]},
         )  # fmt: skip
-    return archive.get_claim(db, claim["id"])
+    return store.get_claim(db, claim["id"])
 
 
 # --------------------------------------------------------------------------- assessments
 
 
 def _source_of_claim(db: Database, claim: dict[str, Any], source: int | str) -> dict[str, Any]:
-    src = archive.find_source(db, source)
+    src = store.find_source(db, source)
     if not db.conn.execute(
         "SELECT 1 FROM claim_sources WHERE claim_id = ? AND source_id = ?",
         [claim["id"], src["id"]],
@@ -268,8 +268,8 @@ def _snapshot_to_quote(
     """The snapshot an assessment is bound to: the one the reviewer was shown (snapshot_id),
     which must be a successful snapshot of this source, else the snapshot a reviewer sees."""
     if snapshot_id is None:
-        return archive.reviewed_snapshot(db, src["id"], "id, source_id, text")
-    snap = archive.snapshot_row(db, snapshot_id, "id, source_id, status, error, text")
+        return store.reviewed_snapshot(db, src["id"], "id, source_id, text")
+    snap = store.snapshot_row(db, snapshot_id, "id, source_id, status, error, text")
     if snap["source_id"] != src["id"]:
         raise InputError(f"snapshot {snap['id']} is not a snapshot of source {src['id']}")
     if snap["error"] is not None or (snap["status"] or 0) >= 400:
@@ -296,9 +296,9 @@ def assess(
     model.check_choice(stance, model.STANCES, "stance")
     reviewer = _check_reviewer(reviewer)
     users.authorize(db, reviewer, "assess")
-    at = store.at_time(now)
+    at = clock.at_time(now)
     with store.write(db):
-        claim = archive.claim_row(db, claim_id)
+        claim = store.claim_row(db, claim_id)
         src = _source_of_claim(db, claim, source)
         model.check_transition(claim, "assess", reviewer, at, force=force)
         snapshot = _snapshot_to_quote(db, src, snapshot_id)
@@ -346,7 +346,7 @@ def assess(
         )  # fmt: skip
         if forced:
             db.conn.execute("UPDATE assessments SET forced = 1 WHERE id = ?", [assessment_id])
-    return archive.get_assessment(db, assessment_id)
+    return store.get_assessment(db, assessment_id)
 
 
 def unassess(
@@ -360,14 +360,14 @@ def unassess(
     """Remove an assessment (it stays in the table, marked removed, and the removal is an event)."""
     reviewer = _check_reviewer(reviewer)
     users.authorize(db, reviewer, "unassess")
-    at = store.at_time(now)
+    at = clock.at_time(now)
     with store.write(db):
-        found = archive.get_assessment(db, assessment_id)
+        found = store.get_assessment(db, assessment_id)
         if found["removed_at"] is not None:
             raise ConflictError(
                 f"assessment {found['id']} was already removed by {found['removed_by']}"
             )
-        claim = archive.claim_row(db, found["claim_id"])
+        claim = store.claim_row(db, found["claim_id"])
         _apply(
             db, claim, "unassess", reviewer, at, force=force,
             detail={"assessment_id": found["id"], "stance": found["stance"], "quote": found["quote"]},
@@ -377,12 +377,12 @@ def unassess(
             "UPDATE assessments SET removed_at = ?, removed_by = ? WHERE id = ?",
             [at, reviewer, found["id"]],
         )
-    return archive.get_assessment(db, found["id"])
+    return store.get_assessment(db, found["id"])
 
 
 def assessments(db: Database, claim_id: int) -> list[dict[str, Any]]:
-    """The claim's live assessments, oldest first (archive.assessments)."""
-    return archive.assessments(db, archive.claim_row(db, claim_id)["id"])
+    """The claim's live assessments, oldest first (store.assessments)."""
+    return store.assessments(db, store.claim_row(db, claim_id)["id"])
 
 
 # --------------------------------------------------------------------------- evidence integrity
@@ -396,7 +396,7 @@ def check_evidence(db: Database, source_id: int, *, now: datetime | str | None =
     and the quote, and a decided claim goes back to the queue with its verdict kept as the
     previous verdict. Each assessment is flagged once. Runs inside the caller's transaction
     when there is one. Returns the ids of the claims flagged."""
-    at = store.at_time(now)
+    at = clock.at_time(now)
     latest = store.row(  # the latest live capture: a memento from a web archive is not one
         db,
         "SELECT sn.id, sn.status, sn.error, sn.changed, sn.text, s.dead_at FROM snapshots sn"
@@ -432,7 +432,7 @@ def check_evidence(db: Database, source_id: int, *, now: datetime | str | None =
             db.conn.execute(
                 "UPDATE assessments SET evidence_changed_at = ? WHERE id = ?", [at, a["id"]]
             )
-            claim = archive.claim_row(db, a["claim_id"])
+            claim = store.claim_row(db, a["claim_id"])
             if claim["status"] not in model.TRANSITIONS["evidence_changed"].sources:
                 continue
             fields: dict[str, Any] = {"evidence_changed_at": at}
@@ -483,9 +483,9 @@ def give_verdict(
     model.check_choice(verdict, model.VERDICTS, "verdict")
     reviewer = _check_reviewer(reviewer)
     users.authorize(db, reviewer, "verdict")
-    at = store.at_time(now)
+    at = clock.at_time(now)
     with store.write(db):
-        claim = archive.claim_row(db, claim_id)
+        claim = store.claim_row(db, claim_id)
         model.check_transition(claim, "verdict", reviewer, at, force=force)
         cur = db.conn.execute(
             "INSERT INTO verdicts (claim_id, verdict, note, reviewer, forced, created_at)"
@@ -515,7 +515,7 @@ def give_verdict(
         )
         if forced:
             db.conn.execute("UPDATE verdicts SET forced = 1 WHERE id = ?", [cur.lastrowid])
-    return archive.get_claim(db, claim["id"])
+    return store.get_claim(db, claim["id"])
 
 
 def dismiss(
@@ -531,14 +531,14 @@ def dismiss(
     A decided claim cannot be dismissed (model.TRANSITIONS)."""
     reviewer = _check_reviewer(reviewer)
     users.authorize(db, reviewer, "dismiss")
-    at = store.at_time(now)
+    at = clock.at_time(now)
     with store.write(db):
-        claim = archive.claim_row(db, claim_id)
+        claim = store.claim_row(db, claim_id)
         _apply(
             db, claim, "dismiss", reviewer, at, force=force,
             detail={"old_status": claim["status"], "note": note},
         )  # fmt: skip
-    return archive.get_claim(db, claim["id"])
+    return store.get_claim(db, claim["id"])
 
 
 def requeue(
@@ -555,20 +555,20 @@ def requeue(
     users.authorize(db, reviewer, "requeue")
     if priority is not None:
         priority = claims.check_priority(priority)
-    at = store.at_time(now)
+    at = clock.at_time(now)
     with store.write(db):
-        claim = archive.claim_row(db, claim_id)
+        claim = store.claim_row(db, claim_id)
         new_priority = claim["priority"] if priority is None else priority
         _apply(
             db, claim, "requeue", reviewer, at, fields={"priority": new_priority},
             detail={"old_status": claim["status"], "priority": new_priority},
         )  # fmt: skip
-    return archive.get_claim(db, claim["id"])
+    return store.get_claim(db, claim["id"])
 
 
 def verdicts(db: Database, claim_id: int) -> list[dict[str, Any]]:
     """Every verdict given to a claim, oldest first."""
-    claim = archive.claim_row(db, claim_id)
+    claim = store.claim_row(db, claim_id)
     out = store.rows(
         db,
         "SELECT id, claim_id, verdict, note, reviewer, forced, created_at FROM verdicts"
@@ -587,7 +587,7 @@ def history(db: Database, claim_id: int) -> list[dict[str, Any]]:
     """The claim's events, oldest first: its own, the fetches of its sources, and the ingest of
     its article. Each: id, kind, claim_id, source_id, snapshot_id, article_id, actor, detail
     (dict or None), created_at."""
-    claim = archive.claim_row(db, claim_id)
+    claim = store.claim_row(db, claim_id)
     cols = "id, kind, claim_id, source_id, snapshot_id, article_id, actor, detail, created_at"
     sql = (
         f"SELECT {cols} FROM events WHERE claim_id = ?1"

@@ -20,7 +20,7 @@ from urllib.parse import quote, urljoin
 
 from sqlite_utils import Database
 
-from . import store
+from . import clock, store
 from .capture import list_sources
 from .fetch import FetchOptions, fetch_url, make_session
 from .mementos import BadAnswerError, cdx_url, header, parse_cdx, wayback_archive, wayback_timestamp
@@ -90,10 +90,8 @@ def save(
     key = options.key if options.key is not None else os.environ.get("VERIFY_SPN_KEY")
     wanted = set(int(i) for i in source_ids) if source_ids is not None else None
     if wanted is not None:
-        from . import archive as gateway
-
         for sid in sorted(wanted):
-            gateway.find_source(db, sid)
+            store.find_source(db, sid)
     sources = [s for s in list_sources(db) if wanted is None or s["id"] in wanted]
     session = make_session(options.fetch)
     if key:
@@ -160,7 +158,7 @@ def _recent_request(db: Database, source_id: int, since: datetime) -> bool:
     return (
         db.conn.execute(
             "SELECT 1 FROM save_requests WHERE source_id = ? AND outcome = 'saved' AND created_at >= ?",
-            [source_id, store.format_time(since)],
+            [source_id, clock.format_time(since)],
         ).fetchone()
         is not None
     )
@@ -185,7 +183,7 @@ def _ask(db: Database, archive: Any, session: Any, fetch: FetchOptions, src: dic
         db.conn.execute(
             "INSERT INTO save_requests (source_id, archive_url, status, outcome, memento_url,"
             " message, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [src["id"], target, result.status, outcome, memento, message, store.now()],
+            [src["id"], target, result.status, outcome, memento, message, clock.now()],
         )
         if outcome == "saved":
             store.add_event(

@@ -27,7 +27,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from . import archive, matchkeys, quantities, store
+from . import matchkeys, quantities, store
 from .matchkeys import Keys, text_keys
 
 MIN_SCORE = 0.3  # below this a candidate is not listed
@@ -456,7 +456,7 @@ def similar(
     """What says the same thing as the claim: decided claims and known reviews first (by score),
     then earlier claims not decided yet (none with checked_only).
     NotFoundError for an unknown claim."""
-    claim = archive.claim_row(db, claim_id)
+    claim = store.claim_row(db, claim_id)
     found = checked_claims(db, claim, limit=limit)
     found += similar_reviews(db, claim["text"], limit=limit)
     if not checked_only:

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from . import archive, claims, model, settings, store, users
+from . import claims, clock, model, settings, store, users
 from .errors import ConflictError, ForbiddenError, InputError, NotFoundError
 
 SKIP_MINUTES = 240  # how long `verify skip` keeps a claim away from the reviewer who skipped it
@@ -84,7 +84,7 @@ def assign(
     """Assign an open claim to `name` (an active account when there are accounts), or take
     the assignment away with name None. Editors and admins only."""
     actor = _actor(actor)
-    at = store.at_time(now)
+    at = clock.at_time(now)
     with store.immediate(db):
         claim = _claim(db, claim_id)
         _take(db, claim, "assign", actor, at)
@@ -153,8 +153,8 @@ def skip(
     reviewer = _actor(reviewer)
     if minutes <= 0:
         raise InputError(f"skip minutes must be positive, not {minutes}")
-    at = store.at_time(now)
-    until = store.format_time(store.parse_time(at) + timedelta(minutes=minutes))
+    at = clock.at_time(now)
+    until = clock.format_time(clock.parse_time(at) + timedelta(minutes=minutes))
     with store.immediate(db):
         if claim_id is None:
             held = db.conn.execute(
@@ -196,7 +196,7 @@ def set_priority(
     """Change the priority of an open claim (editors and admins)."""
     actor = _actor(actor)
     value = claims.check_priority(priority)
-    at = store.at_time(now)
+    at = clock.at_time(now)
     with store.immediate(db):
         claim = _claim(db, claim_id)
         _take(db, claim, "prioritise", actor, at)
@@ -250,7 +250,7 @@ def tag(
     removing = [check_tag(t) for t in remove]
     if not adding and not removing:
         raise InputError("give at least one tag to add or remove")
-    at = store.at_time(now)
+    at = clock.at_time(now)
     with store.immediate(db):
         claim = _claim(db, claim_id)
         _take(db, claim, "tag", actor, at)
@@ -286,7 +286,7 @@ def comment(
         raise InputError("a comment must not be empty")
     if len(body) > COMMENT_MAX:
         raise InputError(f"a comment is at most {COMMENT_MAX} characters, not {len(body)}")
-    at = store.at_time(now)
+    at = clock.at_time(now)
     with store.immediate(db):
         claim = _claim(db, claim_id)
         _take(db, claim, "comment", actor, at)
@@ -320,7 +320,7 @@ def set_claimant(
     name = " ".join((claimant or "").split()) or None
     if name and len(name) > CLAIMANT_MAX:
         raise InputError(f"a claimant is at most {CLAIMANT_MAX} characters, not {len(name)}")
-    at = store.at_time(now)
+    at = clock.at_time(now)
     with store.immediate(db):
         claim = _claim(db, claim_id)
         _take(db, claim, "claimant", actor, at)
@@ -370,7 +370,7 @@ def approve(
     """Approve a decided claim's current verdict: an editor (or admin) who did not give it.
     A later verdict needs approval again."""
     approver = _actor(approver)
-    at = store.at_time(now)
+    at = clock.at_time(now)
     with store.immediate(db):
         claim = _claim(db, claim_id)
         _take(db, claim, "approve", approver, at)
@@ -482,18 +482,11 @@ def find_claims(
 def sources_to_capture(db: Database, claim_id: Any) -> list[int]:
     """The claim's sources to fetch from the capture button: never fetched, or whose latest
     attempt failed (model.FETCH_AGAIN_STATES)."""
-    cid = archive.claim_row(db, claim_id)["id"]
-    latest = db.conn.execute(
-        "SELECT cs.source_id, s.id, s.status, s.error, s.changed FROM claim_sources cs"
-        " LEFT JOIN snapshots s ON s.id = (SELECT MAX(id) FROM snapshots WHERE source_id = cs.source_id)"
-        " WHERE cs.claim_id = ? ORDER BY cs.id",
-        [cid],
-    )
+    cid = store.claim_row(db, claim_id)["id"]
     return [
-        source_id
-        for source_id, snapshot_id, status, error, changed in latest
-        if model.source_state(status, error, changed, snapshot_id is not None)
-        in model.FETCH_AGAIN_STATES
+        r["source_id"]
+        for r in store.sources.latest_captures(db, cid)
+        if r["state"] in model.FETCH_AGAIN_STATES
     ]
 
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from . import model, store
+from . import clock, model, store
 from .errors import ConflictError, ForbiddenError, InputError, NotFoundError
 
 SCRYPT_N = 2**15  # 32 MiB of memory per hash (128 * r * n bytes); about 0.1 s on one core
@@ -184,7 +184,7 @@ def add_user(
     name = check_name(name)
     model.check_choice(role, model.ROLES, "role")
     password = check_password_text(password)
-    at = store.now()
+    at = clock.now()
     hashed = hash_password(password)
     with store.immediate(db):
         if has_accounts(db):
@@ -221,7 +221,7 @@ def set_password(
     """Change an account's password (its own holder or an admin); ends all its sessions."""
     password = check_password_text(password)
     hashed = hash_password(password)
-    at = store.now()
+    at = clock.now()
     with store.immediate(db):
         user = _user(db, name)
         _may_manage(db, actor, user["name"])
@@ -247,7 +247,7 @@ def _end_sessions(
 def disable_user(db: Database, name: str, *, actor: str | None = None) -> dict[str, Any]:
     """Disable an account (admins only): it can no longer sign in or act, and every session
     it had ends. The last active admin cannot be disabled."""
-    at = store.now()
+    at = clock.now()
     with store.immediate(db):
         user = _user(db, name)
         authorize(db, actor, "manage_users")
@@ -293,8 +293,8 @@ def start_session(
     """A new session for `user` (as returned by authenticate); returns the cookie's token and
     records a 'signed_in' event."""
     token = secrets.token_urlsafe(32)
-    at = store.now()
-    expires = store.format_time(store.parse_time(at) + timedelta(hours=hours))
+    at = clock.now()
+    expires = clock.format_time(clock.parse_time(at) + timedelta(hours=hours))
     with store.immediate(db):
         db.conn.execute(
             "INSERT INTO _sessions (id, user_id, epoch, address, created_at, expires_at)"
@@ -317,7 +317,7 @@ def session_user(
         "SELECT u.id, u.name, u.role FROM _sessions s JOIN users u ON u.id = s.user_id"
         " WHERE s.id = ? AND s.ended_at IS NULL AND s.expires_at > ? AND s.epoch = u.session_epoch"
         " AND u.disabled_at IS NULL",
-        [_token_id(token), now or store.now()],
+        [_token_id(token), now or clock.now()],
     ).fetchone()
     if found is None:
         return None
@@ -328,7 +328,7 @@ def end_session(db: Database, token: str | None) -> None:
     """Sign out: the session's token is refused from now on (a copy of the cookie too)."""
     if not token:
         return
-    at = store.now()
+    at = clock.now()
     with store.immediate(db):
         found = db.conn.execute(
             "SELECT u.name FROM _sessions s JOIN users u ON u.id = s.user_id"

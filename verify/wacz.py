@@ -26,8 +26,8 @@ from sqlite_utils import Database
 from warcio.archiveiterator import ArchiveIterator
 
 from . import __version__
+from .clock import now
 from .errors import NotFoundError
-from .store import now
 from .warc import write_warc
 
 WACZ_VERSION = "1.1.1"

@@ -38,7 +38,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.utils import Digester
 from warcio.warcwriter import WARCWriter
 
-from . import USER_AGENT, __version__, archive
+from . import USER_AGENT, __version__, store
 from .errors import NotFoundError
 from .store import get_payload
 
@@ -109,7 +109,7 @@ def _select(db: Database, snapshot_ids: list[int] | None, article_id: int | None
     conn = db.conn
     where, params = [], []
     if article_id is not None:
-        archive.article_row(db, article_id)
+        store.article_row(db, article_id)
         where.append(
             "source_id IN (SELECT cs.source_id FROM claim_sources cs JOIN claims c"
             " ON c.id = cs.claim_id WHERE c.article_id = ?)"

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 from sqlite_utils import Database
 
-from . import model, review, store
+from . import clock, model, review, store
 from .capture import CaptureOptions, capture, list_sources
 from .settings import get_value
 
@@ -98,8 +98,8 @@ def due_sources(db: Database, at: datetime, options: WatchOptions | None = None)
     options = options or WatchOptions()
     live_days = options.live_days or float(get_value(db, "watch_live_days"))
     failing_days = options.failing_days or float(get_value(db, "watch_failing_days"))
-    live_cutoff = store.format_time(at - timedelta(days=live_days))
-    failing_cutoff = store.format_time(at - timedelta(days=failing_days))
+    live_cutoff = clock.format_time(at - timedelta(days=live_days))
+    failing_cutoff = clock.format_time(at - timedelta(days=failing_days))
     rows = db.conn.execute(
         f"""SELECT s.id FROM sources s
             LEFT JOIN snapshots sn ON sn.id = ({model.latest_live_snapshot_sql("s.id")})
@@ -123,7 +123,7 @@ def watch(
 ) -> WatchSummary:
     """Check every due source once (a live capture each) and update its watch record."""
     options = options or WatchOptions()
-    at = at or store.parse_time(store.now())
+    at = at or clock.parse_time(clock.now())
     ids = due_sources(db, at, options)
     if not ids:
         return WatchSummary(0, 0, 0, 0)
@@ -147,7 +147,7 @@ def watch(
 
 def _record(db: Database, old: dict[str, Any], at: datetime, options: WatchOptions) -> SourceCheck:
     sid = old["id"]
-    stamp = store.format_time(at)
+    stamp = clock.format_time(at)
     snap = store.row(
         db,
         "SELECT id, requested_url, final_url, redirects, status, error, changed, title"
@@ -174,7 +174,7 @@ def _record(db: Database, old: dict[str, Any], at: datetime, options: WatchOptio
         failures, last_failure, dead_at = 0, None, None
     else:
         gap = timedelta(days=options.min_gap_days)
-        if last_failure is None or store.parse_time(last_failure) + gap <= at:
+        if last_failure is None or clock.parse_time(last_failure) + gap <= at:
             failures, last_failure = failures + 1, stamp
         if failures >= options.dead_after and dead_at is None:
             dead_at = stamp

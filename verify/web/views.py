@@ -1,4 +1,4 @@
-"""The route table of the review UI. Views read through verify.web.queries and write only
+"""The route table of the review UI. Views read through verify.web.pages and write only
 through the library (verify.review, ...); the signed-in reviewer is the actor of every write."""
 
 from __future__ import annotations
@@ -22,13 +22,14 @@ from flask import (
     url_for,
 )
 
-from .. import archive, capture, claims, evidence, model, quotes, review, similar
+from .. import capture, claims, evidence, model, quotes, review, similar, store
 from .. import search as search_mod
 from .. import warc as warc_mod
+from ..clock import now
 from ..errors import NotFoundError, VerifyError
 from ..recover import archive_label
-from ..store import get_payload, now
-from . import auth, queries
+from ..store import get_payload
+from . import auth, pages
 from .highlight import Span, highlight
 from .security import archive_csp
 
@@ -106,7 +107,7 @@ def queue() -> Any:
     reviewer = request.args.get("reviewer", "").strip() or None
     article_id = _int_arg("article")
     page = max(1, _int_arg("page") or 1)
-    claims = queries.queue_page(
+    claims = pages.queue_page(
         g.db,
         statuses=statuses,
         reviewer=reviewer,
@@ -203,16 +204,16 @@ def _quote_spans(text: str, snapshot_id: int, found: list[dict[str, Any]]) -> li
 @bp.get("/claims/<int:claim_id>")
 def claim(claim_id: int) -> Any:
     db = g.db
-    found = queries.claim(db, claim_id)
-    sources = archive.claim_sources(db, claim_id)
+    found = pages.claim(db, claim_id)
+    sources = store.claim_sources(db, claim_id)
     passages = _passages(claim_id)
     for src in sources:
-        src["why"] = queries.why(src)
+        src["why"] = pages.why(src)
         sid = src["reviewed_snapshot_id"]
         src["text_html"] = None
-        src["archive_label"] = archive_label(archive.snapshot_row(db, sid)) if sid else None
+        src["archive_label"] = archive_label(store.snapshot_row(db, sid)) if sid else None
         if sid:
-            text = queries.snapshot_text(db, sid)
+            text = pages.snapshot_text(db, sid)
             spans = [
                 Span(
                     p["start"],
@@ -236,7 +237,7 @@ def claim(claim_id: int) -> Any:
         "claim.html",
         claim=found,
         checked_before=similar.checked_before(db, claim_id),
-        context=queries.article_context(db, found),
+        context=pages.article_context(db, found),
         sources=sources,
         passages=passages,
         related=related,
@@ -292,7 +293,7 @@ def assess(claim_id: int) -> Any:
 
 @bp.post("/claims/<int:claim_id>/assessments/<int:assessment_id>/remove")
 def unassess(claim_id: int, assessment_id: int) -> Any:
-    if archive.get_assessment(g.db, assessment_id)["claim_id"] != claim_id:
+    if store.get_assessment(g.db, assessment_id)["claim_id"] != claim_id:
         abort(404, f"assessment {assessment_id} is not an assessment of claim {claim_id}")
     try:
         review.unassess(g.db, assessment_id, _reviewer(), force=_force())
@@ -369,8 +370,8 @@ def release(claim_id: int) -> Any:
 
 @bp.get("/articles/<int:article_id>")
 def article(article_id: int) -> Any:
-    found = queries.article(g.db, article_id)
-    claims = queries.article_claims(g.db, article_id)
+    found = pages.article(g.db, article_id)
+    claims = pages.article_claims(g.db, article_id)
     spans = [
         Span(
             c["start"],
@@ -433,7 +434,7 @@ def _kind(content_type: str | None) -> str:
 @bp.get("/snapshots/<int:snapshot_id>")
 def snapshot(snapshot_id: int) -> Any:
     db = g.db
-    snap = archive.get_snapshot(db, snapshot_id)
+    snap = store.get_snapshot(db, snapshot_id)
     claim_id = _int_arg("claim")
     text = snap["text"] or ""
     spans: list[Span] = []
@@ -447,7 +448,7 @@ def snapshot(snapshot_id: int) -> Any:
         spans += [
             Span(p["start"], p["end"], "evidence", anchor=f"e{i}") for i, p in enumerate(passages)
         ]
-    found = archive.assessments(db, source_id=snap["source_id"])
+    found = store.assessments(db, source_id=snap["source_id"])
     spans += _quote_spans(text, snapshot_id, found)
     diff = _diff(snap) if snap["previous_id"] else None
     return render_template(
@@ -458,8 +459,8 @@ def snapshot(snapshot_id: int) -> Any:
         passages=passages,
         assessments=found,
         kind=_kind(snap["content_type"]),
-        captures=queries.source_captures(db, snap["source_id"]),
-        citing=queries.citing_claims(db, snap["source_id"]),
+        captures=pages.source_captures(db, snap["source_id"]),
+        citing=pages.citing_claims(db, snap["source_id"]),
         diff=diff,
         has_warc=True,
         archive_label=archive_label(snap),
@@ -475,7 +476,7 @@ def _diff(snap: dict[str, Any]) -> str:
             return diff_snapshots(g.db, snap["previous_id"], snap["id"])
         except VerifyError as exc:
             return f"(no diff: {exc})"
-    before = queries.snapshot_text(g.db, snap["previous_id"]).splitlines()
+    before = pages.snapshot_text(g.db, snap["previous_id"]).splitlines()
     after = (snap["text"] or "").splitlines()
     lines = difflib.unified_diff(
         before, after, f"snapshot {snap['previous_id']}", f"snapshot {snap['id']}", lineterm=""
@@ -486,7 +487,7 @@ def _diff(snap: dict[str, Any]) -> str:
 @bp.get("/snapshots/<int:snapshot_id>/raw")
 def raw_snapshot(snapshot_id: int) -> Any:
     """The archived page itself, for the sandboxed iframe: no scripts, nothing from the live web."""
-    snap = archive.get_snapshot(g.db, snapshot_id)
+    snap = store.get_snapshot(g.db, snapshot_id)
     body = _decoded(snap)
     if body is None:
         abort(404, "this snapshot has no stored body to show")
@@ -515,7 +516,7 @@ def raw_snapshot(snapshot_id: int) -> Any:
 @bp.get("/snapshots/<int:snapshot_id>/payload")
 def payload(snapshot_id: int) -> Any:
     """The payload bytes exactly as stored (Content-Encoding intact), as a download."""
-    snap = archive.get_snapshot(g.db, snapshot_id)
+    snap = store.get_snapshot(g.db, snapshot_id)
     if not snap["sha256"]:
         abort(404, "this snapshot has no payload (the fetch failed)")
     data = get_payload(g.db, snap["sha256"])
@@ -530,7 +531,7 @@ def payload(snapshot_id: int) -> Any:
 
 @bp.get("/snapshots/<int:snapshot_id>/warc")
 def warc(snapshot_id: int) -> Any:
-    archive.get_snapshot(g.db, snapshot_id)  # 404 for an unknown id
+    store.get_snapshot(g.db, snapshot_id)  # 404 for an unknown id
     record = warc_mod.warc_record(g.db, snapshot_id)
     response = Response(record, content_type="application/warc")
     response.headers["Content-Disposition"] = (

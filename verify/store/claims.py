@@ -1,0 +1,140 @@
+"""Claims: the one reader of a claim row, listings, the queue reads and the claim writes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlite_utils import Database
+
+from .. import model
+from ..errors import NotFoundError
+from .articles import article_row
+from .db import parse_id, row, rows
+
+QUEUE_ORDER = "priority DESC, created_at, score DESC, id"  # model.queue_key, as SQL
+CLAIM_COLUMNS = (
+    'id, article_id, text, score, status, verdict, previous_verdict, verdict_note, priority, origin, start, "end",'
+    " decided_by, decided_at, lease_reviewer, lease_expires_at, evidence_changed_at,"
+    " created_at, updated_at"
+)
+
+
+def claim_id(value: Any) -> int:
+    """A claim id from user input (int or digits); InputError otherwise."""
+    return parse_id(value, "claim", "verify claims")
+
+
+def claim_row(db: Database, value: Any) -> dict[str, Any]:
+    """One claim's row (no sources). NotFoundError: 'no claim N: see `verify claims`'."""
+    cid = claim_id(value)
+    found = row(db, f"SELECT {CLAIM_COLUMNS} FROM claims WHERE id = ?", [cid])
+    if found is None:
+        raise NotFoundError(f"no claim {cid}: see `verify claims`")
+    return found
+
+
+def get_claim(db: Database, value: Any) -> dict[str, Any]:
+    """One claim with `sources`, the list of its source URLs in the order they were attached."""
+    found = claim_row(db, value)
+    found["sources"] = source_urls(db, [found["id"]])[found["id"]]
+    return found
+
+
+def source_urls(db: Database, claim_ids: list[int]) -> dict[int, list[str]]:
+    """For each claim id, its source URLs in the order they were attached."""
+    out: dict[int, list[str]] = {cid: [] for cid in claim_ids}
+    for i in range(0, len(claim_ids), 500):
+        chunk = claim_ids[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        for cid, url in db.conn.execute(
+            "SELECT cs.claim_id, s.url FROM claim_sources cs JOIN sources s ON s.id = cs.source_id"
+            f" WHERE cs.claim_id IN ({marks}) ORDER BY cs.claim_id, cs.id",
+            chunk,
+        ):
+            out[cid].append(url)
+    return out
+
+
+def with_sources(db: Database, claims: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    by_claim = source_urls(db, [c["id"] for c in claims])
+    for c in claims:
+        c["sources"] = by_claim[c["id"]]
+    return claims
+
+
+def list_claims(
+    db: Database,
+    *,
+    article_id: int | None = None,
+    status: str | None = None,
+    include_candidates: bool = False,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """Claims in article order (article, offset, id). Candidates (sentences under the threshold)
+    are left out unless asked for, by status='candidate' or include_candidates=True."""
+    where, params = [], []
+    if article_id is not None:
+        where.append("article_id = ?")
+        params.append(article_row(db, article_id)["id"])
+    if status is not None:
+        where.append("status = ?")
+        params.append(model.check_choice(status, model.STATUSES, "status"))
+    elif not include_candidates:
+        where.append("status != 'candidate'")
+    sql = f"SELECT {CLAIM_COLUMNS} FROM claims"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY article_id IS NULL, article_id, start IS NULL, start, id"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(int(limit))
+    return with_sources(db, rows(db, sql, params))
+
+
+def queued_claims(
+    db: Database,
+    statuses: tuple[str, ...],
+    *,
+    reviewer: str | None = None,
+    article_id: int | None = None,
+    limit: int | None = 50,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """Claims of the given statuses in QUEUE_ORDER. Each status is read along the
+    claims_queue index and the results merged, so the first page of a million-claim queue
+    reads about `limit` rows per status, not the whole table. (Expiring stale leases first is
+    the caller's job: review.queue.)"""
+    where, params = [], []
+    if reviewer:
+        where.append("lease_reviewer = ?")
+        params.append(reviewer)
+    if article_id is not None:
+        where.append("article_id = ?")
+        params.append(int(article_id))
+    extra = "".join(f" AND {w}" for w in where)
+    want = None if limit is None else limit + offset
+    tail = "" if want is None else f" LIMIT {int(want)}"
+    found: list[dict[str, Any]] = []
+    for s in dict.fromkeys(statuses):
+        found.extend(
+            rows(
+                db,
+                f"SELECT {CLAIM_COLUMNS} FROM claims WHERE status = ?{extra}"
+                f" ORDER BY {QUEUE_ORDER}{tail}",
+                [s, *params],
+            )
+        )
+    if len(statuses) > 1:
+        found.sort(key=model.queue_key)
+    return found[offset:] if want is None else found[offset:want]
+
+
+def article_claims(db: Database, article_id: int) -> list[dict[str, Any]]:
+    """The article's claims that have offsets in it, in text order (id, text, start, end,
+    score, status, verdict)."""
+    return rows(
+        db,
+        'SELECT id, text, start, "end", score, status, verdict FROM claims'
+        " WHERE article_id = ? AND start IS NOT NULL ORDER BY start, id",
+        [article_id],
+    )
