@@ -183,15 +183,17 @@ TRANSITIONS: dict[str, Transition] = {
         Transition("comment", STATUSES, None, "none", "commented", "Comment"),
         Transition("claimant", STATUSES, None, "none", "claimant_set", "Set the claimant"),
         Transition("skip", ("in_review",), "queued", "holder", "skipped", "Skip"),
-        # the evidence a verdict relied on changed or vanished: back to the queue
+        # the evidence a claim relied on changed or vanished: an open claim is flagged where
+        # it stands, a decided one goes back to the queue (its verdict kept as the previous one)
         Transition(
             "evidence_changed",
-            ("queued", "in_review", "decided"),
+            ("queued", "in_review"),
             None,
             "system",
             "evidence_changed",
             "Evidence changed",
         ),
+        Transition("reopen", ("decided",), "queued", "system", "evidence_changed", "Reopen"),
     )
 }
 # --------------------------------------------------------------------------- roles

@@ -211,17 +211,13 @@ def _select(
     again: bool,
 ) -> tuple[list[_Task], list[SourceRecovery]]:
     """(sources to look up, sources with nothing to do)."""
-    where, params = _selection(db, claim_id, source_ids, article_id)
-    found = db.conn.execute(
-        f"""SELECT s.id, s.url, s.host, sn.id, sn.status, sn.error, sn.changed, s.dead_at,
-                   (SELECT max(a.id) FROM snapshots a WHERE a.source_id = s.id
-                      AND a.origin = 'archive')
-            FROM sources s
-            LEFT JOIN snapshots sn ON sn.id = ({model.latest_live_snapshot_sql("s.id")})
-            {"WHERE " + " AND ".join(where) if where else ""}
-            ORDER BY s.id""",
-        params,
-    ).fetchall()
+    found = [
+        (r["id"], r["url"], r["host"], r["snapshot_id"], r["status"], r["error"], r["changed"],
+         r["dead_at"], r["recovered_snapshot_id"])
+        for r in store.captures.sources_with_latest(
+            db, **_selection(db, claim_id, source_ids, article_id)
+        )
+    ]  # fmt: skip
     todo, nothing = [], []
     for sid, url, host, snap_id, status, error, changed, dead_at, archived in found:
         state = model.source_state(status, error, changed, snap_id is not None, dead_at is not None)

@@ -61,38 +61,20 @@ def _apply(
     source_id: int | None = None,
     snapshot_id: int | None = None,
 ) -> bool:
-    """Take `action` on `claim` inside the caller's write transaction: check it against
-    model.TRANSITIONS, move the status (clearing the lease when the claim leaves review), set
-    `fields`, and write the transition's event. Returns True when it overrode someone else's
-    lease (force), which the event records."""
-    forced = model.check_transition(claim, action, actor, at, force=force)
-    rule = model.TRANSITIONS[action]
-    sets = dict(fields or {})
-    if rule.target is not None:
-        sets["status"] = rule.target
-        if rule.target != "in_review":
-            sets.update(lease_reviewer=None, lease_expires_at=None)
-    if sets:
-        sets["updated_at"] = at
-        assignments = ", ".join(f"{k} = ?" for k in sets)
-        db.conn.execute(
-            f"UPDATE claims SET {assignments} WHERE id = ?", [*sets.values(), claim["id"]]
-        )
-    detail = dict(detail or {})
-    if forced:
-        detail["forced"] = True
-        detail["lease_reviewer"] = claim["lease_reviewer"]
-    store.add_event(
+    """Take `action` on `claim` inside the caller's write transaction
+    (store.claims.apply_transition; the actor's role is checked by the caller)."""
+    return store.claims.apply_transition(
         db,
-        rule.event,
-        claim_id=claim["id"],
+        claim,
+        action,
+        actor,
+        at,
+        force=force,
+        fields=fields,
+        detail=detail,
         source_id=source_id,
         snapshot_id=snapshot_id,
-        actor=actor,
-        detail=detail,
-        at=at,
     )
-    return forced
 
 
 def actions(
@@ -397,13 +379,8 @@ def check_evidence(db: Database, source_id: int, *, now: datetime | str | None =
     previous verdict. Each assessment is flagged once. Runs inside the caller's transaction
     when there is one. Returns the ids of the claims flagged."""
     at = clock.at_time(now)
-    latest = store.row(  # the latest live capture: a memento from a web archive is not one
-        db,
-        "SELECT sn.id, sn.status, sn.error, sn.changed, sn.text, s.dead_at FROM snapshots sn"
-        f" JOIN sources s ON s.id = sn.source_id WHERE sn.source_id = ? AND sn.{model.LIVE_SNAPSHOT}"
-        " ORDER BY sn.id DESC LIMIT 1",
-        [source_id],
-    )
+    # the latest capture: a memento from a web archive is not one
+    latest = store.snapshots.latest_capture(db, source_id)
     if latest is None:
         return []
     state = model.source_state(
@@ -411,14 +388,7 @@ def check_evidence(db: Database, source_id: int, *, now: datetime | str | None =
     )
     if state not in model.EVIDENCE_LOST_STATES and latest["error"] is not None:
         return []  # a transient failure says nothing about the page
-    live = store.rows(
-        db,
-        "SELECT id, claim_id, snapshot_id, quote_exact AS exact, quote_prefix AS prefix,"
-        " quote_suffix AS suffix, quote_start AS start FROM assessments"
-        " WHERE source_id = ? AND removed_at IS NULL AND quote_exact IS NOT NULL"
-        " AND evidence_changed_at IS NULL AND (snapshot_id IS NULL OR snapshot_id != ?)",
-        [source_id, latest["id"]],
-    )
+    live = store.assessments.quotes_to_check(db, source_id, latest["id"])
     lost = []
     for a in live:
         if latest["error"] is None and quotes.locate(a, latest["text"] or "") is not None:
@@ -429,24 +399,20 @@ def check_evidence(db: Database, source_id: int, *, now: datetime | str | None =
     flagged: list[int] = []
     with store.write(db):
         for a in lost:
-            db.conn.execute(
-                "UPDATE assessments SET evidence_changed_at = ? WHERE id = ?", [at, a["id"]]
-            )
+            store.assessments.mark_evidence_changed(db, a["id"], at)
             claim = store.claim_row(db, a["claim_id"])
-            if claim["status"] not in model.TRANSITIONS["evidence_changed"].sources:
+            # open claims are flagged where they stand; a decided one is reopened (the table
+            # moves it back to the queue) with its verdict kept as the previous verdict
+            action = "reopen" if claim["status"] == "decided" else "evidence_changed"
+            if claim["status"] not in model.TRANSITIONS[action].sources:
                 continue
             fields: dict[str, Any] = {"evidence_changed_at": at}
-            if claim["status"] == "decided":
-                fields.update(
-                    status="queued",
-                    previous_verdict=claim["verdict"],
-                    verdict=None,
-                    verdict_note=None,
-                )
+            if action == "reopen":
+                fields.update(previous_verdict=claim["verdict"], verdict=None, verdict_note=None)
             _apply(
                 db,
                 claim,
-                "evidence_changed",
+                action,
                 None,
                 at,
                 fields=fields,
@@ -463,6 +429,14 @@ def check_evidence(db: Database, source_id: int, *, now: datetime | str | None =
             )
             flagged.append(claim["id"])
     return sorted(set(flagged))
+
+
+def _check_evidence_stored(db: Database, source_id: int) -> None:
+    check_evidence(db, source_id)
+
+
+# a stored capture tells the review workflow through the store's hook, not an import
+store.snapshots.on_stored(_check_evidence_stored)
 
 
 # --------------------------------------------------------------------------- verdicts

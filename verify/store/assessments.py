@@ -75,3 +75,22 @@ def get_assessment(db: Database, value: Any) -> dict[str, Any]:
     if found is None:
         raise NotFoundError(f"no assessment {aid}: see `verify claim show CLAIM_ID`")
     return _assessment(found)
+
+
+def quotes_to_check(db: Database, source_id: int, snapshot_id: int) -> list[dict[str, Any]]:
+    """The live quoted assessments on a source not yet flagged and not made on `snapshot_id`:
+    id, claim_id, snapshot_id, exact, prefix, suffix, start (a quotes.locate selector)."""
+    return rows(
+        db,
+        "SELECT id, claim_id, snapshot_id, quote_exact AS exact, quote_prefix AS prefix,"
+        " quote_suffix AS suffix, quote_start AS start FROM assessments"
+        " WHERE source_id = ? AND removed_at IS NULL AND quote_exact IS NOT NULL"
+        " AND evidence_changed_at IS NULL AND (snapshot_id IS NULL OR snapshot_id != ?)",
+        [source_id, snapshot_id],
+    )
+
+
+def mark_evidence_changed(db: Database, assessment_id: int, at: str) -> None:
+    db.conn.execute(
+        "UPDATE assessments SET evidence_changed_at = ? WHERE id = ?", [at, assessment_id]
+    )

@@ -10,6 +10,7 @@ from .. import model
 from ..errors import NotFoundError
 from .articles import article_row
 from .db import parse_id, row, rows
+from .events import add_event
 
 QUEUE_ORDER = "priority DESC, created_at, score DESC, id"  # model.queue_key, as SQL
 CLAIM_COLUMNS = (
@@ -24,10 +25,18 @@ def claim_id(value: Any) -> int:
     return parse_id(value, "claim", "verify claims")
 
 
-def claim_row(db: Database, value: Any) -> dict[str, Any]:
-    """One claim's row (no sources). NotFoundError: 'no claim N: see `verify claims`'."""
+# The columns the team workflow shows (assignment and claimant included).
+TEAM_COLUMNS = (
+    'id, article_id, text, score, status, verdict, verdict_note, decided_by, decided_at, priority, origin, start, "end",'
+    " created_at, updated_at, lease_reviewer, lease_expires_at, assignee, claimant"
+)
+
+
+def claim_row(db: Database, value: Any, columns: str = CLAIM_COLUMNS) -> dict[str, Any]:
+    """One claim's row (no sources): CLAIM_COLUMNS, or TEAM_COLUMNS for the team workflow.
+    The one reader of a claim; NotFoundError: 'no claim N: see `verify claims`'."""
     cid = claim_id(value)
-    found = row(db, f"SELECT {CLAIM_COLUMNS} FROM claims WHERE id = ?", [cid])
+    found = row(db, f"SELECT {columns} FROM claims WHERE id = ?", [cid])
     if found is None:
         raise NotFoundError(f"no claim {cid}: see `verify claims`")
     return found
@@ -138,3 +147,52 @@ def article_claims(db: Database, article_id: int) -> list[dict[str, Any]]:
         " WHERE article_id = ? AND start IS NOT NULL ORDER BY start, id",
         [article_id],
     )
+
+
+def apply_transition(
+    db: Database,
+    claim: dict[str, Any],
+    action: str,
+    actor: str | None,
+    at: str,
+    *,
+    role: str | None = None,
+    force: bool = False,
+    fields: dict[str, Any] | None = None,
+    detail: dict[str, Any] | None = None,
+    source_id: int | None = None,
+    snapshot_id: int | None = None,
+) -> bool:
+    """Take `action` on `claim` inside the caller's write transaction: check it against
+    model.TRANSITIONS (statuses, lease rule, and the least role: `role` is the actor's, None
+    without accounts), move the status (clearing the lease when the claim leaves review), set
+    `fields`, and write the transition's event. Every status write of verify passes here.
+    Returns True when it overrode someone else's lease (force), which the event records."""
+    forced = model.check_transition(claim, action, actor, at, force=force, role=role)
+    rule = model.TRANSITIONS[action]
+    sets = dict(fields or {})
+    if rule.target is not None and rule.target != claim["status"]:
+        sets["status"] = rule.target
+    if rule.target is not None and rule.target != "in_review":
+        sets.update(lease_reviewer=None, lease_expires_at=None)
+    if sets:
+        sets["updated_at"] = at
+        assignments = ", ".join(f"{k} = ?" for k in sets)
+        db.conn.execute(
+            f"UPDATE claims SET {assignments} WHERE id = ?", [*sets.values(), claim["id"]]
+        )
+    detail = dict(detail or {})
+    if forced:
+        detail["forced"] = True
+        detail["lease_reviewer"] = claim["lease_reviewer"]
+    add_event(
+        db,
+        rule.event,
+        claim_id=claim["id"],
+        source_id=source_id,
+        snapshot_id=snapshot_id,
+        actor=actor,
+        detail=detail,
+        at=at,
+    )
+    return forced

@@ -4,6 +4,7 @@ reviewer sees", and the snapshot reads."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from sqlite_utils import Database
@@ -121,4 +122,38 @@ def source_captures(db: Database, source_id: int, *, limit: int = 20) -> list[di
         "SELECT id, fetched_at, status, error, changed, sha256, origin, memento_datetime"
         " FROM snapshots WHERE source_id = ? ORDER BY id DESC LIMIT ?",
         [source_id, limit],
+    )
+
+
+# --------------------------------------------------------------------------- the stored hook
+
+# Called as hook(db, source_id) inside the transaction that stored a live snapshot of the
+# source, after its row and 'fetched' event: the review workflow subscribes at import
+# (review.check_evidence), so a crash never leaves a snapshot without its evidence check.
+STORED_HOOKS: list[Callable[[Database, int], Any]] = []
+
+
+def on_stored(hook: Callable[[Database, int], Any]) -> Callable[[Database, int], Any]:
+    """Subscribe `hook` to every stored live snapshot (once, however often it is called)."""
+    if hook not in STORED_HOOKS:
+        STORED_HOOKS.append(hook)
+    return hook
+
+
+def stored(db: Database, source_id: int) -> None:
+    """Tell the subscribers that a live snapshot of `source_id` was stored (inside its
+    transaction)."""
+    for hook in list(STORED_HOOKS):
+        hook(db, source_id)
+
+
+def latest_capture(db: Database, source_id: int) -> dict[str, Any] | None:
+    """The latest capture of a source (latest live snapshot: id, status, error, changed, text)
+    with the source's dead_at, or None when it was never captured live."""
+    return row(
+        db,
+        "SELECT sn.id, sn.status, sn.error, sn.changed, sn.text, s.dead_at FROM snapshots sn"
+        " JOIN sources s ON s.id = sn.source_id"
+        f" WHERE sn.id = ({latest_live_snapshot_sql('?')})",
+        [source_id],
     )
