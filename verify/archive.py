@@ -33,12 +33,15 @@ _MOVED = (
 )
 
 
+_RENAMED = {"assessments": "list_assessments"}
+
+
 def __getattr__(name: str) -> Any:
     if name in _MOVED:
         warnings.warn(
-            f"verify.archive.{name} is deprecated: use verify.store.{name}",
+            f"verify.archive.{name} is deprecated: use verify.store.{_RENAMED.get(name, name)}",
             DeprecationWarning,
             stacklevel=2,
         )
-        return getattr(store, name)
+        return getattr(store, _RENAMED.get(name, name))
     raise AttributeError(f"module 'verify.archive' has no attribute {name!r}")

@@ -84,7 +84,7 @@ def _sources(db: Database, claim_id: int) -> list[dict[str, Any]]:
         [claim_id],
     )
     by_source: dict[int, list[dict[str, Any]]] = {}
-    for a in store.assessments(db, claim_id):
+    for a in store.list_assessments(db, claim_id):
         by_source.setdefault(a["source_id"], []).append(
             {
                 k: a[k]

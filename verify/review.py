@@ -363,8 +363,8 @@ def unassess(
 
 
 def assessments(db: Database, claim_id: int) -> list[dict[str, Any]]:
-    """The claim's live assessments, oldest first (store.assessments)."""
-    return store.assessments(db, store.claim_row(db, claim_id)["id"])
+    """The claim's live assessments, oldest first (store.list_assessments)."""
+    return store.list_assessments(db, store.claim_row(db, claim_id)["id"])
 
 
 # --------------------------------------------------------------------------- evidence integrity

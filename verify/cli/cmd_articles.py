@@ -246,7 +246,8 @@ def claim_add_cmd(
 @common
 def claim_show_cmd(claim_id: int, db_path: str, as_json: bool) -> None:
     """Show one claim with its sources, its assessments and what you may do with it now."""
-    from ..store import assessments, claim_sources, get_claim
+    from ..store import claim_sources, get_claim
+    from ..store import list_assessments as assessments
 
     db = get_db(db_path)
     claim = get_claim(db, claim_id)

@@ -8,9 +8,9 @@ workflows' own tables. The names most callers use are re-exported here."""
 
 from __future__ import annotations
 
-from . import articles, captures, claims, search, snapshots, sources, team  # noqa: F401 (submodules: store.search.matches, ...)
+from . import articles, assessments, captures, claims, search, snapshots, sources, team  # noqa: F401 (submodules: store.search.matches, ...)
 from .articles import article_row, claim_counts, get_article, list_articles
-from .assessments import assessments, get_assessment
+from .assessments import get_assessment, list_assessments
 from .claims import (
     CLAIM_COLUMNS,
     claim_id,
@@ -52,7 +52,6 @@ __all__ = [
     "add_event",
     "apply_migrations",
     "article_row",
-    "assessments",
     "claim_counts",
     "claim_id",
     "claim_row",
@@ -70,6 +69,7 @@ __all__ = [
     "immediate",
     "latest_live_snapshot",
     "list_articles",
+    "list_assessments",
     "list_claims",
     "open_db",
     "parse_id",

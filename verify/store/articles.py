@@ -63,9 +63,10 @@ def list_articles(db: Database) -> list[dict[str, Any]]:
 
 def article_titles(db: Database, article_ids: list[int]) -> dict[int, dict[str, Any]]:
     """id -> {id, title, url} of the given articles (missing ones left out)."""
-    if not article_ids:
+    ids = [int(i) for i in article_ids if i is not None]
+    if not ids:
         return {}
-    marks = ", ".join(str(int(i)) for i in article_ids)
+    marks = ", ".join(str(i) for i in ids)
     return {
         r["id"]: r for r in rows(db, f"SELECT id, title, url FROM articles WHERE id IN ({marks})")
     }

@@ -35,7 +35,7 @@ def _assessment(a: dict[str, Any]) -> dict[str, Any]:
     return a
 
 
-def assessments(
+def list_assessments(
     db: Database,
     claim_value: Any = None,
     *,

@@ -9,7 +9,7 @@ from sqlite_utils import Database
 from .. import model
 from ..errors import NotFoundError
 from ..urls import normalize_url
-from .assessments import assessments
+from .assessments import list_assessments
 from .claims import claim_row
 from .db import row, rows
 from .snapshots import LATEST_LIVE_COLUMNS, latest_live_snapshot_sql, reviewed_snapshot
@@ -53,7 +53,7 @@ def _claim_sources(db: Database, cid: int) -> list[dict[str, Any]]:
         [cid],
     )
     by_source: dict[int, list[dict[str, Any]]] = {}
-    for a in assessments(db, cid):
+    for a in list_assessments(db, cid):
         by_source.setdefault(a["source_id"], []).append(a)
     for src in found:
         src["state"] = model.source_state(

@@ -448,7 +448,7 @@ def snapshot(snapshot_id: int) -> Any:
         spans += [
             Span(p["start"], p["end"], "evidence", anchor=f"e{i}") for i, p in enumerate(passages)
         ]
-    found = store.assessments(db, source_id=snap["source_id"])
+    found = store.list_assessments(db, source_id=snap["source_id"])
     spans += _quote_spans(text, snapshot_id, found)
     diff = _diff(snap) if snap["previous_id"] else None
     return render_template(
