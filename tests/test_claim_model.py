@@ -149,7 +149,7 @@ def test_allowed_actions_answer_from_the_transition_table(db):
     assert review.actions(db, cid, "ana", now=at) == {
         "lease": True, "release": False, "assess": True, "unassess": True, "verdict": True,
         "dismiss": True, "requeue": False, "approve": False, "assign": True, "prioritise": True,
-        "tag": True, "comment": True, "claimant": True, "skip": False,
+        "tag": True, "comment": True, "claimant": True, "skip": False, "promote": False,
     }  # fmt: skip
     review.lease_next(db, "ana", now=at)
     later = "2026-11-23T12:10:00.000000Z"

@@ -369,9 +369,12 @@ def find_claims(
 # --------------------------------------------------------------------------- capture and archive
 
 
-def sources_to_capture(db: Database, claim_id: Any) -> list[int]:
+def sources_to_capture(db: Database, claim_id: Any, *, actor: str | None = None) -> list[int]:
     """The claim's sources to fetch from the capture button: never fetched, or whose latest
-    attempt failed (model.FETCH_AGAIN_STATES)."""
+    capture failed (model.FETCH_AGAIN_STATES). With `actor`, checks first that they may
+    capture (users.authorize); NotFoundError for an unknown claim."""
+    if actor is not None:
+        users.authorize(db, actor, "capture")
     cid = store.claim_row(db, claim_id)["id"]
     return [
         r["source_id"]

@@ -76,3 +76,12 @@ def article_text(db: Database, article_id: int) -> str | None:
     """The article's text, or None when there is no such article."""
     found = db.conn.execute("SELECT text FROM articles WHERE id = ?", [article_id]).fetchone()
     return found[0] if found else None
+
+
+def links_in_span(db: Database, article_id: int, start: int, end: int) -> list[tuple[str, str]]:
+    """(url, anchor_text) of the article's links whose anchor starts in [start, end)."""
+    return db.conn.execute(
+        "SELECT url, anchor_text FROM article_links WHERE article_id = ? AND start >= ?"
+        " AND start < ? ORDER BY start",
+        [article_id, start, end],
+    ).fetchall()

@@ -162,6 +162,7 @@ def apply_transition(
     detail: dict[str, Any] | None = None,
     source_id: int | None = None,
     snapshot_id: int | None = None,
+    article_id: int | None = None,
 ) -> bool:
     """Take `action` on `claim` inside the caller's write transaction: check it against
     model.TRANSITIONS (statuses, lease rule, and the least role: `role` is the actor's, None
@@ -191,8 +192,48 @@ def apply_transition(
         claim_id=claim["id"],
         source_id=source_id,
         snapshot_id=snapshot_id,
+        article_id=article_id,
         actor=actor,
         detail=detail,
         at=at,
     )
     return forced
+
+
+def add_claim(
+    db: Database,
+    *,
+    text: str,
+    score: float,
+    status: str,
+    priority: int,
+    origin: str,
+    at: str,
+    article_id: int | None = None,
+    start: int | None = None,
+    end: int | None = None,
+) -> int:
+    """Insert one claim row and return its id (the caller writes its event)."""
+    return db.conn.execute(
+        'INSERT INTO claims (article_id, text, start, "end", score, status, priority, origin,'
+        " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [article_id, text, start, end, float(score), status, priority, origin, at, at],
+    ).lastrowid
+
+
+def claim_at_span(db: Database, article_id: int, start: int, end: int) -> dict[str, Any] | None:
+    """The claim of an article at exactly these offsets (CLAIM_COLUMNS), or None."""
+    return row(
+        db,
+        f'SELECT {CLAIM_COLUMNS} FROM claims WHERE article_id = ? AND start = ? AND "end" = ?',
+        [article_id, start, end],
+    )
+
+
+def claim_with_text(db: Database, text: str, article_id: int | None) -> int | None:
+    """The id of the first claim with exactly this text in this article (or none), or None."""
+    found = db.conn.execute(
+        "SELECT id FROM claims WHERE text = ? AND article_id IS ? ORDER BY id LIMIT 1",
+        [text, article_id],
+    ).fetchone()
+    return found[0] if found else None

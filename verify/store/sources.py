@@ -135,3 +135,51 @@ def latest_captures(db: Database, claim_id: int) -> list[dict[str, Any]]:
         )
         r["dead"] = r.pop("dead_at") is not None
     return found
+
+
+def source_id_for(db: Database, url: str) -> int | None:
+    """The id of the source with this (already normalised) URL, or None."""
+    found = db.conn.execute("SELECT id FROM sources WHERE url = ?", [url]).fetchone()
+    return found[0] if found else None
+
+
+def add_source(db: Database, url: str, host: str, at: str) -> int:
+    return db.conn.execute(
+        "INSERT INTO sources (url, host, created_at) VALUES (?, ?, ?)", [url, host, at]
+    ).lastrowid
+
+
+def link_source(
+    db: Database,
+    claim_id: int,
+    source_id: int,
+    *,
+    origin: str,
+    anchor_text: str | None,
+    note: str | None,
+    at: str,
+) -> bool:
+    """Link a source to a claim; False when it was already linked (nothing written)."""
+    cur = db.conn.execute(
+        "INSERT OR IGNORE INTO claim_sources (claim_id, source_id, origin, anchor_text, note, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        [claim_id, source_id, origin, anchor_text, note, at],
+    )
+    return bool(cur.rowcount)
+
+
+def set_link_note(db: Database, claim_id: int, source_id: int, note: str) -> None:
+    db.conn.execute(
+        "UPDATE claim_sources SET note = ? WHERE claim_id = ? AND source_id = ?",
+        [note, claim_id, source_id],
+    )
+
+
+def is_source_of(db: Database, claim_id: int, source_id: int) -> bool:
+    return (
+        db.conn.execute(
+            "SELECT 1 FROM claim_sources WHERE claim_id = ? AND source_id = ?",
+            [claim_id, source_id],
+        ).fetchone()
+        is not None
+    )

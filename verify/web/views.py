@@ -26,7 +26,7 @@ from .. import capture, claims, evidence, model, quotes, review, similar, store
 from .. import search as search_mod
 from .. import warc as warc_mod
 from ..clock import now
-from ..errors import NotFoundError, VerifyError
+from ..errors import ForbiddenError, NotFoundError, VerifyError
 from ..recover import archive_label
 from ..store import get_payload
 from . import auth, pages
@@ -131,6 +131,8 @@ def queue() -> Any:
 def take_next() -> Any:
     try:
         leased = review.lease_next(g.db, _reviewer())
+    except ForbiddenError as exc:
+        abort(403, str(exc))
     except VerifyError as exc:
         flash(str(exc), "error")
         return redirect(url_for("web.queue"), 303)
@@ -254,6 +256,8 @@ def claim(claim_id: int) -> Any:
 def _claim_action(claim_id: int, func: Any, *args: Any, **kwargs: Any) -> Any:
     try:
         func(g.db, claim_id, *args, **kwargs)
+    except ForbiddenError as exc:  # the library's role check (users.authorize): a 403 page
+        abort(403, str(exc))
     except VerifyError as exc:
         flash(str(exc), "error")
         return redirect(url_for("web.claim", claim_id=claim_id), 303)
@@ -330,6 +334,8 @@ def add_source(claim_id: int) -> Any:
         source_id = attach_source(
             g.db, claim_id, url, origin="manual", note=note, actor=_reviewer()
         )
+    except ForbiddenError as exc:
+        abort(403, str(exc))
     except VerifyError as exc:
         flash(str(exc), "error")
         return redirect(url_for("web.claim", claim_id=claim_id), 303)
