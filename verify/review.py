@@ -97,21 +97,14 @@ def expire_leases(db: Database, now: datetime | str | None = None) -> int:
     """Return every lease that ran out to the queue, with an 'expired' event each. Returns how many."""
     at = clock.at_time(now)
     # a cheap read first, so readers (the queue page) do not take the write lock for nothing
-    if not db.conn.execute(
-        "SELECT 1 FROM claims WHERE status = 'in_review' AND lease_expires_at <= ? LIMIT 1", [at]
-    ).fetchone():
+    if not store.review.any_lease_expired(db, at):
         return 0
     with store.write(db):
         return _expire_in_tx(db, at)
 
 
 def _expire_in_tx(db: Database, at: str) -> int:
-    stale = store.rows(
-        db,
-        f"SELECT {store.CLAIM_COLUMNS} FROM claims"
-        " WHERE status = 'in_review' AND lease_expires_at <= ?",
-        [at],
-    )
+    stale = store.review.expired_leases(db, at)
     for claim in stale:
         _apply(
             db,
@@ -182,13 +175,9 @@ def lease_next(
     expires = clock.format_time(clock.parse_time(at) + timedelta(minutes=minutes))
     with store.write(db):
         _expire_in_tx(db, at)
-        held = db.conn.execute(
-            "SELECT id FROM claims WHERE lease_reviewer = ? AND status = 'in_review'"
-            " ORDER BY id LIMIT 1",
-            [reviewer],
-        ).fetchone()
-        if held:
-            claim_id = held[0]
+        held = store.review.leased_to(db, reviewer)
+        if held is not None:
+            claim_id = held
         else:
             # assigned to them first, else unassigned; never one they skipped lately
             top = team.pick_next(db, reviewer, at, store.CLAIM_COLUMNS)
@@ -233,10 +222,7 @@ def release(
 
 def _source_of_claim(db: Database, claim: dict[str, Any], source: int | str) -> dict[str, Any]:
     src = store.find_source(db, source)
-    if not db.conn.execute(
-        "SELECT 1 FROM claim_sources WHERE claim_id = ? AND source_id = ?",
-        [claim["id"], src["id"]],
-    ).fetchone():
+    if not store.sources.is_source_of(db, claim["id"], src["id"]):
         raise InputError(
             f"source {src['id']} ({src['url']}) is not a source of claim {claim['id']}:"
             f" attach it first with `verify source add {claim['id']} {src['url']}`"
@@ -299,26 +285,16 @@ def assess(
                 )
             selector = quotes.make_selector(snapshot["text"], *span)
         bound = snapshot["id"] if snapshot else None
-        cur = db.conn.execute(
-            "INSERT INTO assessments (claim_id, source_id, snapshot_id, stance, quote_exact,"
-            " quote_prefix, quote_suffix, quote_start, quote_end, reviewer, forced, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                claim["id"],
-                src["id"],
-                bound,
-                stance,
-                selector and selector["exact"],
-                selector and selector["prefix"],
-                selector and selector["suffix"],
-                selector and selector["start"],
-                selector and selector["end"],
-                reviewer,
-                0,
-                at,
-            ],
+        assessment_id = store.review.add_assessment(
+            db,
+            claim_id=claim["id"],
+            source_id=src["id"],
+            snapshot_id=bound,
+            stance=stance,
+            selector=selector,
+            reviewer=reviewer,
+            at=at,
         )
-        assessment_id = cur.lastrowid
         detail: dict[str, Any] = {"stance": stance, "assessment_id": assessment_id}
         if selector:
             detail["quote"] = selector["exact"]
@@ -327,7 +303,7 @@ def assess(
             source_id=src["id"], snapshot_id=bound,
         )  # fmt: skip
         if forced:
-            db.conn.execute("UPDATE assessments SET forced = 1 WHERE id = ?", [assessment_id])
+            store.review.mark_assessment_forced(db, assessment_id)
     return store.get_assessment(db, assessment_id)
 
 
@@ -355,10 +331,7 @@ def unassess(
             detail={"assessment_id": found["id"], "stance": found["stance"], "quote": found["quote"]},
             source_id=found["source_id"], snapshot_id=found["snapshot_id"],
         )  # fmt: skip
-        db.conn.execute(
-            "UPDATE assessments SET removed_at = ?, removed_by = ? WHERE id = ?",
-            [at, reviewer, found["id"]],
-        )
+        store.review.remove_assessment(db, found["id"], reviewer, at)
     return store.get_assessment(db, found["id"])
 
 
@@ -461,11 +434,7 @@ def give_verdict(
     with store.write(db):
         claim = store.claim_row(db, claim_id)
         model.check_transition(claim, "verdict", reviewer, at, force=force)
-        cur = db.conn.execute(
-            "INSERT INTO verdicts (claim_id, verdict, note, reviewer, forced, created_at)"
-            " VALUES (?, ?, ?, ?, 0, ?)",
-            [claim["id"], verdict, note, reviewer, at],
-        )
+        verdict_id = store.review.add_verdict(db, claim["id"], verdict, note, reviewer, at)
         forced = _apply(
             db,
             claim,
@@ -484,11 +453,11 @@ def give_verdict(
                 "old": claim["verdict"] or claim["previous_verdict"],
                 "new": verdict,
                 "note": note,
-                "verdict_id": cur.lastrowid,
+                "verdict_id": verdict_id,
             },
         )
         if forced:
-            db.conn.execute("UPDATE verdicts SET forced = 1 WHERE id = ?", [cur.lastrowid])
+            store.review.mark_verdict_forced(db, verdict_id)
     return store.get_claim(db, claim["id"])
 
 
@@ -543,15 +512,7 @@ def requeue(
 def verdicts(db: Database, claim_id: int) -> list[dict[str, Any]]:
     """Every verdict given to a claim, oldest first."""
     claim = store.claim_row(db, claim_id)
-    out = store.rows(
-        db,
-        "SELECT id, claim_id, verdict, note, reviewer, forced, created_at FROM verdicts"
-        " WHERE claim_id = ? ORDER BY id",
-        [claim["id"]],
-    )
-    for v in out:
-        v["forced"] = bool(v["forced"])
-    return out
+    return store.review.verdicts(db, claim["id"])
 
 
 # --------------------------------------------------------------------------- history
@@ -562,19 +523,7 @@ def history(db: Database, claim_id: int) -> list[dict[str, Any]]:
     its article. Each: id, kind, claim_id, source_id, snapshot_id, article_id, actor, detail
     (dict or None), created_at."""
     claim = store.claim_row(db, claim_id)
-    cols = "id, kind, claim_id, source_id, snapshot_id, article_id, actor, detail, created_at"
-    sql = (
-        f"SELECT {cols} FROM events WHERE claim_id = ?1"
-        f" UNION SELECT {cols} FROM events WHERE claim_id IS NULL"
-        "  AND source_id IN (SELECT source_id FROM claim_sources WHERE claim_id = ?1)"
-    )
-    if claim["article_id"] is not None:
-        sql += (
-            f" UNION SELECT {cols} FROM events WHERE article_id = ?2 AND claim_id IS NULL"
-            " AND source_id IS NULL"
-        )
-    params = [claim["id"]] if claim["article_id"] is None else [claim["id"], claim["article_id"]]
-    out = store.rows(db, sql + " ORDER BY created_at, id", params)
+    out = store.review.history(db, claim["id"], claim["article_id"])
     for e in out:
         if e["detail"]:
             try:

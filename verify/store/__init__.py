@@ -8,7 +8,7 @@ workflows' own tables. The names most callers use are re-exported here."""
 
 from __future__ import annotations
 
-from . import articles, assessments, captures, claims, search, snapshots, sources, team  # noqa: F401 (submodules: store.search.matches, ...)
+from . import articles, assessments, captures, claims, review, search, snapshots, sources, team  # noqa: F401 (submodules: store.search.matches, ...)
 from .articles import article_row, claim_counts, get_article, list_articles
 from .assessments import get_assessment, list_assessments
 from .claims import (
