@@ -8,7 +8,18 @@ workflows' own tables. The names most callers use are re-exported here."""
 
 from __future__ import annotations
 
-from . import articles, assessments, captures, claims, review, search, snapshots, sources, team  # noqa: F401 (submodules: store.search.matches, ...)
+from . import (  # noqa: F401 (submodules: store.search.matches, ...)
+    accounts,
+    articles,
+    assessments,
+    captures,
+    claims,
+    review,
+    search,
+    snapshots,
+    sources,
+    team,
+)
 from .articles import article_row, claim_counts, get_article, list_articles
 from .assessments import get_assessment, list_assessments
 from .claims import (
