@@ -8,14 +8,19 @@ workflows' own tables. The names most callers use are re-exported here."""
 
 from __future__ import annotations
 
-from . import (  # noqa: F401 (submodules: store.search.matches, ...)
+from . import (  # noqa: F401 (the modules: store.claims.apply_transition, ...)
     accounts,
     articles,
     assessments,
     captures,
     claims,
+    db,
+    events,
+    known,
+    payloads,
     review,
     search,
+    settings,
     snapshots,
     sources,
     team,
