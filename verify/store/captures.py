@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from .db import rows
+from .db import row, rows
 from .snapshots import LIVE_SNAPSHOT, latest_live_snapshot_sql
 
 
@@ -164,3 +164,129 @@ def content_encoding(db: Database, snapshot_id: int) -> str | None:
         "SELECT content_encoding FROM snapshots WHERE id = ?", [snapshot_id]
     ).fetchone()
     return found[0] if found else None
+
+
+# --------------------------------------------------------------------------- browser captures
+
+RESOURCE_COLUMNS = (
+    "id, url, method, resource_type, status, content_type, sha256, size, ip_address,"
+    " fetched_at, error, error_message"
+)
+
+
+def browser_capture(db: Database, snapshot_id: int) -> dict[str, Any] | None:
+    """The browser part of a snapshot (JSON columns as stored), or None for a static one."""
+    return row(db, "SELECT * FROM browser_captures WHERE snapshot_id = ?", [snapshot_id])
+
+
+def resource_count(db: Database, snapshot_id: int) -> int:
+    return db.conn.execute(
+        "SELECT count(*) FROM snapshot_resources WHERE snapshot_id = ?", [snapshot_id]
+    ).fetchone()[0]
+
+
+def snapshot_exists(db: Database, snapshot_id: int) -> bool:
+    return (
+        db.conn.execute("SELECT 1 FROM snapshots WHERE id = ?", [snapshot_id]).fetchone()
+        is not None
+    )
+
+
+def resources(db: Database, snapshot_id: int, *, headers: bool = False) -> list[dict[str, Any]]:
+    """Every request the snapshot's page made, in order (RESOURCE_COLUMNS, and with headers the
+    headers and content_encoding columns too)."""
+    columns = RESOURCE_COLUMNS + (", headers, content_encoding" if headers else "")
+    return rows(
+        db,
+        f"SELECT {columns} FROM snapshot_resources WHERE snapshot_id = ? ORDER BY id",
+        [snapshot_id],
+    )
+
+
+def resource(db: Database, snapshot_id: int, resource_id: int) -> dict[str, Any] | None:
+    """id, url, content_type, content_encoding, sha256 of one resource of a snapshot."""
+    return row(
+        db,
+        "SELECT id, url, content_type, content_encoding, sha256 FROM snapshot_resources"
+        " WHERE id = ? AND snapshot_id = ?",
+        [resource_id, snapshot_id],
+    )
+
+
+def archived_resources(db: Database, snapshot_id: int) -> list[tuple[int, str]]:
+    """(id, url) of the snapshot's resources with a stored body and no HTTP error, in order."""
+    return db.conn.execute(
+        "SELECT id, url FROM snapshot_resources WHERE snapshot_id = ? AND sha256 IS NOT NULL"
+        " AND (status IS NULL OR status < 400) ORDER BY id",
+        [snapshot_id],
+    ).fetchall()
+
+
+def answered_resources(db: Database, snapshot_id: int) -> list[tuple]:
+    """(url, status, headers, sha256, ip_address, fetched_at, error) of the resources that got
+    an HTTP answer, in order."""
+    return db.conn.execute(
+        "SELECT url, status, headers, sha256, ip_address, fetched_at, error FROM snapshot_resources"
+        " WHERE snapshot_id = ? AND status IS NOT NULL ORDER BY id",
+        [snapshot_id],
+    ).fetchall()
+
+
+def refused_resources(db: Database, snapshot_id: int) -> list[tuple]:
+    """(url, error, error_message) of the resources that got no HTTP answer, in order."""
+    return db.conn.execute(
+        "SELECT url, error, error_message FROM snapshot_resources"
+        " WHERE snapshot_id = ? AND status IS NULL ORDER BY id",
+        [snapshot_id],
+    ).fetchall()
+
+
+# --------------------------------------------------------------------------- exports
+
+
+def snapshot_ids(
+    db: Database, *, article_id: int | None = None, among: Sequence[int] | None = None
+) -> list[int]:
+    """Snapshot ids in id order: all, or those of the sources of an article's claims, and/or
+    those among `among` that exist."""
+    where: list[str] = []
+    params: list[Any] = []
+    if article_id is not None:
+        where.append(
+            "source_id IN (SELECT cs.source_id FROM claim_sources cs JOIN claims c"
+            " ON c.id = cs.claim_id WHERE c.article_id = ?)"
+        )
+        params.append(article_id)
+    if among is not None:
+        wanted = sorted({int(i) for i in among})
+        found: set[int] = set()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                r[0]
+                for r in db.conn.execute(
+                    f"SELECT id FROM snapshots WHERE id IN ({marks})"
+                    + "".join(f" AND {w}" for w in where),
+                    [*chunk, *params],
+                )
+            )
+        return [i for i in wanted if i in found]
+    sql = "SELECT id FROM snapshots"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    return [r[0] for r in db.conn.execute(sql + " ORDER BY id", params)]
+
+
+def full_snapshot(db: Database, snapshot_id: int) -> dict[str, Any] | None:
+    """Every column of one snapshot row, or None."""
+    return row(db, "SELECT * FROM snapshots WHERE id = ?", [snapshot_id])
+
+
+def titles_by_url(db: Database) -> dict[str, str]:
+    """The title of every snapshot that has one, by its URL (final, else requested)."""
+    return dict(
+        db.conn.execute(
+            "SELECT coalesce(final_url, requested_url), title FROM snapshots WHERE title IS NOT NULL"
+        ).fetchall()
+    )
