@@ -16,6 +16,7 @@ from . import (  # noqa: F401 (the modules: store.claims.apply_transition, ...)
     claims,
     db,
     events,
+    exports,
     known,
     payloads,
     review,
