@@ -85,3 +85,44 @@ def links_in_span(db: Database, article_id: int, start: int, end: int) -> list[t
         " AND start < ? ORDER BY start",
         [article_id, start, end],
     ).fetchall()
+
+
+def article_with_content(db: Database, content_sha256: str) -> int | None:
+    """The id of the first article with this content digest, or None."""
+    found = db.conn.execute(
+        "SELECT id FROM articles WHERE content_sha256 = ? ORDER BY id LIMIT 1", [content_sha256]
+    ).fetchone()
+    return found[0] if found else None
+
+
+def add_article(
+    db: Database,
+    *,
+    title: str | None,
+    url: str | None,
+    source_name: str | None,
+    text: str,
+    html: str | None,
+    content_sha256: str,
+    published: str | None,
+    at: str,
+) -> int:
+    return db.conn.execute(
+        "INSERT INTO articles (title, url, source_name, text, html, content_sha256, published,"
+        " ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [title, url, source_name, text, html, content_sha256, published, at],
+    ).lastrowid
+
+
+def add_links(db: Database, article_id: int, links: list[tuple]) -> None:
+    """The article's links: (url, raw_url, anchor_text, start, end) each."""
+    db.conn.executemany(
+        'INSERT INTO article_links (article_id, url, raw_url, anchor_text, start, "end")'
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        [(article_id, *link) for link in links],
+    )
+
+
+def set_article_snapshot(db: Database, article_id: int, snapshot_id: int) -> None:
+    """The snapshot of the article's own page."""
+    db.conn.execute("UPDATE articles SET snapshot_id = ? WHERE id = ?", [snapshot_id, article_id])
