@@ -266,7 +266,7 @@ def _recover(
     done = [r for r in summary.results if r.outcome == "recovered"]
     if not done:
         return None
-    row = store.row(db, "SELECT * FROM snapshots WHERE id = ?", [done[0].snapshot_id])
+    row = store.captures.full_snapshot(db, done[0].snapshot_id)
     return {"source_id": source_id, "snapshot_id": row["id"], "label": archive_label(row)}
 
 

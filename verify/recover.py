@@ -166,23 +166,12 @@ def reference_times(db: Database, source_ids: list[int]) -> dict[int, tuple[date
     earliest publication date of an article citing the source (a date alone counts as the end
     of that day); else when verify first saw the source."""
     out: dict[int, tuple[datetime, str]] = {}
-    for i in range(0, len(source_ids), 500):
-        chunk = source_ids[i : i + 500]
-        marks = ",".join("?" * len(chunk))
-        for sid, created, published in db.conn.execute(
-            f"""SELECT s.id, s.created_at,
-                       (SELECT min(a.published) FROM claim_sources cs
-                          JOIN claims c ON c.id = cs.claim_id
-                          JOIN articles a ON a.id = c.article_id
-                         WHERE cs.source_id = s.id AND a.published IS NOT NULL)
-                FROM sources s WHERE s.id IN ({marks})""",
-            chunk,
-        ):
-            when = parse_published(published) if published else None
-            if when is not None:
-                out[sid] = (when, "article")
-            else:
-                out[sid] = (clock.parse_time(created), "first_seen")
+    for sid, created, published in store.recoveries.source_dates(db, source_ids):
+        when = parse_published(published) if published else None
+        if when is not None:
+            out[sid] = (when, "article")
+        else:
+            out[sid] = (clock.parse_time(created), "first_seen")
     return out
 
 
@@ -384,47 +373,43 @@ def _store(db: Database, found: _Found) -> SourceRecovery:
                 db,
                 _Outcome(job, found.result, found.extracted, found.extract_error, origin="archive"),
             )
-            db.conn.execute(
-                """UPDATE snapshots SET archive_name = ?, memento_url = ?,
-                       memento_datetime = ?, original_url = ?, reference_at = ?,
-                       reference_kind = ?, memento_relation = ?, archive_digest = ?,
-                       memento_sha1 = ?, digest_mismatch = ?
-                   WHERE id = ?""",
-                [
-                    found.memento.archive,
-                    found.result.final_url or found.memento.url,
-                    clock.format_time(found.memento_dt),
-                    found.original,
-                    clock.format_time(task.reference),
-                    task.reference_kind,
-                    found.relation,
-                    found.digest,
-                    found.sha1,
-                    None if found.mismatch is None else int(found.mismatch),
-                    snapshot_id,
-                ],
+            store.recoveries.set_memento(
+                db,
+                snapshot_id,
+                {
+                    "archive_name": found.memento.archive,
+                    "memento_url": found.result.final_url or found.memento.url,
+                    "memento_datetime": clock.format_time(found.memento_dt),
+                    "original_url": found.original,
+                    "reference_at": clock.format_time(task.reference),
+                    "reference_kind": task.reference_kind,
+                    "memento_relation": found.relation,
+                    "archive_digest": found.digest,
+                    "memento_sha1": found.sha1,
+                    "digest_mismatch": None if found.mismatch is None else int(found.mismatch),
+                },
             )
         for lookup in found.lookups:
-            db.conn.execute(
-                "INSERT INTO recoveries (source_id, archive_name, lookup_url, outcome, error,"
-                " message, candidates, snapshot_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    task.source_id,
-                    lookup.archive,
-                    lookup.lookup_url,
-                    lookup.outcome,
-                    lookup.error,
-                    lookup.message,
-                    lookup.candidates,
-                    snapshot_id if lookup.outcome == "recovered" else None,
-                    at,
-                ],
+            store.recoveries.add_recovery(
+                db,
+                source_id=task.source_id,
+                archive_name=lookup.archive,
+                lookup_url=lookup.lookup_url,
+                outcome=lookup.outcome,
+                error=lookup.error,
+                message=lookup.message,
+                candidates=lookup.candidates,
+                snapshot_id=snapshot_id if lookup.outcome == "recovered" else None,
+                at=at,
             )
         if found.skipped:
-            db.conn.execute(
-                "INSERT INTO recoveries (source_id, archive_name, outcome, message, created_at)"
-                " VALUES (?, '-', 'skipped', ?, ?)",
-                [task.source_id, found.skipped, at],
+            store.recoveries.add_recovery(
+                db,
+                source_id=task.source_id,
+                archive_name="-",
+                outcome="skipped",
+                message=found.skipped,
+                at=at,
             )
         if snapshot_id is not None:
             detail = {
@@ -433,13 +418,7 @@ def _store(db: Database, found: _Found) -> SourceRecovery:
                 "memento_datetime": clock.format_time(found.memento_dt),
                 "relation": found.relation,
             }
-            claims = [
-                r[0]
-                for r in db.conn.execute(
-                    "SELECT claim_id FROM claim_sources WHERE source_id = ? ORDER BY claim_id",
-                    [task.source_id],
-                )
-            ]
+            claims = store.watch.citing_claim_ids(db, task.source_id)
             for cid in claims or [None]:
                 store.add_event(
                     db,

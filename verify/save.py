@@ -155,13 +155,7 @@ def save(
 
 
 def _recent_request(db: Database, source_id: int, since: datetime) -> bool:
-    return (
-        db.conn.execute(
-            "SELECT 1 FROM save_requests WHERE source_id = ? AND outcome = 'saved' AND created_at >= ?",
-            [source_id, clock.format_time(since)],
-        ).fetchone()
-        is not None
-    )
+    return store.recoveries.saved_since(db, source_id, clock.format_time(since))
 
 
 def _ask(db: Database, archive: Any, session: Any, fetch: FetchOptions, src: dict) -> SaveResult:
@@ -180,10 +174,15 @@ def _ask(db: Database, archive: Any, session: Any, fetch: FetchOptions, src: dic
     else:
         outcome, message = "failed", result.error_message
     with store.immediate(db):
-        db.conn.execute(
-            "INSERT INTO save_requests (source_id, archive_url, status, outcome, memento_url,"
-            " message, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [src["id"], target, result.status, outcome, memento, message, clock.now()],
+        store.recoveries.add_save_request(
+            db,
+            source_id=src["id"],
+            archive_url=target,
+            status=result.status,
+            outcome=outcome,
+            memento_url=memento,
+            message=message,
+            at=clock.now(),
         )
         if outcome == "saved":
             store.add_event(

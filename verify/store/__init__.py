@@ -19,12 +19,14 @@ from . import (  # noqa: F401 (the modules: store.claims.apply_transition, ...)
     exports,
     known,
     payloads,
+    recoveries,
     review,
     search,
     settings,
     snapshots,
     sources,
     team,
+    watch,
 )
 from .articles import article_row, claim_counts, get_article, list_articles
 from .assessments import get_assessment, list_assessments
