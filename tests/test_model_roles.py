@@ -43,9 +43,7 @@ def test_the_role_an_action_needs_is_in_the_transition_table():
     assert model.TRANSITIONS["promote"].role == "reviewer"
 
 
-def test_a_reviewer_is_refused_an_editors_transition_by_cli_and_web_alike(
-    db_path, desk, run_cli
-):
+def test_a_reviewer_is_refused_an_editors_transition_by_cli_and_web_alike(db_path, desk, run_cli):
     db, data = desk
     cid = data.claims["soldiers"]
     review.give_verdict(db, cid, "true", "ed")

@@ -3,7 +3,6 @@ through the library (verify.review, ...); the signed-in reviewer is the actor of
 
 from __future__ import annotations
 
-import difflib
 import gzip
 import zlib
 from typing import Any
@@ -474,20 +473,11 @@ def snapshot(snapshot_id: int) -> Any:
 
 
 def _diff(snap: dict[str, Any]) -> str:
-    """Unified diff of the readable text against the previous capture (the capture engine's
-    diff_snapshots when it is there, else difflib on the two texts)."""
-    diff_snapshots = capture.diff_snapshots
-    if diff_snapshots is not None:
-        try:
-            return diff_snapshots(g.db, snap["previous_id"], snap["id"])
-        except VerifyError as exc:
-            return f"(no diff: {exc})"
-    before = pages.snapshot_text(g.db, snap["previous_id"]).splitlines()
-    after = (snap["text"] or "").splitlines()
-    lines = difflib.unified_diff(
-        before, after, f"snapshot {snap['previous_id']}", f"snapshot {snap['id']}", lineterm=""
-    )
-    return "\n".join(lines)
+    """Unified diff of the readable text against the previous capture (capture.diff_snapshots)."""
+    try:
+        return capture.diff_snapshots(g.db, snap["previous_id"], snap["id"])
+    except VerifyError as exc:
+        return f"(no diff: {exc})"
 
 
 @bp.get("/snapshots/<int:snapshot_id>/raw")
