@@ -142,7 +142,7 @@ def queue(
     offset: int = 0,
     now: datetime | str | None = None,
 ) -> list[dict[str, Any]]:
-    """Claims awaiting review in model.QUEUE_ORDER (default statuses: queued and in_review),
+    """Claims awaiting review in the queue order (model.queue_key) (default statuses: queued and in_review),
     each with its source URLs. Stale leases are expired first, so the CLI and the web UI show
     the same queue."""
     statuses = _statuses(status)
