@@ -150,6 +150,7 @@ def test_allowed_actions_answer_from_the_transition_table(db):
         "lease": True, "release": False, "assess": True, "unassess": True, "verdict": True,
         "dismiss": True, "requeue": False, "approve": False, "assign": True, "prioritise": True,
         "tag": True, "comment": True, "claimant": True, "skip": False, "promote": False,
+        "import": False,
     }  # fmt: skip
     review.lease_next(db, "ana", now=at)
     later = "2026-11-23T12:10:00.000000Z"

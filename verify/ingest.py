@@ -572,8 +572,23 @@ def _import_row(
                 detail={"file": name, "row": number, "format": fmt, "priority": priority},
             )
         else:
-            # a person chose this sentence: a candidate becomes queued; a higher priority wins
-            if store.claims.raise_imported(db, claim_id, priority, stamp):
+            # a person chose this sentence: a candidate becomes queued (the "import"
+            # transition); a higher priority wins
+            claim = store.claim_row(db, claim_id)
+            detail = {"file": name, "row": number, "format": fmt, "priority": priority}
+            if claim["status"] == "candidate":
+                store.claims.apply_transition(
+                    db,
+                    claim,
+                    "import",
+                    actor,
+                    stamp,
+                    fields={"priority": max(claim["priority"], priority)},
+                    detail=detail,
+                    article_id=article_id,
+                )
+            elif claim["priority"] < priority:
+                store.claims.set_priority(db, claim_id, priority, stamp)
                 add_event(
                     db,
                     "imported",
@@ -581,7 +596,7 @@ def _import_row(
                     article_id=article_id,
                     actor=actor,
                     at=stamp,
-                    detail={"file": name, "row": number, "format": fmt, "priority": priority},
+                    detail=detail,
                 )
         new_sources = 0
         for url in dict.fromkeys(urls):

@@ -177,6 +177,8 @@ TRANSITIONS: dict[str, Transition] = {
         Transition("requeue", ("candidate", "dismissed"), "queued", "none", "queued", "Queue"),
         # a span of an article chosen by hand: a candidate there becomes a queued claim
         Transition("promote", ("candidate",), "queued", "none", "claim_added", "Promote"),
+        # a row of an imported sheet names a candidate: it becomes a queued claim
+        Transition("import", ("candidate",), "queued", "none", "imported", "Import"),
         # team workflow (issue 13): editors approve, assign, reprioritise and tag
         Transition("approve", ("decided",), None, "none", "approved", "Approve", "editor"),
         Transition("assign", _OPEN, None, "none", "assigned", "Assign", "editor"),

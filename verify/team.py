@@ -154,7 +154,7 @@ def set_priority(
     with store.immediate(db):
         claim = _claim(db, claim_id)
         _check(db, claim, "prioritise", actor, at)
-        store.team.set_priority(db, claim["id"], value, at)
+        store.claims.set_priority(db, claim["id"], value, at)
         _event(
             db, "prioritise", claim, actor, at, {"priority": value, "previous": claim["priority"]}
         )

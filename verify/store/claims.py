@@ -239,14 +239,7 @@ def claim_with_text(db: Database, text: str, article_id: int | None) -> int | No
     return found[0] if found else None
 
 
-def raise_imported(db: Database, claim_id: int, priority: int, at: str) -> bool:
-    """An imported row names an existing claim: a candidate becomes queued, and a higher
-    priority wins. False when nothing changed."""
-    return bool(
-        db.conn.execute(
-            "UPDATE claims SET status = CASE status WHEN 'candidate' THEN 'queued' ELSE status END,"
-            " priority = max(priority, ?), updated_at = ? WHERE id = ?"
-            " AND (status = 'candidate' OR priority < ?)",
-            [priority, at, claim_id, priority],
-        ).rowcount
+def set_priority(db: Database, claim_id: int, priority: int, at: str) -> None:
+    db.conn.execute(
+        "UPDATE claims SET priority = ?, updated_at = ? WHERE id = ?", [priority, at, claim_id]
     )

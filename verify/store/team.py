@@ -18,12 +18,6 @@ def set_assignee(db: Database, claim_id: int, assignee: str | None, at: str) -> 
     )
 
 
-def set_priority(db: Database, claim_id: int, priority: int, at: str) -> None:
-    db.conn.execute(
-        "UPDATE claims SET priority = ?, updated_at = ? WHERE id = ?", [priority, at, claim_id]
-    )
-
-
 def set_claimant(db: Database, claim_id: int, claimant: str | None, at: str) -> None:
     db.conn.execute(
         "UPDATE claims SET claimant = ?, updated_at = ? WHERE id = ?", [claimant, at, claim_id]
