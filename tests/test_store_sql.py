@@ -74,3 +74,24 @@ def test_no_sql_outside_the_store():
 
 def test_the_store_holds_sql():
     assert any(sql_literals(p) for p in STORE.rglob("*.py"))
+
+
+def test_claim_status_is_written_only_by_apply_transition():
+    """Every status change passes the transition table: the only SQL that can set a claim's
+    status (naming it, or setting columns chosen at run time) is the UPDATE in
+    store.claims.apply_transition; new claims are inserted with one."""
+    writers = set()
+    for path in sorted(STORE.rglob("*.py")):
+        for func in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(func, ast.FunctionDef):
+                continue
+            for node in ast.walk(func):
+                if isinstance(node, ast.JoinedStr) or (
+                    isinstance(node, ast.Constant) and isinstance(node.value, str)
+                ):
+                    text = ast.unparse(node)
+                    if re.search(r"UPDATE\s+claims\s+SET\b", text) and (
+                        "status" in text or isinstance(node, ast.JoinedStr)
+                    ):
+                        writers.add(f"{path.stem}.{func.name}")
+    assert writers == {"claims.apply_transition"}
