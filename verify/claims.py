@@ -1,4 +1,4 @@
-"""The claim store: articles, claims and their candidate sources (no network).
+"""Adding claims and their candidate sources (no network; the SQL is in verify.store).
 
 Every write here runs in one transaction (`store.immediate`, which becomes a savepoint when a
 caller already holds one), and checks its inputs before it writes, so bad input changes nothing.

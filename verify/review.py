@@ -2,8 +2,10 @@
 quote bound to the snapshot it was made on), verdicts, dismissals, requeues, the evidence check
 after a source is captured again, and the history of a claim.
 
-Every change of a claim's status goes through `_apply`, which asks model.check_transition (the
-one table of who may do what from which status) and writes the transition's event. Every write is
+Every change of a claim's status goes through store.claims.apply_transition (via `_apply`),
+which asks model.check_transition (the one table of who may do what from which status) and
+writes the transition's event; the actor's role is checked by users.authorize first. A stored
+capture reaches the evidence check through the store's hook (store.snapshots.on_stored). Every write is
 one BEGIN IMMEDIATE transaction; inputs are checked before anything is written, so bad input
 changes nothing. Time is injectable (`now=`, a datetime or an ISO-8601 string) so lease expiry is
 tested without sleeping."""
