@@ -27,7 +27,7 @@ _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 sys.path.insert(0, str(_HERE.parent))
 
-from verify import evidence, review, search, store  # noqa: E402
+from verify import clock, evidence, review, search, store  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out"
 DEFAULT_DB = OUT / "queue.db"
@@ -96,7 +96,7 @@ def build_database(path: str | os.PathLike, claims: int = 1_000_000, snapshots: 
         conn.execute(f"DROP {kind.upper()} {name}")
     n_articles = max(1, claims // 1000)
     n_sources = max(1, snapshots // 2)
-    now = store.now()
+    now = clock.now()
 
     t = time.perf_counter()
     conn.execute("BEGIN")
@@ -335,7 +335,7 @@ def measure_long_evidence(folder: Path, repeat: int, sources: int = 5, kb: int =
     rng = random.Random(5)
     vocab, cum = _vocab(rng)
     db = store.open_db(path)
-    now = store.now()
+    now = clock.now()
     with store.immediate(db):
         cid = db.conn.execute(
             "INSERT INTO claims (text, score, status, created_at, updated_at) VALUES (?, 0.9, 'queued', ?, ?)",

@@ -32,7 +32,7 @@ from datetime import UTC, datetime
 
 import requests
 
-from verify import store
+from verify import clock, store
 from verify.claims import add_claim
 from verify.demo_archive import FakeArchive
 from verify.fetch import FetchOptions
@@ -81,7 +81,7 @@ def build(db_path: str, n: int) -> list[str]:
         db.conn.execute(
             "INSERT INTO snapshots (source_id, requested_url, status, error, error_message, fetched_at)"
             " SELECT id, url, 404, 'http_error', 'HTTP 404 Not Found', ? FROM sources",
-            [store.now()],
+            [clock.now()],
         )
     db.close()
     return urls

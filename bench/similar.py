@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from verify import claimreview, matchkeys, similar, store  # noqa: E402
+from verify import claimreview, clock, matchkeys, similar, store  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out"
 CHUNK = 20_000
@@ -152,7 +152,7 @@ def build_claims(path: Path, n: int) -> None:
         "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'claims_fts_ai'"
     ).fetchone()[0]
     db.conn.execute("DROP TRIGGER claims_fts_ai")
-    stamp = store.now()
+    stamp = clock.now()
     started = time.perf_counter()
     done = 0
     while done < n:

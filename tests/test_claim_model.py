@@ -12,7 +12,7 @@ from browser_helpers import sign_in
 from conftest import Response
 from review_helpers import counts, make_claim, make_snapshot, make_source
 
-from verify import archive, evidence, model, quotes, review, store
+from verify import evidence, model, quotes, review, store
 from verify.errors import ConflictError
 from verify.web import create_app
 
@@ -149,7 +149,8 @@ def test_allowed_actions_answer_from_the_transition_table(db):
     assert review.actions(db, cid, "ana", now=at) == {
         "lease": True, "release": False, "assess": True, "unassess": True, "verdict": True,
         "dismiss": True, "requeue": False, "approve": False, "assign": True, "prioritise": True,
-        "tag": True, "comment": True, "claimant": True, "skip": False,
+        "tag": True, "comment": True, "claimant": True, "skip": False, "promote": False,
+        "import": False,
     }  # fmt: skip
     review.lease_next(db, "ana", now=at)
     later = "2026-11-23T12:10:00.000000Z"
@@ -167,7 +168,7 @@ def test_evidence_and_assess_use_the_same_snapshot(db):
     make_snapshot(db, sid, None, status=503, error="http_error")  # a later failed fetch
     make_snapshot(db, sid, "Not found page", status=404, error=None)  # an error page
     shown = [s["id"] for s in evidence.claim_snapshots(db, cid)]
-    assert shown == [good] == [archive.reviewed_snapshot(db, sid, "id")["id"]]
+    assert shown == [good] == [store.reviewed_snapshot(db, sid, "id")["id"]]
     a = review.assess(db, cid, sid, "refutes", "ana", quote="21 people died in the attack")
     assert a["snapshot_id"] == good
     passages = evidence.evidence(db, cid)
@@ -210,7 +211,7 @@ def test_the_web_queue_expires_stale_leases(db, db_path):
     sign_in(client, "bob")
     page = client.get("/").get_data(as_text=True)
     assert "in review" not in page
-    assert archive.claim_row(db, cid)["status"] == "queued"
+    assert store.claim_row(db, cid)["status"] == "queued"
     assert [e["kind"] for e in review.history(db, cid)][-1] == "expired"
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from conftest import NOT_HTTP_URLS
 
-from verify import archive, claims
+from verify import claims, store
+from verify.clock import now
 from verify.errors import InputError, InvalidURLError, NotFoundError
-from verify.store import now
 
 
 def counts(db) -> dict[str, int]:
@@ -35,7 +35,7 @@ def test_add_claim_is_queued_with_sources_and_events(db):
         priority=3,
         actor="ana",
     )
-    claim = archive.get_claim(db, cid)
+    claim = store.get_claim(db, cid)
     assert claim["text"] == "The bridge opened in 1932."
     assert claim["status"] == "queued"
     assert claim["priority"] == 3
@@ -89,8 +89,8 @@ def test_attach_source_once_per_url(db):
     sid = claims.attach_source(db, cid, "https://stats.example/may", note="official")
     again = claims.attach_source(db, cid, "https://STATS.example/may?fbclid=abc")
     assert sid == again
-    assert archive.get_claim(db, cid)["sources"] == ["https://stats.example/may"]
-    src = archive.claim_sources(db, cid)
+    assert store.get_claim(db, cid)["sources"] == ["https://stats.example/may"]
+    src = store.claim_sources(db, cid)
     assert src[0]["note"] == "official" and src[0]["origin"] == "manual"
     assert (
         db.conn.execute("SELECT count(*) FROM events WHERE kind='source_added'").fetchone()[0] == 1
@@ -113,26 +113,26 @@ def test_source_shared_between_claims(db):
     b = claims.add_claim(db, "Claim B.", sources=["https://example.org/x/"])
     c = claims.add_claim(db, "Claim C.", sources=["https://example.org/x"])
     assert db.conn.execute("SELECT count(*) FROM sources").fetchone()[0] == 2  # /x and /x/ differ
-    assert archive.get_claim(db, a)["sources"] == archive.get_claim(db, c)["sources"]
-    assert archive.get_claim(db, b)["sources"] == ["https://example.org/x/"]
+    assert store.get_claim(db, a)["sources"] == store.get_claim(db, c)["sources"]
+    assert store.get_claim(db, b)["sources"] == ["https://example.org/x/"]
 
 
 def test_find_source_by_id_and_url(db):
     cid = claims.add_claim(db, "Claim.", sources=["https://example.org/a?utm_medium=x"])
-    src = archive.find_source(db, "https://EXAMPLE.org/a")
+    src = store.find_source(db, "https://EXAMPLE.org/a")
     assert src["url"] == "https://example.org/a"
-    assert archive.find_source(db, src["id"])["url"] == src["url"]
-    assert archive.find_source(db, str(src["id"]))["id"] == src["id"]
+    assert store.find_source(db, src["id"])["url"] == src["url"]
+    assert store.find_source(db, str(src["id"]))["id"] == src["id"]
     with pytest.raises(NotFoundError):
-        archive.find_source(db, 12345)
+        store.find_source(db, 12345)
     with pytest.raises(NotFoundError):
-        archive.find_source(db, "https://example.org/other")
+        store.find_source(db, "https://example.org/other")
     assert cid
 
 
 def test_get_claim_unknown(db):
     with pytest.raises(NotFoundError, match="no claim 7"):
-        archive.get_claim(db, 7)
+        store.get_claim(db, 7)
 
 
 def test_list_claims_filters(db):
@@ -144,15 +144,15 @@ def test_list_claims_filters(db):
     )
     queued = claims.add_claim(db, "The bridge opened in 1932.", article_id=art)
     loose = claims.add_claim(db, "Elsewhere 5 people.")
-    assert [c["id"] for c in archive.list_claims(db)] == [queued, loose]
-    assert len(archive.list_claims(db, include_candidates=True)) == 3
-    assert [c["text"] for c in archive.list_claims(db, status="candidate")] == ["It is lovely."]
-    assert [c["id"] for c in archive.list_claims(db, article_id=art)] == [queued]
-    assert len(archive.list_claims(db, limit=1)) == 1
+    assert [c["id"] for c in store.list_claims(db)] == [queued, loose]
+    assert len(store.list_claims(db, include_candidates=True)) == 3
+    assert [c["text"] for c in store.list_claims(db, status="candidate")] == ["It is lovely."]
+    assert [c["id"] for c in store.list_claims(db, article_id=art)] == [queued]
+    assert len(store.list_claims(db, limit=1)) == 1
     with pytest.raises(InputError, match="unknown status"):
-        archive.list_claims(db, status="bogus")
+        store.list_claims(db, status="bogus")
     with pytest.raises(NotFoundError):
-        archive.list_claims(db, article_id=999)
+        store.list_claims(db, article_id=999)
 
 
 def test_promote_span(db):
@@ -164,7 +164,7 @@ def test_promote_span(db):
     )
     start = text.index("Traffic")
     cid = claims.promote_span(db, art, start - 1, len(text))
-    claim = archive.get_claim(db, cid)
+    claim = store.get_claim(db, cid)
     assert claim["text"] == "Traffic rose 12 percent."
     assert (claim["start"], claim["end"]) == (start, len(text))
     assert claim["status"] == "queued"
@@ -183,7 +183,7 @@ def test_promote_span(db):
 def test_get_article(db):
     art = make_article(db)
     claims.add_claim(db, "The bridge opened in 1932.", article_id=art)
-    found = archive.get_article(db, art)
+    found = store.get_article(db, art)
     assert found["text"].startswith("The bridge")
     assert found["claim_counts"] == {
         "candidate": 0,
@@ -193,4 +193,4 @@ def test_get_article(db):
         "dismissed": 0,
     }
     with pytest.raises(NotFoundError):
-        archive.get_article(db, 5)
+        store.get_article(db, 5)

@@ -2,7 +2,7 @@ import json
 
 from review_helpers import counts, make_article, make_claim, make_snapshot, make_source
 
-from verify import store
+from verify import clock, store
 
 TEXT = "Officials said at least 22 people were killed in the siege. The siege lasted nine hours."
 
@@ -203,8 +203,8 @@ def test_queue_human_output_and_lease_minutes(run_cli, db_path):
     art, c1, c2, sid, snap = _world(db_path)
     r = run_cli("next", "--reviewer", "ana", "--lease-minutes", "5", "--json")
     leased = json.loads(r.stdout)
-    start = store.parse_time(leased["lease_expires_at"])
-    assert 4 * 60 < (start - store.parse_time(store.now())).total_seconds() <= 5 * 60
+    start = clock.parse_time(leased["lease_expires_at"])
+    assert 4 * 60 < (start - clock.parse_time(clock.now())).total_seconds() <= 5 * 60
     r = run_cli("queue")
     assert r.exit_code == 0
     lines = r.stdout.strip().splitlines()

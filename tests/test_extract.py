@@ -518,10 +518,10 @@ def test_same_bytes_same_text_through_ingest_and_capture(db, site, tmp_path) -> 
 
     from verify import capture as cap
     from verify import store
-    from verify.archive import get_article
     from verify.claims import ensure_source
     from verify.fetch import FetchOptions
     from verify.ingest import ingest_article
+    from verify.store import get_article
 
     body = (PAGES / "13_comments_bylines.html").read_bytes()
     site.routes["/story"] = Response(200, body)

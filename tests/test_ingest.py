@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from verify import archive
+from verify import store
 from verify.errors import BlockedAddressError, InputError, InvalidURLError, NotFoundError
 from verify.ingest import import_sheet, ingest_article, promote_span
 
@@ -49,12 +49,12 @@ def test_html_article_sentences_links_and_offsets(db, tmp_path):
     path = write(tmp_path, "story.html", STORY)
     result = ingest_article(db, str(path), url="https://news.example/bridge")
     assert result.created
-    article = archive.get_article(db, result.article_id)
+    article = store.get_article(db, result.article_id)
     assert article["title"]
     assert article["url"] == "https://news.example/bridge"
     text = article["text"]
     assert "Home" not in text and "About us" not in text and "other bridges" not in text
-    every = archive.list_claims(db, article_id=result.article_id, include_candidates=True)
+    every = store.list_claims(db, article_id=result.article_id, include_candidates=True)
     assert len(every) == result.sentences >= 6
     for claim in every:  # every sentence kept, with exact offsets
         assert text[claim["start"] : claim["end"]] == claim["text"]
@@ -107,7 +107,7 @@ def test_min_score_controls_queue(db, tmp_path):
     path = write(tmp_path, "story.html", STORY)
     result = ingest_article(db, str(path), min_score=1.0)
     assert result.claims == []
-    assert len(archive.list_claims(db, status="candidate")) == result.sentences
+    assert len(store.list_claims(db, status="candidate")) == result.sentences
     with pytest.raises(InputError, match="min-score"):
         ingest_article(db, "-", stdin=b"Other text with 5 numbers.", min_score=1.5)
 
@@ -120,9 +120,9 @@ def test_markdown_file_links(db, tmp_path):
         "- What should families do? See <https://help.example/tips> for tips.\n"
     )
     result = ingest_article(db, str(write(tmp_path, "w.md", md)))
-    article = archive.get_article(db, result.article_id)
+    article = store.get_article(db, result.article_id)
     assert "](" not in article["text"] and "# " not in article["text"]
-    found = archive.list_claims(db, include_candidates=True)
+    found = store.list_claims(db, include_candidates=True)
     rose = next(c for c in found if "18 percent" in c["text"])
     assert rose["sources"] == ["https://water.example/report"]
     assert db.conn.execute("SELECT html FROM articles").fetchone()[0] is None
@@ -131,18 +131,18 @@ def test_markdown_file_links(db, tmp_path):
 def test_stdin_plain_text_and_encoding(db):
     text = "Le café a ouvert en 1932 à Paris, selon la mairie. Il a coûté 4 millions de francs.\n"
     result = ingest_article(db, "-", stdin=text.encode("cp1252"))
-    article = archive.get_article(db, result.article_id)
+    article = store.get_article(db, result.article_id)
     assert "café" in article["text"] and "coûté" in article["text"]
     assert article["source_name"] == "-"
     utf16 = "The dam holds 12 billion litres, the agency said.".encode("utf-16")
     other = ingest_article(db, "-", stdin=utf16)
-    assert "12 billion litres" in archive.get_article(db, other.article_id)["text"]
+    assert "12 billion litres" in store.get_article(db, other.article_id)["text"]
 
 
 def test_stdin_html_detected_by_content(db):
     html = b"<html><body><article><p>The port handled 4.2 million containers in 2023, <a href='https://port.example/2023'>officials said</a>.</p></article></body></html>"
     result = ingest_article(db, "-", stdin=html)
-    article = archive.get_article(db, result.article_id)
+    article = store.get_article(db, result.article_id)
     assert "<p>" not in article["text"]
     assert article["has_html"]
     assert result.claims[0]["sources"] == ["https://port.example/2023"]
@@ -157,7 +157,7 @@ def test_invalid_link_is_skipped_not_fatal(db):
     urls = [r[0] for r in db.conn.execute("SELECT url FROM sources")]
     assert urls == ["https://ok.example/prices"]
     assert len(result.skipped_links) == 1
-    assert len(archive.get_article(db, result.article_id)["links"]) == 1
+    assert len(store.get_article(db, result.article_id)["links"]) == 1
 
 
 def test_unparseable_link_is_skipped_not_fatal(db):
@@ -239,7 +239,7 @@ def test_url_ingest_through_fetch(db, site):
     result = ingest_article(
         db, site.url("/story"), fetch_options=FetchOptions(allow_hosts=("127.0.0.1",))
     )
-    article = archive.get_article(db, result.article_id)
+    article = store.get_article(db, result.article_id)
     assert article["url"] == site.url("/story")
     assert "$212 million" in article["text"]
     site.routes["/gone"] = Response(404, "gone")
@@ -252,11 +252,11 @@ def test_url_ingest_through_fetch(db, site):
 def test_promote_candidate_sentence(db, tmp_path):
     result = ingest_article(db, str(write(tmp_path, "story.html", STORY)))
     question = next(
-        c for c in archive.list_claims(db, status="candidate") if c["text"].startswith("Will")
+        c for c in store.list_claims(db, status="candidate") if c["text"].startswith("Will")
     )
     claim_id = promote_span(db, result.article_id, question["start"], question["end"])
     assert claim_id == question["id"]
-    assert archive.get_claim(db, claim_id)["status"] == "queued"
+    assert store.get_claim(db, claim_id)["status"] == "queued"
 
 
 # --- import ----------------------------------------------------------------------------------
@@ -281,7 +281,7 @@ def test_import_csv_groups_rows_and_reports_bad_ones(db, tmp_path):
     assert "javascript" in result.errors[1][1]
     assert "priority" in result.errors[2][1]
     assert result.added_claims == 2 and result.added_sources == 2
-    found = archive.list_claims(db)
+    found = store.list_claims(db)
     bridge = next(c for c in found if c["text"] == "The bridge opened in 1932.")
     assert bridge["sources"] == ["https://example.org/history", "https://archive.example/bridge"]
     assert bridge["status"] == "queued" and bridge["priority"] == 2
@@ -303,9 +303,7 @@ def test_import_csv_groups_rows_and_reports_bad_ones(db, tmp_path):
 
 def test_import_jsonl(db, tmp_path):
     art = ingest_article(db, "-", stdin=b"Ships waited 9 days. It was calm. Why?")
-    calm = next(
-        c for c in archive.list_claims(db, status="candidate") if c["text"] == "It was calm."
-    )
+    calm = next(c for c in store.list_claims(db, status="candidate") if c["text"] == "It was calm.")
     lines = [
         json.dumps(
             {
@@ -328,13 +326,11 @@ def test_import_jsonl(db, tmp_path):
     assert "malformed JSON" in result.errors[0][1]
     assert "no article 999" in result.errors[1][1]
     assert result.added_claims == 2
-    tariffs = next(c for c in archive.list_claims(db) if c["text"].startswith("Tariffs"))
+    tariffs = next(c for c in store.list_claims(db) if c["text"].startswith("Tariffs"))
     assert tariffs["sources"] == ["https://a.example/1", "https://b.example/2"]
-    promoted = archive.get_claim(db, calm["id"])  # the candidate sentence a person chose is queued
+    promoted = store.get_claim(db, calm["id"])  # the candidate sentence a person chose is queued
     assert promoted["status"] == "queued" and promoted["sources"] == ["https://sea.example/"]
-    assert (
-        next(c for c in archive.list_claims(db) if c["text"] == "Priority claim.")["priority"] == 5
-    )
+    assert next(c for c in store.list_claims(db) if c["text"] == "Priority claim.")["priority"] == 5
     before = counts(db)
     import_sheet(db, sheet)
     assert counts(db) == before
@@ -350,4 +346,4 @@ def test_import_file_errors(db, tmp_path):
     with pytest.raises(InputError, match="empty"):
         import_sheet(db, write(tmp_path, "empty.csv", ""))
     with pytest.raises(NotFoundError):
-        archive.get_article(db, 1)
+        store.get_article(db, 1)

@@ -41,9 +41,9 @@ def test_wheel_contains_migrations_and_demo_data(tmp_path):
     wheels = list(tmp_path.glob("verify-*.whl"))
     assert len(wheels) == 1
     names = set(zipfile.ZipFile(wheels[0]).namelist())
-    assert "verify/db/0001_initial.sql" in names
-    for sql in ROOT.glob("db/*.sql"):
-        assert f"verify/db/{sql.name}" in names
+    assert "verify/store/migrations/0001_initial.sql" in names
+    for sql in (ROOT / "verify" / "store" / "migrations").glob("*.sql"):
+        assert f"verify/store/migrations/{sql.name}" in names
     assert "verify/demo_data/article.html" in names
     for page in (ROOT / "verify" / "demo_data" / "sources").iterdir():
         assert f"verify/demo_data/sources/{page.name}" in names

@@ -11,8 +11,7 @@ import pytest
 from fakearchive import REFERENCE_DATE, FaultyArchive, archive_test_pages
 from warcio.archiveiterator import ArchiveIterator
 
-from verify import model, store
-from verify.archive import find_source
+from verify import clock, model, store
 from verify.capture import CaptureOptions, capture, list_sources
 from verify.claims import add_claim
 from verify.evidence import evidence
@@ -28,6 +27,7 @@ from verify.mementos import (
 )
 from verify.recover import RecoverOptions, archive_label, recover
 from verify.search import search
+from verify.store import find_source
 
 LOCAL = FetchOptions(allow_hosts=("127.0.0.1",), retries=0, deadline=5.0, read_timeout=5.0)
 
@@ -60,7 +60,7 @@ def go_gone(db) -> None:
 
 def snap_of(db, url: str) -> dict | None:
     sid = find_source(db, url)["id"]
-    return store.row(db, model.reviewed_snapshot_sql(), [sid])
+    return store.reviewed_snapshot(db, sid)
 
 
 def test_recover_takes_the_closest_200_before_the_article(db, site, archive):
@@ -238,7 +238,7 @@ def _fake_gone(db, source_id: int) -> None:
         db.conn.execute(
             "INSERT INTO snapshots (source_id, requested_url, status, error, fetched_at)"
             " SELECT id, url, 404, 'http_error', ? FROM sources WHERE id = ?",
-            [store.now(), source_id],
+            [clock.now(), source_id],
         )
 
 

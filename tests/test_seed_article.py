@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from verify import archive
+from verify import store
 from verify.checkworthy import DEFAULT_MIN_SCORE
 from verify.ingest import ingest_article
 
@@ -48,7 +48,7 @@ def _claim(every: list[dict], piece: str) -> dict:
 
 def test_every_fact_is_queued_and_ranks_above_every_opinion_and_question(db):
     result = ingest_article(db, str(ARTICLE))
-    every = archive.list_claims(db, article_id=result.article_id, include_candidates=True)
+    every = store.list_claims(db, article_id=result.article_id, include_candidates=True)
     facts = [_claim(every, p) for p in FACTS]
     others = [_claim(every, p) for p in OPINIONS + QUESTIONS]
 

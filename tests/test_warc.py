@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from verify import USER_AGENT, store
+from verify import USER_AGENT, clock, store
 from verify.claims import ensure_source
 from verify.errors import NotFoundError
 from verify.warc import http_protocol, response_headers, warc_date, warc_record, write_warc
@@ -311,16 +311,16 @@ def test_selection_by_ids_and_article(db, tmp_path):
     with store.immediate(db):
         article = db.conn.execute(
             "INSERT INTO articles (title, text, content_sha256, ingested_at) VALUES ('t', 'x', 'h', ?)",
-            [store.now()],
+            [clock.now()],
         ).lastrowid
         claim = db.conn.execute(
             "INSERT INTO claims (article_id, text, created_at, updated_at) VALUES (?, 'c', ?, ?)",
-            [article, store.now(), store.now()],
+            [article, clock.now(), clock.now()],
         ).lastrowid
         source_two = ensure_source(db, "http://two.example/")
         db.conn.execute(
             "INSERT INTO claim_sources (claim_id, source_id, origin, created_at) VALUES (?, ?, 'article', ?)",
-            [claim, source_two, store.now()],
+            [claim, source_two, clock.now()],
         )
     buf = io.BytesIO()
     assert write_warc(db, buf, [a]) == 1

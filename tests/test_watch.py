@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 from conftest import Response
 
 from verify import review, store
-from verify.archive import find_source
 from verify.capture import CaptureOptions, list_sources
 from verify.claims import add_claim
 from verify.fetch import FetchOptions
+from verify.store import find_source
 from verify.watch import WatchOptions, is_soft_404, watch
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)

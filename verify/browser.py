@@ -29,9 +29,9 @@ import time
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
+from .clock import now
 from .errors import VerifyError
 from .fetch import FetchOptions, FetchResult, fetch_url, make_session
-from .store import now
 
 CHROMIUM_ENV = "VERIFY_CHROMIUM"
 INSTALL_HINT = "install it (apt-get install chromium) or set VERIFY_CHROMIUM=/path/to/chromium"

@@ -40,8 +40,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from . import archive, extract, model, replay, review, store
 from . import browser as browser_mod
+from . import clock, extract, model, replay, store
 from .errors import InputError, NotFoundError
 from .fetch import (
     FetchOptions,
@@ -124,54 +124,30 @@ class _Outcome:
 
 def _selection(
     db: Database, claim_id: int | None, source_ids: Sequence[int] | None, article_id: int | None
-) -> tuple[list[str], list[Any]]:
-    """WHERE conditions (on sources s) and their parameters for the chosen sources."""
-    where, params = [], []
+) -> dict[str, Any]:
+    """The chosen sources as store.captures.sources_with_latest filters, each checked to exist."""
     if claim_id is not None:
-        archive.claim_row(db, claim_id)
-        where.append("s.id IN (SELECT source_id FROM claim_sources WHERE claim_id = ?)")
-        params.append(claim_id)
+        store.claim_row(db, claim_id)
     if article_id is not None:
-        archive.article_row(db, article_id)
-        where.append(
-            "s.id IN (SELECT cs.source_id FROM claim_sources cs JOIN claims c ON c.id = cs.claim_id"
-            " WHERE c.article_id = ?)"
-        )
-        params.append(article_id)
+        store.article_row(db, article_id)
     if source_ids is not None:
-        ids = sorted({int(i) for i in source_ids})
-        for sid in ids:
-            archive.find_source(db, sid)
-        where.append(f"s.id IN ({', '.join('?' * len(ids))})" if ids else "0")
-        params.extend(ids)
-    return where, params
+        source_ids = sorted({int(i) for i in source_ids})
+        for sid in source_ids:
+            store.find_source(db, sid)
+    return {"claim_id": claim_id, "article_id": article_id, "source_ids": source_ids}
 
 
-def _pending(
-    db: Database, where: list[str], params: list[Any], refetch: bool, run_id: int | None
-) -> list[_Job]:
+def _pending(db: Database, chosen: dict[str, Any], refetch: bool, run_id: int | None) -> list[_Job]:
     """The selected sources to fetch now: all of them with refetch, else those whose state
-    (model.source_state of the latest live snapshot) is in model.FETCH_AGAIN_STATES; in both
-    cases without the sources already stored by `run_id` (a resumed run)."""
-    where, params = list(where), list(params)
-    if run_id is not None:
-        where.append(
-            "NOT EXISTS (SELECT 1 FROM snapshots x WHERE x.source_id = s.id AND x.run_id = ?)"
-        )
-        params.append(run_id)
-    sql = (
-        "SELECT s.id, s.url, s.host, sn.id, sn.status, sn.error, sn.changed FROM sources s"
-        f" LEFT JOIN snapshots sn ON sn.id = ({model.latest_live_snapshot_sql('s.id')})"
-    )
-    if where:
-        sql += " WHERE " + " AND ".join(where)
+    (model.source_state of the latest capture) is in model.FETCH_AGAIN_STATES; in both cases
+    without the sources already stored by `run_id` (a resumed run)."""
     jobs = []
-    for sid, url, host, latest, status, error, changed in db.conn.execute(
-        sql + " ORDER BY s.id", params
-    ):
-        state = model.source_state(status, error, changed, latest is not None)
+    for r in store.captures.sources_with_latest(db, **chosen, not_in_run=run_id):
+        state = model.source_state(
+            r["status"], r["error"], r["changed"], r["snapshot_id"] is not None
+        )
         if refetch or state in model.FETCH_AGAIN_STATES:
-            jobs.append(_Job(sid, url, host))
+            jobs.append(_Job(r["id"], r["url"], r["host"]))
     return jobs
 
 
@@ -187,24 +163,13 @@ def _run_params(
     return json.dumps(params, sort_keys=True)
 
 
-def _unfinished_run(db: Database, params: str) -> int | None:
-    """The latest unfinished run with these params (a killed run to resume), if any."""
-    found = db.conn.execute(
-        "SELECT id FROM fetch_runs WHERE params = ? AND finished_at IS NULL ORDER BY id DESC LIMIT 1",
-        [params],
-    ).fetchone()
-    return found[0] if found else None
-
-
 def _open_run(db: Database, params: str) -> int:
     """The unfinished run with these params (resume), else a new one."""
     with store.immediate(db):
-        found = _unfinished_run(db, params)
+        found = store.captures.unfinished_run(db, params)
         if found is not None:
             return found
-        return db.conn.execute(
-            "INSERT INTO fetch_runs (params, started_at) VALUES (?, ?)", [params, store.now()]
-        ).lastrowid
+        return store.captures.add_run(db, params, clock.now())
 
 
 # --- the engine --------------------------------------------------------------------------
@@ -409,13 +374,13 @@ def _capture(
     options: CaptureOptions,
     progress: Callable[[CaptureProgress], None] | None,
 ) -> CaptureSummary:
-    where, params = _selection(db, claim_id, source_ids, article_id)
+    chosen = _selection(db, claim_id, source_ids, article_id)
     run_params = _run_params(claim_id, source_ids, article_id, options.refetch)
     if options.refetch:
         run_id = _open_run(db, run_params)
     else:
-        run_id = _unfinished_run(db, run_params)
-    jobs = _pending(db, where, params, options.refetch, run_id)
+        run_id = store.captures.unfinished_run(db, run_params)
+    jobs = _pending(db, chosen, options.refetch, run_id)
     notes: list[str] = []
     if (
         jobs
@@ -438,9 +403,7 @@ def _capture(
         _schedule(db, jobs, options, run_id, counts, snapshot_ids, progress)
     if run_id is not None:
         with store.immediate(db):
-            db.conn.execute(
-                "UPDATE fetch_runs SET finished_at = ? WHERE id = ?", [store.now(), run_id]
-            )
+            store.captures.finish_run(db, run_id, clock.now())
     return CaptureSummary(
         total=len(jobs),
         snapshot_ids=tuple(snapshot_ids),
@@ -460,7 +423,7 @@ def _schedule(
     snapshot_ids: list[int],
     progress: Callable[[CaptureProgress], None] | None,
 ) -> None:
-    clock = options.clock or time.monotonic
+    tick = options.clock or time.monotonic
     sleep = options.sleep or time.sleep
     queues: dict[str, deque[_Job]] = {}
     for job in jobs:
@@ -473,7 +436,7 @@ def _schedule(
     total = len(jobs)
     try:
         while hosts or in_flight:
-            now = clock()
+            now = tick()
             soonest: float | None = None
             for _ in range(len(hosts)):
                 if len(in_flight) >= options.concurrency:
@@ -498,9 +461,9 @@ def _schedule(
                     )
             if not in_flight:
                 if soonest is not None:
-                    sleep(max(0.0, soonest - clock()))
+                    sleep(max(0.0, soonest - tick()))
                 continue
-            timeout = None if soonest is None else max(0.0, soonest - clock())
+            timeout = None if soonest is None else max(0.0, soonest - tick())
             done, _ = cf.wait(in_flight, timeout=timeout, return_when=cf.FIRST_COMPLETED)
             for future in done:
                 job = in_flight.pop(future)
@@ -510,7 +473,7 @@ def _schedule(
                 except Exception as exc:  # noqa: BLE001 - a bug for one source must not stop the batch
                     failure = FetchResult(
                         requested_url=job.url,
-                        fetched_at=store.now(),
+                        fetched_at=clock.now(),
                         error="unsupported",
                         error_message=f"internal error: {type(exc).__name__}: {exc}"[:300],
                     )
@@ -589,42 +552,39 @@ def _store_rendered(db: Database, snapshot_id: int, rendered: browser_mod.Browse
         store.put_payload(db, rendered.screenshot) if rendered.screenshot is not None else None
     )
     width, height = rendered.screenshot_size or (None, None)
-    db.conn.execute(
-        "INSERT INTO browser_captures (snapshot_id, page_url, dom_sha256, screenshot_sha256,"
-        " screenshot_width, screenshot_height, provenance, cut) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            snapshot_id,
-            rendered.page_url,
-            dom_sha,
-            shot_sha,
-            width,
-            height,
-            _json(rendered.provenance),
-            _json(rendered.cut) if rendered.cut else None,
-        ],
+    store.captures.add_browser_capture(
+        db,
+        snapshot_id,
+        {
+            "page_url": rendered.page_url,
+            "dom_sha256": dom_sha,
+            "screenshot_sha256": shot_sha,
+            "screenshot_width": width,
+            "screenshot_height": height,
+            "provenance": _json(rendered.provenance),
+            "cut": _json(rendered.cut) if rendered.cut else None,
+        },
     )
     for res in rendered.resources:
         sha = store.put_payload(db, res.payload) if res.payload is not None else None
-        db.conn.execute(
-            "INSERT INTO snapshot_resources (snapshot_id, url, method, resource_type, status,"
-            " headers, content_type, content_encoding, sha256, size, ip_address, fetched_at,"
-            " error, error_message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                snapshot_id,
-                res.url,
-                res.method,
-                res.resource_type,
-                res.status,
-                _json([list(h) for h in res.headers]) if res.headers else None,
-                res.content_type,
-                res.content_encoding,
-                sha,
-                len(res.payload) if res.payload is not None else None,
-                res.ip_address,
-                res.fetched_at or store.now(),
-                res.error,
-                res.error_message,
-            ],
+        store.captures.add_snapshot_resource(
+            db,
+            snapshot_id,
+            {
+                "url": res.url,
+                "method": res.method,
+                "resource_type": res.resource_type,
+                "status": res.status,
+                "headers": _json([list(h) for h in res.headers]) if res.headers else None,
+                "content_type": res.content_type,
+                "content_encoding": res.content_encoding,
+                "sha256": sha,
+                "size": len(res.payload) if res.payload is not None else None,
+                "ip_address": res.ip_address,
+                "fetched_at": res.fetched_at or clock.now(),
+                "error": res.error,
+                "error_message": res.error_message,
+            },
         )
 
 
@@ -632,7 +592,8 @@ def store_result(
     db: Database, outcome: _Outcome, run_id: int | None = None
 ) -> tuple[int, int | None]:
     """Store one fetch as one transaction: payload, snapshot row, 'fetched' event, and the
-    evidence check of the source's quoted passages (review.check_evidence).
+    evidence check of the source's quoted passages (the store.snapshots.stored hook, which
+    the review workflow subscribes to).
     Returns (snapshot id, changed: None first capture or failure, 0 unchanged, 1 changed)."""
     result, job, ext = outcome.result, outcome.job, outcome.extracted
     rendered = outcome.browser
@@ -643,62 +604,51 @@ def store_result(
         sha = store.put_payload(db, result.payload) if result.payload is not None else None
         changed = previous_id = None
         if result.ok and outcome.origin == "live":
-            prev = db.conn.execute(
-                "SELECT id, body_sha256 FROM snapshots WHERE source_id = ? AND error IS NULL"
-                f" AND body_sha256 IS NOT NULL AND {model.LIVE_SNAPSHOT} ORDER BY id DESC LIMIT 1",
-                [job.source_id],
-            ).fetchone()
+            prev = store.captures.previous_live_body(db, job.source_id)
             if prev is not None:
                 previous_id = prev[0]
                 changed = int(prev[1] != body_sha)
         message = result.error_message
         if outcome.extract_error:
             message = f"text extraction failed: {outcome.extract_error}"[:300]
-        cur = db.conn.execute(
-            """INSERT INTO snapshots (source_id, run_id, requested_url, final_url, redirects, status,
-                http_version, request_headers, headers, sha256, size, body_sha256, body_size,
-                content_encoding, content_type, charset, title, canonical_url, published, text,
-                fetched_at, elapsed_ms, attempts, robots, error, error_message, changed, previous_id,
-                ip_address, mode, origin)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-                ?, ?, ?)""",
-            [
-                job.source_id,
-                run_id,
-                result.requested_url,
-                result.final_url,
-                _json(list(result.redirects)),
-                result.status,
-                result.http_version,
-                _json([list(h) for h in result.request_headers])
+        snapshot_id = store.captures.add_snapshot(
+            db,
+            {
+                "source_id": job.source_id,
+                "run_id": run_id,
+                "requested_url": result.requested_url,
+                "final_url": result.final_url,
+                "redirects": _json(list(result.redirects)),
+                "status": result.status,
+                "http_version": result.http_version,
+                "request_headers": _json([list(h) for h in result.request_headers])
                 if result.request_headers
                 else None,
-                _json([list(h) for h in result.headers]) if result.headers else None,
-                sha,
-                len(result.payload) if result.payload is not None else None,
-                body_sha,
-                len(result.body) if result.body is not None else None,
-                result.content_encoding,
-                result.content_type,
-                ext.charset if ext else None,
-                ext.title if ext else None,
-                ext.canonical_url if ext else None,
-                ext.published if ext else None,
-                ext.text if ext else None,
-                result.fetched_at or store.now(),
-                result.elapsed_ms,
-                result.attempts,
-                result.robots,
-                result.error,
-                message,
-                changed,
-                previous_id,
-                result.ip_address,
-                "browser" if rendered is not None else "static",
-                outcome.origin,
-            ],
+                "headers": _json([list(h) for h in result.headers]) if result.headers else None,
+                "sha256": sha,
+                "size": len(result.payload) if result.payload is not None else None,
+                "body_sha256": body_sha,
+                "body_size": len(result.body) if result.body is not None else None,
+                "content_encoding": result.content_encoding,
+                "content_type": result.content_type,
+                "charset": ext.charset if ext else None,
+                "title": ext.title if ext else None,
+                "canonical_url": ext.canonical_url if ext else None,
+                "published": ext.published if ext else None,
+                "text": ext.text if ext else None,
+                "fetched_at": result.fetched_at or clock.now(),
+                "elapsed_ms": result.elapsed_ms,
+                "attempts": result.attempts,
+                "robots": result.robots,
+                "error": result.error,
+                "error_message": message,
+                "changed": changed,
+                "previous_id": previous_id,
+                "ip_address": result.ip_address,
+                "mode": "browser" if rendered is not None else "static",
+                "origin": outcome.origin,
+            },
         )
-        snapshot_id = cur.lastrowid
         if rendered is not None:
             _store_rendered(db, snapshot_id, rendered)
         if outcome.origin == "archive":  # a memento: recover.py writes its own 'recovered' event
@@ -716,8 +666,9 @@ def store_result(
                 "changed": changed,
             },
         )
-        # the evidence a reviewer quoted from this source: still there? (one unit of work)
-        review.check_evidence(db, job.source_id)
+        # the evidence a reviewer quoted from this source: still there? (one unit of work:
+        # the review workflow subscribes to this hook, see store.snapshots.on_stored)
+        store.snapshots.stored(db, job.source_id)
     return snapshot_id, changed
 
 
@@ -729,28 +680,11 @@ def list_sources(
 ) -> list[dict]:
     """Every source (or a claim's, or those in one state) with the state of its latest live
     snapshot, and the memento recovered from a web archive if any (recovered_snapshot_id)."""
-    params: list[Any] = []
-    where = ""
     if state is not None:
         model.check_choice(state, model.SOURCE_STATES, "source state")
     if claim_id is not None:
-        archive.claim_row(db, claim_id)
-        where = "WHERE s.id IN (SELECT source_id FROM claim_sources WHERE claim_id = ?)"
-        params.append(claim_id)
-    found = store.rows(
-        db,
-        f"""SELECT s.id, s.url, s.host, sn.id AS latest_snapshot_id, sn.status, sn.error,
-                   sn.error_message, sn.fetched_at, sn.changed, sn.title, sn.final_url,
-                   (SELECT count(*) FROM snapshots x WHERE x.source_id = s.id) AS snapshots,
-                   (SELECT count(*) FROM claim_sources c WHERE c.source_id = s.id) AS claims,
-                   (SELECT max(id) FROM snapshots a WHERE a.source_id = s.id
-                        AND a.origin = 'archive') AS recovered_snapshot_id,
-                   s.check_failures, s.checked_at, s.dead_at
-            FROM sources s
-            LEFT JOIN snapshots sn ON sn.id = ({model.latest_live_snapshot_sql("s.id")})
-            {where} ORDER BY s.id""",
-        params,
-    )
+        store.claim_row(db, claim_id)
+    found = store.captures.source_listing(db, claim_id)
     out = []
     state_filter = state
     for r in found:
@@ -776,21 +710,14 @@ def list_sources(
 
 def list_snapshots(db: Database, *, source_id: int | None = None) -> list[dict]:
     """Snapshot records without payload or text, oldest first (PRODUCT.md JSON shape)."""
-    sql = (
-        "SELECT id, source_id, requested_url AS url, final_url, status, error, error_message, sha256,"
-        " content_type, title, fetched_at, changed FROM snapshots"
-    )
-    params: list[Any] = []
     if source_id is not None:
-        archive.find_source(db, int(source_id))
-        sql += " WHERE source_id = ?"
-        params.append(source_id)
-    return store.rows(db, sql + " ORDER BY id", params)
+        store.find_source(db, int(source_id))
+    return store.captures.list_snapshots(db, source_id)
 
 
 def get_snapshot(db: Database, snapshot_id: int) -> dict:
     """One snapshot with headers, redirects and request headers decoded, and its text."""
-    found = archive.get_snapshot(db, snapshot_id)
+    found = store.get_snapshot(db, snapshot_id)
     found["url"] = found["requested_url"]
     found["state"] = model.source_state(found["status"], found["error"], found["changed"])
     found.update(replay.summary(db, snapshot_id))  # mode is a column; the browser's part
@@ -799,7 +726,7 @@ def get_snapshot(db: Database, snapshot_id: int) -> dict:
 
 def snapshot_payload(db: Database, snapshot_id: int) -> bytes:
     """The bytes as received (content-encoding intact)."""
-    found = [archive.snapshot_row(db, snapshot_id, "sha256")["sha256"]]
+    found = [store.snapshot_row(db, snapshot_id, "sha256")["sha256"]]
     if found[0] is None:
         raise NotFoundError(
             f"snapshot {snapshot_id} has no payload (the fetch failed before a body arrived)"
@@ -810,9 +737,7 @@ def snapshot_payload(db: Database, snapshot_id: int) -> bytes:
 def snapshot_body(db: Database, snapshot_id: int) -> bytes:
     """The decoded body (gzip/deflate undone) of a snapshot."""
     payload = snapshot_payload(db, snapshot_id)
-    encoding = db.conn.execute(
-        "SELECT content_encoding FROM snapshots WHERE id = ?", [snapshot_id]
-    ).fetchone()[0]
+    encoding = store.captures.content_encoding(db, snapshot_id)
     return decode_payload(payload, encoding)
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from . import matchkeys, store
+from . import clock, matchkeys, store
 from .errors import BlockedAddressError, FetchError, InputError
 
 
@@ -252,46 +252,37 @@ _FIELDS = (
 
 def store_reviews(db: Database, reviews: list[Review], result: ImportResult) -> None:
     """Insert or update reviews in one transaction, counting into result."""
-    stamp = store.now()
+    stamp = clock.now()
     with store.immediate(db):
         for review in reviews:
             fp = fingerprint(review)
-            old = store.row(
-                db,
-                f"SELECT id, {', '.join(_FIELDS)} FROM known_reviews WHERE fingerprint = ?",
-                [fp],
-            )
+            old = store.known.known_review_by_fingerprint(db, fp, _FIELDS)
             values = [getattr(review, f) for f in _FIELDS]
             if old is None:
                 keys = matchkeys.match_keys(review.claim_text)
-                cur = db.conn.execute(
-                    f"INSERT INTO known_reviews (claim_text, {', '.join(_FIELDS)}, keys, fingerprint,"
-                    " origin, imported_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [review.claim_text, *values, keys, fp, result.origin, stamp, stamp],
+                review_id = store.known.add_known_review(
+                    db,
+                    {
+                        "claim_text": review.claim_text,
+                        **dict(zip(_FIELDS, values, strict=True)),
+                        "fingerprint": fp,
+                        "origin": result.origin,
+                        "imported_at": stamp,
+                        "updated_at": stamp,
+                    },
+                    keys,
                 )
-                count_keys(db, keys.split())
                 result.added += 1
-                result.ids.append(cur.lastrowid)
+                result.ids.append(review_id)
             elif [old[f] for f in _FIELDS] != values:
-                db.conn.execute(
-                    f"UPDATE known_reviews SET {', '.join(f'{f} = ?' for f in _FIELDS)},"
-                    " updated_at = ? WHERE id = ?",
-                    [*values, stamp, old["id"]],
+                store.known.update_known_review(
+                    db, old["id"], {**dict(zip(_FIELDS, values, strict=True)), "updated_at": stamp}
                 )
                 result.updated += 1
                 result.ids.append(old["id"])
             else:
                 result.unchanged += 1
                 result.ids.append(old["id"])
-
-
-def count_keys(db: Database, keys: list[str]) -> None:
-    """One more known review holds each of these keys."""
-    db.conn.executemany(
-        "INSERT INTO known_review_keys (key, docs) VALUES (?, 1)"
-        " ON CONFLICT(key) DO UPDATE SET docs = docs + 1",
-        [(k,) for k in dict.fromkeys(keys)],
-    )
 
 
 def import_claimreview(db: Database, source: str, *, fetch_options: Any = None) -> ImportResult:
@@ -308,9 +299,4 @@ def import_claimreview(db: Database, source: str, *, fetch_options: Any = None) 
 
 def list_reviews(db: Database, *, limit: int = 100) -> list[dict[str, Any]]:
     """Known reviews, newest imported first."""
-    return store.rows(
-        db,
-        "SELECT id, claim_text, rating, publisher, claimant, reviewed_at, url FROM known_reviews"
-        " ORDER BY id DESC LIMIT ?",
-        [limit],
-    )
+    return store.known.list_known_reviews(db, limit)

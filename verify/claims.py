@@ -1,4 +1,4 @@
-"""The claim store: articles, claims and their candidate sources (no network).
+"""Adding claims and their candidate sources (no network; the SQL is in verify.store).
 
 Every write here runs in one transaction (`store.immediate`, which becomes a savepoint when a
 caller already holds one), and checks its inputs before it writes, so bad input changes nothing.
@@ -11,23 +11,20 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from . import archive, checkworthy, model
+from . import checkworthy, model, store, users
+from .clock import now
 from .errors import InputError
-from .store import add_event, immediate, now
+from .store import add_event, immediate
 from .urls import host_of, normalize_url
 
 
 def ensure_source(db: Database, url: str) -> int:
     """The id of the source for this URL (normalised), creating it if needed."""
     normal = normalize_url(url)
-    found = db.conn.execute("SELECT id FROM sources WHERE url = ?", [normal]).fetchone()
-    if found:
-        return found[0]
-    cur = db.conn.execute(
-        "INSERT INTO sources (url, host, created_at) VALUES (?, ?, ?)",
-        [normal, host_of(normal), now()],
-    )
-    return cur.lastrowid
+    found = store.sources.source_id_for(db, normal)
+    if found is not None:
+        return found
+    return store.sources.add_source(db, normal, host_of(normal), now())
 
 
 # --- checks -----------------------------------------------------------------------------------
@@ -55,12 +52,12 @@ def check_article(db: Database, article_id: int | None) -> int | None:
     """The article id when it exists (None passes); NotFoundError otherwise."""
     if article_id is None:
         return None
-    return archive.article_row(db, article_id)["id"]
+    return store.article_row(db, article_id)["id"]
 
 
 def check_claim(db: Database, claim_id: int) -> int:
     """The claim id when it exists; NotFoundError otherwise."""
-    return archive.claim_row(db, claim_id)["id"]
+    return store.claim_row(db, claim_id)["id"]
 
 
 # --- writes -----------------------------------------------------------------------------------
@@ -86,12 +83,16 @@ def add_claim(
         article_id = check_article(db, article_id)
         score = checkworthy.score_sentence(text, has_link=bool(urls))
         stamp = now()
-        cur = db.conn.execute(
-            "INSERT INTO claims (article_id, text, score, status, priority, origin, created_at, updated_at)"
-            " VALUES (?, ?, ?, 'queued', ?, ?, ?, ?)",
-            [article_id, text, float(score), priority, origin, stamp, stamp],
+        claim_id = store.claims.add_claim(
+            db,
+            article_id=article_id,
+            text=text,
+            score=score,
+            status="queued",
+            priority=priority,
+            origin=origin,
+            at=stamp,
         )
-        claim_id = cur.lastrowid
         add_event(
             db,
             "claim_added",
@@ -120,6 +121,8 @@ def attach_source(
     keeps one link (a new note is kept; the first origin and anchor text stay)."""
     normal = normalize_url(url)
     model.check_choice(origin, model.ORIGINS, "origin")
+    if actor is not None:
+        users.authorize(db, actor, "add_source")
     with immediate(db):
         claim_id = check_claim(db, claim_id)
         return _link_source(
@@ -140,12 +143,9 @@ def _link_source(
     """Link an already-normalised URL to a claim, inside the caller's transaction."""
     source_id = ensure_source(db, url)
     stamp = now()
-    cur = db.conn.execute(
-        "INSERT OR IGNORE INTO claim_sources (claim_id, source_id, origin, anchor_text, note, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        [claim_id, source_id, origin, anchor_text, note, stamp],
-    )
-    if cur.rowcount:
+    if store.sources.link_source(
+        db, claim_id, source_id, origin=origin, anchor_text=anchor_text, note=note, at=stamp
+    ):
         detail: dict[str, Any] = {"url": url, "origin": origin}
         if anchor_text:
             detail["anchor_text"] = anchor_text
@@ -161,10 +161,7 @@ def _link_source(
             at=stamp,
         )
     elif note:
-        db.conn.execute(
-            "UPDATE claim_sources SET note = ? WHERE claim_id = ? AND source_id = ?",
-            [note, claim_id, source_id],
-        )
+        store.sources.set_link_note(db, claim_id, source_id, note)
     return source_id
 
 
@@ -183,7 +180,7 @@ def promote_span(
     priority = check_priority(priority)
     with immediate(db):
         article_id = check_article(db, article_id)
-        text = db.conn.execute("SELECT text FROM articles WHERE id = ?", [article_id]).fetchone()[0]
+        text = store.articles.article_text(db, article_id) or ""
         if not (isinstance(start, int) and isinstance(end, int)) or not 0 <= start < end <= len(
             text
         ):
@@ -195,40 +192,38 @@ def promote_span(
             end -= 1
         if start == end:
             raise InputError("the span holds only white space: choose some words")
-        found = db.conn.execute(
-            'SELECT id, status FROM claims WHERE article_id = ? AND start = ? AND "end" = ?',
-            [article_id, start, end],
-        ).fetchone()
+        found = store.claims.claim_at_span(db, article_id, start, end)
         stamp = now()
         if found:
-            claim_id, status = found
-            if status == "candidate":
-                db.conn.execute(
-                    "UPDATE claims SET status = 'queued', priority = max(priority, ?), updated_at = ? WHERE id = ?",
-                    [priority, stamp, claim_id],
-                )
-                add_event(
+            if found["status"] == "candidate":
+                # a candidate becomes a queued claim: the "promote" transition, role checked
+                store.claims.apply_transition(
                     db,
-                    "claim_added",
-                    claim_id=claim_id,
-                    article_id=article_id,
-                    actor=actor,
+                    found,
+                    "promote",
+                    actor,
+                    stamp,
+                    role=users.authorize(db, actor, "promote"),
+                    fields={"priority": max(found["priority"], priority)},
                     detail={"origin": "manual", "promoted": True},
-                    at=stamp,
+                    article_id=article_id,
                 )
-            return claim_id
-        links = db.conn.execute(
-            "SELECT url, anchor_text FROM article_links WHERE article_id = ? AND start >= ? AND start < ? ORDER BY start",
-            [article_id, start, end],
-        ).fetchall()
+            return found["id"]
+        links = store.articles.links_in_span(db, article_id, start, end)
         span = text[start:end]
         score = checkworthy.score_sentence(span, has_link=bool(links))
-        cur = db.conn.execute(
-            'INSERT INTO claims (article_id, text, start, "end", score, status, priority, origin, created_at, updated_at)'
-            " VALUES (?, ?, ?, ?, ?, 'queued', ?, 'manual', ?, ?)",
-            [article_id, span, start, end, float(score), priority, stamp, stamp],
+        claim_id = store.claims.add_claim(
+            db,
+            article_id=article_id,
+            text=span,
+            start=start,
+            end=end,
+            score=score,
+            status="queued",
+            priority=priority,
+            origin="manual",
+            at=stamp,
         )
-        claim_id = cur.lastrowid
         add_event(
             db,
             "claim_added",
@@ -245,15 +240,11 @@ def promote_span(
     return claim_id
 
 
-# --- reads (the rest are in verify.archive) ------------------------------------------------
+# --- reads (the rest are in verify.store) ------------------------------------------------
 
 
 def find_claim_by_text(db: Database, text: str, article_id: int | None = None) -> int | None:
     """The id of a hand-added or imported claim with this exact text (after white-space
     folding) in this article (or with no article), if any."""
     text = " ".join(text.split())
-    found = db.conn.execute(
-        "SELECT id FROM claims WHERE text = ? AND article_id IS ? ORDER BY id LIMIT 1",
-        [text, article_id],
-    ).fetchone()
-    return found[0] if found else None
+    return store.claims.claim_with_text(db, text, article_id)

@@ -18,9 +18,8 @@ from importlib import resources
 from typing import Any
 
 from . import store
-from .archive import find_source, get_article, list_claims
 from .ingest import ingest_article
-from .store import open_db
+from .store import find_source, get_article, list_claims, open_db
 
 PLACEHOLDER = "http://demo.invalid"
 ARTICLE_NAME = "demo: Port Calder water rationing"
@@ -267,7 +266,7 @@ def _recover(
     done = [r for r in summary.results if r.outcome == "recovered"]
     if not done:
         return None
-    row = store.row(db, "SELECT * FROM snapshots WHERE id = ?", [done[0].snapshot_id])
+    row = store.captures.full_snapshot(db, done[0].snapshot_id)
     return {"source_id": source_id, "snapshot_id": row["id"], "label": archive_label(row)}
 
 

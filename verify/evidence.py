@@ -21,9 +21,9 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from . import archive, model, quantities, store
+from . import quantities, store
 from .checkworthy import split_sentences
-from .search import ranked_matches, terms_query
+from .search import snapshot_matches, terms_query
 
 K1 = 1.2
 B = 0.75
@@ -298,22 +298,12 @@ def _rank(
     ]
 
 
-_SNAPSHOT_BY_ID = (
-    "SELECT id, source_id, coalesce(final_url, requested_url) AS url, text FROM snapshots"
-    f" WHERE id = ? AND {model.REVIEWED_SNAPSHOT}"
-)
-
-
 def claim_snapshots(db: Database, claim_id: int) -> list[dict[str, Any]]:
-    """The snapshot a reviewer sees (archive.reviewed_snapshot) of each of the claim's sources,
+    """The snapshot a reviewer sees (store.reviewed_snapshot) of each of the claim's sources,
     where it has text: the same snapshot `assess` binds a quote to."""
     out = []
-    for (source_id,) in db.conn.execute(
-        "SELECT source_id FROM claim_sources WHERE claim_id = ? ORDER BY id", [claim_id]
-    ).fetchall():
-        snap = archive.reviewed_snapshot(
-            db, source_id, "id, source_id, coalesce(final_url, requested_url) AS url, text"
-        )
+    for source_id in store.sources.claim_source_ids(db, claim_id):
+        snap = store.snapshots.reviewed_snapshot_text(db, source_id)
         if snap and snap["text"]:
             out.append(snap)
     return out
@@ -321,7 +311,7 @@ def claim_snapshots(db: Database, claim_id: int) -> list[dict[str, Any]]:
 
 def evidence(db: Database, claim_id: int, *, limit: int = 10) -> list[Passage]:
     """The passages of the claim's snapshots that best bear on it, best first."""
-    claim = archive.claim_row(db, claim_id)
+    claim = store.claim_row(db, claim_id)
     query = terms(claim["text"])
     candidates: list[_Candidate] = []
     units: list[Counter] = []
@@ -374,29 +364,25 @@ def related_evidence(
 ) -> list[Passage]:
     """Passages from snapshots of OTHER sources (not the claim's) that match the claim's key
     terms, found through the FTS5 index and ranked like `evidence`. Passage.related is True."""
-    claim = archive.claim_row(db, claim_id)
+    claim = store.claim_row(db, claim_id)
     words = key_terms(claim["text"])
     if not words:
         return []
-    own = {
-        r[0]
-        for r in db.conn.execute(
-            "SELECT source_id FROM claim_sources WHERE claim_id = ?", [claim["id"]]
-        )
-    }
+    own = set(store.sources.claim_source_ids(db, claim["id"]))
     # candidates: snapshots holding all of the first (most specific) key terms, then any of them
     want = snapshots * 3 + len(own)
     rowids: dict[int, None] = {}
     strict = " ".join(terms_query([w]) for w in words[:3])
     for match in dict.fromkeys((strict, terms_query(words))):
-        for rowid, _ in ranked_matches(db, "snapshots_fts", match, want, ", 2.0, 1.0"):
+        for rowid, _ in snapshot_matches(db, match, want):
             rowids.setdefault(rowid)
         if len(rowids) >= want:
             break
     found = [
         snap
         for rid in rowids
-        if (snap := store.row(db, _SNAPSHOT_BY_ID, [rid])) and snap["source_id"] not in own
+        if (snap := store.snapshots.reviewable_snapshot_text(db, rid))
+        and snap["source_id"] not in own
     ]
     chosen: dict[int, dict[str, Any]] = {}
     for snap in found:  # one snapshot per source: the latest of those that matched

@@ -22,7 +22,7 @@ from typing import IO, Any
 
 from sqlite_utils import Database
 
-from . import archive, model, store
+from . import clock, model, store
 from .errors import InputError
 
 FORMATS = ("claimreview", "csv", "jsonl", "markdown", "warc", "wacz")
@@ -48,43 +48,16 @@ CSV_COLUMNS = (
 def _claims(
     db: Database, article_id: int | None, *, decided_only: bool = False
 ) -> list[dict[str, Any]]:
-    where, params = [], []
-    if article_id is not None:
-        where.append("article_id = ?")
-        params.append(article_id)
-    if decided_only:
-        where.append("status = 'decided' AND verdict IS NOT NULL")
-    sql = (
-        'SELECT id, article_id, text, start, "end", score, status, priority, verdict, verdict_note,'
-        " previous_verdict, evidence_changed_at, decided_by, decided_at, created_at, claimant FROM claims"
-    )
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    return store.rows(db, sql + " ORDER BY article_id, coalesce(start, 1e18), id", params)
-
-
-def _snapshot(db: Database, snapshot_id: int) -> dict[str, Any] | None:
-    return store.row(db, f"SELECT {_SNAPSHOT_COLUMNS} FROM snapshots WHERE id = ?", [snapshot_id])
-
-
-_SNAPSHOT_COLUMNS = (
-    "id, coalesce(final_url, requested_url) AS final_url, status, fetched_at, sha256,"
-    " content_type, title"
-)
+    return store.exports.claims(db, article_id, decided_only=decided_only)
 
 
 def _sources(db: Database, claim_id: int) -> list[dict[str, Any]]:
     """The claim's sources, each with its live assessments (stance, quote, the snapshot each is
     bound to) and `snapshot`: the snapshot the latest quote was made on, else the snapshot a
-    reviewer sees (archive.reviewed_snapshot)."""
-    out = store.rows(
-        db,
-        "SELECT s.id AS source_id, s.url, cs.origin, cs.anchor_text"
-        " FROM claim_sources cs JOIN sources s ON s.id = cs.source_id WHERE cs.claim_id = ? ORDER BY cs.id",
-        [claim_id],
-    )
+    reviewer sees (store.reviewed_snapshot)."""
+    out = store.exports.claim_links(db, claim_id)
     by_source: dict[int, list[dict[str, Any]]] = {}
-    for a in archive.assessments(db, claim_id):
+    for a in store.list_assessments(db, claim_id):
         by_source.setdefault(a["source_id"], []).append(
             {
                 k: a[k]
@@ -104,9 +77,9 @@ def _sources(db: Database, claim_id: int) -> list[dict[str, Any]]:
         src["assessments"] = by_source.get(src["source_id"], [])
         quoted = [a["snapshot_id"] for a in src["assessments"] if a["snapshot_id"]]
         src["snapshot"] = (
-            _snapshot(db, quoted[-1])
+            store.exports.cited_snapshot(db, quoted[-1])
             if quoted
-            else archive.reviewed_snapshot(db, src["source_id"], _SNAPSHOT_COLUMNS)
+            else store.exports.reviewed_cited_snapshot(db, src["source_id"])
         )
     return out
 
@@ -117,16 +90,12 @@ def _article(
     if article_id is None:
         return None
     if article_id not in cache:
-        cache[article_id] = store.row(
-            db,
-            "SELECT id, title, url, source_name, published, ingested_at FROM articles WHERE id = ?",
-            [article_id],
-        )
+        cache[article_id] = store.exports.article(db, article_id)
     return cache[article_id]
 
 
 def _check_article(db: Database, article_id: int | None) -> int | None:
-    return None if article_id is None else archive.article_row(db, article_id)["id"]
+    return None if article_id is None else store.article_row(db, article_id)["id"]
 
 
 def _date(value: str | None) -> str | None:
@@ -258,14 +227,7 @@ def _publishing(db: Database) -> dict[str, Any]:
     """The settings and approvals a ClaimReview export reads once."""
     from . import settings, team
 
-    approvals = {
-        r["claim_id"]: r
-        for r in store.rows(
-            db,
-            "SELECT a.claim_id, a.approver, a.created_at AS approved_at FROM approvals a"
-            " WHERE a.verdict_id = (SELECT MAX(v.id) FROM verdicts v WHERE v.claim_id = a.claim_id)",
-        )
-    }
+    approvals = {r["claim_id"]: r for r in store.exports.current_approvals(db)}
     return {
         "review_url": settings.get_value(db, "review_url"),
         "org_url": settings.get_value(db, "org_url"),
@@ -323,11 +285,7 @@ def claim_records(db: Database, *, article_id: int | None = None) -> Iterator[di
         if c["status"] == "candidate":
             continue
         c["sources"] = _sources(db, c["id"])
-        c["verdicts"] = store.rows(
-            db,
-            "SELECT verdict, note, reviewer, forced, created_at FROM verdicts WHERE claim_id = ? ORDER BY id",
-            [c["id"]],
-        )
+        c["verdicts"] = store.exports.verdicts(db, c["id"])
         for v in c["verdicts"]:
             v["forced"] = bool(v["forced"])
         yield c
@@ -345,7 +303,11 @@ def _write_csv(db: Database, records: list[dict[str, Any]], stream: IO[str]) -> 
             for a in s["assessments"] or [None]:
                 a = a or {}
                 snap = (
-                    (_snapshot(db, a["snapshot_id"]) if a.get("snapshot_id") else None)
+                    (
+                        store.exports.cited_snapshot(db, a["snapshot_id"])
+                        if a.get("snapshot_id")
+                        else None
+                    )
                     or s["snapshot"]
                     or {}
                 )
@@ -525,7 +487,7 @@ def export(
                     )
             else:
                 _write_markdown(db, records, stream)
-    at = store.now()
+    at = clock.now()
     with store.immediate(db):
         for cid in ids:
             store.add_event(

@@ -34,8 +34,8 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import NewConnectionError
 
 from . import USER_AGENT, netguard
+from .clock import now
 from .errors import FetchError, RedirectLoopError, RobotsError, TooLargeError
-from .store import now
 
 ERROR_KINDS = (
     "timeout",

@@ -20,8 +20,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from . import checkworthy, extract
-from .archive import list_claims
+from . import checkworthy, extract, store
 from .claims import (
     _link_source,
     check_article,
@@ -30,8 +29,9 @@ from .claims import (
     find_claim_by_text,
     promote_span,
 )
+from .clock import now
 from .errors import BlockedAddressError, FetchError, InputError, InvalidURLError, VerifyError
-from .store import add_event, immediate, now
+from .store import add_event, immediate, list_claims
 from .urls import normalize_url
 
 __all__ = [
@@ -250,27 +250,21 @@ def ingest_article(
     )
 
     with immediate(db):
-        found = db.conn.execute(
-            "SELECT id FROM articles WHERE content_sha256 = ? ORDER BY id LIMIT 1", [digest]
-        ).fetchone()
-        if found:
-            return IngestResult(found[0], list_claims(db, article_id=found[0]), created=False)
+        found = store.articles.article_with_content(db, digest)
+        if found is not None:
+            return IngestResult(found, list_claims(db, article_id=found), created=False)
         stamp = now()
-        cur = db.conn.execute(
-            "INSERT INTO articles (title, url, source_name, text, html, content_sha256, published, ingested_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                title or body.title,
-                article_url,
-                source_name,
-                body.text,
-                body.html,
-                digest,
-                published,
-                stamp,
-            ],
+        article_id = store.articles.add_article(
+            db,
+            title=title or body.title,
+            url=article_url,
+            source_name=source_name,
+            text=body.text,
+            html=body.html,
+            content_sha256=digest,
+            published=published,
+            at=stamp,
         )
-        article_id = cur.lastrowid
         if page is not None:
             _store_page(db, article_id, page)
         claim_ids: list[int] = []
@@ -278,35 +272,30 @@ def ingest_article(
         for sentence, score in zip(sentences, scores, strict=True):
             status = "queued" if score >= min_score else "candidate"
             queued += status == "queued"
-            cur = db.conn.execute(
-                'INSERT INTO claims (article_id, text, start, "end", score, status, origin, created_at, updated_at)'
-                " VALUES (?, ?, ?, ?, ?, ?, 'article', ?, ?)",
-                [
-                    article_id,
-                    sentence.text,
-                    sentence.start,
-                    sentence.end,
-                    float(score),
-                    status,
-                    stamp,
-                    stamp,
-                ],
+            claim_id = store.claims.add_claim(
+                db,
+                article_id=article_id,
+                text=sentence.text,
+                start=sentence.start,
+                end=sentence.end,
+                score=score,
+                status=status,
+                priority=0,
+                origin="article",
+                at=stamp,
             )
-            claim_ids.append(cur.lastrowid)
+            claim_ids.append(claim_id)
             if status == "queued":
                 add_event(
                     db,
                     "ingested",
-                    claim_id=cur.lastrowid,
+                    claim_id=claim_id,
                     article_id=article_id,
                     actor=actor,
                     detail={"score": round(float(score), 4)},
                     at=stamp,
                 )
-        db.conn.executemany(
-            'INSERT INTO article_links (article_id, url, raw_url, anchor_text, start, "end") VALUES (?, ?, ?, ?, ?, ?)',
-            [(article_id, r[0], r[1], r[2], r[3], r[4]) for r in link_rows],
-        )
+        store.articles.add_links(db, article_id, [r[:5] for r in link_rows])
         for normal, _raw, anchor, _s, _e, index in link_rows:
             if index is not None:
                 _link_source(
@@ -388,7 +377,7 @@ def _store_page(db: Database, article_id: int, page: Any) -> None:
 
     source_id = ensure_source(db, page.job.url)
     snapshot_id, _ = store_result(db, replace(page, job=replace(page.job, source_id=source_id)))
-    db.conn.execute("UPDATE articles SET snapshot_id = ? WHERE id = ?", [snapshot_id, article_id])
+    store.articles.set_article_snapshot(db, article_id, snapshot_id)
 
 
 # --- import ------------------------------------------------------------------------------------
@@ -562,19 +551,16 @@ def _import_row(
         stamp = now()
         new_claim = 0
         if claim_id is None:
-            cur = db.conn.execute(
-                "INSERT INTO claims (article_id, text, score, status, priority, origin, created_at, updated_at)"
-                " VALUES (?, ?, ?, 'queued', ?, 'import', ?, ?)",
-                [
-                    article_id,
-                    text,
-                    float(checkworthy.score_sentence(text, has_link=bool(urls))),
-                    priority,
-                    stamp,
-                    stamp,
-                ],
+            claim_id = store.claims.add_claim(
+                db,
+                article_id=article_id,
+                text=text,
+                score=checkworthy.score_sentence(text, has_link=bool(urls)),
+                status="queued",
+                priority=priority,
+                origin="import",
+                at=stamp,
             )
-            claim_id = cur.lastrowid
             new_claim = 1
             add_event(
                 db,
@@ -586,13 +572,23 @@ def _import_row(
                 detail={"file": name, "row": number, "format": fmt, "priority": priority},
             )
         else:
-            # a person chose this sentence: a candidate becomes queued; a higher priority wins
-            updated = db.conn.execute(
-                "UPDATE claims SET status = CASE status WHEN 'candidate' THEN 'queued' ELSE status END,"
-                " priority = max(priority, ?), updated_at = ? WHERE id = ? AND (status = 'candidate' OR priority < ?)",
-                [priority, stamp, claim_id, priority],
-            )
-            if updated.rowcount:
+            # a person chose this sentence: a candidate becomes queued (the "import"
+            # transition); a higher priority wins
+            claim = store.claim_row(db, claim_id)
+            detail = {"file": name, "row": number, "format": fmt, "priority": priority}
+            if claim["status"] == "candidate":
+                store.claims.apply_transition(
+                    db,
+                    claim,
+                    "import",
+                    actor,
+                    stamp,
+                    fields={"priority": max(claim["priority"], priority)},
+                    detail=detail,
+                    article_id=article_id,
+                )
+            elif claim["priority"] < priority:
+                store.claims.set_priority(db, claim_id, priority, stamp)
                 add_event(
                     db,
                     "imported",
@@ -600,7 +596,7 @@ def _import_row(
                     article_id=article_id,
                     actor=actor,
                     at=stamp,
-                    detail={"file": name, "row": number, "format": fmt, "priority": priority},
+                    detail=detail,
                 )
         new_sources = 0
         for url in dict.fromkeys(urls):

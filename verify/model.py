@@ -8,8 +8,8 @@ schema with these tuples), the CLI's choices, the web forms and templates, and t
   quote, bound to the *snapshot* it was made on;
 - a *snapshot* is one fetch attempt of a source; a failed one has an *error kind* (ERROR_KINDS);
 - a *source state* (SOURCE_STATES) is read off the source's latest snapshot;
-- the queue order (QUEUE_ORDER) and "the snapshot a reviewer sees" (REVIEWED_SNAPSHOT) are
-  defined here once;
+- the queue order (queue_key) is defined here once; "the snapshot a reviewer sees" and "the
+  latest capture of a source" are defined once in verify.store.snapshots;
 - TRANSITIONS is the claim's state machine: which action moves a claim from which statuses to
   which, under which lease rule, which event it writes, and the least role (ROLES) an account
   needs to take it. `check_transition` applies it and `allowed_actions` answers "what may this
@@ -47,7 +47,6 @@ ERROR_KINDS = (
     "browser",  # headless Chromium crashed, was killed, or could not render the page
 )
 CAPTURE_MODES = ("static", "browser", "auto")  # how `verify fetch` captures (auto decides)
-SNAPSHOT_MODES = ("static", "browser")  # how a snapshot was taken
 SOURCE_STATES = ("ok", "changed", "gone", "unknown", "failed", "pending", "dead")
 # Where a snapshot's bytes came from: the source itself, or a web archive's memento of it.
 SNAPSHOT_ORIGINS = ("live", "archive")
@@ -77,46 +76,19 @@ def check_choice(value: Any, choices: tuple[str, ...], what: str) -> str:
 
 # --------------------------------------------------------------------------- the queue order
 
-QUEUE_ORDER = "priority DESC, created_at, score DESC, id"  # SQL, on the claims table
+# The queue order (SQL: verify.store.claims.QUEUE_ORDER): priority first, then oldest, best score.
 
 
 def queue_key(claim: dict[str, Any]) -> tuple:
-    """QUEUE_ORDER as a Python sort key (to merge per-status index scans)."""
+    """The queue order as a Python sort key (to merge per-status index scans)."""
     return (-claim["priority"], claim["created_at"], -(claim["score"] or 0), claim["id"])
 
 
 # --------------------------------------------------------------------------- snapshots and sources
 
-# "The snapshot a reviewer sees" of a source: its latest successful capture (no error, no
-# HTTP error status). Evidence, assessments, exports and the web all use this predicate on the
-# snapshots table; the latest such row of a source is the one.
-REVIEWED_SNAPSHOT = "error IS NULL AND (status IS NULL OR status < 400)"
-
-
-# A source's state is read off its latest *live* capture: a memento recovered from a web archive
-# is evidence a reviewer sees (it is a successful capture), never a sign that the source is up.
-LIVE_SNAPSHOT = "origin = 'live'"
-
-
-def latest_live_snapshot_sql(source_expr: str = "?") -> str:
-    """SQL for the id of the latest live snapshot of the source `source_expr` (a parameter or
-    a column such as s.id)."""
-    return f"SELECT max(id) FROM snapshots WHERE source_id = {source_expr} AND {LIVE_SNAPSHOT}"
-
-
-def reviewed_snapshot_sql(columns: str = "*", alias: str = "") -> str:
-    """SQL selecting the snapshot a reviewer sees of the source given as the one parameter."""
-    where = REVIEWED_SNAPSHOT if not alias else _aliased(alias)
-    table = f"snapshots {alias}" if alias else "snapshots"
-    col = f"{alias}." if alias else ""
-    return (
-        f"SELECT {columns} FROM {table} WHERE {col}source_id = ? AND {where}"
-        f" ORDER BY {col}id DESC LIMIT 1"
-    )
-
-
-def _aliased(alias: str) -> str:
-    return f"{alias}.error IS NULL AND ({alias}.status IS NULL OR {alias}.status < 400)"
+# "The snapshot a reviewer sees" of a source (its latest successful capture, live or recovered)
+# and "the latest capture" of a source (its latest LIVE capture, which gives its state) are
+# defined once, in verify.store.snapshots.
 
 
 def source_state(
@@ -203,6 +175,10 @@ TRANSITIONS: dict[str, Transition] = {
             "Dismiss",
         ),  # fmt: skip
         Transition("requeue", ("candidate", "dismissed"), "queued", "none", "queued", "Queue"),
+        # a span of an article chosen by hand: a candidate there becomes a queued claim
+        Transition("promote", ("candidate",), "queued", "none", "claim_added", "Promote"),
+        # a row of an imported sheet names a candidate: it becomes a queued claim
+        Transition("import", ("candidate",), "queued", "none", "imported", "Import"),
         # team workflow (issue 13): editors approve, assign, reprioritise and tag
         Transition("approve", ("decided",), None, "none", "approved", "Approve", "editor"),
         Transition("assign", _OPEN, None, "none", "assigned", "Assign", "editor"),
@@ -211,41 +187,19 @@ TRANSITIONS: dict[str, Transition] = {
         Transition("comment", STATUSES, None, "none", "commented", "Comment"),
         Transition("claimant", STATUSES, None, "none", "claimant_set", "Set the claimant"),
         Transition("skip", ("in_review",), "queued", "holder", "skipped", "Skip"),
-        # the evidence a verdict relied on changed or vanished: back to the queue
+        # the evidence a claim relied on changed or vanished: an open claim is flagged where
+        # it stands, a decided one goes back to the queue (its verdict kept as the previous one)
         Transition(
             "evidence_changed",
-            ("queued", "in_review", "decided"),
+            ("queued", "in_review"),
             None,
             "system",
             "evidence_changed",
             "Evidence changed",
         ),
+        Transition("reopen", ("decided",), "queued", "system", "evidence_changed", "Reopen"),
     )
 }
-EVENT_KINDS = tuple(
-    dict.fromkeys(
-        [t.event for t in TRANSITIONS.values()]
-        + [
-            "ingested",
-            "claim_added",
-            "source_added",
-            "imported",
-            "fetched",
-            "exported",
-            "setting_changed",
-            "recovered",  # a web-archive memento of a source was captured
-            "source_state",  # the link-rot watch saw a source change state
-            "saved",  # Save Page Now archived a source
-            "signed_in",
-            "sign_in_failed",
-            "signed_out",
-            "user_added",
-            "user_changed",
-        ]
-    )
-)
-
-
 # --------------------------------------------------------------------------- roles
 
 ROLES = ("reviewer", "editor", "admin")  # each may do everything the one before it may

@@ -95,11 +95,6 @@ def find_quote(text: str, quote: str) -> tuple[int, int] | None:
     return spans[0] if spans else None
 
 
-def same_words(a: str, b: str) -> bool:
-    """Do `a` and `b` say the same thing up to the forgiven differences?"""
-    return fold(a)[0] == fold(b)[0]
-
-
 def make_selector(
     text: str, start: int, end: int, *, context: int = SELECTOR_CONTEXT
 ) -> dict[str, Any]:

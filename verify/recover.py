@@ -25,9 +25,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from . import extract, model, store
+from . import clock, extract, model, store
 from .capture import _Extractor, _Job, _Outcome, _selection, store_result
-from .errors import NotFoundError
 from .fetch import FetchOptions, FetchResult, abort_fetches, fetch_url, make_session
 from .mementos import (
     INTERNET_ARCHIVE,
@@ -167,23 +166,12 @@ def reference_times(db: Database, source_ids: list[int]) -> dict[int, tuple[date
     earliest publication date of an article citing the source (a date alone counts as the end
     of that day); else when verify first saw the source."""
     out: dict[int, tuple[datetime, str]] = {}
-    for i in range(0, len(source_ids), 500):
-        chunk = source_ids[i : i + 500]
-        marks = ",".join("?" * len(chunk))
-        for sid, created, published in db.conn.execute(
-            f"""SELECT s.id, s.created_at,
-                       (SELECT min(a.published) FROM claim_sources cs
-                          JOIN claims c ON c.id = cs.claim_id
-                          JOIN articles a ON a.id = c.article_id
-                         WHERE cs.source_id = s.id AND a.published IS NOT NULL)
-                FROM sources s WHERE s.id IN ({marks})""",
-            chunk,
-        ):
-            when = parse_published(published) if published else None
-            if when is not None:
-                out[sid] = (when, "article")
-            else:
-                out[sid] = (store.parse_time(created), "first_seen")
+    for sid, created, published in store.recoveries.source_dates(db, source_ids):
+        when = parse_published(published) if published else None
+        if when is not None:
+            out[sid] = (when, "article")
+        else:
+            out[sid] = (clock.parse_time(created), "first_seen")
     return out
 
 
@@ -212,17 +200,13 @@ def _select(
     again: bool,
 ) -> tuple[list[_Task], list[SourceRecovery]]:
     """(sources to look up, sources with nothing to do)."""
-    where, params = _selection(db, claim_id, source_ids, article_id)
-    found = db.conn.execute(
-        f"""SELECT s.id, s.url, s.host, sn.id, sn.status, sn.error, sn.changed, s.dead_at,
-                   (SELECT max(a.id) FROM snapshots a WHERE a.source_id = s.id
-                      AND a.origin = 'archive')
-            FROM sources s
-            LEFT JOIN snapshots sn ON sn.id = ({model.latest_live_snapshot_sql("s.id")})
-            {"WHERE " + " AND ".join(where) if where else ""}
-            ORDER BY s.id""",
-        params,
-    ).fetchall()
+    found = [
+        (r["id"], r["url"], r["host"], r["snapshot_id"], r["status"], r["error"], r["changed"],
+         r["dead_at"], r["recovered_snapshot_id"])
+        for r in store.captures.sources_with_latest(
+            db, **_selection(db, claim_id, source_ids, article_id)
+        )
+    ]  # fmt: skip
     todo, nothing = [], []
     for sid, url, host, snap_id, status, error, changed, dead_at, archived in found:
         state = model.source_state(status, error, changed, snap_id is not None, dead_at is not None)
@@ -380,7 +364,7 @@ def _accept(task: _Task, memento: Memento, result: FetchResult, extractor: _Extr
 
 def _store(db: Database, found: _Found) -> SourceRecovery:
     task = found.task
-    at = store.now()
+    at = clock.now()
     with store.immediate(db):
         snapshot_id = None
         if found.result is not None:
@@ -389,62 +373,52 @@ def _store(db: Database, found: _Found) -> SourceRecovery:
                 db,
                 _Outcome(job, found.result, found.extracted, found.extract_error, origin="archive"),
             )
-            db.conn.execute(
-                """UPDATE snapshots SET archive_name = ?, memento_url = ?,
-                       memento_datetime = ?, original_url = ?, reference_at = ?,
-                       reference_kind = ?, memento_relation = ?, archive_digest = ?,
-                       memento_sha1 = ?, digest_mismatch = ?
-                   WHERE id = ?""",
-                [
-                    found.memento.archive,
-                    found.result.final_url or found.memento.url,
-                    store.format_time(found.memento_dt),
-                    found.original,
-                    store.format_time(task.reference),
-                    task.reference_kind,
-                    found.relation,
-                    found.digest,
-                    found.sha1,
-                    None if found.mismatch is None else int(found.mismatch),
-                    snapshot_id,
-                ],
+            store.recoveries.set_memento(
+                db,
+                snapshot_id,
+                {
+                    "archive_name": found.memento.archive,
+                    "memento_url": found.result.final_url or found.memento.url,
+                    "memento_datetime": clock.format_time(found.memento_dt),
+                    "original_url": found.original,
+                    "reference_at": clock.format_time(task.reference),
+                    "reference_kind": task.reference_kind,
+                    "memento_relation": found.relation,
+                    "archive_digest": found.digest,
+                    "memento_sha1": found.sha1,
+                    "digest_mismatch": None if found.mismatch is None else int(found.mismatch),
+                },
             )
         for lookup in found.lookups:
-            db.conn.execute(
-                "INSERT INTO recoveries (source_id, archive_name, lookup_url, outcome, error,"
-                " message, candidates, snapshot_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    task.source_id,
-                    lookup.archive,
-                    lookup.lookup_url,
-                    lookup.outcome,
-                    lookup.error,
-                    lookup.message,
-                    lookup.candidates,
-                    snapshot_id if lookup.outcome == "recovered" else None,
-                    at,
-                ],
+            store.recoveries.add_recovery(
+                db,
+                source_id=task.source_id,
+                archive_name=lookup.archive,
+                lookup_url=lookup.lookup_url,
+                outcome=lookup.outcome,
+                error=lookup.error,
+                message=lookup.message,
+                candidates=lookup.candidates,
+                snapshot_id=snapshot_id if lookup.outcome == "recovered" else None,
+                at=at,
             )
         if found.skipped:
-            db.conn.execute(
-                "INSERT INTO recoveries (source_id, archive_name, outcome, message, created_at)"
-                " VALUES (?, '-', 'skipped', ?, ?)",
-                [task.source_id, found.skipped, at],
+            store.recoveries.add_recovery(
+                db,
+                source_id=task.source_id,
+                archive_name="-",
+                outcome="skipped",
+                message=found.skipped,
+                at=at,
             )
         if snapshot_id is not None:
             detail = {
                 "archive": found.memento.archive,
                 "memento_url": found.result.final_url or found.memento.url,
-                "memento_datetime": store.format_time(found.memento_dt),
+                "memento_datetime": clock.format_time(found.memento_dt),
                 "relation": found.relation,
             }
-            claims = [
-                r[0]
-                for r in db.conn.execute(
-                    "SELECT claim_id FROM claim_sources WHERE source_id = ? ORDER BY claim_id",
-                    [task.source_id],
-                )
-            ]
+            claims = store.watch.citing_claim_ids(db, task.source_id)
             for cid in claims or [None]:
                 store.add_event(
                     db,
@@ -471,7 +445,7 @@ def _summarise(found: _Found, snapshot_id: int | None) -> SourceRecovery:
             None,
             found.memento.archive,
             found.result.final_url or found.memento.url,
-            store.format_time(found.memento_dt),
+            clock.format_time(found.memento_dt),
             found.relation,
             snapshot_id,
             found.mismatch,
@@ -546,10 +520,10 @@ def archive_label(snap: dict[str, Any]) -> str | None:
         return None
     name = snap.get("archive_name") or "a web archive"
     where = f"the {name}" if name == INTERNET_ARCHIVE else name
-    captured = store.parse_time(snap["memento_datetime"])
+    captured = clock.parse_time(snap["memento_datetime"])
     text = f"From {where}, captured {captured:%Y-%m-%d}"
     if snap.get("reference_at"):
-        ref = store.parse_time(snap["reference_at"])
+        ref = clock.parse_time(snap["reference_at"])
         what = (
             "the article"
             if snap.get("reference_kind") == "article"
@@ -569,10 +543,3 @@ def archive_label(snap: dict[str, Any]) -> str | None:
 
 def _days(n: int) -> str:
     return "1 day" if n == 1 else f"{n} days"
-
-
-def recovery_history(db: Database, source_id: int) -> list[dict[str, Any]]:
-    """Every archive look-up of a source, oldest first."""
-    if not db.conn.execute("SELECT 1 FROM sources WHERE id = ?", [source_id]).fetchone():
-        raise NotFoundError(f"no source with id {source_id} (see `verify sources`)")
-    return store.rows(db, "SELECT * FROM recoveries WHERE source_id = ? ORDER BY id", [source_id])

@@ -28,7 +28,7 @@ ResourceURL = Callable[[int], str]  # resource id -> the URL the archived page s
 
 def browser_capture(db: Database, snapshot_id: int) -> dict[str, Any] | None:
     """The browser part of a snapshot (None for a static one), JSON fields parsed."""
-    found = store.row(db, "SELECT * FROM browser_captures WHERE snapshot_id = ?", [snapshot_id])
+    found = store.captures.browser_capture(db, snapshot_id)
     if found is None:
         return None
     found["provenance"] = json.loads(found["provenance"]) if found["provenance"] else {}
@@ -39,9 +39,7 @@ def browser_capture(db: Database, snapshot_id: int) -> dict[str, Any] | None:
 def summary(db: Database, snapshot_id: int) -> dict[str, Any]:
     """What `snapshot show --json` adds: screenshot (bool), resources (count), provenance."""
     found = browser_capture(db, snapshot_id)
-    count = db.conn.execute(
-        "SELECT count(*) FROM snapshot_resources WHERE snapshot_id = ?", [snapshot_id]
-    ).fetchone()[0]
+    count = store.captures.resource_count(db, snapshot_id)
     return {
         "screenshot": bool(found and found["screenshot_sha256"]),
         "resources": count,
@@ -50,7 +48,7 @@ def summary(db: Database, snapshot_id: int) -> dict[str, Any]:
 
 
 def _exists(db: Database, snapshot_id: int) -> None:
-    if not db.conn.execute("SELECT 1 FROM snapshots WHERE id = ?", [snapshot_id]).fetchone():
+    if not store.captures.snapshot_exists(db, snapshot_id):
         raise NotFoundError(f"no snapshot with id {snapshot_id} (see `verify snapshots`)")
 
 
@@ -74,31 +72,10 @@ def rendered_dom(db: Database, snapshot_id: int) -> bytes:
     return store.get_payload(db, found["dom_sha256"])
 
 
-RESOURCE_KEYS = (
-    "id",
-    "url",
-    "method",
-    "resource_type",
-    "status",
-    "content_type",
-    "sha256",
-    "size",
-    "ip_address",
-    "fetched_at",
-    "error",
-    "error_message",
-)
-
-
 def list_resources(db: Database, snapshot_id: int, *, headers: bool = False) -> list[dict]:
     """Every request the snapshot's page made, in order (no payloads)."""
     _exists(db, snapshot_id)
-    columns = ", ".join(RESOURCE_KEYS) + (", headers, content_encoding" if headers else "")
-    found = store.rows(
-        db,
-        f"SELECT {columns} FROM snapshot_resources WHERE snapshot_id = ? ORDER BY id",
-        [snapshot_id],
-    )
+    found = store.captures.resources(db, snapshot_id, headers=headers)
     if headers:
         for r in found:
             r["headers"] = json.loads(r["headers"]) if r["headers"] else []
@@ -107,12 +84,7 @@ def list_resources(db: Database, snapshot_id: int, *, headers: bool = False) -> 
 
 def resource(db: Database, snapshot_id: int, resource_id: int) -> tuple[dict, bytes]:
     """One archived subresource of a snapshot and its decoded body."""
-    found = store.row(
-        db,
-        "SELECT id, url, content_type, content_encoding, sha256 FROM snapshot_resources"
-        " WHERE id = ? AND snapshot_id = ?",
-        [resource_id, snapshot_id],
-    )
+    found = store.captures.resource(db, snapshot_id, resource_id)
     if found is None or not found["sha256"]:
         raise NotFoundError(f"snapshot {snapshot_id} has no archived resource {resource_id}")
     payload = store.get_payload(db, found["sha256"])
@@ -122,11 +94,7 @@ def resource(db: Database, snapshot_id: int, resource_id: int) -> tuple[dict, by
 def _resource_index(db: Database, snapshot_id: int) -> dict[str, int]:
     """Absolute URL (fragment dropped) -> id of the first archived resource with a body."""
     index: dict[str, int] = {}
-    for rid, url in db.conn.execute(
-        "SELECT id, url FROM snapshot_resources WHERE snapshot_id = ? AND sha256 IS NOT NULL"
-        " AND (status IS NULL OR status < 400) ORDER BY id",
-        [snapshot_id],
-    ):
+    for rid, url in store.captures.archived_resources(db, snapshot_id):
         index.setdefault(url.split("#", 1)[0], rid)
     return index
 

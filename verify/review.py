@@ -2,8 +2,10 @@
 quote bound to the snapshot it was made on), verdicts, dismissals, requeues, the evidence check
 after a source is captured again, and the history of a claim.
 
-Every change of a claim's status goes through `_apply`, which asks model.check_transition (the
-one table of who may do what from which status) and writes the transition's event. Every write is
+Every change of a claim's status goes through store.claims.apply_transition (via `_apply`),
+which asks model.check_transition (the one table of who may do what from which status) and
+writes the transition's event; the actor's role is checked by users.authorize first. A stored
+capture reaches the evidence check through the store's hook (store.snapshots.on_stored). Every write is
 one BEGIN IMMEDIATE transaction; inputs are checked before anything is written, so bad input
 changes nothing. Time is injectable (`now=`, a datetime or an ISO-8601 string) so lease expiry is
 tested without sleeping."""
@@ -16,7 +18,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from . import archive, claims, model, quotes, settings, store, team, users
+from . import claims, clock, model, quotes, settings, store, team, users
 from .errors import ConflictError, ForbiddenError, InputError
 from .settings import DEFAULT_LEASE_MINUTES
 
@@ -61,38 +63,20 @@ def _apply(
     source_id: int | None = None,
     snapshot_id: int | None = None,
 ) -> bool:
-    """Take `action` on `claim` inside the caller's write transaction: check it against
-    model.TRANSITIONS, move the status (clearing the lease when the claim leaves review), set
-    `fields`, and write the transition's event. Returns True when it overrode someone else's
-    lease (force), which the event records."""
-    forced = model.check_transition(claim, action, actor, at, force=force)
-    rule = model.TRANSITIONS[action]
-    sets = dict(fields or {})
-    if rule.target is not None:
-        sets["status"] = rule.target
-        if rule.target != "in_review":
-            sets.update(lease_reviewer=None, lease_expires_at=None)
-    if sets:
-        sets["updated_at"] = at
-        assignments = ", ".join(f"{k} = ?" for k in sets)
-        db.conn.execute(
-            f"UPDATE claims SET {assignments} WHERE id = ?", [*sets.values(), claim["id"]]
-        )
-    detail = dict(detail or {})
-    if forced:
-        detail["forced"] = True
-        detail["lease_reviewer"] = claim["lease_reviewer"]
-    store.add_event(
+    """Take `action` on `claim` inside the caller's write transaction
+    (store.claims.apply_transition; the actor's role is checked by the caller)."""
+    return store.claims.apply_transition(
         db,
-        rule.event,
-        claim_id=claim["id"],
+        claim,
+        action,
+        actor,
+        at,
+        force=force,
+        fields=fields,
+        detail=detail,
         source_id=source_id,
         snapshot_id=snapshot_id,
-        actor=actor,
-        detail=detail,
-        at=at,
     )
-    return forced
 
 
 def actions(
@@ -100,12 +84,12 @@ def actions(
 ) -> dict[str, bool]:
     """What `reviewer` may do with the claim now (model.allowed_actions on its current row, for
     the reviewer's role when the archive has accounts)."""
-    claim = archive.claim_row(db, claim_id)
+    claim = store.claim_row(db, claim_id)
     try:
         role = users.actor_role(db, reviewer)
     except ForbiddenError:  # not an active account: nothing is allowed
-        return {name: False for name in model.allowed_actions(claim, reviewer, store.at_time(now))}
-    return model.allowed_actions(claim, reviewer, store.at_time(now), role)
+        return {name: False for name in model.allowed_actions(claim, reviewer, clock.at_time(now))}
+    return model.allowed_actions(claim, reviewer, clock.at_time(now), role)
 
 
 # --------------------------------------------------------------------------- queue and leases
@@ -113,23 +97,16 @@ def actions(
 
 def expire_leases(db: Database, now: datetime | str | None = None) -> int:
     """Return every lease that ran out to the queue, with an 'expired' event each. Returns how many."""
-    at = store.at_time(now)
+    at = clock.at_time(now)
     # a cheap read first, so readers (the queue page) do not take the write lock for nothing
-    if not db.conn.execute(
-        "SELECT 1 FROM claims WHERE status = 'in_review' AND lease_expires_at <= ? LIMIT 1", [at]
-    ).fetchone():
+    if not store.review.any_lease_expired(db, at):
         return 0
     with store.write(db):
         return _expire_in_tx(db, at)
 
 
 def _expire_in_tx(db: Database, at: str) -> int:
-    stale = store.rows(
-        db,
-        f"SELECT {archive.CLAIM_COLUMNS} FROM claims"
-        " WHERE status = 'in_review' AND lease_expires_at <= ?",
-        [at],
-    )
+    stale = store.review.expired_leases(db, at)
     for claim in stale:
         _apply(
             db,
@@ -167,7 +144,7 @@ def queue(
     offset: int = 0,
     now: datetime | str | None = None,
 ) -> list[dict[str, Any]]:
-    """Claims awaiting review in model.QUEUE_ORDER (default statuses: queued and in_review),
+    """Claims awaiting review in the queue order (model.queue_key) (default statuses: queued and in_review),
     each with its source URLs. Stale leases are expired first, so the CLI and the web UI show
     the same queue."""
     statuses = _statuses(status)
@@ -176,10 +153,10 @@ def queue(
     if offset < 0:
         raise InputError(f"offset must be zero or more, not {offset}")
     expire_leases(db, now)
-    found = archive.queued_claims(
+    found = store.queued_claims(
         db, statuses, reviewer=reviewer, article_id=article_id, limit=limit, offset=offset
     )
-    return archive.with_sources(db, found)
+    return store.with_sources(db, found)
 
 
 def lease_next(
@@ -195,21 +172,17 @@ def lease_next(
     get different claims."""
     reviewer = _check_reviewer(reviewer)
     users.authorize(db, reviewer, "lease")
-    at = store.at_time(now)
+    at = clock.at_time(now)
     minutes = _lease_length(db, lease_minutes)
-    expires = store.format_time(store.parse_time(at) + timedelta(minutes=minutes))
+    expires = clock.format_time(clock.parse_time(at) + timedelta(minutes=minutes))
     with store.write(db):
         _expire_in_tx(db, at)
-        held = db.conn.execute(
-            "SELECT id FROM claims WHERE lease_reviewer = ? AND status = 'in_review'"
-            " ORDER BY id LIMIT 1",
-            [reviewer],
-        ).fetchone()
-        if held:
-            claim_id = held[0]
+        held = store.review.leased_to(db, reviewer)
+        if held is not None:
+            claim_id = held
         else:
             # assigned to them first, else unassigned; never one they skipped lately
-            top = team.pick_next(db, reviewer, at, archive.CLAIM_COLUMNS)
+            top = team.pick_next(db, reviewer, at, store.CLAIM_COLUMNS)
             if top is None:
                 return None
             claim_id = top["id"]
@@ -222,7 +195,7 @@ def lease_next(
                 fields={"lease_reviewer": reviewer, "lease_expires_at": expires},
                 detail={"lease_expires_at": expires, "lease_minutes": minutes},
             )
-    return archive.get_claim(db, claim_id)
+    return store.get_claim(db, claim_id)
 
 
 def release(
@@ -236,25 +209,22 @@ def release(
     """Give a lease back: the claim returns to the queue. Only the holder may, unless force."""
     reviewer = _check_reviewer(reviewer)
     users.authorize(db, reviewer, "release")
-    at = store.at_time(now)
+    at = clock.at_time(now)
     with store.write(db):
-        claim = archive.claim_row(db, claim_id)
+        claim = store.claim_row(db, claim_id)
         _apply(
             db, claim, "release", reviewer, at, force=force,
             detail={"reviewer": claim["lease_reviewer"]},
         )  # fmt: skip
-    return archive.get_claim(db, claim["id"])
+    return store.get_claim(db, claim["id"])
 
 
 # --------------------------------------------------------------------------- assessments
 
 
 def _source_of_claim(db: Database, claim: dict[str, Any], source: int | str) -> dict[str, Any]:
-    src = archive.find_source(db, source)
-    if not db.conn.execute(
-        "SELECT 1 FROM claim_sources WHERE claim_id = ? AND source_id = ?",
-        [claim["id"], src["id"]],
-    ).fetchone():
+    src = store.find_source(db, source)
+    if not store.sources.is_source_of(db, claim["id"], src["id"]):
         raise InputError(
             f"source {src['id']} ({src['url']}) is not a source of claim {claim['id']}:"
             f" attach it first with `verify source add {claim['id']} {src['url']}`"
@@ -268,8 +238,8 @@ def _snapshot_to_quote(
     """The snapshot an assessment is bound to: the one the reviewer was shown (snapshot_id),
     which must be a successful snapshot of this source, else the snapshot a reviewer sees."""
     if snapshot_id is None:
-        return archive.reviewed_snapshot(db, src["id"], "id, source_id, text")
-    snap = archive.snapshot_row(db, snapshot_id, "id, source_id, status, error, text")
+        return store.reviewed_snapshot(db, src["id"], "id, source_id, text")
+    snap = store.snapshot_row(db, snapshot_id, "id, source_id, status, error, text")
     if snap["source_id"] != src["id"]:
         raise InputError(f"snapshot {snap['id']} is not a snapshot of source {src['id']}")
     if snap["error"] is not None or (snap["status"] or 0) >= 400:
@@ -296,9 +266,9 @@ def assess(
     model.check_choice(stance, model.STANCES, "stance")
     reviewer = _check_reviewer(reviewer)
     users.authorize(db, reviewer, "assess")
-    at = store.at_time(now)
+    at = clock.at_time(now)
     with store.write(db):
-        claim = archive.claim_row(db, claim_id)
+        claim = store.claim_row(db, claim_id)
         src = _source_of_claim(db, claim, source)
         model.check_transition(claim, "assess", reviewer, at, force=force)
         snapshot = _snapshot_to_quote(db, src, snapshot_id)
@@ -317,26 +287,16 @@ def assess(
                 )
             selector = quotes.make_selector(snapshot["text"], *span)
         bound = snapshot["id"] if snapshot else None
-        cur = db.conn.execute(
-            "INSERT INTO assessments (claim_id, source_id, snapshot_id, stance, quote_exact,"
-            " quote_prefix, quote_suffix, quote_start, quote_end, reviewer, forced, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                claim["id"],
-                src["id"],
-                bound,
-                stance,
-                selector and selector["exact"],
-                selector and selector["prefix"],
-                selector and selector["suffix"],
-                selector and selector["start"],
-                selector and selector["end"],
-                reviewer,
-                0,
-                at,
-            ],
+        assessment_id = store.review.add_assessment(
+            db,
+            claim_id=claim["id"],
+            source_id=src["id"],
+            snapshot_id=bound,
+            stance=stance,
+            selector=selector,
+            reviewer=reviewer,
+            at=at,
         )
-        assessment_id = cur.lastrowid
         detail: dict[str, Any] = {"stance": stance, "assessment_id": assessment_id}
         if selector:
             detail["quote"] = selector["exact"]
@@ -345,8 +305,8 @@ def assess(
             source_id=src["id"], snapshot_id=bound,
         )  # fmt: skip
         if forced:
-            db.conn.execute("UPDATE assessments SET forced = 1 WHERE id = ?", [assessment_id])
-    return archive.get_assessment(db, assessment_id)
+            store.review.mark_assessment_forced(db, assessment_id)
+    return store.get_assessment(db, assessment_id)
 
 
 def unassess(
@@ -360,29 +320,26 @@ def unassess(
     """Remove an assessment (it stays in the table, marked removed, and the removal is an event)."""
     reviewer = _check_reviewer(reviewer)
     users.authorize(db, reviewer, "unassess")
-    at = store.at_time(now)
+    at = clock.at_time(now)
     with store.write(db):
-        found = archive.get_assessment(db, assessment_id)
+        found = store.get_assessment(db, assessment_id)
         if found["removed_at"] is not None:
             raise ConflictError(
                 f"assessment {found['id']} was already removed by {found['removed_by']}"
             )
-        claim = archive.claim_row(db, found["claim_id"])
+        claim = store.claim_row(db, found["claim_id"])
         _apply(
             db, claim, "unassess", reviewer, at, force=force,
             detail={"assessment_id": found["id"], "stance": found["stance"], "quote": found["quote"]},
             source_id=found["source_id"], snapshot_id=found["snapshot_id"],
         )  # fmt: skip
-        db.conn.execute(
-            "UPDATE assessments SET removed_at = ?, removed_by = ? WHERE id = ?",
-            [at, reviewer, found["id"]],
-        )
-    return archive.get_assessment(db, found["id"])
+        store.review.remove_assessment(db, found["id"], reviewer, at)
+    return store.get_assessment(db, found["id"])
 
 
 def assessments(db: Database, claim_id: int) -> list[dict[str, Any]]:
-    """The claim's live assessments, oldest first (archive.assessments)."""
-    return archive.assessments(db, archive.claim_row(db, claim_id)["id"])
+    """The claim's live assessments, oldest first (store.list_assessments)."""
+    return store.list_assessments(db, store.claim_row(db, claim_id)["id"])
 
 
 # --------------------------------------------------------------------------- evidence integrity
@@ -396,14 +353,9 @@ def check_evidence(db: Database, source_id: int, *, now: datetime | str | None =
     and the quote, and a decided claim goes back to the queue with its verdict kept as the
     previous verdict. Each assessment is flagged once. Runs inside the caller's transaction
     when there is one. Returns the ids of the claims flagged."""
-    at = store.at_time(now)
-    latest = store.row(  # the latest live capture: a memento from a web archive is not one
-        db,
-        "SELECT sn.id, sn.status, sn.error, sn.changed, sn.text, s.dead_at FROM snapshots sn"
-        f" JOIN sources s ON s.id = sn.source_id WHERE sn.source_id = ? AND sn.{model.LIVE_SNAPSHOT}"
-        " ORDER BY sn.id DESC LIMIT 1",
-        [source_id],
-    )
+    at = clock.at_time(now)
+    # the latest capture: a memento from a web archive is not one
+    latest = store.snapshots.latest_capture(db, source_id)
     if latest is None:
         return []
     state = model.source_state(
@@ -411,14 +363,7 @@ def check_evidence(db: Database, source_id: int, *, now: datetime | str | None =
     )
     if state not in model.EVIDENCE_LOST_STATES and latest["error"] is not None:
         return []  # a transient failure says nothing about the page
-    live = store.rows(
-        db,
-        "SELECT id, claim_id, snapshot_id, quote_exact AS exact, quote_prefix AS prefix,"
-        " quote_suffix AS suffix, quote_start AS start FROM assessments"
-        " WHERE source_id = ? AND removed_at IS NULL AND quote_exact IS NOT NULL"
-        " AND evidence_changed_at IS NULL AND (snapshot_id IS NULL OR snapshot_id != ?)",
-        [source_id, latest["id"]],
-    )
+    live = store.assessments.quotes_to_check(db, source_id, latest["id"])
     lost = []
     for a in live:
         if latest["error"] is None and quotes.locate(a, latest["text"] or "") is not None:
@@ -429,24 +374,20 @@ def check_evidence(db: Database, source_id: int, *, now: datetime | str | None =
     flagged: list[int] = []
     with store.write(db):
         for a in lost:
-            db.conn.execute(
-                "UPDATE assessments SET evidence_changed_at = ? WHERE id = ?", [at, a["id"]]
-            )
-            claim = archive.claim_row(db, a["claim_id"])
-            if claim["status"] not in model.TRANSITIONS["evidence_changed"].sources:
+            store.assessments.mark_evidence_changed(db, a["id"], at)
+            claim = store.claim_row(db, a["claim_id"])
+            # open claims are flagged where they stand; a decided one is reopened (the table
+            # moves it back to the queue) with its verdict kept as the previous verdict
+            action = "reopen" if claim["status"] == "decided" else "evidence_changed"
+            if claim["status"] not in model.TRANSITIONS[action].sources:
                 continue
             fields: dict[str, Any] = {"evidence_changed_at": at}
-            if claim["status"] == "decided":
-                fields.update(
-                    status="queued",
-                    previous_verdict=claim["verdict"],
-                    verdict=None,
-                    verdict_note=None,
-                )
+            if action == "reopen":
+                fields.update(previous_verdict=claim["verdict"], verdict=None, verdict_note=None)
             _apply(
                 db,
                 claim,
-                "evidence_changed",
+                action,
                 None,
                 at,
                 fields=fields,
@@ -463,6 +404,14 @@ def check_evidence(db: Database, source_id: int, *, now: datetime | str | None =
             )
             flagged.append(claim["id"])
     return sorted(set(flagged))
+
+
+def _check_evidence_stored(db: Database, source_id: int) -> None:
+    check_evidence(db, source_id)
+
+
+# a stored capture tells the review workflow through the store's hook, not an import
+store.snapshots.on_stored(_check_evidence_stored)
 
 
 # --------------------------------------------------------------------------- verdicts
@@ -483,15 +432,11 @@ def give_verdict(
     model.check_choice(verdict, model.VERDICTS, "verdict")
     reviewer = _check_reviewer(reviewer)
     users.authorize(db, reviewer, "verdict")
-    at = store.at_time(now)
+    at = clock.at_time(now)
     with store.write(db):
-        claim = archive.claim_row(db, claim_id)
+        claim = store.claim_row(db, claim_id)
         model.check_transition(claim, "verdict", reviewer, at, force=force)
-        cur = db.conn.execute(
-            "INSERT INTO verdicts (claim_id, verdict, note, reviewer, forced, created_at)"
-            " VALUES (?, ?, ?, ?, 0, ?)",
-            [claim["id"], verdict, note, reviewer, at],
-        )
+        verdict_id = store.review.add_verdict(db, claim["id"], verdict, note, reviewer, at)
         forced = _apply(
             db,
             claim,
@@ -510,12 +455,12 @@ def give_verdict(
                 "old": claim["verdict"] or claim["previous_verdict"],
                 "new": verdict,
                 "note": note,
-                "verdict_id": cur.lastrowid,
+                "verdict_id": verdict_id,
             },
         )
         if forced:
-            db.conn.execute("UPDATE verdicts SET forced = 1 WHERE id = ?", [cur.lastrowid])
-    return archive.get_claim(db, claim["id"])
+            store.review.mark_verdict_forced(db, verdict_id)
+    return store.get_claim(db, claim["id"])
 
 
 def dismiss(
@@ -531,14 +476,14 @@ def dismiss(
     A decided claim cannot be dismissed (model.TRANSITIONS)."""
     reviewer = _check_reviewer(reviewer)
     users.authorize(db, reviewer, "dismiss")
-    at = store.at_time(now)
+    at = clock.at_time(now)
     with store.write(db):
-        claim = archive.claim_row(db, claim_id)
+        claim = store.claim_row(db, claim_id)
         _apply(
             db, claim, "dismiss", reviewer, at, force=force,
             detail={"old_status": claim["status"], "note": note},
         )  # fmt: skip
-    return archive.get_claim(db, claim["id"])
+    return store.get_claim(db, claim["id"])
 
 
 def requeue(
@@ -555,29 +500,21 @@ def requeue(
     users.authorize(db, reviewer, "requeue")
     if priority is not None:
         priority = claims.check_priority(priority)
-    at = store.at_time(now)
+    at = clock.at_time(now)
     with store.write(db):
-        claim = archive.claim_row(db, claim_id)
+        claim = store.claim_row(db, claim_id)
         new_priority = claim["priority"] if priority is None else priority
         _apply(
             db, claim, "requeue", reviewer, at, fields={"priority": new_priority},
             detail={"old_status": claim["status"], "priority": new_priority},
         )  # fmt: skip
-    return archive.get_claim(db, claim["id"])
+    return store.get_claim(db, claim["id"])
 
 
 def verdicts(db: Database, claim_id: int) -> list[dict[str, Any]]:
     """Every verdict given to a claim, oldest first."""
-    claim = archive.claim_row(db, claim_id)
-    out = store.rows(
-        db,
-        "SELECT id, claim_id, verdict, note, reviewer, forced, created_at FROM verdicts"
-        " WHERE claim_id = ? ORDER BY id",
-        [claim["id"]],
-    )
-    for v in out:
-        v["forced"] = bool(v["forced"])
-    return out
+    claim = store.claim_row(db, claim_id)
+    return store.review.verdicts(db, claim["id"])
 
 
 # --------------------------------------------------------------------------- history
@@ -587,20 +524,8 @@ def history(db: Database, claim_id: int) -> list[dict[str, Any]]:
     """The claim's events, oldest first: its own, the fetches of its sources, and the ingest of
     its article. Each: id, kind, claim_id, source_id, snapshot_id, article_id, actor, detail
     (dict or None), created_at."""
-    claim = archive.claim_row(db, claim_id)
-    cols = "id, kind, claim_id, source_id, snapshot_id, article_id, actor, detail, created_at"
-    sql = (
-        f"SELECT {cols} FROM events WHERE claim_id = ?1"
-        f" UNION SELECT {cols} FROM events WHERE claim_id IS NULL"
-        "  AND source_id IN (SELECT source_id FROM claim_sources WHERE claim_id = ?1)"
-    )
-    if claim["article_id"] is not None:
-        sql += (
-            f" UNION SELECT {cols} FROM events WHERE article_id = ?2 AND claim_id IS NULL"
-            " AND source_id IS NULL"
-        )
-    params = [claim["id"]] if claim["article_id"] is None else [claim["id"], claim["article_id"]]
-    out = store.rows(db, sql + " ORDER BY created_at, id", params)
+    claim = store.claim_row(db, claim_id)
+    out = store.review.history(db, claim["id"], claim["article_id"])
     for e in out:
         if e["detail"]:
             try:

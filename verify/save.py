@@ -20,7 +20,7 @@ from urllib.parse import quote, urljoin
 
 from sqlite_utils import Database
 
-from . import store
+from . import clock, store
 from .capture import list_sources
 from .fetch import FetchOptions, fetch_url, make_session
 from .mementos import BadAnswerError, cdx_url, header, parse_cdx, wayback_archive, wayback_timestamp
@@ -90,10 +90,8 @@ def save(
     key = options.key if options.key is not None else os.environ.get("VERIFY_SPN_KEY")
     wanted = set(int(i) for i in source_ids) if source_ids is not None else None
     if wanted is not None:
-        from . import archive as gateway
-
         for sid in sorted(wanted):
-            gateway.find_source(db, sid)
+            store.find_source(db, sid)
     sources = [s for s in list_sources(db) if wanted is None or s["id"] in wanted]
     session = make_session(options.fetch)
     if key:
@@ -157,13 +155,7 @@ def save(
 
 
 def _recent_request(db: Database, source_id: int, since: datetime) -> bool:
-    return (
-        db.conn.execute(
-            "SELECT 1 FROM save_requests WHERE source_id = ? AND outcome = 'saved' AND created_at >= ?",
-            [source_id, store.format_time(since)],
-        ).fetchone()
-        is not None
-    )
+    return store.recoveries.saved_since(db, source_id, clock.format_time(since))
 
 
 def _ask(db: Database, archive: Any, session: Any, fetch: FetchOptions, src: dict) -> SaveResult:
@@ -182,10 +174,15 @@ def _ask(db: Database, archive: Any, session: Any, fetch: FetchOptions, src: dic
     else:
         outcome, message = "failed", result.error_message
     with store.immediate(db):
-        db.conn.execute(
-            "INSERT INTO save_requests (source_id, archive_url, status, outcome, memento_url,"
-            " message, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [src["id"], target, result.status, outcome, memento, message, store.now()],
+        store.recoveries.add_save_request(
+            db,
+            source_id=src["id"],
+            archive_url=target,
+            status=result.status,
+            outcome=outcome,
+            memento_url=memento,
+            message=message,
+            at=clock.now(),
         )
         if outcome == "saved":
             store.add_event(

@@ -109,60 +109,24 @@ def search(
     return found
 
 
-def ranked_matches(
-    db: Database, table: str, match: str, n: int, weights: str = ""
-) -> list[tuple[int, float | None]]:
-    """(rowid, score) of the best `n` matches: bm25 when the query matches fewer than
-    RANK_WINDOW rows; otherwise the newest matches, unscored (None): FTS5's bm25 counts the
-    documents of every query term on each query, which for a word in most documents costs more
-    than the whole target, while its weight (IDF) is near zero anyway."""
-    newest = db.conn.execute(
-        f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY rowid DESC LIMIT ?",
-        [match, RANK_WINDOW],
-    ).fetchall()
-    if len(newest) >= RANK_WINDOW:
-        return [(r[0], None) for r in newest[:n]]
-    if not newest:
-        return []
-    return [
-        (r[0], -r[1])
-        for r in db.conn.execute(
-            f"SELECT rowid, bm25({table}{weights}) AS score FROM {table} WHERE {table} MATCH ?"
-            " ORDER BY score LIMIT ?",
-            [match, n],
-        )
-    ]
+def snapshot_matches(db: Database, match: str, n: int) -> list[tuple[int, float | None]]:
+    """(snapshot id, score) of the best `n` snapshots matching the FTS5 query `match`: bm25
+    below RANK_WINDOW matches, else the newest, unscored (None)."""
+    return store.search.snapshot_matches(db, match, n, RANK_WINDOW)
 
 
 def _matches(
-    db: Database,
-    table: str,
-    columns: str,
-    join: str,
-    snippet_column: int,
-    match: str,
-    n: int,
-    mark: tuple[str, str],
+    db: Database, kind: str, match: str, n: int, mark: tuple[str, str]
 ) -> list[dict[str, Any]]:
-    """Rows of `table` matching, best first, with score and snippet computed in the same query
-    (FTS5 orders by its `rank` internally, so snippets are only made for the rows returned).
-    Queries matching RANK_WINDOW rows or more: the newest matches, score None."""
-    common = (
-        len(
-            db.conn.execute(
-                f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY rowid DESC LIMIT ?",
-                [match, RANK_WINDOW],
-            ).fetchall()
-        )
-        >= RANK_WINDOW
-    )
-    order = f"{table}.rowid DESC" if common else "rank"
-    score = "NULL" if common else "-rank"
-    return store.rows(
+    return store.search.matches(
         db,
-        f"SELECT {columns}, snippet({table}, ?, ?, ?, ?, ?) AS snippet, {score} AS score"
-        f" FROM {table} JOIN {join} ON x.id = {table}.rowid WHERE {table} MATCH ? ORDER BY {order} LIMIT ?",
-        [snippet_column, mark[0], mark[1], ELLIPSIS, SNIPPET_TOKENS, match, n],
+        kind,
+        match,
+        n,
+        mark=mark,
+        ellipsis=ELLIPSIS,
+        tokens=SNIPPET_TOKENS,
+        window=RANK_WINDOW,
     )
 
 
@@ -171,9 +135,7 @@ def _run(
 ) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     if "claim" in kinds:
-        for c in _matches(
-            db, "claims_fts", "x.id, x.text, x.status, x.verdict", "claims x", 0, match, limit, mark
-        ):
+        for c in _matches(db, "claim", match, limit, mark):
             out.append(
                 {
                     "type": "claim",
@@ -188,16 +150,7 @@ def _run(
             )
     if "snapshot" in kinds:
         seen: set[int] = set()
-        for r in _matches(
-            db,
-            "snapshots_fts",
-            "x.id, x.source_id, x.title, coalesce(x.final_url, x.requested_url) AS url, x.fetched_at",
-            "snapshots x",
-            1,
-            match,
-            limit * 3,
-            mark,
-        ):
+        for r in _matches(db, "snapshot", match, limit * 3, mark):
             if r["source_id"] in seen:
                 continue
             seen.add(r["source_id"])

@@ -27,7 +27,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from . import archive, matchkeys, quantities, store
+from . import matchkeys, quantities, store
 from .matchkeys import Keys, text_keys
 
 MIN_SCORE = 0.3  # below this a candidate is not listed
@@ -150,14 +150,10 @@ def reason_text(reason: dict[str, Any]) -> str:
 
 def _weights(db: Database, keys: tuple[str, ...]) -> tuple[dict[str, int], int]:
     """Document frequency of each key among known reviews, and their number."""
-    total = db.conn.execute("SELECT max(id) FROM known_reviews").fetchone()[0] or 0
+    total = store.known.known_review_count(db)
     if not keys or not total:
         return {}, total
-    marks = ",".join("?" * len(keys))
-    found = dict(
-        db.conn.execute(f"SELECT key, docs FROM known_review_keys WHERE key IN ({marks})", keys)
-    )
-    return found, total
+    return store.known.known_review_docs(db, keys), total
 
 
 def _candidates(
@@ -189,14 +185,8 @@ def _candidates(
         postings += df[k]
     # each chosen key's posting list (no ranking inside FTS5: bm25 would look up every matching
     # row's size), the keys' weights summed per row inside SQLite
-    one = f"SELECT rowid, ? AS w FROM {index} WHERE {index} MATCH ?"
-    args: list[Any] = [x for k in chosen for x in (weight[k], f'"{k}"')]
-    found = db.conn.execute(
-        f"SELECT rowid, sum(w) AS s FROM ({' UNION ALL '.join([one] * len(chosen))})"
-        " GROUP BY rowid ORDER BY s DESC, rowid LIMIT ?",
-        [*args, wanted],
-    ).fetchall()
-    return dict(found), weight, default
+    found = store.known.key_postings(db, index, [(k, weight[k]) for k in chosen], wanted)
+    return found, weight, default
 
 
 def _review_candidates(db: Database, mine: Keys) -> tuple[list[int], dict[str, float], float]:
@@ -211,14 +201,8 @@ def similar_reviews(db: Database, text: str, *, limit: int = 10) -> list[Match]:
     rowids, weight, default = _review_candidates(db, mine)
     if not rowids:
         return []
-    marks = ",".join("?" * len(rowids))
     out = []
-    for r in store.rows(
-        db,
-        f"SELECT id, claim_text, rating, publisher, claimant, reviewed_at, url, keys"
-        f" FROM known_reviews WHERE id IN ({marks})",
-        rowids,
-    ):
+    for r in store.known.known_reviews(db, rowids):
         score, reason = _score(mine, set(r["keys"].split()), weight, default)
         if score < MIN_SCORE:
             continue
@@ -324,18 +308,10 @@ def similar_claims(
         return []
     # each idea's earlier claims, read in rowid order up to CLAIM_COMMON (an idea held by more
     # is too common to narrow anything down), summing the ideas' weights per claim
-    columns = "c.id, c.text, c.status, c.verdict, c.decided_by, c.decided_at, c.article_id"
-    only = " AND c.status NOT IN ('candidate', 'decided')"
     scores: dict[int, float] = {}
     common: list[str] = []
     for term in terms:
-        rowids = [
-            r
-            for (r,) in db.conn.execute(
-                "SELECT rowid FROM claims_fts WHERE claims_fts MATCH ? AND rowid < ? LIMIT ?",
-                [term, claim["id"], CLAIM_COMMON],
-            ).fetchall()
-        ]
+        rowids = store.known.earlier_claims_matching(db, term, claim["id"], CLAIM_COMMON)
         if len(rowids) >= CLAIM_COMMON:
             common.append(term)
             continue
@@ -344,17 +320,11 @@ def similar_claims(
             scores[rowid] = scores.get(rowid, 0.0) + w
     if scores:
         best = [r for r, _ in heapq.nlargest(candidates * 2, scores.items(), key=itemgetter(1))]
-        marks = ",".join("?" * len(best))
-        found = store.rows(
-            db, f"SELECT {columns} FROM claims c WHERE c.id IN ({marks}){only}", best
-        )
+        found = store.known.claims_brief(db, best, open_only=True)
         found.sort(key=lambda r: -scores[r["id"]])
     elif len(common) >= 2:  # every idea is common: the newest claims holding three together
-        found = store.rows(
-            db,
-            f"SELECT {columns} FROM claims_fts f JOIN claims c ON c.id = f.rowid"
-            f" WHERE claims_fts MATCH ? AND f.rowid < ?{only} ORDER BY f.rowid DESC LIMIT ?",
-            [" AND ".join(common[:3]), claim["id"], candidates * 2],
+        found = store.known.newest_open_claims_matching(
+            db, " AND ".join(common[:3]), claim["id"], candidates * 2
         )
     else:
         return []
@@ -393,12 +363,7 @@ def checked_claims(
     mine = text_keys(claim["text"])
     if not mine.keys:
         return []
-    marks = ",".join("?" * (len(mine.keys) + 1))
-    df = dict(
-        db.conn.execute(
-            f"SELECT key, docs FROM decided_claim_key_docs WHERE key IN ({marks})", ["", *mine.keys]
-        )
-    )
+    df = store.known.decided_key_docs(db, mine.keys)
     decided = df.pop("", 0)
     if not decided:
         return []
@@ -417,11 +382,7 @@ def checked_claims(
         return []
     # scored on their stored keys alone; the claims' rows read for the best few only
     scored = []
-    for cid, keys in db.conn.execute(
-        "SELECT claim_id, keys FROM decided_claim_keys"
-        f" WHERE claim_id IN ({','.join('?' * len(found))})",
-        list(found),
-    ):
+    for cid, keys in store.known.decided_keys(db, list(found)):
         score, reason = _score(mine, set(keys.split()), weight, default)
         if score >= MIN_SCORE:
             scored.append((-score, cid, reason))
@@ -430,12 +391,7 @@ def checked_claims(
     rows: dict[int, dict[str, Any]] = {}
     while scored and len(best) < limit:  # those of the claim's own article are left out
         batch, scored = scored[: 2 * limit], scored[2 * limit :]
-        for r in store.rows(
-            db,
-            "SELECT id, text, status, verdict, decided_by, decided_at, article_id FROM claims"
-            f" WHERE id IN ({','.join('?' * len(batch))})",
-            [cid for _, cid, _ in batch],
-        ):
+        for r in store.known.claims_brief(db, [cid for _, cid, _ in batch]):
             if claim.get("article_id") is None or r["article_id"] != claim["article_id"]:
                 rows[r["id"]] = r
         best += [(-neg, cid, reason) for neg, cid, reason in batch if cid in rows]
@@ -456,7 +412,7 @@ def similar(
     """What says the same thing as the claim: decided claims and known reviews first (by score),
     then earlier claims not decided yet (none with checked_only).
     NotFoundError for an unknown claim."""
-    claim = archive.claim_row(db, claim_id)
+    claim = store.claim_row(db, claim_id)
     found = checked_claims(db, claim, limit=limit)
     found += similar_reviews(db, claim["text"], limit=limit)
     if not checked_only:

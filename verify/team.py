@@ -7,14 +7,13 @@ archive has no accounts). Each write is one transaction; bad input changes nothi
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlite_utils import Database
 
-from . import archive, claims, model, settings, store, users
+from . import claims, clock, model, settings, store, users
 from .errors import ConflictError, ForbiddenError, InputError, NotFoundError
 
 SKIP_MINUTES = 240  # how long `verify skip` keeps a claim away from the reviewer who skipped it
@@ -22,21 +21,9 @@ TAG_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,39}$")
 COMMENT_MAX = 4000
 CLAIMANT_MAX = 200
 
-_COLUMNS = (
-    'id, article_id, text, score, status, verdict, verdict_note, decided_by, decided_at, priority, origin, start, "end",'
-    " created_at, updated_at, lease_reviewer, lease_expires_at, assignee, claimant"
-)
-
 
 def _claim(db: Database, claim_id: Any) -> dict[str, Any]:
-    try:
-        cid = int(claim_id)
-    except (TypeError, ValueError):
-        raise InputError(f"not a claim id: {claim_id!r} (give a number)") from None
-    found = store.row(db, f"SELECT {_COLUMNS} FROM claims WHERE id = ?", [cid])
-    if found is None:
-        raise NotFoundError(f"no claim {cid}: see `verify claims` for the ids")
-    return found
+    return store.claim_row(db, claim_id, store.claims.TEAM_COLUMNS)
 
 
 def _actor(actor: str | None) -> str:
@@ -46,11 +33,12 @@ def _actor(actor: str | None) -> str:
     return name
 
 
-def _take(
+def _check(
     db: Database, claim: dict[str, Any], action: str, actor: str, at: str, *, force: bool = False
 ) -> bool:
-    """Check `action` for `actor` (role included); returns True when a lease was overridden."""
-    role = users.actor_role(db, actor)
+    """Check `action` for `actor` against model.TRANSITIONS, role included (users.authorize,
+    the one role check); returns True when a lease was overridden."""
+    role = users.authorize(db, actor, action)
     return model.check_transition(claim, action, actor, at, force=force, role=role)
 
 
@@ -84,10 +72,10 @@ def assign(
     """Assign an open claim to `name` (an active account when there are accounts), or take
     the assignment away with name None. Editors and admins only."""
     actor = _actor(actor)
-    at = store.at_time(now)
+    at = clock.at_time(now)
     with store.immediate(db):
         claim = _claim(db, claim_id)
-        _take(db, claim, "assign", actor, at)
+        _check(db, claim, "assign", actor, at)
         who = users.check_member(db, name) if name is not None else None
         if who == claim["assignee"]:
             raise ConflictError(
@@ -95,9 +83,7 @@ def assign(
                 if who
                 else f"claim {claim['id']} is not assigned to anyone"
             )
-        db.conn.execute(
-            "UPDATE claims SET assignee = ?, updated_at = ? WHERE id = ?", [who, at, claim["id"]]
-        )
+        store.team.set_assignee(db, claim["id"], who, at)
         _event(db, "assign", claim, actor, at, {"assignee": who, "previous": claim["assignee"]})
     return get_claim(db, claim["id"])
 
@@ -106,13 +92,7 @@ def mine(db: Database, name: str, *, limit: int = 100) -> list[dict[str, Any]]:
     """The claims `name` should work on: assigned to them or leased to them, open ones first
     (queue order)."""
     name = _actor(name)
-    found = store.rows(
-        db,
-        f"SELECT {_COLUMNS} FROM claims WHERE assignee = ? AND status IN ('candidate', 'queued', 'in_review')"
-        f" UNION SELECT {_COLUMNS} FROM claims WHERE lease_reviewer = ? AND status = 'in_review'"
-        f" ORDER BY {model.QUEUE_ORDER} LIMIT ?",
-        [name, name, int(limit)],
-    )
+    found = store.team.mine(db, name, int(limit))
     return found
 
 
@@ -120,23 +100,7 @@ def pick_next(db: Database, reviewer: str, at: str, columns: str = "id") -> dict
     """The queued claim `verify next` hands `reviewer`: the most urgent one assigned to them,
     else the most urgent one assigned to nobody, never one they skipped less than
     SKIP_MINUTES ago. Runs inside the caller's write transaction."""
-    not_skipped = (
-        " AND NOT EXISTS (SELECT 1 FROM skips k WHERE k.reviewer = ? AND k.claim_id = claims.id"
-        " AND k.until > ?)"
-    )
-    found = store.row(
-        db,
-        f"SELECT {columns} FROM claims WHERE assignee = ? AND status = 'queued'{not_skipped}"
-        f" ORDER BY {model.QUEUE_ORDER} LIMIT 1",
-        [reviewer, reviewer, at],
-    )
-    if found is None:
-        found = store.row(
-            db,
-            f"SELECT {columns} FROM claims WHERE status = 'queued' AND assignee IS NULL{not_skipped}"
-            f" ORDER BY {model.QUEUE_ORDER} LIMIT 1",
-            [reviewer, at],
-        )
+    found = store.team.pick_next(db, reviewer, at, columns)
     return found
 
 
@@ -153,37 +117,27 @@ def skip(
     reviewer = _actor(reviewer)
     if minutes <= 0:
         raise InputError(f"skip minutes must be positive, not {minutes}")
-    at = store.at_time(now)
-    until = store.format_time(store.parse_time(at) + timedelta(minutes=minutes))
+    at = clock.at_time(now)
+    until = clock.format_time(clock.parse_time(at) + timedelta(minutes=minutes))
     with store.immediate(db):
         if claim_id is None:
-            held = db.conn.execute(
-                "SELECT id FROM claims WHERE lease_reviewer = ? AND status = 'in_review'"
-                " AND lease_expires_at > ? ORDER BY id LIMIT 1",
-                [reviewer, at],
-            ).fetchone()
+            held = store.team.held_claim(db, reviewer, at)
             if held is None:
                 raise ConflictError(
                     f"{reviewer} holds no claim: take one with `verify next --reviewer {reviewer}`"
                 )
-            claim_id = held[0]
+            claim_id = held
         claim = _claim(db, claim_id)
-        _take(db, claim, "skip", reviewer, at)
+        role = users.authorize(db, reviewer, "skip")
         if model.live_lease(claim, at) != reviewer:
+            model.check_transition(claim, "skip", reviewer, at, role=role)
             raise ConflictError(
                 f"claim {claim['id']} is not leased to {reviewer}: only the holder can skip it"
             )
-        db.conn.execute(
-            "UPDATE claims SET status = 'queued', lease_reviewer = NULL, lease_expires_at = NULL,"
-            " updated_at = ? WHERE id = ?",
-            [at, claim["id"]],
+        store.claims.apply_transition(
+            db, claim, "skip", reviewer, at, role=role, detail={"until": until}
         )
-        db.conn.execute(
-            "INSERT INTO skips (reviewer, claim_id, until) VALUES (?, ?, ?)"
-            " ON CONFLICT (reviewer, claim_id) DO UPDATE SET until = excluded.until",
-            [reviewer, claim["id"], until],
-        )
-        _event(db, "skip", claim, reviewer, at, {"until": until})
+        store.team.add_skip(db, reviewer, claim["id"], until)
     return get_claim(db, claim["id"])
 
 
@@ -196,13 +150,11 @@ def set_priority(
     """Change the priority of an open claim (editors and admins)."""
     actor = _actor(actor)
     value = claims.check_priority(priority)
-    at = store.at_time(now)
+    at = clock.at_time(now)
     with store.immediate(db):
         claim = _claim(db, claim_id)
-        _take(db, claim, "prioritise", actor, at)
-        db.conn.execute(
-            "UPDATE claims SET priority = ?, updated_at = ? WHERE id = ?", [value, at, claim["id"]]
-        )
+        _check(db, claim, "prioritise", actor, at)
+        store.claims.set_priority(db, claim["id"], value, at)
         _event(
             db, "prioritise", claim, actor, at, {"priority": value, "previous": claim["priority"]}
         )
@@ -220,19 +172,12 @@ def check_tag(tag: str) -> str:
 
 
 def tags(db: Database, claim_id: int) -> list[str]:
-    return [
-        r[0]
-        for r in db.conn.execute(
-            "SELECT tag FROM claim_tags WHERE claim_id = ? ORDER BY tag", [claim_id]
-        )
-    ]
+    return store.team.tags(db, claim_id)
 
 
 def all_tags(db: Database) -> list[dict[str, Any]]:
     """Every tag in use with how many claims carry it."""
-    return store.rows(
-        db, "SELECT tag, count(*) AS claims FROM claim_tags GROUP BY tag ORDER BY tag"
-    )
+    return store.team.all_tags(db)
 
 
 def tag(
@@ -250,22 +195,17 @@ def tag(
     removing = [check_tag(t) for t in remove]
     if not adding and not removing:
         raise InputError("give at least one tag to add or remove")
-    at = store.at_time(now)
+    at = clock.at_time(now)
     with store.immediate(db):
         claim = _claim(db, claim_id)
-        _take(db, claim, "tag", actor, at)
+        _check(db, claim, "tag", actor, at)
         before = set(tags(db, claim["id"]))
         added = sorted(set(adding) - before)
         removed = sorted(set(removing) & before)
         for t in added:
-            db.conn.execute(
-                "INSERT INTO claim_tags (claim_id, tag, created_by, created_at) VALUES (?, ?, ?, ?)",
-                [claim["id"], t, actor, at],
-            )
+            store.team.add_tag(db, claim["id"], t, actor, at)
         for t in removed:
-            db.conn.execute(
-                "DELETE FROM claim_tags WHERE claim_id = ? AND tag = ?", [claim["id"], t]
-            )
+            store.team.remove_tag(db, claim["id"], t)
         if added or removed:
             _event(
                 db, "tag", claim, actor, at, {"added": added or None, "removed": removed or None}
@@ -286,10 +226,10 @@ def comment(
         raise InputError("a comment must not be empty")
     if len(body) > COMMENT_MAX:
         raise InputError(f"a comment is at most {COMMENT_MAX} characters, not {len(body)}")
-    at = store.at_time(now)
+    at = clock.at_time(now)
     with store.immediate(db):
         claim = _claim(db, claim_id)
-        _take(db, claim, "comment", actor, at)
+        _check(db, claim, "comment", actor, at)
         _event(db, "comment", claim, actor, at, {"text": body})
     return {"claim_id": claim["id"], "author": actor, "text": body, "created_at": at}
 
@@ -297,13 +237,7 @@ def comment(
 def comments(db: Database, claim_id: Any) -> list[dict[str, Any]]:
     """A claim's comment thread, oldest first: author, text, created_at."""
     claim = _claim(db, claim_id)
-    out = []
-    for actor, detail, at in db.conn.execute(
-        "SELECT actor, detail, created_at FROM events WHERE claim_id = ? AND kind = ? ORDER BY id",
-        [claim["id"], model.TRANSITIONS["comment"].event],
-    ):
-        out.append({"author": actor, "text": json.loads(detail)["text"], "created_at": at})
-    return out
+    return store.team.comments(db, claim["id"], model.TRANSITIONS["comment"].event)
 
 
 def set_claimant(
@@ -320,13 +254,11 @@ def set_claimant(
     name = " ".join((claimant or "").split()) or None
     if name and len(name) > CLAIMANT_MAX:
         raise InputError(f"a claimant is at most {CLAIMANT_MAX} characters, not {len(name)}")
-    at = store.at_time(now)
+    at = clock.at_time(now)
     with store.immediate(db):
         claim = _claim(db, claim_id)
-        _take(db, claim, "claimant", actor, at)
-        db.conn.execute(
-            "UPDATE claims SET claimant = ?, updated_at = ? WHERE id = ?", [name, at, claim["id"]]
-        )
+        _check(db, claim, "claimant", actor, at)
+        store.team.set_claimant(db, claim["id"], name, at)
         _event(db, "claimant", claim, actor, at, {"claimant": name, "previous": claim["claimant"]})
     return get_claim(db, claim["id"])
 
@@ -339,11 +271,7 @@ def approval_required(db: Database) -> bool:
 
 
 def _latest_verdict(db: Database, claim_id: int) -> dict[str, Any] | None:
-    return store.row(
-        db,
-        "SELECT id, reviewer, created_at FROM verdicts WHERE claim_id = ? ORDER BY id DESC LIMIT 1",
-        [claim_id],
-    )
+    return store.team.latest_verdict(db, claim_id)
 
 
 def approval(db: Database, claim_id: int) -> dict[str, Any] | None:
@@ -352,9 +280,7 @@ def approval(db: Database, claim_id: int) -> dict[str, Any] | None:
     latest = _latest_verdict(db, claim_id)
     if latest is None:
         return None
-    found = db.conn.execute(
-        "SELECT approver, created_at FROM approvals WHERE verdict_id = ?", [latest["id"]]
-    ).fetchone()
+    found = store.team.approval_of(db, latest["id"])
     return {
         "verdict_id": latest["id"],
         "decided_by": latest["reviewer"],
@@ -370,10 +296,10 @@ def approve(
     """Approve a decided claim's current verdict: an editor (or admin) who did not give it.
     A later verdict needs approval again."""
     approver = _actor(approver)
-    at = store.at_time(now)
+    at = clock.at_time(now)
     with store.immediate(db):
         claim = _claim(db, claim_id)
-        _take(db, claim, "approve", approver, at)
+        _check(db, claim, "approve", approver, at)
         latest = _latest_verdict(db, claim["id"])
         if latest is None:
             raise ConflictError(f"claim {claim['id']} has no verdict to approve")
@@ -381,17 +307,12 @@ def approve(
             raise ForbiddenError(
                 f"{approver} gave the verdict of claim {claim['id']}: another editor must approve it"
             )
-        done = db.conn.execute(
-            "SELECT approver FROM approvals WHERE verdict_id = ?", [latest["id"]]
-        ).fetchone()
+        done = store.team.approval_of(db, latest["id"])
         if done:
             raise ConflictError(
                 f"the verdict of claim {claim['id']} is already approved by {done[0]}"
             )
-        db.conn.execute(
-            "INSERT INTO approvals (claim_id, verdict_id, approver, created_at) VALUES (?, ?, ?, ?)",
-            [claim["id"], latest["id"], approver, at],
-        )
+        store.team.add_approval(db, claim["id"], latest["id"], approver, at)
         _event(
             db,
             "approve",
@@ -424,76 +345,41 @@ def find_claims(
 ) -> list[dict[str, Any]]:
     """Claims filtered by tag, status, article title (words, case-insensitive), assignee
     ('-' for nobody) and score range, in queue order, with their tags."""
-    where, params = [], []
     if tag:
-        where.append("id IN (SELECT claim_id FROM claim_tags WHERE tag = ?)")
-        params.append(check_tag(tag))
+        tag = check_tag(tag)
     if status:
         model.check_choice(status, model.STATUSES, "status")
-        where.append("status = ?")
-        params.append(status)
-    if article and article.strip():
-        where.append("article_id IN (SELECT id FROM articles WHERE title LIKE ? ESCAPE '\\')")
-        escaped = article.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        params.append(f"%{escaped}%")
-    if assignee:
-        if assignee == "-":
-            where.append("assignee IS NULL")
-        else:
-            where.append("assignee = ?")
-            params.append(assignee.strip())
-    for value, op in ((min_score, ">="), (max_score, "<=")):
-        if value is not None:
-            if not 0 <= float(value) <= 1:
-                raise InputError(f"a score is between 0 and 1, not {value}")
-            where.append(f"score {op} ?")
-            params.append(float(value))
+    for value in (min_score, max_score):
+        if value is not None and not 0 <= float(value) <= 1:
+            raise InputError(f"a score is between 0 and 1, not {value}")
     if limit < 0 or offset < 0:
         raise InputError("limit and offset must be zero or more")
-    sql = f"SELECT {_COLUMNS} FROM claims"
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    found = store.rows(
-        db, sql + f" ORDER BY {model.QUEUE_ORDER} LIMIT ? OFFSET ?", [*params, limit, offset]
+    return store.team.find_claims(
+        db,
+        tag=tag or None,
+        status=status or None,
+        article=article.strip() if article and article.strip() else None,
+        assignee=assignee.strip() if assignee and assignee != "-" else assignee,
+        score_range=(min_score, max_score),
+        limit=limit,
+        offset=offset,
     )
-    if found:
-        marks = ",".join(str(int(c["id"])) for c in found)
-        by_claim: dict[int, list[str]] = {}
-        for cid, t in db.conn.execute(
-            f"SELECT claim_id, tag FROM claim_tags WHERE claim_id IN ({marks}) ORDER BY tag"
-        ):
-            by_claim.setdefault(cid, []).append(t)
-        titles = {
-            r[0]: r[1]
-            for r in db.conn.execute(
-                "SELECT id, title FROM articles WHERE id IN"
-                f" ({','.join(str(int(c['article_id'])) for c in found if c['article_id']) or 'NULL'})"
-            )
-        }
-        for c in found:
-            c["tags"] = by_claim.get(c["id"], [])
-            c["article_title"] = titles.get(c["article_id"])
-    return found
 
 
 # --------------------------------------------------------------------------- capture and archive
 
 
-def sources_to_capture(db: Database, claim_id: Any) -> list[int]:
+def sources_to_capture(db: Database, claim_id: Any, *, actor: str | None = None) -> list[int]:
     """The claim's sources to fetch from the capture button: never fetched, or whose latest
-    attempt failed (model.FETCH_AGAIN_STATES)."""
-    cid = archive.claim_row(db, claim_id)["id"]
-    latest = db.conn.execute(
-        "SELECT cs.source_id, s.id, s.status, s.error, s.changed FROM claim_sources cs"
-        " LEFT JOIN snapshots s ON s.id = (SELECT MAX(id) FROM snapshots WHERE source_id = cs.source_id)"
-        " WHERE cs.claim_id = ? ORDER BY cs.id",
-        [cid],
-    )
+    capture failed (model.FETCH_AGAIN_STATES). With `actor`, checks first that they may
+    capture (users.authorize); NotFoundError for an unknown claim."""
+    if actor is not None:
+        users.authorize(db, actor, "capture")
+    cid = store.claim_row(db, claim_id)["id"]
     return [
-        source_id
-        for source_id, snapshot_id, status, error, changed in latest
-        if model.source_state(status, error, changed, snapshot_id is not None)
-        in model.FETCH_AGAIN_STATES
+        r["source_id"]
+        for r in store.sources.latest_captures(db, cid)
+        if r["state"] in model.FETCH_AGAIN_STATES
     ]
 
 
@@ -501,20 +387,7 @@ def published_snapshot(db: Database, snapshot_id: int) -> dict[str, Any]:
     """A snapshot the public may read (`verify serve`'s /archive/ID, ClaimReview archivedAt):
     a stored capture of a source of a decided claim (an approved one when approval is
     required). NotFoundError otherwise, so the rest of the archive stays private."""
-    approved = (
-        " AND EXISTS (SELECT 1 FROM approvals a WHERE a.verdict_id ="
-        " (SELECT MAX(v.id) FROM verdicts v WHERE v.claim_id = c.id))"
-        if approval_required(db)
-        else ""
-    )
-    found = store.row(
-        db,
-        "SELECT s.id, s.source_id, s.requested_url, s.final_url, s.content_type, s.charset,"
-        " s.fetched_at, s.sha256 FROM snapshots s WHERE s.id = ? AND s.sha256 IS NOT NULL"
-        " AND EXISTS (SELECT 1 FROM claim_sources cs JOIN claims c ON c.id = cs.claim_id"
-        f" WHERE cs.source_id = s.source_id AND c.status = 'decided'{approved})",
-        [int(snapshot_id)],
-    )
+    found = store.team.published_snapshot(db, snapshot_id, approval_required=approval_required(db))
     if found is None:
         raise NotFoundError(f"no published snapshot {snapshot_id}")
     return found

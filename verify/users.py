@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from . import model, store
+from . import clock, model, store
 from .errors import ConflictError, ForbiddenError, InputError, NotFoundError
 
 SCRYPT_N = 2**15  # 32 MiB of memory per hash (128 * r * n bytes); about 0.1 s on one core
@@ -37,8 +37,6 @@ MIN_PASSWORD = 10
 MAX_PASSWORD = 1024
 SESSION_HOURS = 12
 NAME_MAX = 80
-
-_USER_COLUMNS = "id, name, role, session_epoch, disabled_at, created_at, updated_at"
 
 
 # --------------------------------------------------------------------------- passwords
@@ -114,12 +112,12 @@ def check_name(name: str) -> str:
 
 def has_accounts(db: Database) -> bool:
     """Does any account exist? (Then every actor must be an active one.)"""
-    return db.conn.execute("SELECT 1 FROM users LIMIT 1").fetchone() is not None
+    return store.accounts.has_accounts(db)
 
 
 def get_user(db: Database, name: str) -> dict[str, Any] | None:
     """The account named `name` (without its hash), or None."""
-    return store.row(db, f"SELECT {_USER_COLUMNS} FROM users WHERE name = ?", [name])
+    return store.accounts.get_user(db, name)
 
 
 def _user(db: Database, name: str) -> dict[str, Any]:
@@ -131,7 +129,7 @@ def _user(db: Database, name: str) -> dict[str, Any]:
 
 def list_users(db: Database) -> list[dict[str, Any]]:
     """Every account: id, name, role, active, disabled_at, created_at (never the hash)."""
-    out = store.rows(db, f"SELECT {_USER_COLUMNS} FROM users ORDER BY name")
+    out = store.accounts.list_users(db)
     for u in out:
         u["active"] = u["disabled_at"] is None
         del u["session_epoch"]
@@ -184,7 +182,7 @@ def add_user(
     name = check_name(name)
     model.check_choice(role, model.ROLES, "role")
     password = check_password_text(password)
-    at = store.now()
+    at = clock.now()
     hashed = hash_password(password)
     with store.immediate(db):
         if has_accounts(db):
@@ -196,11 +194,7 @@ def add_user(
             )
         if get_user(db, name) is not None:
             raise ConflictError(f"account {name!r} already exists")
-        db.conn.execute(
-            "INSERT INTO users (name, role, password_hash, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?)",
-            [name, role, hashed, at, at],
-        )
+        store.accounts.add_user(db, name, role, hashed, at)
         store.add_event(
             db, "user_added", actor=actor or name, detail={"user": name, "role": role}, at=at
         )
@@ -221,7 +215,7 @@ def set_password(
     """Change an account's password (its own holder or an admin); ends all its sessions."""
     password = check_password_text(password)
     hashed = hash_password(password)
-    at = store.now()
+    at = clock.now()
     with store.immediate(db):
         user = _user(db, name)
         _may_manage(db, actor, user["name"])
@@ -234,11 +228,7 @@ def _end_sessions(
     actor: str | None, at: str,
 ) -> None:  # fmt: skip
     """Set one column of an account, end its sessions (the epoch moves on) and record it."""
-    db.conn.execute(
-        f"UPDATE users SET {column} = ?, session_epoch = session_epoch + 1, updated_at = ?"
-        " WHERE id = ?",
-        [value, at, user["id"]],
-    )
+    store.accounts.change_user(db, user["id"], column, value, at)
     store.add_event(
         db, "user_changed", actor=actor, detail={"user": user["name"], "change": change}, at=at
     )
@@ -247,16 +237,14 @@ def _end_sessions(
 def disable_user(db: Database, name: str, *, actor: str | None = None) -> dict[str, Any]:
     """Disable an account (admins only): it can no longer sign in or act, and every session
     it had ends. The last active admin cannot be disabled."""
-    at = store.now()
+    at = clock.now()
     with store.immediate(db):
         user = _user(db, name)
         authorize(db, actor, "manage_users")
         if user["disabled_at"] is not None:
             raise ConflictError(f"account {user['name']!r} is already disabled")
         if user["role"] == "admin":
-            admins = db.conn.execute(
-                "SELECT count(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL"
-            ).fetchone()[0]
+            admins = store.accounts.active_admins(db)
             if admins <= 1:
                 raise ConflictError(
                     f"{user['name']!r} is the last active admin: add another admin first"
@@ -269,7 +257,7 @@ def authenticate(db: Database, name: str, password: str) -> dict[str, Any]:
     """The active account `name` when `password` is its password; else ForbiddenError
     ("wrong name or password" for an unknown name as for a wrong password)."""
     clean = " ".join((name or "").split())
-    row = store.row(db, f"SELECT {_USER_COLUMNS}, password_hash FROM users WHERE name = ?", [clean])
+    row = store.accounts.get_user(db, clean, with_hash=True)
     if row is None:
         _burn_time(password or "")
         raise ForbiddenError("wrong name or password")
@@ -293,13 +281,11 @@ def start_session(
     """A new session for `user` (as returned by authenticate); returns the cookie's token and
     records a 'signed_in' event."""
     token = secrets.token_urlsafe(32)
-    at = store.now()
-    expires = store.format_time(store.parse_time(at) + timedelta(hours=hours))
+    at = clock.now()
+    expires = clock.format_time(clock.parse_time(at) + timedelta(hours=hours))
     with store.immediate(db):
-        db.conn.execute(
-            "INSERT INTO _sessions (id, user_id, epoch, address, created_at, expires_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            [_token_id(token), user["id"], user["session_epoch"], address, at, expires],
+        store.accounts.add_session(
+            db, _token_id(token), user["id"], user["session_epoch"], address, at, expires
         )
         store.add_event(db, "signed_in", actor=user["name"], detail={"address": address}, at=at)
     return token
@@ -313,32 +299,20 @@ def session_user(
     One indexed read: this runs on every request."""
     if not token or not isinstance(token, str):
         return None
-    found = db.conn.execute(
-        "SELECT u.id, u.name, u.role FROM _sessions s JOIN users u ON u.id = s.user_id"
-        " WHERE s.id = ? AND s.ended_at IS NULL AND s.expires_at > ? AND s.epoch = u.session_epoch"
-        " AND u.disabled_at IS NULL",
-        [_token_id(token), now or store.now()],
-    ).fetchone()
-    if found is None:
-        return None
-    return {"id": found[0], "name": found[1], "role": found[2]}
+    return store.accounts.session_user(db, _token_id(token), now or clock.now())
 
 
 def end_session(db: Database, token: str | None) -> None:
     """Sign out: the session's token is refused from now on (a copy of the cookie too)."""
     if not token:
         return
-    at = store.now()
+    at = clock.now()
     with store.immediate(db):
-        found = db.conn.execute(
-            "SELECT u.name FROM _sessions s JOIN users u ON u.id = s.user_id"
-            " WHERE s.id = ? AND s.ended_at IS NULL",
-            [_token_id(token)],
-        ).fetchone()
-        if found is None:
+        owner = store.accounts.open_session_owner(db, _token_id(token))
+        if owner is None:
             return
-        db.conn.execute("UPDATE _sessions SET ended_at = ? WHERE id = ?", [at, _token_id(token)])
-        store.add_event(db, "signed_out", actor=found[0], at=at)
+        store.accounts.end_session(db, _token_id(token), at)
+        store.add_event(db, "signed_out", actor=owner, at=at)
 
 
 def record_failure(db: Database, name: str, address: str | None, reason: str) -> None:

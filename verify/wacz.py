@@ -25,9 +25,9 @@ from urllib.parse import urlsplit
 from sqlite_utils import Database
 from warcio.archiveiterator import ArchiveIterator
 
-from . import __version__
+from . import __version__, store
+from .clock import now
 from .errors import NotFoundError
-from .store import now
 from .warc import write_warc
 
 WACZ_VERSION = "1.1.1"
@@ -105,12 +105,7 @@ def write_wacz(db: Database, out: str | os.PathLike, *, article_id: int | None =
     path = Path(out)
     if not path.parent.is_dir():
         raise NotFoundError(f"cannot write {path}: folder {path.parent} does not exist")
-    titles = {
-        row[0]: row[1]
-        for row in db.conn.execute(
-            "SELECT coalesce(final_url, requested_url), title FROM snapshots WHERE title IS NOT NULL"
-        )
-    }
+    titles = store.captures.titles_by_url(db)
     with tempfile.TemporaryDirectory(prefix="verify-wacz-", dir=path.parent) as work:
         warc_path = Path(work) / WARC_NAME
         count = write_warc(db, warc_path, article_id=article_id)

@@ -38,7 +38,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.utils import Digester
 from warcio.warcwriter import WARCWriter
 
-from . import USER_AGENT, __version__, archive
+from . import USER_AGENT, __version__, store
 from .errors import NotFoundError
 from .store import get_payload
 
@@ -106,49 +106,26 @@ def warc_record(db: Database, snapshot_id: int) -> bytes:
 
 def _select(db: Database, snapshot_ids: list[int] | None, article_id: int | None) -> list[int]:
     """The snapshot ids to export, in id order; raises NotFoundError for unknown ids."""
-    conn = db.conn
-    where, params = [], []
     if article_id is not None:
-        archive.article_row(db, article_id)
-        where.append(
-            "source_id IN (SELECT cs.source_id FROM claim_sources cs JOIN claims c"
-            " ON c.id = cs.claim_id WHERE c.article_id = ?)"
-        )
-        params.append(article_id)
+        store.article_row(db, article_id)
     if snapshot_ids is not None:
         wanted = sorted({int(i) for i in snapshot_ids})
-        found = set()
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            found.update(
-                r[0] for r in conn.execute(f"SELECT id FROM snapshots WHERE id IN ({marks})", chunk)
-            )
+        found = set(store.captures.snapshot_ids(db, among=wanted))
         missing = [i for i in wanted if i not in found]
         if missing:
             shown = ", ".join(str(i) for i in missing[:5])
             raise NotFoundError(f"no snapshot {shown}: see `verify snapshots`")
-        ids = [i for i in wanted if i in found]
         if article_id is None:
-            return ids
-        keep = {
-            r[0]
-            for r in conn.execute(f"SELECT id FROM snapshots WHERE {where[0]}", params)  # noqa: S608
-        }
-        return [i for i in ids if i in keep]
-    sql = "SELECT id FROM snapshots"
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    return [r[0] for r in conn.execute(sql + " ORDER BY id", params)]
+            return wanted
+        return store.captures.snapshot_ids(db, article_id=article_id, among=wanted)
+    return store.captures.snapshot_ids(db, article_id=article_id)
 
 
 def _load(db: Database, snapshot_id: int) -> dict[str, Any]:
-    cur = db.conn.execute("SELECT * FROM snapshots WHERE id = ?", [snapshot_id])
-    names = [d[0] for d in cur.description]
-    found = cur.fetchone()
+    found = store.captures.full_snapshot(db, snapshot_id)
     if found is None:  # deleted between selection and writing
         raise NotFoundError(f"no snapshot {snapshot_id}: see `verify snapshots`")
-    return dict(zip(names, found, strict=True))
+    return found
 
 
 def _write_rows(db: Database, out: BinaryIO, ids: list[int], *, filename: str | None) -> int:
@@ -289,11 +266,7 @@ def _browser_records(
     record (a `revisit` when its payload is already in the file), the screenshot and the
     rendered DOM as `resource` records `WARC-Concurrent-To` the page's response, and the
     provenance as a `metadata` record `WARC-Refers-To` it."""
-    for res in db.conn.execute(
-        "SELECT url, status, headers, sha256, ip_address, fetched_at, error FROM snapshot_resources"
-        " WHERE snapshot_id = ? AND status IS NOT NULL ORDER BY id",
-        [snap["id"]],
-    ):
+    for res in store.captures.answered_resources(db, snap["id"]):
         url, status, headers_json, sha, ip, fetched_at, error = res
         payload = get_payload(db, sha) if sha else b""
         res_date = warc_date(fetched_at) if fetched_at else date
@@ -308,14 +281,15 @@ def _browser_records(
         yield _response_or_revisit(
             writer, seen, url, res_date, sha, payload, http_headers, warc_headers
         )
-    found = db.conn.execute(
-        "SELECT page_url, dom_sha256, screenshot_sha256, provenance FROM browser_captures"
-        " WHERE snapshot_id = ?",
-        [snap["id"]],
-    ).fetchone()
+    found = store.captures.browser_capture(db, snap["id"])
     if found is None:
         return
-    page_url, dom_sha, shot_sha, provenance = found
+    page_url, dom_sha, shot_sha, provenance = (
+        found["page_url"],
+        found["dom_sha256"],
+        found["screenshot_sha256"],
+        found["provenance"],
+    )
     page_url = page_url or target
     for kind, sha, ctype in (
         ("screenshot", shot_sha, "image/png"),
@@ -334,11 +308,7 @@ def _browser_records(
         )
     refused = [
         {"url": r[0], "error": r[1], "message": r[2]}
-        for r in db.conn.execute(
-            "SELECT url, error, error_message FROM snapshot_resources"
-            " WHERE snapshot_id = ? AND status IS NULL ORDER BY id",
-            [snap["id"]],
-        )
+        for r in store.captures.refused_resources(db, snap["id"])
     ]
     meta = json.loads(provenance) if provenance else {}
     meta["refused_requests"] = refused

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 from sqlite_utils import Database
 
-from . import model, review, store
+from . import clock, model, review, store
 from .capture import CaptureOptions, capture, list_sources
 from .settings import get_value
 
@@ -98,20 +98,9 @@ def due_sources(db: Database, at: datetime, options: WatchOptions | None = None)
     options = options or WatchOptions()
     live_days = options.live_days or float(get_value(db, "watch_live_days"))
     failing_days = options.failing_days or float(get_value(db, "watch_failing_days"))
-    live_cutoff = store.format_time(at - timedelta(days=live_days))
-    failing_cutoff = store.format_time(at - timedelta(days=failing_days))
-    rows = db.conn.execute(
-        f"""SELECT s.id FROM sources s
-            LEFT JOIN snapshots sn ON sn.id = ({model.latest_live_snapshot_sql("s.id")})
-            WHERE sn.id IS NULL
-               OR coalesce(s.checked_at, sn.fetched_at) <= CASE
-                    WHEN sn.error IS NULL AND s.check_failures = 0 AND s.dead_at IS NULL
-                         AND coalesce(s.watch_state, 'ok') IN ('ok', 'changed')
-                    THEN ? ELSE ? END
-            ORDER BY s.id""",
-        [live_cutoff, failing_cutoff],
-    ).fetchall()
-    return [r[0] for r in rows]
+    live_cutoff = clock.format_time(at - timedelta(days=live_days))
+    failing_cutoff = clock.format_time(at - timedelta(days=failing_days))
+    return store.watch.due_sources(db, live_cutoff, failing_cutoff)
 
 
 def watch(
@@ -123,7 +112,7 @@ def watch(
 ) -> WatchSummary:
     """Check every due source once (a live capture each) and update its watch record."""
     options = options or WatchOptions()
-    at = at or store.parse_time(store.now())
+    at = at or clock.parse_time(clock.now())
     ids = due_sources(db, at, options)
     if not ids:
         return WatchSummary(0, 0, 0, 0)
@@ -147,13 +136,8 @@ def watch(
 
 def _record(db: Database, old: dict[str, Any], at: datetime, options: WatchOptions) -> SourceCheck:
     sid = old["id"]
-    stamp = store.format_time(at)
-    snap = store.row(
-        db,
-        "SELECT id, requested_url, final_url, redirects, status, error, changed, title"
-        f" FROM snapshots WHERE id = ({model.latest_live_snapshot_sql()})",
-        [sid],
-    )
+    stamp = clock.format_time(at)
+    snap = store.watch.latest_check(db, sid)
     state = model.source_state(snap["status"], snap["error"], snap["changed"])
     soft = snap["error"] is None and is_soft_404(
         snap["requested_url"],
@@ -161,11 +145,7 @@ def _record(db: Database, old: dict[str, Any], at: datetime, options: WatchOptio
         snap["title"],
         snap["redirects"] not in ("[]", None),
     )
-    src = store.row(
-        db,
-        "SELECT check_failures, last_failure_at, dead_at, watch_state FROM sources WHERE id = ?",
-        [sid],
-    )
+    src = store.watch.watch_record(db, sid)
     previous = src["watch_state"] or old["state"]
     failures, last_failure, dead_at = src["check_failures"], src["last_failure_at"], src["dead_at"]
     if state == "unknown":
@@ -174,26 +154,24 @@ def _record(db: Database, old: dict[str, Any], at: datetime, options: WatchOptio
         failures, last_failure, dead_at = 0, None, None
     else:
         gap = timedelta(days=options.min_gap_days)
-        if last_failure is None or store.parse_time(last_failure) + gap <= at:
+        if last_failure is None or clock.parse_time(last_failure) + gap <= at:
             failures, last_failure = failures + 1, stamp
         if failures >= options.dead_after and dead_at is None:
             dead_at = stamp
     after = "dead" if dead_at else ("gone" if soft else state)
     flagged: list[int] = []
     with store.immediate(db):
-        db.conn.execute(
-            "UPDATE sources SET check_failures = ?, last_failure_at = ?, dead_at = ?,"
-            " checked_at = ?, watch_state = ? WHERE id = ?",
-            [failures, last_failure, dead_at, stamp, after, sid],
+        store.watch.set_watch_record(
+            db,
+            sid,
+            failures=failures,
+            last_failure=last_failure,
+            dead_at=dead_at,
+            checked_at=stamp,
+            state=after,
         )
         if after != previous:
-            claims = [
-                r[0]
-                for r in db.conn.execute(
-                    "SELECT claim_id FROM claim_sources WHERE source_id = ? ORDER BY claim_id",
-                    [sid],
-                )
-            ]
+            claims = store.watch.citing_claim_ids(db, sid)
             detail = {
                 "url": old["url"],
                 "from": previous,

@@ -186,7 +186,7 @@ def claims_cmd(
     article_id: int | None, status: str | None, include_all: bool, db_path: str, as_json: bool
 ) -> None:
     """List claims, in article order."""
-    from ..archive import list_claims
+    from ..store import list_claims
 
     db = get_db(db_path)
     found = list_claims(db, article_id=article_id, status=status, include_candidates=include_all)
@@ -224,8 +224,8 @@ def claim_add_cmd(
     as_json: bool,
 ) -> None:
     """Add a claim by hand (queued at once)."""
-    from ..archive import get_claim
     from ..claims import add_claim
+    from ..store import get_claim
 
     db = get_db(db_path)
     claim_id = add_claim(db, text, article_id=article_id, sources=sources, priority=priority)
@@ -246,7 +246,8 @@ def claim_add_cmd(
 @common
 def claim_show_cmd(claim_id: int, db_path: str, as_json: bool) -> None:
     """Show one claim with its sources, its assessments and what you may do with it now."""
-    from ..archive import assessments, claim_sources, get_claim
+    from ..store import claim_sources, get_claim
+    from ..store import list_assessments as assessments
 
     db = get_db(db_path)
     claim = get_claim(db, claim_id)
@@ -321,8 +322,8 @@ def source_group() -> None:
 @common
 def source_add_cmd(claim_id: int, url: str, note: str | None, db_path: str, as_json: bool) -> None:
     """Attach a candidate source (a URL) to a claim."""
-    from ..archive import find_source
     from ..claims import attach_source
+    from ..store import find_source
 
     db = get_db(db_path)
     source_id = attach_source(db, claim_id, url, note=note)
@@ -382,7 +383,7 @@ def demo_cmd(no_fetch: bool, db_path: str, as_json: bool) -> None:
 @common
 def articles_cmd(db_path: str, as_json: bool) -> None:
     """List articles with their claims counted by status."""
-    from ..archive import list_articles
+    from ..store import list_articles
 
     found = list_articles(get_db(db_path))
     if as_json:

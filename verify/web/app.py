@@ -18,6 +18,7 @@ from sqlite_utils import Database
 
 from ..errors import AuthError, InputError
 from ..store import get_setting, immediate, open_db, set_setting
+from ..store.db import tune_for_reads
 from . import archived  # noqa: F401 - registers the browser snapshot routes on bp
 from .security import SignInLimiter, check_csrf, csrf_token
 from .team_views import bp as team_bp
@@ -164,8 +165,7 @@ def create_app(
         if connections.db is None:
             db = open_db(db_path, migrate=False)
             # reads go through the OS page cache shared by every worker thread's connection
-            db.conn.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
-            db.conn.execute("PRAGMA cache_size=-16000")
+            tune_for_reads(db, MMAP_BYTES)
             connections.db = db
         return connections.db
 

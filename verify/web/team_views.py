@@ -24,11 +24,12 @@ from flask import (
     url_for,
 )
 
-from .. import archive, capture, model, settings, team, users
+from .. import capture, model, settings, team, users
+from ..clock import parse_time
 from ..errors import ForbiddenError, NotFoundError, VerifyError
 from ..fetch import FetchOptions
 from ..netguard import allow_hosts_from_env
-from ..store import open_db, parse_time
+from ..store import open_db
 from .auth import current_role
 from .security import archive_csp
 
@@ -100,7 +101,7 @@ def team_info(claim_id: int) -> dict[str, Any]:
 
 
 def _now() -> str:
-    from ..store import now
+    from ..clock import now
 
     return now()
 
@@ -257,11 +258,9 @@ def _run_capture(db_path: str, job: dict[str, Any], source_ids: list[int]) -> No
 def start_capture(claim_id: int) -> Any:
     """Fetch the claim's pending and failed sources in a background thread."""
     try:
-        model.check_role(current_role(), "capture", _me())
+        ids = team.sources_to_capture(g.db, claim_id, actor=_me())
     except ForbiddenError as exc:
         abort(403, str(exc))
-    archive.claim_row(g.db, claim_id)  # 404 for an unknown claim
-    ids = team.sources_to_capture(g.db, claim_id)
     wants_json = request.accept_mimetypes.best == "application/json"
     with _JOBS_LOCK:
         jobs = _jobs()

@@ -1,9 +1,8 @@
-"""The route table of the review UI. Views read through verify.web.queries and write only
+"""The route table of the review UI. Views read through verify.web.pages and write only
 through the library (verify.review, ...); the signed-in reviewer is the actor of every write."""
 
 from __future__ import annotations
 
-import difflib
 import gzip
 import zlib
 from typing import Any
@@ -22,13 +21,14 @@ from flask import (
     url_for,
 )
 
-from .. import archive, capture, claims, evidence, model, quotes, review, similar
+from .. import capture, claims, evidence, model, quotes, review, similar, store
 from .. import search as search_mod
 from .. import warc as warc_mod
-from ..errors import NotFoundError, VerifyError
+from ..clock import now
+from ..errors import ForbiddenError, NotFoundError, VerifyError
 from ..recover import archive_label
-from ..store import get_payload, now
-from . import auth, queries
+from ..store import get_payload
+from . import auth, pages
 from .highlight import Span, highlight
 from .security import archive_csp
 
@@ -106,7 +106,7 @@ def queue() -> Any:
     reviewer = request.args.get("reviewer", "").strip() or None
     article_id = _int_arg("article")
     page = max(1, _int_arg("page") or 1)
-    claims = queries.queue_page(
+    claims = pages.queue_page(
         g.db,
         statuses=statuses,
         reviewer=reviewer,
@@ -130,6 +130,8 @@ def queue() -> Any:
 def take_next() -> Any:
     try:
         leased = review.lease_next(g.db, _reviewer())
+    except ForbiddenError as exc:
+        abort(403, str(exc))
     except VerifyError as exc:
         flash(str(exc), "error")
         return redirect(url_for("web.queue"), 303)
@@ -203,16 +205,16 @@ def _quote_spans(text: str, snapshot_id: int, found: list[dict[str, Any]]) -> li
 @bp.get("/claims/<int:claim_id>")
 def claim(claim_id: int) -> Any:
     db = g.db
-    found = queries.claim(db, claim_id)
-    sources = archive.claim_sources(db, claim_id)
+    found = pages.claim(db, claim_id)
+    sources = store.claim_sources(db, claim_id)
     passages = _passages(claim_id)
     for src in sources:
-        src["why"] = queries.why(src)
+        src["why"] = pages.why(src)
         sid = src["reviewed_snapshot_id"]
         src["text_html"] = None
-        src["archive_label"] = archive_label(archive.snapshot_row(db, sid)) if sid else None
+        src["archive_label"] = archive_label(store.snapshot_row(db, sid)) if sid else None
         if sid:
-            text = queries.snapshot_text(db, sid)
+            text = pages.snapshot_text(db, sid)
             spans = [
                 Span(
                     p["start"],
@@ -236,7 +238,7 @@ def claim(claim_id: int) -> Any:
         "claim.html",
         claim=found,
         checked_before=similar.checked_before(db, claim_id),
-        context=queries.article_context(db, found),
+        context=pages.article_context(db, found),
         sources=sources,
         passages=passages,
         related=related,
@@ -253,6 +255,8 @@ def claim(claim_id: int) -> Any:
 def _claim_action(claim_id: int, func: Any, *args: Any, **kwargs: Any) -> Any:
     try:
         func(g.db, claim_id, *args, **kwargs)
+    except ForbiddenError as exc:  # the library's role check (users.authorize): a 403 page
+        abort(403, str(exc))
     except VerifyError as exc:
         flash(str(exc), "error")
         return redirect(url_for("web.claim", claim_id=claim_id), 303)
@@ -292,7 +296,7 @@ def assess(claim_id: int) -> Any:
 
 @bp.post("/claims/<int:claim_id>/assessments/<int:assessment_id>/remove")
 def unassess(claim_id: int, assessment_id: int) -> Any:
-    if archive.get_assessment(g.db, assessment_id)["claim_id"] != claim_id:
+    if store.get_assessment(g.db, assessment_id)["claim_id"] != claim_id:
         abort(404, f"assessment {assessment_id} is not an assessment of claim {claim_id}")
     try:
         review.unassess(g.db, assessment_id, _reviewer(), force=_force())
@@ -329,6 +333,8 @@ def add_source(claim_id: int) -> Any:
         source_id = attach_source(
             g.db, claim_id, url, origin="manual", note=note, actor=_reviewer()
         )
+    except ForbiddenError as exc:
+        abort(403, str(exc))
     except VerifyError as exc:
         flash(str(exc), "error")
         return redirect(url_for("web.claim", claim_id=claim_id), 303)
@@ -369,8 +375,8 @@ def release(claim_id: int) -> Any:
 
 @bp.get("/articles/<int:article_id>")
 def article(article_id: int) -> Any:
-    found = queries.article(g.db, article_id)
-    claims = queries.article_claims(g.db, article_id)
+    found = pages.article(g.db, article_id)
+    claims = pages.article_claims(g.db, article_id)
     spans = [
         Span(
             c["start"],
@@ -433,7 +439,7 @@ def _kind(content_type: str | None) -> str:
 @bp.get("/snapshots/<int:snapshot_id>")
 def snapshot(snapshot_id: int) -> Any:
     db = g.db
-    snap = archive.get_snapshot(db, snapshot_id)
+    snap = store.get_snapshot(db, snapshot_id)
     claim_id = _int_arg("claim")
     text = snap["text"] or ""
     spans: list[Span] = []
@@ -447,7 +453,7 @@ def snapshot(snapshot_id: int) -> Any:
         spans += [
             Span(p["start"], p["end"], "evidence", anchor=f"e{i}") for i, p in enumerate(passages)
         ]
-    found = archive.assessments(db, source_id=snap["source_id"])
+    found = store.list_assessments(db, source_id=snap["source_id"])
     spans += _quote_spans(text, snapshot_id, found)
     diff = _diff(snap) if snap["previous_id"] else None
     return render_template(
@@ -458,8 +464,8 @@ def snapshot(snapshot_id: int) -> Any:
         passages=passages,
         assessments=found,
         kind=_kind(snap["content_type"]),
-        captures=queries.source_captures(db, snap["source_id"]),
-        citing=queries.citing_claims(db, snap["source_id"]),
+        captures=pages.source_captures(db, snap["source_id"]),
+        citing=pages.citing_claims(db, snap["source_id"]),
         diff=diff,
         has_warc=True,
         archive_label=archive_label(snap),
@@ -467,26 +473,17 @@ def snapshot(snapshot_id: int) -> Any:
 
 
 def _diff(snap: dict[str, Any]) -> str:
-    """Unified diff of the readable text against the previous capture (the capture engine's
-    diff_snapshots when it is there, else difflib on the two texts)."""
-    diff_snapshots = capture.diff_snapshots
-    if diff_snapshots is not None:
-        try:
-            return diff_snapshots(g.db, snap["previous_id"], snap["id"])
-        except VerifyError as exc:
-            return f"(no diff: {exc})"
-    before = queries.snapshot_text(g.db, snap["previous_id"]).splitlines()
-    after = (snap["text"] or "").splitlines()
-    lines = difflib.unified_diff(
-        before, after, f"snapshot {snap['previous_id']}", f"snapshot {snap['id']}", lineterm=""
-    )
-    return "\n".join(lines)
+    """Unified diff of the readable text against the previous capture (capture.diff_snapshots)."""
+    try:
+        return capture.diff_snapshots(g.db, snap["previous_id"], snap["id"])
+    except VerifyError as exc:
+        return f"(no diff: {exc})"
 
 
 @bp.get("/snapshots/<int:snapshot_id>/raw")
 def raw_snapshot(snapshot_id: int) -> Any:
     """The archived page itself, for the sandboxed iframe: no scripts, nothing from the live web."""
-    snap = archive.get_snapshot(g.db, snapshot_id)
+    snap = store.get_snapshot(g.db, snapshot_id)
     body = _decoded(snap)
     if body is None:
         abort(404, "this snapshot has no stored body to show")
@@ -515,7 +512,7 @@ def raw_snapshot(snapshot_id: int) -> Any:
 @bp.get("/snapshots/<int:snapshot_id>/payload")
 def payload(snapshot_id: int) -> Any:
     """The payload bytes exactly as stored (Content-Encoding intact), as a download."""
-    snap = archive.get_snapshot(g.db, snapshot_id)
+    snap = store.get_snapshot(g.db, snapshot_id)
     if not snap["sha256"]:
         abort(404, "this snapshot has no payload (the fetch failed)")
     data = get_payload(g.db, snap["sha256"])
@@ -530,7 +527,7 @@ def payload(snapshot_id: int) -> Any:
 
 @bp.get("/snapshots/<int:snapshot_id>/warc")
 def warc(snapshot_id: int) -> Any:
-    archive.get_snapshot(g.db, snapshot_id)  # 404 for an unknown id
+    store.get_snapshot(g.db, snapshot_id)  # 404 for an unknown id
     record = warc_mod.warc_record(g.db, snapshot_id)
     response = Response(record, content_type="application/warc")
     response.headers["Content-Disposition"] = (

@@ -1,24 +1,21 @@
-"""Opening the database, applying migrations, and the small shared writes (events, payloads,
-sources). The schema lives in db/*.sql, shipped inside the wheel as the package `verify.db`."""
+"""Opening the archive: connections, migrations (verify/store/migrations/*.sql, shipped inside
+the wheel), transactions, the side-file locks writers queue on, and WAL checkpoints."""
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import os
 import sqlite3
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import zstandard
 from sqlite_utils import Database
 
-from . import matchkeys
-from .errors import ConflictError, InputError, NotFoundError
+from .. import matchkeys
+from ..clock import now
+from ..errors import ConflictError, InputError
 
 try:
     import fcntl
@@ -28,50 +25,18 @@ except ImportError:  # Windows: the side-file locks below are no-ops there
 DEFAULT_DB = "verify.db"
 BUSY_TIMEOUT_MS = 30_000
 
-_zc = zstandard.ZstdCompressor(level=6)
-
 
 def default_db_path() -> str:
     """`VERIFY_DB` if set, else verify.db in the current directory."""
     return os.environ.get("VERIFY_DB") or DEFAULT_DB
 
 
-def now() -> str:
-    """The current time as ISO-8601 UTC with microseconds, e.g. 2026-11-23T19:16:00.000000Z."""
-    return format_time(datetime.now(UTC))
-
-
-def format_time(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def parse_time(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-
-
-def at_time(moment: datetime | str | None) -> str:
-    """The time of an action: now, or the injected moment (a datetime or an ISO text)."""
-    if moment is None:
-        return now()
-    if isinstance(moment, datetime):
-        return format_time(moment)
-    return format_time(parse_time(moment))
-
-
 def _migration_files() -> list[tuple[int, str, str]]:
-    """(number, name, sql) for every db/NNNN_*.sql, in order."""
-    try:
-        root = resources.files("verify.db")
-        entries = [
-            (p.name, p.read_text(encoding="utf-8"))
-            for p in root.iterdir()
-            if p.name.endswith(".sql")
-        ]
-    except (ModuleNotFoundError, FileNotFoundError):
-        entries = []
-    if not entries:  # a source tree without the package mapping
-        root_dir = Path(__file__).resolve().parent.parent / "db"
-        entries = [(p.name, p.read_text(encoding="utf-8")) for p in root_dir.glob("*.sql")]
+    """(number, name, sql) for every migrations/NNNN_*.sql, in order."""
+    root = resources.files("verify.store") / "migrations"
+    entries = [
+        (p.name, p.read_text(encoding="utf-8")) for p in root.iterdir() if p.name.endswith(".sql")
+    ]
     out = []
     for name, sql in entries:
         number = int(name.split("_", 1)[0])
@@ -174,70 +139,6 @@ def immediate(db: Database) -> Iterator[Database]:
         db.conn.execute("COMMIT")
 
 
-def add_event(
-    db: Database,
-    kind: str,
-    *,
-    claim_id: int | None = None,
-    source_id: int | None = None,
-    snapshot_id: int | None = None,
-    article_id: int | None = None,
-    actor: str | None = None,
-    detail: dict[str, Any] | None = None,
-    at: str | None = None,
-) -> int:
-    """Append one event to the history."""
-    cur = db.conn.execute(
-        "INSERT INTO events (kind, claim_id, source_id, snapshot_id, article_id, actor, detail, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            kind,
-            claim_id,
-            source_id,
-            snapshot_id,
-            article_id,
-            actor,
-            json.dumps(detail, ensure_ascii=False, sort_keys=True) if detail is not None else None,
-            at or now(),
-        ],
-    )
-    return cur.lastrowid
-
-
-def put_payload(db: Database, data: bytes) -> str:
-    """Store bytes once per sha256 (zstd-compressed); returns the hex digest."""
-    digest = hashlib.sha256(data).hexdigest()
-    db.conn.execute(
-        "INSERT OR IGNORE INTO payloads (sha256, size, compression, data, created_at) VALUES (?, ?, 'zstd', ?, ?)",
-        [digest, len(data), _zc.compress(data), now()],
-    )
-    return digest
-
-
-def get_payload(db: Database, sha256: str) -> bytes:
-    row = db.conn.execute(
-        "SELECT compression, data FROM payloads WHERE sha256 = ?", [sha256]
-    ).fetchone()
-    if row is None:
-        raise NotFoundError(f"no payload with sha256 {sha256}")
-    compression, data = row
-    if compression == "zstd":
-        return zstandard.ZstdDecompressor().decompress(data)
-    return bytes(data)
-
-
-def get_setting(db: Database, key: str, default: str | None = None) -> str | None:
-    row = db.conn.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
-    return row[0] if row else default
-
-
-def set_setting(db: Database, key: str, value: str) -> None:
-    db.conn.execute(
-        "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        [key, value],
-    )
-
-
 def side_file(db: Database, suffix: str) -> str | None:
     """The path `<database file>-<suffix>` beside the archive (None for an in-memory one)."""
     for _, name, file in db.conn.execute("PRAGMA database_list"):
@@ -269,10 +170,6 @@ def side_lock(db: Database, suffix: str, *, busy: str | None = None) -> Iterator
         yield
     finally:
         os.close(fd)  # releases the flock
-
-
-def delete_setting(db: Database, key: str) -> None:
-    db.conn.execute("DELETE FROM settings WHERE key = ?", [key])
 
 
 def rows(db: Database, sql: str, params: Any = ()) -> list[dict[str, Any]]:
@@ -338,3 +235,20 @@ def write(db: Database) -> Iterator[Database]:
             count = 0
             conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
         _writes_since_checkpoint[lock] = count
+
+
+def parse_id(value: Any, what: str, listing: str) -> int:
+    """An id from user input (int or digits); InputError naming the listing command otherwise."""
+    if isinstance(value, bool):
+        value = None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise InputError(f"not a {what} id: {value!r} (give a number, see `{listing}`)") from None
+
+
+def tune_for_reads(db: Database, mmap_bytes: int, cache_kib: int = 16_000) -> None:
+    """Let reads go through the OS page cache (memory-mapped I/O) with a larger page cache:
+    for the web server, whose worker threads each hold a connection."""
+    db.conn.execute(f"PRAGMA mmap_size={int(mmap_bytes)}")
+    db.conn.execute(f"PRAGMA cache_size=-{int(cache_kib)}")

@@ -1,7 +1,6 @@
-"""Page-shaped reads for the web UI, built on the read gateway (verify.archive): queue rows with
-article titles and capture counts, article pages with claim offsets, a source's captures. The only
-place in verify/web/ with SQL. Every query here is a read; writes go through verify.review and
-friends."""
+"""Page-shaped data for the web UI, built on the store's reads: queue rows with article titles
+and capture counts, a claim with its article, the text around a claim. No SQL here (the store
+holds it); writes go through verify.review and friends."""
 
 from __future__ import annotations
 
@@ -9,8 +8,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from .. import archive, model, review
-from ..store import row, rows
+from .. import model, review, store
 
 
 def queue_page(
@@ -22,7 +20,7 @@ def queue_page(
     limit: int = 50,
     offset: int = 0,
 ) -> list[dict[str, Any]]:
-    """One page of the queue (review.queue: stale leases expired first, model.QUEUE_ORDER) with
+    """One page of the queue (review.queue: stale leases expired first, model.queue_key) with
     each claim's article title and how many of its sources were captured or failed on their
     latest fetch."""
     page = review.queue(
@@ -33,34 +31,18 @@ def queue_page(
     return page
 
 
-def _in(ids: list[int]) -> str:
-    return ", ".join(str(int(i)) for i in ids)
-
-
 def _add_articles(db: Database, claims: list[dict[str, Any]]) -> None:
     ids = sorted({c["article_id"] for c in claims if c["article_id"] is not None})
-    titles = {}
-    if ids:
-        for r in rows(db, f"SELECT id, title, url FROM articles WHERE id IN ({_in(ids)})"):
-            titles[r["id"]] = r["title"] or r["url"] or f"article {r['id']}"
+    titles = {
+        aid: r["title"] or r["url"] or f"article {aid}"
+        for aid, r in store.articles.article_titles(db, ids).items()
+    }
     for c in claims:
         c["article_title"] = titles.get(c["article_id"])
 
 
 def _add_capture_counts(db: Database, claims: list[dict[str, Any]]) -> None:
-    ids = [c["id"] for c in claims]
-    counts: dict[int, dict[str, int]] = {}
-    if ids:
-        for r in rows(
-            db,
-            "SELECT cs.claim_id, COUNT(*) AS sources,"
-            " SUM(s.id IS NOT NULL AND s.error IS NULL) AS captured,"
-            " SUM(s.error IS NOT NULL) AS failed"
-            " FROM claim_sources cs"
-            " LEFT JOIN snapshots s ON s.id = (SELECT MAX(id) FROM snapshots WHERE source_id = cs.source_id)"
-            f" WHERE cs.claim_id IN ({_in(ids)}) GROUP BY cs.claim_id",
-        ):
-            counts[r["claim_id"]] = r
+    counts = store.sources.capture_counts(db, [c["id"] for c in claims])
     for c in claims:
         found = counts.get(c["id"], {})
         c["sources"] = found.get("sources", 0) or 0
@@ -69,13 +51,9 @@ def _add_capture_counts(db: Database, claims: list[dict[str, Any]]) -> None:
 
 
 def claim(db: Database, claim_id: int) -> dict[str, Any]:
-    """The claim (archive.claim_row) with its article's title and URL."""
-    found = archive.claim_row(db, claim_id)
-    art = (
-        row(db, "SELECT title, url FROM articles WHERE id = ?", [found["article_id"]])
-        if found["article_id"] is not None
-        else None
-    ) or {}
+    """The claim (store.claim_row) with its article's title and URL."""
+    found = store.claim_row(db, claim_id)
+    art = store.articles.article_titles(db, [found["article_id"]]).get(found["article_id"], {})
     found["article_title"] = art.get("title")
     found["article_url"] = art.get("url")
     return found
@@ -87,10 +65,10 @@ def article_context(
     """The text around the claim in its article: {before, claim, after} (plain strings)."""
     if claim["article_id"] is None or claim["start"] is None:
         return None
-    found = row(db, "SELECT text FROM articles WHERE id = ?", [claim["article_id"]])
-    if found is None:
+    text = store.articles.article_text(db, claim["article_id"])
+    if text is None:
         return None
-    text, start, end = found["text"], claim["start"], claim["end"]
+    start, end = claim["start"], claim["end"]
     lo = text.rfind("\n\n", 0, max(0, start - around))
     lo = max(0, start - around) if lo < 0 else lo + 2
     hi = text.find("\n\n", min(len(text), end + around))
@@ -108,7 +86,7 @@ def article_context(
 
 
 def why(src: dict[str, Any]) -> str:
-    """The line a reviewer reads beside a source's state (archive.claim_sources rows)."""
+    """The line a reviewer reads beside a source's state (store.claim_sources rows)."""
     if src["snapshot_id"] is None:
         return "not fetched yet"
     if src["state"] == "dead":
@@ -122,40 +100,21 @@ def why(src: dict[str, Any]) -> str:
 
 
 def snapshot_text(db: Database, snapshot_id: int) -> str:
-    found = row(db, "SELECT text FROM snapshots WHERE id = ?", [snapshot_id])
-    return (found or {}).get("text") or ""
+    return store.snapshots.snapshot_text(db, snapshot_id)
 
 
 def article(db: Database, article_id: int) -> dict[str, Any]:
-    """The article (archive.get_article) for its page."""
-    return archive.get_article(db, article_id)
+    """The article (store.get_article) for its page."""
+    return store.get_article(db, article_id)
 
 
 def article_claims(db: Database, article_id: int) -> list[dict[str, Any]]:
-    return rows(
-        db,
-        'SELECT id, text, start, "end", score, status, verdict FROM claims'
-        " WHERE article_id = ? AND start IS NOT NULL ORDER BY start, id",
-        [article_id],
-    )
+    return store.claims.article_claims(db, article_id)
 
 
 def source_captures(db: Database, source_id: int, *, limit: int = 20) -> list[dict[str, Any]]:
-    return rows(
-        db,
-        "SELECT id, fetched_at, status, error, changed, sha256, origin, memento_datetime"
-        " FROM snapshots WHERE source_id = ? ORDER BY id DESC LIMIT ?",
-        [source_id, limit],
-    )
+    return store.snapshots.source_captures(db, source_id, limit=limit)
 
 
 def citing_claims(db: Database, source_id: int, *, limit: int = 20) -> list[dict[str, Any]]:
-    return rows(
-        db,
-        "SELECT c.id, c.text, c.status, c.verdict, (SELECT group_concat(DISTINCT a.stance)"
-        "  FROM assessments a WHERE a.claim_id = c.id AND a.source_id = cs.source_id"
-        "  AND a.removed_at IS NULL) AS stances"
-        " FROM claim_sources cs JOIN claims c ON c.id = cs.claim_id WHERE cs.source_id = ?"
-        " ORDER BY cs.id LIMIT ?",
-        [source_id, limit],
-    )
+    return store.sources.citing_claims(db, source_id, limit=limit)

@@ -1,0 +1,68 @@
+"""Roles come from the transition table (model.TRANSITIONS[...].role) and are checked in one
+place, the library (users.authorize through the workflow functions): the CLI and the web UI
+refuse a reviewer an editor's transition with the same one-line message, and nothing changes."""
+
+from __future__ import annotations
+
+import html
+
+import pytest
+from browser_helpers import build_review_data, sign_in
+
+from verify import model, review, users
+from verify.errors import ForbiddenError
+from verify.store import open_db
+from verify.web import create_app
+
+PASSWORDS = {"boss": "admin-password", "ed": "editor-password", "rita": "reviewer-password"}
+
+
+@pytest.fixture(autouse=True)
+def cheap_hashes(monkeypatch):
+    monkeypatch.setattr(users, "SCRYPT_N", 2**10)
+
+
+@pytest.fixture
+def desk(db_path):
+    db = open_db(db_path)
+    data = build_review_data(db)
+    users.add_user(db, "boss", "admin", PASSWORDS["boss"])
+    users.add_user(db, "ed", "editor", PASSWORDS["ed"], actor="boss")
+    users.add_user(db, "rita", "reviewer", PASSWORDS["rita"], actor="boss")
+    yield db, data
+    db.close()
+
+
+def approvals(db) -> list:
+    return db.conn.execute("SELECT * FROM approvals").fetchall()
+
+
+def test_the_role_an_action_needs_is_in_the_transition_table():
+    assert model.TRANSITIONS["approve"].role == "editor"
+    assert model.required_role("approve") == "editor"
+    assert model.TRANSITIONS["promote"].role == "reviewer"
+
+
+def test_a_reviewer_is_refused_an_editors_transition_by_cli_and_web_alike(db_path, desk, run_cli):
+    db, data = desk
+    cid = data.claims["soldiers"]
+    review.give_verdict(db, cid, "true", "ed")
+    with pytest.raises(ForbiddenError) as refused:
+        users.authorize(db, "rita", "approve")
+    message = str(refused.value)
+    assert message == "rita is a reviewer: approve needs an editor or admin account"
+
+    out = run_cli("approve", str(cid), "--reviewer", "rita")
+    assert out.exit_code == 1
+    assert out.stderr.strip() == f"Error: {message}"
+    assert approvals(db) == []
+
+    client = create_app(db_path).test_client()
+    token = sign_in(client, "rita", PASSWORDS["rita"])
+    answer = client.post(f"/claims/{cid}/approve", data={"csrf_token": token})
+    assert answer.status_code == 403
+    assert message in html.unescape(answer.get_data(as_text=True))
+    assert approvals(db) == []
+
+    # an editor passes the same check
+    assert users.authorize(db, "ed", "approve") == "editor"
