@@ -5,15 +5,29 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from verify import settings
 from verify.cli import cli
 from verify.store import open_db
+
+
+@pytest.fixture(autouse=True)
+def static_capture_by_default(request: pytest.FixtureRequest, monkeypatch) -> None:
+    """Tests not marked `browser` capture in static mode unless they ask for another mode:
+    the `capture_mode` setting defaults to static for them (the product's default, auto, would
+    start Chromium for every short test page). Only this process's default changes: a test's
+    database and `verify config` show nothing, and an explicit `--mode` or setting still wins.
+    A CLI run in a subprocess does not see this: pass `--mode static` there."""
+    if request.node.get_closest_marker("browser") is not None:
+        return
+    default = settings.SETTINGS["capture_mode"]
+    monkeypatch.setitem(settings.SETTINGS, "capture_mode", replace(default, default="static"))
 
 
 @pytest.fixture
@@ -114,7 +128,10 @@ class LocalSite:
         self.server.daemon_threads = True
         self.host = host
         self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # a short poll: shutdown() waits for the loop's next turn (0.5 s by default, per test)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self.thread.start()
 
     def url(self, path: str = "/") -> str:
