@@ -36,7 +36,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, cast
 
 from sqlite_utils import Database
 
@@ -202,9 +202,12 @@ def _open_run(db: Database, params: str) -> int:
         found = _unfinished_run(db, params)
         if found is not None:
             return found
-        return db.conn.execute(
-            "INSERT INTO fetch_runs (params, started_at) VALUES (?, ?)", [params, store.now()]
-        ).lastrowid
+        return cast(
+            int,
+            db.conn.execute(
+                "INSERT INTO fetch_runs (params, started_at) VALUES (?, ?)", [params, store.now()]
+            ).lastrowid,
+        )
 
 
 # --- the engine --------------------------------------------------------------------------
@@ -321,7 +324,7 @@ class _Workers:
                     self.engine_error = str(exc)
         return self.engine
 
-    def _session(self):  # type: ignore[no-untyped-def]
+    def _session(self):
         session = getattr(self.local, "session", None)
         if session is None:
             session = self.local.session = make_session(self.options.fetch)
@@ -411,6 +414,7 @@ def _capture(
 ) -> CaptureSummary:
     where, params = _selection(db, claim_id, source_ids, article_id)
     run_params = _run_params(claim_id, source_ids, article_id, options.refetch)
+    run_id: int | None
     if options.refetch:
         run_id = _open_run(db, run_params)
     else:
@@ -698,7 +702,7 @@ def store_result(
                 outcome.origin,
             ],
         )
-        snapshot_id = cur.lastrowid
+        snapshot_id = cast(int, cur.lastrowid)
         if rendered is not None:
             _store_rendered(db, snapshot_id, rendered)
         if outcome.origin == "archive":  # a memento: recover.py writes its own 'recovered' event
@@ -820,7 +824,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'“(])")
 
 
 def _diff_lines(text: str | None) -> list[str]:
-    lines = []
+    lines: list[str] = []
     for line in (text or "").splitlines():
         line = line.strip()
         if line:

@@ -17,7 +17,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlite_utils import Database
 
@@ -271,7 +271,7 @@ def store_reviews(db: Database, reviews: list[Review], result: ImportResult) -> 
                 )
                 count_keys(db, keys.split())
                 result.added += 1
-                result.ids.append(cur.lastrowid)
+                result.ids.append(cast(int, cur.lastrowid))
             elif [old[f] for f in _FIELDS] != values:
                 db.conn.execute(
                     f"UPDATE known_reviews SET {', '.join(f'{f} = ?' for f in _FIELDS)},"

@@ -7,7 +7,7 @@ caller already holds one), and checks its inputs before it writes, so bad input 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from sqlite_utils import Database
 
@@ -27,7 +27,7 @@ def ensure_source(db: Database, url: str) -> int:
         "INSERT INTO sources (url, host, created_at) VALUES (?, ?, ?)",
         [normal, host_of(normal), now()],
     )
-    return cur.lastrowid
+    return cast(int, cur.lastrowid)
 
 
 # --- checks -----------------------------------------------------------------------------------
@@ -91,7 +91,7 @@ def add_claim(
             " VALUES (?, ?, ?, 'queued', ?, ?, ?, ?)",
             [article_id, text, float(score), priority, origin, stamp, stamp],
         )
-        claim_id = cur.lastrowid
+        claim_id = cast(int, cur.lastrowid)
         add_event(
             db,
             "claim_added",
@@ -182,7 +182,7 @@ def promote_span(
     anchor starts inside the span become its candidate sources."""
     priority = check_priority(priority)
     with immediate(db):
-        article_id = check_article(db, article_id)
+        check_article(db, article_id)
         text = db.conn.execute("SELECT text FROM articles WHERE id = ?", [article_id]).fetchone()[0]
         if not (isinstance(start, int) and isinstance(end, int)) or not 0 <= start < end <= len(
             text
@@ -228,7 +228,7 @@ def promote_span(
             " VALUES (?, ?, ?, ?, ?, 'queued', ?, 'manual', ?, ?)",
             [article_id, span, start, end, float(score), priority, stamp, stamp],
         )
-        claim_id = cur.lastrowid
+        claim_id = cast(int, cur.lastrowid)
         add_event(
             db,
             "claim_added",

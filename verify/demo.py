@@ -268,6 +268,7 @@ def _recover(
     if not done:
         return None
     row = store.row(db, "SELECT * FROM snapshots WHERE id = ?", [done[0].snapshot_id])
+    assert row is not None  # recover just stored it
     return {"source_id": source_id, "snapshot_id": row["id"], "label": archive_label(row)}
 
 

@@ -16,7 +16,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlite_utils import Database
 
@@ -270,7 +270,7 @@ def ingest_article(
                 stamp,
             ],
         )
-        article_id = cur.lastrowid
+        article_id = cast(int, cur.lastrowid)
         if page is not None:
             _store_page(db, article_id, page)
         claim_ids: list[int] = []
@@ -292,7 +292,7 @@ def ingest_article(
                     stamp,
                 ],
             )
-            claim_ids.append(cur.lastrowid)
+            claim_ids.append(cast(int, cur.lastrowid))
             if status == "queued":
                 add_event(
                     db,
@@ -455,7 +455,7 @@ def _sheet_rows(
         raise InputError(
             f"{path}: the first line must be a header with a 'claim' column (and 'url', optional 'article', 'priority')"
         )
-    col = {
+    col: dict[str, int] = {
         name: names.index(name) for name in ("claim", "url", "article", "priority") if name in names
     }
     while True:
@@ -574,7 +574,7 @@ def _import_row(
                     stamp,
                 ],
             )
-            claim_id = cur.lastrowid
+            claim_id = cast(int, cur.lastrowid)
             new_claim = 1
             add_event(
                 db,

@@ -384,6 +384,7 @@ def _store(db: Database, found: _Found) -> SourceRecovery:
     with store.immediate(db):
         snapshot_id = None
         if found.result is not None:
+            assert found.memento is not None and found.memento_dt is not None  # set together
             job = _Job(task.source_id, task.url, task.host)
             snapshot_id, _ = store_result(
                 db,
@@ -432,6 +433,11 @@ def _store(db: Database, found: _Found) -> SourceRecovery:
                 [task.source_id, found.skipped, at],
             )
         if snapshot_id is not None:
+            assert (
+                found.result is not None
+                and found.memento is not None
+                and found.memento_dt is not None
+            )
             detail = {
                 "archive": found.memento.archive,
                 "memento_url": found.result.final_url or found.memento.url,
@@ -464,6 +470,9 @@ def _summarise(found: _Found, snapshot_id: int | None) -> SourceRecovery:
     if found.skipped:
         return SourceRecovery(task.source_id, task.url, "skipped", found.skipped)
     if snapshot_id is not None:
+        assert (
+            found.result is not None and found.memento is not None and found.memento_dt is not None
+        )
         return SourceRecovery(
             task.source_id,
             task.url,

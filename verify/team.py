@@ -424,7 +424,8 @@ def find_claims(
 ) -> list[dict[str, Any]]:
     """Claims filtered by tag, status, article title (words, case-insensitive), assignee
     ('-' for nobody) and score range, in queue order, with their tags."""
-    where, params = [], []
+    where: list[str] = []
+    params: list[Any] = []
     if tag:
         where.append("id IN (SELECT claim_id FROM claim_tags WHERE tag = ?)")
         params.append(check_tag(tag))

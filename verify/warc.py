@@ -117,7 +117,7 @@ def _select(db: Database, snapshot_ids: list[int] | None, article_id: int | None
         params.append(article_id)
     if snapshot_ids is not None:
         wanted = sorted({int(i) for i in snapshot_ids})
-        found = set()
+        found: set[str] = set()
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             marks = ",".join("?" * len(chunk))
@@ -247,7 +247,7 @@ def _response_or_revisit(
     """A `response` record, or a `revisit` of the earlier record holding the same payload;
     `seen` (payload digest -> (URL, date) of its response record) learns each new payload."""
     earlier = seen.get(sha) if sha and payload else None
-    if earlier:
+    if earlier and sha:
         return writer.create_revisit_record(
             url,
             "sha256:" + base32_digest(sha),

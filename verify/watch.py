@@ -22,7 +22,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from sqlite_utils import Database
@@ -96,8 +96,8 @@ def due_sources(db: Database, at: datetime, options: WatchOptions | None = None)
     otherwise last checked `failing_days` ago. One query (the latest live capture is an index
     look-up per source), so a cron run with nothing due costs next to nothing."""
     options = options or WatchOptions()
-    live_days = options.live_days or float(get_value(db, "watch_live_days"))
-    failing_days = options.failing_days or float(get_value(db, "watch_failing_days"))
+    live_days = options.live_days or float(cast(str, get_value(db, "watch_live_days")))
+    failing_days = options.failing_days or float(cast(str, get_value(db, "watch_failing_days")))
     live_cutoff = store.format_time(at - timedelta(days=live_days))
     failing_cutoff = store.format_time(at - timedelta(days=failing_days))
     rows = db.conn.execute(
@@ -154,6 +154,7 @@ def _record(db: Database, old: dict[str, Any], at: datetime, options: WatchOptio
         f" FROM snapshots WHERE id = ({model.latest_live_snapshot_sql()})",
         [sid],
     )
+    assert snap is not None  # called after a capture of this source
     state = model.source_state(snap["status"], snap["error"], snap["changed"])
     soft = snap["error"] is None and is_soft_404(
         snap["requested_url"],
@@ -166,6 +167,7 @@ def _record(db: Database, old: dict[str, Any], at: datetime, options: WatchOptio
         "SELECT check_failures, last_failure_at, dead_at, watch_state FROM sources WHERE id = ?",
         [sid],
     )
+    assert src is not None
     previous = src["watch_state"] or old["state"]
     failures, last_failure, dead_at = src["check_failures"], src["last_failure_at"], src["dead_at"]
     if state == "unknown":
