@@ -17,6 +17,7 @@ from browser_helpers import build_review_data, sign_in
 from click.testing import CliRunner
 from fakearchive import FaultyArchive
 
+from verify import browser as browser_mod
 from verify import settings, users
 from verify.cli import cli
 from verify.store import open_db
@@ -24,16 +25,34 @@ from verify.web import create_app
 
 
 @pytest.fixture(autouse=True)
-def static_capture_by_default(request: pytest.FixtureRequest, monkeypatch) -> None:
+def static_capture_by_default(request: pytest.FixtureRequest, monkeypatch) -> Iterator[None]:
     """Tests not marked `browser` capture in static mode unless they ask for another mode:
     the `capture_mode` setting defaults to static for them (the product's default, auto, would
     start Chromium for every short test page). Only this process's default changes: a test's
     database and `verify config` show nothing, and an explicit `--mode` or setting still wins.
-    A CLI run in a subprocess does not see this: pass `--mode static` there."""
+    A CLI run in a subprocess does not see this: pass `--mode static` there.
+
+    Such a test that starts Chromium in this process anyway fails, saying so: mark it
+    `browser` or make it capture statically."""
     if request.node.get_closest_marker("browser") is not None:
+        yield
         return
     default = settings.SETTINGS["capture_mode"]
     monkeypatch.setitem(settings.SETTINGS, "capture_mode", replace(default, default="static"))
+    launches: list[str] = []
+    launch = browser_mod.BrowserEngine._launch
+
+    async def counted_launch(engine: browser_mod.BrowserEngine) -> None:
+        launches.append(engine.executable)
+        await launch(engine)
+
+    monkeypatch.setattr(browser_mod.BrowserEngine, "_launch", counted_launch)
+    yield
+    if launches:
+        pytest.fail(
+            f"{request.node.nodeid} started Chromium {len(launches)} time(s) without the"
+            " `browser` mark: mark it @pytest.mark.browser, or capture in static mode"
+        )
 
 
 @pytest.fixture
