@@ -1,19 +1,58 @@
-"""Shared fixtures: a fresh database per test, a CLI runner, and a real HTTP server on
-127.0.0.1 (port 0) that serves whatever routes a test gives it."""
+"""Shared fixtures: a fresh database per test, a CLI runner, a real HTTP server on 127.0.0.1
+(port 0) that serves whatever routes a test gives it, a fake web archive, the review web app in
+process, a real Chromium for the tests marked `browser`, and small helpers that read tables."""
 
 from __future__ import annotations
 
+import os
+import sqlite3
 import threading
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from browser_helpers import build_review_data, sign_in
 from click.testing import CliRunner
+from fakearchive import FaultyArchive
 
+from verify import browser as browser_mod
+from verify import settings, users
 from verify.cli import cli
 from verify.store import open_db
+from verify.web import create_app
+
+
+@pytest.fixture(autouse=True)
+def static_capture_by_default(request: pytest.FixtureRequest, monkeypatch) -> Iterator[None]:
+    """Tests not marked `browser` capture in static mode unless they ask for another mode:
+    the `capture_mode` setting defaults to static for them (the product's default, auto, would
+    start Chromium for every short test page). Only this process's default changes: a test's
+    database and `verify config` show nothing, and an explicit `--mode` or setting still wins.
+    A CLI run in a subprocess does not see this: pass `--mode static` there.
+
+    Such a test that starts Chromium in this process anyway fails, saying so: mark it
+    `browser` or make it capture statically."""
+    if request.node.get_closest_marker("browser") is not None:
+        yield
+        return
+    default = settings.SETTINGS["capture_mode"]
+    monkeypatch.setitem(settings.SETTINGS, "capture_mode", replace(default, default="static"))
+    launches: list[str] = []
+    launch = browser_mod.BrowserEngine._launch
+
+    async def counted_launch(engine: browser_mod.BrowserEngine) -> None:
+        launches.append(engine.executable)
+        await launch(engine)
+
+    monkeypatch.setattr(browser_mod.BrowserEngine, "_launch", counted_launch)
+    yield
+    if launches:
+        pytest.fail(
+            f"{request.node.nodeid} started Chromium {len(launches)} time(s) without the"
+            " `browser` mark: mark it @pytest.mark.browser, or capture in static mode"
+        )
 
 
 @pytest.fixture
@@ -114,7 +153,10 @@ class LocalSite:
         self.server.daemon_threads = True
         self.host = host
         self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # a short poll: shutdown() waits for the loop's next turn (0.5 s by default, per test)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self.thread.start()
 
     def url(self, path: str = "/") -> str:
@@ -134,3 +176,75 @@ def site() -> Iterator[LocalSite]:
     server = LocalSite()
     yield server
     server.close()
+
+
+@pytest.fixture(autouse=True)
+def cheap_hashes(monkeypatch) -> None:
+    """Hash passwords with small scrypt parameters (the stored hash says which), so creating
+    accounts costs milliseconds; a test about the real parameters sets SCRYPT_N itself."""
+    monkeypatch.setattr(users, "SCRYPT_N", 2**10)
+
+
+@pytest.fixture
+def archive() -> Iterator[FaultyArchive]:
+    """A fake web archive (Wayback-style CDX, Memento TimeMaps, Save Page Now) on 127.0.0.1."""
+    fake = FaultyArchive().start()
+    yield fake
+    fake.close()
+
+
+@pytest.fixture
+def web(db_path: Path):
+    """The review app in process with the standard review data, ana signed in:
+    (client, csrf token, data, db)."""
+    db = open_db(db_path)
+    data = build_review_data(db)
+    client = create_app(db_path).test_client()
+    token = sign_in(client, "ana")
+    yield client, token, data, db
+    db.close()
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright, one per test module. Skips when Chromium is
+    missing, except in CI (CI set), where the browser tests must run."""
+    if not os.path.exists(CHROMIUM):
+        message = f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message + ": CI must run the browser tests")
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def row_counts(db_or_path, tables: Iterable[str]) -> dict[str, int]:
+    """{table: number of rows}, from an open database or from a database file."""
+    conn = sqlite3.connect(db_or_path) if isinstance(db_or_path, str | Path) else db_or_path.conn
+    try:
+        return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
+    finally:
+        if conn is not getattr(db_or_path, "conn", None):
+            conn.close()
+
+
+def table_rows(db, tables: Iterable[str], order_by: str = "1") -> list[list]:
+    """Every row of each table, in a fixed order: compare before and after to prove that a
+    refused action changed nothing."""
+    return [db.conn.execute(f"SELECT * FROM {t} ORDER BY {order_by}").fetchall() for t in tables]

@@ -26,8 +26,6 @@ from verify.store import open_db
 
 pytestmark = pytest.mark.browser
 
-SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
-
 
 def _png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
     """A real PNG of one colour (so naturalWidth is checkable)."""
@@ -218,7 +216,7 @@ def test_snapshot_cli_screenshot_resources_and_show(captured, origin, run_cli, t
 
 
 def test_replay_in_the_review_ui_makes_no_request_to_the_original(
-    captured, origin, tripwire, chromium
+    captured, origin, tripwire, chromium, tmp_path
 ) -> None:
     """Opening the browser snapshot in the review UI shows the screenshot and the rendered page
     with its images, and the original server sees ZERO requests."""
@@ -261,8 +259,8 @@ def test_replay_in_the_review_ui_makes_no_request_to_the_original(
             assert color == "rgb(26, 77, 143)"
             # no script ran in the replay (the page's script would add a tracker image)
             assert frame.evaluate("document.scripts.length") == 0
-            SHOTS.mkdir(parents=True, exist_ok=True)
-            page.locator(".browser-capture").screenshot(path=str(SHOTS / "browser-snapshot.png"))
+            shot_path = tmp_path / "browser-snapshot.png"  # never into the tracked docs/
+            page.locator(".browser-capture").screenshot(path=str(shot_path))
             time.sleep(0.3)  # anything late would arrive now
             assert origin.hits == before, "the replay reached the original server"
             assert tripwire.hits == {}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import NOT_HTTP_URLS
+from conftest import NOT_HTTP_URLS, row_counts
 
 from verify import claims, store
 from verify.clock import now
@@ -11,10 +11,9 @@ from verify.errors import InputError, InvalidURLError, NotFoundError
 
 
 def counts(db) -> dict[str, int]:
-    return {
-        t: db.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-        for t in ("articles", "claims", "sources", "claim_sources", "events", "article_links")
-    }
+    return row_counts(
+        db, ("articles", "claims", "sources", "claim_sources", "events", "article_links")
+    )
 
 
 def make_article(

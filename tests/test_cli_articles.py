@@ -4,9 +4,9 @@ and that bad input changes nothing in the database."""
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import pytest
+from conftest import row_counts
 
 STORY = (
     "<html><body><nav><a href='https://news.example/'>Home</a></nav><article>"
@@ -16,14 +16,7 @@ STORY = (
 
 
 def counts(db_path) -> dict[str, int]:
-    conn = sqlite3.connect(db_path)
-    try:
-        return {
-            t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-            for t in ("articles", "claims", "sources", "claim_sources", "events")
-        }
-    finally:
-        conn.close()
+    return row_counts(db_path, ("articles", "claims", "sources", "claim_sources", "events"))
 
 
 def test_ingest_json_and_claims(run_cli, tmp_path, db_path):

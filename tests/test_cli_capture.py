@@ -263,6 +263,7 @@ def test_kill_9_of_fetch_leaves_no_worker_process(tmp_path: Path, run_cli) -> No
         add(run_cli, *fault.add_slow_pages(PROCESS_EXTRACT_MIN + 40))
         db_path = Path(os.environ["VERIFY_DB"])
         args = [sys.executable, "-c", "from verify.cli import main; main()", "fetch"]
+        args += ["--mode", "static"]  # a subprocess: the conftest default does not reach it
         args += ["--per-host", "2", "--allow-host", fault.netloc, "--db", str(db_path)]
         proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         children: list = []

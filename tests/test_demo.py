@@ -5,18 +5,15 @@ from __future__ import annotations
 
 import sqlite3
 
+from conftest import row_counts
+
 from verify.demo import ROUTES, demo_site, run_demo
 
 
 def counts(path) -> dict[str, int]:
-    conn = sqlite3.connect(path)
-    try:
-        return {
-            t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-            for t in ("articles", "claims", "sources", "claim_sources", "snapshots", "events")
-        }
-    finally:
-        conn.close()
+    return row_counts(
+        path, ("articles", "claims", "sources", "claim_sources", "snapshots", "events")
+    )
 
 
 def test_demo_site_serves_every_kind_of_page():

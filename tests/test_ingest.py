@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import row_counts
 
 from verify import store
 from verify.errors import BlockedAddressError, InputError, InvalidURLError, NotFoundError
@@ -30,10 +31,9 @@ It is a <a href="https://blog.example/opinion">lovely</a> day.</p>
 
 
 def counts(db) -> dict[str, int]:
-    return {
-        t: db.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-        for t in ("articles", "claims", "sources", "claim_sources", "events", "article_links")
-    }
+    return row_counts(
+        db, ("articles", "claims", "sources", "claim_sources", "events", "article_links")
+    )
 
 
 def write(tmp_path, name: str, data: str | bytes):

@@ -32,13 +32,6 @@ from verify.store import find_source
 LOCAL = FetchOptions(allow_hosts=("127.0.0.1",), retries=0, deadline=5.0, read_timeout=5.0)
 
 
-@pytest.fixture
-def archive():
-    fake = FaultyArchive().start()
-    yield fake
-    fake.close()
-
-
 def options(*archives: Archive, **kw) -> RecoverOptions:
     return RecoverOptions(archives=archives, fetch=kw.pop("fetch", LOCAL), **kw)
 

@@ -6,9 +6,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-import pytest
 from conftest import Response
-from fakearchive import FaultyArchive
 
 from verify import store
 from verify.capture import CaptureOptions, capture
@@ -19,13 +17,6 @@ from verify.save import SaveOptions, save
 
 LOCAL = FetchOptions(allow_hosts=("127.0.0.1",), retries=0, deadline=5.0)
 PAGE = "<html><head><title>{0}</title></head><body><p>{0} says 170 hostages.</p></body></html>"
-
-
-@pytest.fixture
-def archive():
-    fake = FaultyArchive().start()
-    yield fake
-    fake.close()
 
 
 class FakeTime:

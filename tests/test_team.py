@@ -8,16 +8,12 @@ import json
 
 import pytest
 from browser_helpers import build_review_data
+from conftest import table_rows
 
 from verify import export, review, settings, store, team, users
 from verify.errors import ConflictError, ForbiddenError, InputError
 
 T = "2026-11-23T10:00:00.000000Z"
-
-
-@pytest.fixture(autouse=True)
-def cheap_hashes(monkeypatch):
-    monkeypatch.setattr(users, "SCRYPT_N", 2**10)
 
 
 @pytest.fixture
@@ -34,10 +30,7 @@ def desk(db):
 
 
 def state(db) -> list:
-    return [
-        db.conn.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall()
-        for t in ("claims", "events", "approvals", "claim_tags", "skips", "verdicts")
-    ]
+    return table_rows(db, ("claims", "events", "approvals", "claim_tags", "skips", "verdicts"))
 
 
 def reviews(db) -> list[dict]:

@@ -6,22 +6,14 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import table_rows
 
 from verify import model, review, settings, users
 from verify.errors import ConflictError, ForbiddenError, InputError
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashes(monkeypatch):
-    """Hash with small scrypt parameters (the stored hash says which; see the test below)."""
-    monkeypatch.setattr(users, "SCRYPT_N", 2**10)
-
-
 def state(db) -> list:
-    return [
-        db.conn.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall()
-        for t in ("users", "claims", "events", "settings", "approvals", "claim_tags")
-    ]
+    return table_rows(db, ("users", "claims", "events", "settings", "approvals", "claim_tags"))
 
 
 def make_team(db) -> None:

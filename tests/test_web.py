@@ -6,23 +6,11 @@ import gzip
 import io
 import re
 
-import pytest
-from browser_helpers import SOURCE_HTML, build_review_data, csrf_from, sign_in
+from browser_helpers import SOURCE_HTML, build_review_data, csrf_from
 
 from verify import review
 from verify.store import open_db
 from verify.web import create_app
-
-
-@pytest.fixture
-def web(db_path):
-    db = open_db(db_path)
-    data = build_review_data(db)
-    app = create_app(db_path)
-    client = app.test_client()
-    token = sign_in(client, "ana")
-    yield client, token, data, db
-    db.close()
 
 
 def text_of(response) -> str:

@@ -10,7 +10,8 @@ import time
 import urllib.request
 
 import pytest
-from browser_helpers import build_review_data, csrf_from, sign_in
+from browser_helpers import csrf_from, sign_in
+from conftest import table_rows
 
 from verify import store
 from verify.errors import AuthError, InputError
@@ -20,21 +21,9 @@ from verify.web import check_bind, create_app, load_auth
 EVIL = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 
-@pytest.fixture
-def web(db_path):
-    db = open_db(db_path)
-    data = build_review_data(db)
-    client = create_app(db_path).test_client()
-    token = sign_in(client, "ana")
-    yield client, token, data, db
-    db.close()
-
-
 def state(db) -> list:
-    return [
-        db.conn.execute(f"SELECT * FROM {t} ORDER BY rowid").fetchall()
-        for t in ("claims", "claim_sources", "assessments", "verdicts", "events")
-    ]
+    tables = ("claims", "claim_sources", "assessments", "verdicts", "events")
+    return table_rows(db, tables, order_by="rowid")
 
 
 def test_app_pages_have_a_strict_policy(web):

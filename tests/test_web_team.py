@@ -8,18 +8,13 @@ import time
 
 import pytest
 from browser_helpers import build_review_data, csrf_from, sign_in
-from conftest import LocalSite, Response
+from conftest import LocalSite, Response, table_rows
 
 from verify import review, settings, store, users
 from verify.store import open_db
 from verify.web import create_app
 
 PASSWORDS = {"boss": "admin-password", "ed": "editor-password", "rita": "reviewer-password"}
-
-
-@pytest.fixture(autouse=True)
-def cheap_hashes(monkeypatch):
-    monkeypatch.setattr(users, "SCRYPT_N", 2**10)
 
 
 @pytest.fixture
@@ -40,10 +35,7 @@ def client_for(app, name):
 
 
 def state(db) -> list:
-    return [
-        db.conn.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall()
-        for t in ("claims", "approvals", "claim_tags", "users", "verdicts", "assessments")
-    ]
+    return table_rows(db, ("claims", "approvals", "claim_tags", "users", "verdicts", "assessments"))
 
 
 def events(db, kind):

@@ -27,6 +27,7 @@ import shutil
 import threading
 import time
 from dataclasses import dataclass, field, replace
+from typing import Any
 from urllib.parse import urlsplit
 
 from .clock import now
@@ -216,7 +217,7 @@ class _Capture:
         self.closed = False
         self.main_served = False
         self.navigations = 0
-        self.page = None
+        self.page: Any = None
 
     def remaining(self) -> float:
         return self.deadline - time.monotonic()
@@ -271,9 +272,9 @@ class BrowserEngine:
             target=self._loop.run_forever, name="verify-browser", daemon=True
         )
         self._thread.start()
-        self._playwright = None
-        self._browser = None
-        self._version = None
+        self._playwright: Any = None
+        self._browser: Any = None
+        self._version: str | None = None
         self._pages: asyncio.Semaphore | None = None
         self._launch_lock: asyncio.Lock | None = None
         self._closed = False
@@ -285,7 +286,7 @@ class BrowserEngine:
 
     # --- plumbing between the caller's threads and the browser thread ---
 
-    def _call(self, coro, timeout: float | None = None):  # type: ignore[no-untyped-def]
+    def _call(self, coro, timeout: float | None = None):
         future = asyncio.run_coroutine_threadsafe(coro, self._loop)
         return future.result(timeout)
 
@@ -308,7 +309,7 @@ class BrowserEngine:
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             args.append("--no-sandbox")  # Chromium refuses to run its sandbox as root
         try:
-            self._browser = await self._playwright.chromium.launch(  # type: ignore[union-attr]
+            self._browser = await self._playwright.chromium.launch(
                 executable_path=self.executable, args=args, headless=True, timeout=30_000
             )
         except Exception as exc:  # noqa: BLE001 - any launch failure is one clear message
@@ -408,7 +409,7 @@ class BrowserEngine:
 
     # --- fetching for the browser (in the fetch pool's threads) ---
 
-    def _session(self):  # type: ignore[no-untyped-def]
+    def _session(self):
         session = getattr(self._local, "session", None)
         if session is None:
             session = self._local.session = make_session(self.fetch_options)
@@ -434,7 +435,7 @@ class BrowserEngine:
             await self._ensure_browser()
             state = _Capture(url, main, self.options)
             started_at = now()
-            context = await self._browser.new_context(  # type: ignore[union-attr]
+            context = await self._browser.new_context(
                 viewport={"width": self.options.width, "height": self.options.height},
                 service_workers="block",
                 accept_downloads=False,
@@ -494,7 +495,7 @@ class BrowserEngine:
                 error_message=message,
             )
 
-    async def _render(self, context, state: _Capture, crashed: list[str]) -> dict:  # type: ignore[no-untyped-def]
+    async def _render(self, context, state: _Capture, crashed: list[str]) -> dict:
         out: dict = {}
         await context.route("**/*", lambda route: self._handle(route, state))
         await context.route_web_socket("**/*", lambda ws: self._refuse_socket(ws, state))
@@ -582,14 +583,14 @@ class BrowserEngine:
             out["user_agent"] = None
         return out
 
-    async def _close_popup(self, popup, state: _Capture) -> None:  # type: ignore[no-untyped-def]
+    async def _close_popup(self, popup, state: _Capture) -> None:
         state.note_cut("popups", 1)
         try:
             await popup.close()
         except Exception:  # noqa: BLE001
             pass
 
-    async def _refuse_socket(self, ws, state: _Capture) -> None:  # type: ignore[no-untyped-def]
+    async def _refuse_socket(self, ws, state: _Capture) -> None:
         state.resources.append(
             Resource(
                 url=ws.url,
@@ -605,7 +606,7 @@ class BrowserEngine:
         except Exception:  # noqa: BLE001
             pass
 
-    async def _handle(self, route, state: _Capture) -> None:  # type: ignore[no-untyped-def]
+    async def _handle(self, route, state: _Capture) -> None:
         request = route.request
         url = request.url
         try:
@@ -614,7 +615,7 @@ class BrowserEngine:
             with contextlib.suppress(Exception):
                 await route.abort("failed")  # never leave a request hanging
 
-    async def _answer(self, route, request, url: str, state: _Capture) -> None:  # type: ignore[no-untyped-def]
+    async def _answer(self, route, request, url: str, state: _Capture) -> None:
         rtype = request.resource_type
         state.touch()
         is_main_nav = False
@@ -741,7 +742,7 @@ class BrowserEngine:
         )
 
 
-async def _load_or_quiet(page, state: _Capture, reserve: float, quiet: float) -> None:  # type: ignore[no-untyped-def]
+async def _load_or_quiet(page, state: _Capture, reserve: float, quiet: float) -> None:
     """Wait for the load event; or, when a script stopped the document loading (a navigation
     the guard refused does that), for the network to be quiet a while after DOMContentLoaded."""
     budget = max(1.0, state.remaining() - reserve) * 1000
@@ -781,14 +782,14 @@ def _crash(state: _Capture, crashed: list[str], message: str) -> None:
     state.activity.set()  # a wait for quiet ends at once
 
 
-async def _dismiss(dialog) -> None:  # type: ignore[no-untyped-def]
+async def _dismiss(dialog) -> None:
     try:
         await dialog.dismiss()
     except Exception:  # noqa: BLE001
         pass
 
 
-async def _page_height(page, cdp, state: _Capture) -> int | None:  # type: ignore[no-untyped-def]
+async def _page_height(page, cdp, state: _Capture) -> int | None:
     """The page's full height; a script still running (a loop) is stopped first."""
     script = "Math.max(document.documentElement ? document.documentElement.scrollHeight : 0, document.body ? document.body.scrollHeight : 0)"
     for attempt in range(2):

@@ -286,7 +286,7 @@ class _Workers:
                     self.engine_error = str(exc)
         return self.engine
 
-    def _session(self):  # type: ignore[no-untyped-def]
+    def _session(self):
         session = getattr(self.local, "session", None)
         if session is None:
             session = self.local.session = make_session(self.options.fetch)
@@ -376,6 +376,7 @@ def _capture(
 ) -> CaptureSummary:
     chosen = _selection(db, claim_id, source_ids, article_id)
     run_params = _run_params(claim_id, source_ids, article_id, options.refetch)
+    run_id: int | None
     if options.refetch:
         run_id = _open_run(db, run_params)
     else:
@@ -745,7 +746,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'“(])")
 
 
 def _diff_lines(text: str | None) -> list[str]:
-    lines = []
+    lines: list[str] = []
     for line in (text or "").splitlines():
         line = line.strip()
         if line:

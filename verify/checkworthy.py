@@ -33,6 +33,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 MODEL_PATH = Path(__file__).with_name("checkworthy_model.json")
 # The default for ingest's --min-score, on the calibrated scale: the score that maximised F1 on
@@ -151,7 +152,7 @@ def _is_boundary(seg: str, m: re.Match[str], piece_start: int) -> bool:
         return True
     if term != ".":  # an ellipsis: an omission when spaced, an end when attached to a word
         return pos > 0 and seg[pos - 1] not in _SPACE
-    raw = _PREV_TOKEN_RE.search(seg, max(0, pos - 40), pos).group(1)
+    raw = cast(re.Match, _PREV_TOKEN_RE.search(seg, max(0, pos - 40), pos)).group(1)
     prev = raw.lstrip(_OPENERS)
     if not prev:
         return True
@@ -481,7 +482,7 @@ def _analyse(text: str, has_link: bool) -> tuple[list[float], list[str]]:
     f = [0.0] * (len(FEATURES) + 1)
     f[_BIAS] = 1.0
     body = text.strip()
-    body = body[_LEAD_RE.match(body).end() :]
+    body = body[cast(re.Match, _LEAD_RE.match(body)).end() :]
     tokens = _TOKEN_RE.findall(body)
     cache = _TOKEN_CACHE
     if len(cache) > 200_000:

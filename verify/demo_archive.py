@@ -235,7 +235,10 @@ class FakeArchive:
         self.server.daemon_threads = True
         self.server.request_queue_size = 128
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        # poll often: close() waits for the serving loop's next turn (0.5 s by default)
+        threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
         return self
 
     def close(self) -> None:

@@ -159,13 +159,13 @@ def _scan(text: str, keys: bool) -> list[tuple[str, bool]]:
             i = j
             continue
         if low in _UNITS:
-            value, j = _words_number(raw, i)
+            number, j = _words_number(raw, i)
             if j > i:
                 if j < n and lows[j] == "percent":
-                    out.append((f"{value}%", True))
+                    out.append((f"{number}%", True))
                     j += 1
                 else:
-                    out.append((str(value), True))
+                    out.append((str(number), True))
                 i = j
                 continue
         if len(low) > 1:
@@ -403,5 +403,5 @@ def related_evidence(
     best: dict[int, Passage] = {}
     for p in _rank(query, candidates, units, limit * 4, related=True):
         best.setdefault(p.snapshot_id, p)
-    found = sorted(best.values(), key=lambda p: -p.score)[:limit]
-    return with_clashes(claim["text"], found, limit)
+    ranked = sorted(best.values(), key=lambda p: -p.score)[:limit]
+    return with_clashes(claim["text"], ranked, limit)

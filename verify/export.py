@@ -421,9 +421,9 @@ def _text_out(out: str | os.PathLike | IO | None) -> Iterator[IO[str]]:
                 tmp.unlink()
         return
     if isinstance(out, io.TextIOBase) or hasattr(out, "encoding"):
-        yield out  # type: ignore[misc]
+        yield out
         return
-    wrapper = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)  # type: ignore[arg-type]
+    wrapper = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
     try:
         yield wrapper
     finally:
@@ -454,7 +454,7 @@ def export(
         else:
             from .warc import write_warc
 
-            target = out if out not in (None, "-") else sys.stdout.buffer
+            target: Any = out if out not in (None, "-") else sys.stdout.buffer
             count = write_warc(db, target, article_id=aid)
         with store.immediate(db):
             store.add_event(

@@ -227,12 +227,14 @@ def _pins() -> dict[tuple[str, int], tuple[str, ...]]:
 class _PinnedMixin:
     """Connects only to an address netguard checked for this host in this thread."""
 
-    def _new_conn(self) -> socket.socket:  # type: ignore[override]
+    _dns_host: str  # urllib3's connections set it; declared for the type checker
+
+    def _new_conn(self) -> socket.socket:
         host = self.host.strip("[]").lower().rstrip(".")  # type: ignore[attr-defined]
         addresses = _pins().get((host, self.port))  # type: ignore[attr-defined]
         if not addresses:
             raise NewConnectionError(self, f"refused: {host} was not checked by netguard")  # type: ignore[arg-type]
-        original = self._dns_host  # type: ignore[has-type]
+        original = self._dns_host
         last: Exception | None = None
         try:
             for address in addresses:
@@ -254,7 +256,7 @@ class _PinnedMixin:
             attempt.register(self)  # type: ignore[arg-type]
         return sock
 
-    def request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def request(self, *args, **kwargs):
         attempt = _current_attempt()
         if attempt is not None:
             attempt.register(self)  # type: ignore[arg-type]
@@ -280,7 +282,7 @@ class _PinnedHTTPSPool(HTTPSConnectionPool):
 class PinnedAdapter(HTTPAdapter):
     """A requests transport whose connections go only to netguard-checked addresses."""
 
-    def init_poolmanager(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def init_poolmanager(self, *args, **kwargs):
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = {
             "http": _PinnedHTTPPool,
@@ -384,7 +386,7 @@ class _Decoder:
             raise FetchError(f"unsupported Content-Encoding: {encoding}", "unsupported")
         self._obj = self._new()
 
-    def _new(self):  # type: ignore[no-untyped-def]
+    def _new(self):
         if self.coding in ("gzip", "x-gzip"):
             return zlib.decompressobj(16 + zlib.MAX_WBITS)
         if self.coding == "deflate":

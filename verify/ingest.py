@@ -444,7 +444,7 @@ def _sheet_rows(
         raise InputError(
             f"{path}: the first line must be a header with a 'claim' column (and 'url', optional 'article', 'priority')"
         )
-    col = {
+    col: dict[str, int] = {
         name: names.index(name) for name in ("claim", "url", "article", "priority") if name in names
     }
     while True:

@@ -234,7 +234,7 @@ def check_role(role: str | None, action: str, actor: str | None = None) -> None:
         needed = required_role(action)
         above = " or admin" if needed == "editor" else ""
         raise ForbiddenError(
-            f"{actor or 'this account'} is {'an' if role[0] in 'aeiou' else 'a'} {role}:"
+            f"{actor or 'this account'} is {'an' if (role or 'x')[0] in 'aeiou' else 'a'} {role}:"
             f" {label.replace('_', ' ')} needs an {needed}{above} account"
         )
 

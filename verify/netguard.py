@@ -107,7 +107,7 @@ def system_resolver(host: str, port: int) -> list[str]:
     seen: list[str] = []
     for _family, _type, _proto, _canon, sockaddr in infos:
         if sockaddr[0] not in seen:
-            seen.append(sockaddr[0])
+            seen.append(str(sockaddr[0]))
     return seen
 
 

@@ -427,6 +427,7 @@ def quantities(text: str) -> list[Quantity]:
         spread = 0.0
         approximate = False
         written_scale = False
+        scale: float
         if tok.kind == "num":
             found = _parse_digits(tok.text)
             if found is None:
@@ -568,8 +569,8 @@ def _sentence_bounds(text: str, pos: int) -> tuple[int, int]:
     start = 0
     for m in _SENTENCE_END.finditer(text, 0, pos):
         start = m.end()
-    m = _SENTENCE_END.search(text, pos)
-    return start, (m.start() + 1 if m else len(text))
+    end = _SENTENCE_END.search(text, pos)
+    return start, (end.start() + 1 if end else len(text))
 
 
 _DIVIDER = re.compile(r"[,;]|\b(?:and|but|while|whereas|as well as)\b", re.IGNORECASE)

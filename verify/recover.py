@@ -368,6 +368,7 @@ def _store(db: Database, found: _Found) -> SourceRecovery:
     with store.immediate(db):
         snapshot_id = None
         if found.result is not None:
+            assert found.memento is not None and found.memento_dt is not None  # set together
             job = _Job(task.source_id, task.url, task.host)
             snapshot_id, _ = store_result(
                 db,
@@ -412,6 +413,11 @@ def _store(db: Database, found: _Found) -> SourceRecovery:
                 at=at,
             )
         if snapshot_id is not None:
+            assert (
+                found.result is not None
+                and found.memento is not None
+                and found.memento_dt is not None
+            )
             detail = {
                 "archive": found.memento.archive,
                 "memento_url": found.result.final_url or found.memento.url,
@@ -438,6 +444,9 @@ def _summarise(found: _Found, snapshot_id: int | None) -> SourceRecovery:
     if found.skipped:
         return SourceRecovery(task.source_id, task.url, "skipped", found.skipped)
     if snapshot_id is not None:
+        assert (
+            found.result is not None and found.memento is not None and found.memento_dt is not None
+        )
         return SourceRecovery(
             task.source_id,
             task.url,

@@ -30,7 +30,7 @@ def lease_minutes_setting(db: Database) -> int:
     was written around `verify config` and is not a positive whole number)."""
     raw = settings.get_value(db, "lease_minutes")
     try:
-        value = int(raw)
+        value = int(raw or "")  # unset: ValueError, the default below
     except ValueError:
         return DEFAULT_LEASE_MINUTES
     return value if value > 0 else DEFAULT_LEASE_MINUTES

@@ -224,7 +224,7 @@ def _response_or_revisit(
     """A `response` record, or a `revisit` of the earlier record holding the same payload;
     `seen` (payload digest -> (URL, date) of its response record) learns each new payload."""
     earlier = seen.get(sha) if sha and payload else None
-    if earlier:
+    if earlier and sha:
         return writer.create_revisit_record(
             url,
             "sha256:" + base32_digest(sha),

@@ -10,7 +10,7 @@ import click
 from .base import cli, common, emit_json, get_db, warn
 
 
-def network_options(func):  # type: ignore[no-untyped-def]
+def network_options(func):
     func = click.option(
         "--allow-host",
         multiple=True,
@@ -28,7 +28,7 @@ def network_options(func):  # type: ignore[no-untyped-def]
     return func
 
 
-def fetch_options(allow_host: tuple[str, ...], deadline: float, retries: int = 1):  # type: ignore[no-untyped-def]
+def fetch_options(allow_host: tuple[str, ...], deadline: float, retries: int = 1):
     from ..fetch import FetchOptions
     from ..netguard import allow_hosts_from_env
 
@@ -42,7 +42,7 @@ def fetch_options(allow_host: tuple[str, ...], deadline: float, retries: int = 1
     )
 
 
-def print_recovery(summary, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+def print_recovery(summary, as_json: bool) -> None:
     if as_json:
         emit_json(summary.as_dict())
     else:

@@ -14,13 +14,13 @@ from .base import cli, common, emit_json, get_db, warn
 class _ProgressBar:
     """One self-rewriting line on stderr (only when stderr is a terminal)."""
 
-    def __init__(self, stream=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, stream=None) -> None:
         self.stream = stream or sys.stderr
         self.started = time.monotonic()
         self.enabled = bool(getattr(self.stream, "isatty", lambda: False)())
         self.width = 0
 
-    def __call__(self, p) -> None:  # type: ignore[no-untyped-def]
+    def __call__(self, p) -> None:
         if not self.enabled:
             return
         elapsed = max(time.monotonic() - self.started, 1e-6)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from .result import usable_link
 
@@ -449,7 +450,8 @@ _MIN_CORE_CHARS = 400
 def _around_paragraphs(body) -> set[int]:
     """ids of the strict ancestors of the element whose own <p> children hold the most text
     (when that is at least a few sentences): the wrappers of the likely article."""
-    best, best_chars = None, _MIN_CORE_CHARS - 1
+    best: Any = None
+    best_chars = _MIN_CORE_CHARS - 1
     counts: dict[int, tuple[object, int]] = {}
     for p in body.iter("p"):
         parent = p.getparent()
@@ -472,7 +474,7 @@ def _around_paragraphs(body) -> set[int]:
 
 @dataclass
 class Block:
-    el: object  # the block-level element this text belongs to
+    el: Any  # the block-level element this text belongs to (an lxml element)
     text: str
     links: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end, href)
     link_chars: int = 0

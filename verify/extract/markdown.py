@@ -35,6 +35,7 @@ def _md_inline(s: str, refs: dict[str, str]) -> tuple[str, list[tuple[int, int, 
         out.append(literal)
         pos += len(literal)
         last = m.end()
+        inner: list[tuple[int, int, str]]
         piece, inner = "", []
         if m.group("img") is not None:
             piece = m.group("alt")

@@ -46,7 +46,7 @@ def referee(main: list[Block], theirs: list[str]) -> list[Block]:
     bios at the edges that our node took in. Captions are kept wherever they sit."""
     if not theirs or not main:
         return [blk for blk in main if not is_link_list(blk)]
-    have = set()
+    have: set[tuple[str, ...]] = set()
     for p in theirs:
         have |= shingles(p)
     agreed = agreeing(main, have)

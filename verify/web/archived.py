@@ -29,7 +29,7 @@ def resource_token(snapshot_id: int, resource_id: int) -> str:
     return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
 
 
-def _resource_url(snapshot_id: int):  # type: ignore[no-untyped-def]
+def _resource_url(snapshot_id: int):
     def make(resource_id: int) -> str:
         return url_for(
             "web.archived_resource",

@@ -124,7 +124,7 @@ def mine() -> Any:
 def find() -> Any:
     args = request.args
     filters = {k: args.get(k, "").strip() for k in ("tag", "status", "article", "assignee")}
-    scores = {}
+    scores: dict[str, float] = {}
     for key in ("min_score", "max_score"):
         raw = args.get(key, "").strip()
         filters[key] = raw
@@ -140,8 +140,9 @@ def find() -> Any:
             status=filters["status"] or None,
             article=filters["article"] or None,
             assignee=filters["assignee"] or None,
+            min_score=scores.get("min_score"),
+            max_score=scores.get("max_score"),
             limit=100,
-            **scores,
         )
     except VerifyError as exc:
         abort(400, str(exc))

@@ -10,7 +10,6 @@ import re
 import pytest
 from browser_helpers import build_review_data, running
 from conftest import LocalSite, Response
-from test_browser import browser  # noqa: F401 (the module-scoped Chromium fixture)
 
 from verify import settings, users
 from verify.store import open_db
@@ -23,7 +22,6 @@ PASSWORDS = {"boss": "admin-password", "ed": "editor-password", "rita": "reviewe
 
 @pytest.fixture
 def team_server(db_path, monkeypatch):
-    monkeypatch.setattr(users, "SCRYPT_N", 2**10)
     site = LocalSite()
     site.routes["/report"] = Response(
         200, "<html><body><p>The ministry will send 650 soldiers north.</p></body></html>"
@@ -48,7 +46,7 @@ def team_server(db_path, monkeypatch):
         site.close()
 
 
-def signed_in(browser, base: str, name: str):  # noqa: F811
+def signed_in(browser, base: str, name: str):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.goto(base + "/")
@@ -61,7 +59,7 @@ def signed_in(browser, base: str, name: str):  # noqa: F811
     return page
 
 
-def test_sign_in_assign_capture_decide_next_and_approve(browser, team_server, db_path):  # noqa: F811
+def test_sign_in_assign_capture_decide_next_and_approve(browser, team_server, db_path):
     base, data, site = team_server
     cid = data.claims["soldiers"]
 

@@ -12,7 +12,7 @@ from browser_helpers import sign_in
 from conftest import Response
 from review_helpers import counts, make_claim, make_snapshot, make_source
 
-from verify import evidence, model, quotes, review, store
+from verify import evidence, model, review, store
 from verify.errors import ConflictError
 from verify.web import create_app
 
@@ -97,28 +97,6 @@ def test_a_quoted_source_that_is_gone_flags_the_claim(run_cli, site):
     run_cli("fetch", "--refetch", "--allow-host", site.netloc)
     events = json.loads(run_cli("history", str(cid), "--json").stdout)
     assert [e["kind"] for e in events].count("evidence_changed") == 1
-
-
-def test_quote_matching_forgives_typography_only():
-    text = (
-        "He said \u2018we won\u2019 \u2013 twice.\u00a0Then   left. 21 people died in the attack."
-    )
-    assert quotes.find_quote(text, "'we won' - twice. Then left") == (8, text.index(". 21"))
-    assert quotes.find_quote(text, "22 people died in the attack") is None
-    assert quotes.find_quote(text, "21 people died in an attack") is None
-    assert quotes.find_quote(text, "WE WON") is None  # the words as written, case included
-    assert quotes.find_quote(text, "   ") is None
-    old = (
-        "Intro. The toll was 22 people, officials said. Later: the toll was 22 people, police said."
-    )
-    start = old.index("the toll was 22 people, police")
-    sel = quotes.make_selector(old, start, start + len("the toll was 22 people"))
-    assert quotes.locate(sel, old) == (start, start + len("the toll was 22 people"))
-    new = "Update added.\n\n" + old.replace("Later:", "Later \u2014")
-    got = quotes.locate(sel, new)
-    assert new[got[1] : got[1] + 14] == ", police said."
-    edited = "Intro. Officials spoke. Later on, the death toll was 23 people, police said."
-    assert quotes.locate(sel, edited) is None
 
 
 def test_a_decided_claim_cannot_be_dismissed_or_requeued(db, run_cli):
