@@ -15,6 +15,7 @@ from typing import Any
 from flask import Flask, abort, g, request, session
 from flask.templating import Environment
 from sqlite_utils import Database
+from werkzeug.routing import IntegerConverter
 
 from ..errors import AuthError, InputError
 from ..store import get_setting, immediate, open_db, set_setting
@@ -114,6 +115,15 @@ def has_accounts_at(db_path: str | os.PathLike) -> bool:
         db.close()
 
 
+class _IdConverter(IntegerConverter):
+    """`<int:...>` in every route: a number beyond SQLite's 64-bit integers matches no route
+    (404) instead of failing in the query (500)."""
+
+    def __init__(self, map: Any, fixed_digits: int = 0, min: int | None = None,
+                 max: int | None = 2**63 - 1, signed: bool = False) -> None:  # fmt: skip
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
 class _Connections(threading.local):
     db: Database | None = None
 
@@ -154,6 +164,7 @@ def create_app(
     first.close()
 
     app = Flask(__name__)
+    app.url_map.converters["int"] = _IdConverter
     app.jinja_environment = _RowsEnvironment
     app.config.update(
         SECRET_KEY=key,
