@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from . import archive, checkworthy, model
+from . import archive, checkworthy, model, store_approval
 from .errors import InputError
 from .store import add_event, immediate, now
 from .urls import host_of, normalize_url
@@ -160,6 +160,7 @@ def _link_source(
             detail=detail,
             at=stamp,
         )
+        store_approval.withdraw_if_changed(db, claim_id, actor, stamp, "source added")
     elif note:
         db.conn.execute(
             "UPDATE claim_sources SET note = ? WHERE claim_id = ? AND source_id = ?",

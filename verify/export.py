@@ -22,7 +22,7 @@ from typing import IO, Any
 
 from sqlite_utils import Database
 
-from . import archive, model, store
+from . import archive, model, store, store_approval
 from .errors import InputError
 
 FORMATS = ("claimreview", "csv", "jsonl", "markdown", "warc", "wacz")
@@ -258,13 +258,16 @@ def _publishing(db: Database) -> dict[str, Any]:
     """The settings and approvals a ClaimReview export reads once."""
     from . import settings, team
 
+    # an approval counts while the claim's published content is what was approved
     approvals = {
         r["claim_id"]: r
         for r in store.rows(
             db,
-            "SELECT a.claim_id, a.approver, a.created_at AS approved_at FROM approvals a"
-            " WHERE a.verdict_id = (SELECT MAX(v.id) FROM verdicts v WHERE v.claim_id = a.claim_id)",
+            "SELECT a.claim_id, a.verdict_id, a.approver, a.created_at AS approved_at"
+            " FROM approvals a WHERE a.verdict_id ="
+            " (SELECT MAX(v.id) FROM verdicts v WHERE v.claim_id = a.claim_id)",
         )
+        if store_approval.approval_stands(db, r["claim_id"], r["verdict_id"])
     }
     return {
         "review_url": settings.get_value(db, "review_url"),

@@ -241,6 +241,7 @@ EVENT_KINDS = tuple(
             "signed_out",
             "user_added",
             "user_changed",
+            "approval_withdrawn",  # an approved claim's published content changed
         ]
     )
 )

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from . import archive, claims, model, quotes, settings, store, team, users
+from . import archive, claims, model, quotes, settings, store, store_approval, team, users
 from .errors import ConflictError, ForbiddenError, InputError
 from .settings import DEFAULT_LEASE_MINUTES
 
@@ -346,6 +346,7 @@ def assess(
         )  # fmt: skip
         if forced:
             db.conn.execute("UPDATE assessments SET forced = 1 WHERE id = ?", [assessment_id])
+        store_approval.withdraw_if_changed(db, claim["id"], reviewer, at, "assessment added")
     return archive.get_assessment(db, assessment_id)
 
 
@@ -377,6 +378,7 @@ def unassess(
             "UPDATE assessments SET removed_at = ?, removed_by = ? WHERE id = ?",
             [at, reviewer, found["id"]],
         )
+        store_approval.withdraw_if_changed(db, claim["id"], reviewer, at, "assessment removed")
     return archive.get_assessment(db, found["id"])
 
 
@@ -487,6 +489,7 @@ def give_verdict(
     with store.write(db):
         claim = archive.claim_row(db, claim_id)
         model.check_transition(claim, "verdict", reviewer, at, force=force)
+        approved = store_approval.current_approval(db, claim["id"])
         cur = db.conn.execute(
             "INSERT INTO verdicts (claim_id, verdict, note, reviewer, forced, created_at)"
             " VALUES (?, ?, ?, ?, 0, ?)",
@@ -515,6 +518,8 @@ def give_verdict(
         )
         if forced:
             db.conn.execute("UPDATE verdicts SET forced = 1 WHERE id = ?", [cur.lastrowid])
+        if approved is not None:  # the new verdict awaits approval; say so in the history
+            store_approval.record_withdrawal(db, claim["id"], approved, reviewer, at, "verdict")
     return archive.get_claim(db, claim["id"])
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from . import archive, claims, model, settings, store, users
+from . import archive, claims, model, settings, store, store_approval, users
 from .errors import ConflictError, ForbiddenError, InputError, NotFoundError
 
 SKIP_MINUTES = 240  # how long `verify skip` keeps a claim away from the reviewer who skipped it
@@ -328,6 +328,7 @@ def set_claimant(
             "UPDATE claims SET claimant = ?, updated_at = ? WHERE id = ?", [name, at, claim["id"]]
         )
         _event(db, "claimant", claim, actor, at, {"claimant": name, "previous": claim["claimant"]})
+        store_approval.withdraw_if_changed(db, claim["id"], actor, at, "claimant changed")
     return get_claim(db, claim["id"])
 
 
@@ -355,6 +356,8 @@ def approval(db: Database, claim_id: int) -> dict[str, Any] | None:
     found = db.conn.execute(
         "SELECT approver, created_at FROM approvals WHERE verdict_id = ?", [latest["id"]]
     ).fetchone()
+    if found and not store_approval.approval_stands(db, claim_id, latest["id"]):
+        found = None  # what would be published changed after the approval: awaiting again
     return {
         "verdict_id": latest["id"],
         "decided_by": latest["reviewer"],
@@ -384,6 +387,10 @@ def approve(
         done = db.conn.execute(
             "SELECT approver FROM approvals WHERE verdict_id = ?", [latest["id"]]
         ).fetchone()
+        if done and store_approval.withdraw_if_changed(
+            db, claim["id"], approver, at, "published content changed"
+        ):
+            done = None  # a change no hook saw: the old approval gives way to this one
         if done:
             raise ConflictError(
                 f"the verdict of claim {claim['id']} is already approved by {done[0]}"
@@ -402,6 +409,7 @@ def approve(
                 "verdict": claim["verdict"],
                 "decided_by": latest["reviewer"],
                 "verdict_id": latest["id"],
+                "content_sha256": store_approval.content_fingerprint(db, claim["id"]),
             },
         )
     return get_claim(db, claim["id"])
