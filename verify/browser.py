@@ -32,9 +32,11 @@ from urllib.parse import urlsplit
 
 from .clock import now
 from .errors import VerifyError
+from .extract.sniff import decode_bytes
 from .fetch import FetchOptions, FetchResult, fetch_url, make_session
 
 CHROMIUM_ENV = "VERIFY_CHROMIUM"
+ERROR_PAGE_PREFIX = "chrome-error:"  # Chromium's own error page (net::ERR_...)
 INSTALL_HINT = "install it (apt-get install chromium) or set VERIFY_CHROMIUM=/path/to/chromium"
 
 # Chromium keeps only the last --disable-features switch, so this list repeats the features
@@ -551,6 +553,17 @@ class BrowserEngine:
         try:
             dom = await asyncio.wait_for(page.content(), 10)
             out["dom"] = dom.encode("utf-8")
+            if page.url.startswith(ERROR_PAGE_PREFIX):
+                # a navigation Chromium refused by itself (before the guard saw it) left its
+                # error page: keep the page as served instead, and say so
+                text, _ = decode_bytes(state.main.body or b"", state.main.content_type)
+                out["dom"] = text.encode("utf-8")
+                out["page_url"] = target
+                state.note_cut(
+                    "navigation",
+                    "a navigation refused by Chromium left an error page; kept the page as"
+                    " served, before its scripts ran",
+                )
         except Exception as exc:  # noqa: BLE001
             if crashed:
                 return out
@@ -636,7 +649,13 @@ class BrowserEngine:
         except Exception:  # noqa: BLE001 - no frame: a popup's first navigation, or a worker
             popup = True
         if state.closed or popup:
-            await route.abort("blockedbyclient")
+            # a navigation of the page itself answers 204 (it stays where it was); an abort
+            # would leave Chromium's error page in its place
+            await (
+                route.fulfill(status=204, body=b"")
+                if is_main_nav and not popup
+                else route.abort("blockedbyclient")
+            )
             return
 
         def refuse(kind: str, message: str, status: int | None = None) -> Resource:
@@ -661,11 +680,11 @@ class BrowserEngine:
         scheme = urlsplit(url).scheme.lower()
         if scheme not in ("http", "https"):
             refuse("unsupported", f"{scheme}: requests are not fetched")
-            await route.abort("blockedbyclient")
+            await _refuse_request(route, is_main_nav)
             return
         if request.method not in ("GET", "HEAD"):
             refuse("unsupported", f"{request.method} requests are not sent (only GET)")
-            await route.abort("blockedbyclient")
+            await _refuse_request(route, is_main_nav)
             return
         if state.fetched >= self.options.max_resources:
             state.note_cut("resources", 1)
@@ -740,6 +759,15 @@ class BrowserEngine:
         await route.fulfill(
             status=result.status or 200, headers=_browser_headers(result.headers), body=result.body
         )
+
+
+async def _refuse_request(route, is_main_nav: bool) -> None:  # type: ignore[no-untyped-def]
+    """Refuse a request: a navigation of the page itself gets 204 No Content, so the page
+    stays as it was (an aborted navigation would put Chromium's error page in its place)."""
+    if is_main_nav:
+        await route.fulfill(status=204, body=b"")
+    else:
+        await route.abort("blockedbyclient")
 
 
 async def _load_or_quiet(page, state: _Capture, reserve: float, quiet: float) -> None:

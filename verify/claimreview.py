@@ -47,9 +47,11 @@ class ImportResult:
     unchanged: int = 0
     skipped: int = 0  # without claimReviewed
     ids: list[int] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # script blocks that were not read
 
     def as_dict(self) -> dict[str, Any]:
         return {
+            "problems": self.problems,
             "origin": self.origin,
             "found": self.found,
             "added": self.added,
@@ -100,13 +102,47 @@ def _decode(data: bytes) -> str:
         return data.decode("latin-1")
 
 
-def parse(text: str, origin: str = "input") -> list[Any]:
+MAX_DEPTH = 200  # nesting of JSON arrays and objects; real ClaimReview feeds use under 10
+_STRING_OR_BRACKET = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def json_depth(text: str, limit: int = MAX_DEPTH) -> int:
+    """How deep the arrays and objects of a JSON text nest, counting no further than
+    `limit + 1` (strings are skipped; malformed text is left to the JSON parser)."""
+    depth = deepest = 0
+    for match in _STRING_OR_BRACKET.finditer(text):
+        c = match.group()
+        if c in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > limit:
+                    break
+        elif c in "]}":
+            depth -= 1
+    return deepest
+
+
+def _load(body: str, where: str) -> Any:
+    """One JSON text, refused in one line when it nests deeper than MAX_DEPTH (Python's parser
+    would end in a RecursionError)."""
+    if json_depth(body) > MAX_DEPTH:
+        raise InputError(f"JSON-LD in {where} nests deeper than {MAX_DEPTH} levels: not read")
+    try:
+        return json.loads(body)
+    except RecursionError:
+        raise InputError(f"JSON-LD in {where} nests too deeply: not read") from None
+
+
+def parse(text: str, origin: str = "input", problems: list[str] | None = None) -> list[Any]:
     """The JSON-LD documents in text: the whole text if it is JSON, else every ld+json script
-    of an HTML page. InputError (one line) for malformed JSON or a page without JSON-LD."""
+    of an HTML page. InputError (one line) for malformed JSON or a page without JSON-LD. A
+    script block nested too deeply is left out, with its one-line reason added to `problems`
+    (without that list, it is an InputError too), so the page's other blocks still count."""
     stripped = text.lstrip()
     if stripped.startswith(("{", "[")):
         try:
-            return [json.loads(stripped)]
+            return [_load(stripped, origin)]
         except json.JSONDecodeError as exc:
             raise InputError(
                 f"malformed JSON-LD in {origin}: {exc.msg} at line {exc.lineno}, column {exc.colno}"
@@ -124,7 +160,11 @@ def parse(text: str, origin: str = "input") -> list[Any]:
         if not body:
             continue
         try:
-            docs.append(json.loads(body))
+            docs.append(_load(body, f"{origin} (script block {number})"))
+        except InputError as exc:
+            if problems is None:
+                raise
+            problems.append(str(exc))
         except json.JSONDecodeError as exc:
             raise InputError(
                 f"malformed JSON-LD in {origin} (script block {number}): {exc.msg} at line {exc.lineno}"
@@ -223,9 +263,12 @@ def to_review(node: dict[str, Any]) -> Review | None:
     )
 
 
-def reviews_in(text: str, origin: str = "input") -> tuple[list[Review], int, int]:
-    """(reviews, ClaimReview objects found, skipped for lack of claimReviewed)."""
-    found = [r for doc in parse(text, origin) for r in find_reviews(doc)]
+def reviews_in(
+    text: str, origin: str = "input", problems: list[str] | None = None
+) -> tuple[list[Review], int, int]:
+    """(reviews, ClaimReview objects found, skipped for lack of claimReviewed); blocks left out
+    go to `problems` (see parse)."""
+    found = [r for doc in parse(text, origin, problems) for r in find_reviews(doc)]
     reviews = [r for r in (to_review(n) for n in found) if r is not None]
     return reviews, len(found), len(found) - len(reviews)
 
@@ -289,9 +332,12 @@ def import_claimreview(db: Database, source: str, *, fetch_options: Any = None) 
     """Read ClaimReview JSON-LD from a file or URL into known reviews. Nothing is written when
     the input is unreadable or malformed."""
     text, origin = read_input(source, fetch_options)
-    reviews, found, skipped = reviews_in(text, origin)
-    result = ImportResult(origin=origin, found=found, skipped=skipped)
+    problems: list[str] = []
+    reviews, found, skipped = reviews_in(text, origin, problems)
+    result = ImportResult(origin=origin, found=found, skipped=skipped, problems=problems)
     if not found:
+        if problems:
+            raise InputError(problems[0])
         raise InputError(f"no ClaimReview in {origin}: nothing imported")
     store_reviews(db, reviews, result)
     return result

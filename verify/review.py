@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from . import claims, clock, model, quotes, settings, store, team, users
+from . import claims, clock, model, quotes, settings, store, store_approval, team, users
 from .errors import ConflictError, ForbiddenError, InputError
 from .settings import DEFAULT_LEASE_MINUTES
 
@@ -306,6 +306,7 @@ def assess(
         )  # fmt: skip
         if forced:
             store.review.mark_assessment_forced(db, assessment_id)
+        store_approval.withdraw_if_changed(db, claim["id"], reviewer, at, "assessment added")
     return store.get_assessment(db, assessment_id)
 
 
@@ -334,6 +335,7 @@ def unassess(
             source_id=found["source_id"], snapshot_id=found["snapshot_id"],
         )  # fmt: skip
         store.review.remove_assessment(db, found["id"], reviewer, at)
+        store_approval.withdraw_if_changed(db, claim["id"], reviewer, at, "assessment removed")
     return store.get_assessment(db, found["id"])
 
 
@@ -436,6 +438,7 @@ def give_verdict(
     with store.write(db):
         claim = store.claim_row(db, claim_id)
         model.check_transition(claim, "verdict", reviewer, at, force=force)
+        approved = store_approval.current_approval(db, claim["id"])
         verdict_id = store.review.add_verdict(db, claim["id"], verdict, note, reviewer, at)
         forced = _apply(
             db,
@@ -460,6 +463,8 @@ def give_verdict(
         )
         if forced:
             store.review.mark_verdict_forced(db, verdict_id)
+        if approved is not None:  # the new verdict awaits approval; say so in the history
+            store_approval.record_withdrawal(db, claim["id"], approved, reviewer, at, "verdict")
     return store.get_claim(db, claim["id"])
 
 

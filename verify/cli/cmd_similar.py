@@ -46,11 +46,14 @@ def import_claimreview_cmd(
             f"Known reviews from {result.origin}: {result.added} added, {result.updated} updated,"
             f" {result.unchanged} unchanged"
         )
+    for problem in result.problems:
+        warn(f"Error: {problem} (the page's other blocks are read)")
     if result.skipped:
         warn(
             f"Error: {result.skipped} of {result.found} reviews skipped: no claimReviewed text"
             " (the others are stored)"
         )
+    if result.skipped or result.problems:
         sys.exit(1)
 
 

@@ -36,16 +36,27 @@ from .base import cli, common, warn
     help="Address or network of a reverse proxy whose X-Forwarded-For/-Proto/-Host headers are"
     " believed (repeatable); from anyone else they are ignored.",
 )
+@click.option(
+    "--public-url",
+    "public_urls",
+    multiple=True,
+    help="The address reviewers reach the UI at, e.g. https://verify.example.org (repeatable);"
+    " the server answers only to its host, the loopback names and the address it binds to"
+    " (also the archive_url setting). Any other Host header gets 400.",
+)
 @common
 def serve_command(db_path: str, as_json: bool, host: str, port: int, threads: int | None,
-                  auth_file: str | None, trusted_proxies: tuple[str, ...]) -> None:  # fmt: skip
+                  auth_file: str | None, trusted_proxies: tuple[str, ...],
+                  public_urls: tuple[str, ...]) -> None:  # fmt: skip
     """The review web UI (waitress), on http://127.0.0.1:8000 by default."""
     from ..web import check_bind, load_auth, serve
     from ..web.app import THREADS, has_accounts_at
     from ..web.auth import parse_networks
+    from ..web.security import check_public_url
 
     auth = load_auth(auth_file)
     parse_networks(trusted_proxies)  # a bad address is one error line, before anything starts
+    public_urls = tuple(check_public_url(u) for u in public_urls)
     check_bind(host, auth, has_accounts_at(db_path))  # never creates the database
     serve(db_path, host=host, port=port, threads=threads or THREADS, auth=auth, announce=warn,
-          trusted_proxies=trusted_proxies)  # fmt: skip
+          trusted_proxies=trusted_proxies, public_urls=public_urls)  # fmt: skip

@@ -84,6 +84,15 @@ def decode_bytes(body: bytes, content_type: str | None = None) -> tuple[str, str
         if body.startswith(bom):
             return body[len(bom) :].decode(name, errors="replace"), name
     charset = _codec(_charset_from_content_type(content_type))
+    if (
+        charset
+        and charset.startswith(("utf-16", "utf-32"))
+        and wide_unicode(body) is None
+        and _is_utf8(body)
+    ):
+        # a header that says utf-16/32 over valid UTF-8 without a BOM and without the zero
+        # bytes of wide ASCII letters: a mislabelled page, read as if the header were absent
+        charset = None
     if charset is None:
         m = _META_CHARSET.search(body[:4096]) or _META_CHARSET.search(body[:65536])
         if m:
@@ -102,6 +111,14 @@ def decode_bytes(body: bytes, content_type: str | None = None) -> tuple[str, str
         return body.decode(charset, errors="replace"), charset
     except LookupError:  # pragma: no cover - codec vanished
         return body.decode("utf-8", errors="replace"), "utf-8"
+
+
+def _is_utf8(body: bytes) -> bool:
+    try:
+        body[:200_000].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start > 199_990  # cut inside a character at the end of the sample
+    return True
 
 
 def wide_unicode(body: bytes) -> str | None:

@@ -71,7 +71,7 @@ def current_approvals(db: Database) -> list[dict[str, Any]]:
     """claim_id, approver, approved_at of every claim whose latest verdict is approved."""
     return rows(
         db,
-        "SELECT a.claim_id, a.approver, a.created_at AS approved_at FROM approvals a"
+        "SELECT a.claim_id, a.verdict_id, a.approver, a.created_at AS approved_at FROM approvals a"
         " WHERE a.verdict_id = (SELECT MAX(v.id) FROM verdicts v WHERE v.claim_id = a.claim_id)",
     )
 

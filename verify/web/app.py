@@ -12,15 +12,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, request, session
+from flask import Flask, abort, g, request, session
 from flask.templating import Environment
 from sqlite_utils import Database
+from werkzeug.routing import IntegerConverter
 
 from ..errors import AuthError, InputError
 from ..store import get_setting, immediate, open_db, set_setting
 from ..store.db import tune_for_reads
 from . import archived  # noqa: F401 - registers the browser snapshot routes on bp
-from .security import SignInLimiter, check_csrf, csrf_token
+from .security import AllowedHosts, SignInLimiter, check_csrf, csrf_token
 from .team_views import bp as team_bp
 from .views import bp
 
@@ -115,6 +116,15 @@ def has_accounts_at(db_path: str | os.PathLike) -> bool:
         db.close()
 
 
+class _IdConverter(IntegerConverter):
+    """`<int:...>` in every route: a number beyond SQLite's 64-bit integers matches no route
+    (404) instead of failing in the query (500)."""
+
+    def __init__(self, map: Any, fixed_digits: int = 0, min: int | None = None,
+                 max: int | None = 2**63 - 1, signed: bool = False) -> None:  # fmt: skip
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
 class _Connections(threading.local):
     db: Database | None = None
 
@@ -125,16 +135,24 @@ def create_app(
     auth: str | None = None,
     secret_key: str | None = None,
     trusted_proxies: tuple[str, ...] | list[str] = (),
+    bind_host: str = "127.0.0.1",
+    public_urls: tuple[str, ...] | list[str] = (),
 ) -> Flask:
     """The review UI over the archive at `db_path`. With accounts (`verify user add`) reviewers
     sign in with their account; without, `auth` is the password/token they must give (None: a
     name is enough, for 127.0.0.1). `trusted_proxies`: addresses or networks of reverse
-    proxies whose X-Forwarded-For/-Proto/-Host are believed."""
+    proxies whose X-Forwarded-For/-Proto/-Host are believed. The app answers only to the
+    loopback names, `bind_host`, and the hosts of `public_urls` and of the `archive_url`
+    setting (security.AllowedHosts); any other Host header gets 400."""
     from . import auth as auth_mod
 
     networks = auth_mod.parse_networks(trusted_proxies)
     db_path = str(db_path)
     first = open_db(db_path)  # creates and migrates once
+    archive_url = get_setting(first, "archive_url")
+    allowed = AllowedHosts.for_server(
+        bind_host, [*public_urls, *([archive_url] if archive_url else [])]
+    )
     key = secret_key or os.environ.get(SECRET_ENV)
     if not key:
         key = get_setting(first, SECRET_SETTING)
@@ -147,6 +165,7 @@ def create_app(
     first.close()
 
     app = Flask(__name__)
+    app.url_map.converters["int"] = _IdConverter
     app.jinja_environment = _RowsEnvironment
     app.config.update(
         SECRET_KEY=key,
@@ -176,6 +195,8 @@ def create_app(
     @app.before_request
     def _before() -> Any:
         g.started = time.perf_counter()
+        if not allowed.allows(request.environ.get("HTTP_HOST")):
+            abort(400, "unknown host: this server answers only to the names it was given")
         g.db = get_db()
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             check_csrf()
@@ -211,6 +232,11 @@ def create_app(
 def make_server(app: Flask, host: str = "127.0.0.1", port: int = 0, threads: int = THREADS) -> Any:
     """A waitress server (not yet running); `.effective_port` is the bound port, `.run()` serves.
 
+    waitress drops X-Forwarded-* headers unless its own `trusted_proxy` is set, which takes one
+    address only; with `--trusted-proxy` it keeps them and verify's TrustedProxy middleware
+    (which takes networks) believes them from the listed proxies only and drops them from
+    anyone else.
+
     The worker threads share one interpreter lock, and a request gives it up at every SQLite
     call; with Python's default 5 ms switch interval a thread coming back from a query can wait
     that long for the lock, several times per page. A 1 ms interval keeps those waits short
@@ -219,7 +245,10 @@ def make_server(app: Flask, host: str = "127.0.0.1", port: int = 0, threads: int
 
     sys.setswitchinterval(SWITCH_INTERVAL)
 
-    return waitress.create_server(app, host=host, port=port, threads=threads)
+    trusted = bool(app.config.get("VERIFY_TRUSTED_PROXIES"))
+    return waitress.create_server(
+        app, host=host, port=port, threads=threads, clear_untrusted_proxy_headers=not trusted
+    )
 
 
 def serve(
@@ -231,11 +260,18 @@ def serve(
     auth: str | None = None,
     announce: Any = None,
     trusted_proxies: tuple[str, ...] = (),
+    public_urls: tuple[str, ...] = (),
 ) -> None:
     """Run the review UI under waitress until interrupted. Refuses a non-loopback address
     without accounts (AuthError)."""
     check_bind(host, auth, has_accounts_at(db_path))
-    app = create_app(db_path, auth=auth, trusted_proxies=trusted_proxies)
+    app = create_app(
+        db_path,
+        auth=auth,
+        trusted_proxies=trusted_proxies,
+        bind_host=host,
+        public_urls=public_urls,
+    )
     server = make_server(app, host, port, threads)
     if announce is not None:
         shown = f"[{host}]" if ":" in host else host

@@ -88,7 +88,7 @@ def archived_resource(snapshot_id: int, resource_id: int) -> Any:
     """One archived subresource of this snapshot (a signed-in reviewer, or a valid token)."""
     token = request.args.get("t", "")
     if not session.get("reviewer") and not hmac.compare_digest(
-        token, resource_token(snapshot_id, resource_id)
+        token.encode("utf-8", "replace"), resource_token(snapshot_id, resource_id).encode()
     ):
         abort(403)
     try:

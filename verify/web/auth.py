@@ -9,8 +9,10 @@ Two modes:
 - without accounts (loopback, one user or a shared password): a name, and the shared password
   when one is set, as before.
 
-Sign-in attempts are limited per client address and per account name; behind a reverse proxy
-listed with `--trusted-proxy` the client address is the one the proxy forwards (TrustedProxy).
+Sign-in attempts are limited per client address (a budget of failures that only time gives
+back) and per account name and client address together (growing delays), never per account
+name alone, so no one can lock an owner out; behind a reverse proxy listed with
+`--trusted-proxy` the client address is the one the proxy forwards (TrustedProxy).
 With accounts, every sign-in, failure and sign-out is an event."""
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import (
     Flask,
@@ -40,8 +43,6 @@ from ..errors import ForbiddenError, InputError
 # web.archived_resource checks a signed token itself: a browser snapshot's rendered page lives in
 # a sandboxed frame, whose requests carry no session cookie (see web/archived.py)
 PUBLIC_ENDPOINTS = frozenset({"static", "web.signin", "team.archived", "web.archived_resource"})
-
-ACCOUNT_ATTEMPTS = 10  # failures per account name per window (the address limit is 5)
 
 
 # --------------------------------------------------------------------------- proxies
@@ -152,16 +153,25 @@ def gate() -> Any:
 # --------------------------------------------------------------------------- the forms
 
 
-def _target() -> str:
-    target = request.values.get("next") or url_for("web.queue")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("web.queue")
+def safe_target(target: str | None, default: str) -> str:
+    """`target` when it is a path on this site, else `default`. Browsers drop tabs and newlines
+    from a URL and read a backslash as a slash, so a target holding any of them (or any control
+    character) is refused outright rather than checked and then normalised into `//evil`."""
+    if not target or any(ord(c) < 0x20 or ord(c) == 0x7F or c == "\\" for c in target):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
     return target
+
+
+def _target() -> str:
+    return safe_target(request.values.get("next"), url_for("web.queue"))
 
 
 def _limiters() -> tuple[Any, Any]:
     ext = current_app.extensions
-    return ext["verify_signin_limiter"], ext["verify_account_limiter"]
+    return ext["verify_signin_limiter"], ext["verify_pair_limiter"]
 
 
 def _wait_message(wait: float, what: str) -> str:
@@ -179,16 +189,16 @@ def signin() -> Any:
         name = " ".join(request.form.get("reviewer", "").split())
         password = request.form.get("password", "")
         address = request.remote_addr or "unknown"
-        by_address, by_account = _limiters()
+        by_address, by_pair = _limiters()
         with_accounts = users.has_accounts(db)
         limited = with_accounts or bool(current_app.config.get("VERIFY_AUTH"))
         account_key = name.casefold()
         wait_address = by_address.wait_seconds(address) if limited else 0
-        wait_account = by_account.wait_seconds(account_key) if with_accounts else 0
-        if wait_address or wait_account:
+        wait_pair = by_pair.wait_seconds(account_key, address) if limited else 0
+        if wait_address or wait_pair:
             error = _wait_message(
-                max(wait_address, wait_account),
-                "from your address" if wait_address else "for this account",
+                max(wait_address, wait_pair),
+                "from your address" if wait_address else "for this name from your address",
             )
             code = 429
         elif not name or len(name) > users.NAME_MAX:
@@ -198,13 +208,12 @@ def signin() -> Any:
                 user = users.authenticate(db, name, password)
             except ForbiddenError as exc:
                 by_address.failed(address)
-                by_account.failed(account_key)
+                by_pair.failed(account_key, address)
                 reason = "disabled" if "disabled" in str(exc) else "wrong name or password"
                 users.record_failure(db, name, address, reason)
                 error = "Wrong name or password." if reason != "disabled" else f"{exc}."
             else:
-                by_address.succeeded(address)
-                by_account.succeeded(account_key)
+                by_pair.succeeded(account_key, address)
                 token = users.start_session(db, user, address=address)
                 session.clear()
                 session.permanent = True
@@ -214,9 +223,10 @@ def signin() -> Any:
                 return redirect(target, 303)
         elif not check_password(password):
             by_address.failed(address)
+            by_pair.failed(account_key, address)
             error = "Wrong password or token."
         else:
-            by_address.succeeded(address)
+            by_pair.succeeded(account_key, address)
             session.clear()
             session["reviewer"] = name
             csrf_token()
@@ -247,7 +257,7 @@ def install(app: Flask, trusted_proxies: tuple[Any, ...]) -> None:
     """Wire sign-in into the app: the proxy middleware, the cookie rules, the account limiter."""
     from datetime import timedelta
 
-    from .security import SignInLimiter
+    from .security import PairDelay
 
     app.session_interface = SessionCookies()
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=users.SESSION_HOURS)
@@ -255,6 +265,6 @@ def install(app: Flask, trusted_proxies: tuple[Any, ...]) -> None:
     # an unchanged session is not sent again with every response)
     app.config["SESSION_REFRESH_EACH_REQUEST"] = False
     app.config["VERIFY_TRUSTED_PROXIES"] = trusted_proxies
-    app.extensions["verify_account_limiter"] = SignInLimiter(attempts=ACCOUNT_ATTEMPTS)
+    app.extensions["verify_pair_limiter"] = PairDelay()
     if trusted_proxies:
         app.wsgi_app = TrustedProxy(app.wsgi_app, trusted_proxies)  # type: ignore[method-assign]

@@ -39,24 +39,27 @@ PAGE_SIZE = 50
 MAX_DECODED = 50 * 2**20
 
 
-def _int_form(name: str) -> int | None:
-    value = request.form.get(name, "").strip()
+MAX_INT = 2**53  # far beyond any id or page, and within SQLite's 64-bit integers
+
+
+def _checked_int(name: str, value: str) -> int | None:
     if not value:
         return None
     try:
-        return int(value)
+        number = int(value) if len(value) <= 20 else MAX_INT + 1
     except ValueError:
         abort(400, f"{name} must be a number")
+    if abs(number) > MAX_INT:
+        abort(400, f"{name} is too large")
+    return number
+
+
+def _int_form(name: str) -> int | None:
+    return _checked_int(name, request.form.get(name, "").strip())
 
 
 def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "").strip()
-    if not value:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        abort(400, f"{name} must be a number")
+    return _checked_int(name, request.args.get(name, "").strip())
 
 
 @bp.app_errorhandler(NotFoundError)
@@ -106,6 +109,8 @@ def queue() -> Any:
     reviewer = request.args.get("reviewer", "").strip() or None
     article_id = _int_arg("article")
     page = max(1, _int_arg("page") or 1)
+    if page > MAX_INT // PAGE_SIZE:
+        abort(400, "page is too large")
     claims = pages.queue_page(
         g.db,
         statuses=statuses,
