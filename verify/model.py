@@ -254,6 +254,7 @@ ROLES = ("reviewer", "editor", "admin")  # each may do everything the one before
 ROLE_ACTIONS: dict[str, str] = {
     "capture": "reviewer",  # fetch a claim's pending and failed sources from the web UI
     "add_source": "reviewer",
+    "add_claim": "reviewer",  # claim add, import, ingest
     "manage_users": "admin",
     "settings": "admin",
 }

@@ -584,8 +584,8 @@ def verdicts(db: Database, claim_id: int) -> list[dict[str, Any]]:
 
 
 def history(db: Database, claim_id: int) -> list[dict[str, Any]]:
-    """The claim's events, oldest first: its own, the fetches of its sources, and the ingest of
-    its article. Each: id, kind, claim_id, source_id, snapshot_id, article_id, actor, detail
+    """The claim's events, oldest first: its own, the fetches of its sources made since the claim
+    existed, and the ingest of its article. Each: id, kind, claim_id, source_id, snapshot_id, article_id, actor, detail
     (dict or None), created_at."""
     claim = archive.claim_row(db, claim_id)
     cols = "id, kind, claim_id, source_id, snapshot_id, article_id, actor, detail, created_at"
@@ -593,6 +593,7 @@ def history(db: Database, claim_id: int) -> list[dict[str, Any]]:
         f"SELECT {cols} FROM events WHERE claim_id = ?1"
         f" UNION SELECT {cols} FROM events WHERE claim_id IS NULL"
         "  AND source_id IN (SELECT source_id FROM claim_sources WHERE claim_id = ?1)"
+        "  AND created_at >= (SELECT created_at FROM claims WHERE id = ?1)"
     )
     if claim["article_id"] is not None:
         sql += (

@@ -13,7 +13,7 @@ from .. import export as export_mod
 from .. import model, review
 from .. import search as search_mod
 from .. import settings as settings_mod
-from .base import cli, common, emit_json, get_db, warn
+from .base import cli, common, emit_json, get_db, plural, warn
 
 REVIEWER = click.option(
     "--reviewer",
@@ -326,7 +326,9 @@ def export_cmd(db_path: str, as_json: bool, fmt: str, article_id: int | None, ou
         out = sys.stdout.buffer if fmt == "warc" else None
     count = export_mod.export(db, fmt, out, article_id=article_id, org=org)
     if output not in (None, "-"):
-        warn(f"Wrote {count} {'snapshots' if fmt in ('warc', 'wacz') else 'items'} to {output}.")
+        warn(
+            f"Wrote {plural(count, 'snapshot' if fmt in ('warc', 'wacz') else 'item')} to {output}."
+        )
 
 
 @cli.command("config")

@@ -218,6 +218,7 @@ def signin() -> Any:
                 reason = "disabled" if "disabled" in str(exc) else "wrong name or password"
                 users.record_failure(db, name, address, reason)
                 error = "Wrong name or password." if reason != "disabled" else f"{exc}."
+                code = 401 if reason != "disabled" else 403
             else:
                 by_address.succeeded(address)
                 by_account.succeeded(account_key)
@@ -231,6 +232,7 @@ def signin() -> Any:
         elif not check_password(password):
             by_address.failed(address)
             error = "Wrong password or token."
+            code = 401
         else:
             by_address.succeeded(address)
             session.clear()

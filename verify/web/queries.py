@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from .. import archive, model, review
+from .. import archive, model, review, store_firsthour
 from ..store import row, rows
 
 
@@ -30,6 +30,9 @@ def queue_page(
     )
     _add_articles(db, page)
     _add_capture_counts(db, page)
+    assignees = store_firsthour.claim_assignees(db, [c["id"] for c in page])
+    for c in page:
+        c["assignee"] = assignees.get(c["id"])
     return page
 
 
