@@ -8,7 +8,7 @@ import json
 import os
 import platform
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +42,7 @@ def record(
     folder: Path = RESULTS,
 ) -> Path:
     """Store a run: rows are {label, value, baseline?, extra?}, the measured figure first."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     doc = {
         "bench": bench,
         "title": title,

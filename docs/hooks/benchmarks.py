@@ -86,7 +86,12 @@ def render(name: str, runs: list[dict[str, Any]]) -> str:
         out += [latest["notes"], ""]
     if len(runs) > 1:
         first = latest["rows"][0]["label"]
-        out += [f"History of *{first}*:", "", f"| measured | {latest['unit']} | file |", "|---|---|---|"]
+        out += [
+            f"History of *{first}*:",
+            "",
+            f"| measured | {latest['unit']} | file |",
+            "|---|---|---|",
+        ]
         for run in runs:
             value = next((r["value"] for r in run["rows"] if r["label"] == first), None)
             shown = _number(value) if value is not None else "-"
