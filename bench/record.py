@@ -39,9 +39,11 @@ def record(
     higher_is_better: bool = True,
     target: str | None = None,
     notes: str = "",
+    compare_to: str | None = None,
     folder: Path = RESULTS,
 ) -> Path:
-    """Store a run: rows are {label, value, baseline?, extra?}, the measured figure first."""
+    """Store a run: rows are {label, value, baseline?, vs?, extra?}, the measured figure first;
+    `compare_to` names the baseline row the others are compared with (default: the first)."""
     now = datetime.now(UTC)
     doc = {
         "bench": bench,
@@ -55,6 +57,8 @@ def record(
         "rows": rows,
         "notes": notes,
     }
+    if compare_to is not None:
+        doc["compare_to"] = compare_to
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{bench}-{now.strftime('%Y-%m-%dT%H%M%S')}.json"
     path.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

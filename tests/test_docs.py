@@ -404,3 +404,18 @@ def test_the_manual_builds_strictly(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     reference = (tmp_path / "site" / "reference" / "index.html").read_text(encoding="utf-8")
     assert "verify fetch" in reference and "--allow-host" in reference
+
+
+def test_a_recorded_run_is_drawn_with_its_baseline(tmp_path):
+    spec = importlib.util.spec_from_file_location("bench_record", ROOT / "bench" / "record.py")
+    record = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(record)
+    spec = importlib.util.spec_from_file_location(
+        "benchmarks_hook", DOCS / "hooks" / "benchmarks.py"
+    )
+    hook = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hook)
+    rows = [{"label": "verify", "value": 30.0}, {"label": "loop", "value": 10.0, "baseline": True}]
+    record.record("speed", "Speed", "pages/s", rows, command="python bench/x.py", folder=tmp_path)
+    drawn = hook.render_page("<!-- bench: speed -->", hook.load_results(tmp_path))
+    assert "| verify | 30.0 | 3.00x |" in drawn and "python bench/x.py" in drawn

@@ -4,7 +4,9 @@ for the benchmark NAME, a table and a bar chart (inline SVG) of its latest run a
 headline figure over every run kept.
 
 A result file holds: bench, title, command, measured (when, as text), machine, unit,
-higher_is_better, target (text or null), rows [{label, value, baseline?, extra?}], notes."""
+higher_is_better, target (text or null), rows [{label, value, baseline?, vs?, extra?}], notes,
+and optionally compare_to (the label of the baseline each row is compared with, unless the row
+names its own in `vs`; by default the first baseline)."""
 
 from __future__ import annotations
 
@@ -65,21 +67,36 @@ def bar_chart(result: dict[str, Any]) -> str:
 
 
 def render(name: str, runs: list[dict[str, Any]]) -> str:
-    """Markdown for one benchmark: latest run (table and chart), then the history."""
+    """Markdown for one benchmark: latest run (table with each figure against the run's first
+    baseline, and a chart), then the history of its headline figure."""
     latest = runs[-1]
     better = "higher is better" if latest["higher_is_better"] else "lower is better"
     extras = sorted({k for r in latest["rows"] for k in r.get("extra", {})})
+    values = {r["label"]: r["value"] for r in latest["rows"]}
+    first_base = next((r["label"] for r in latest["rows"] if r.get("baseline")), None)
+    compare_to = latest.get("compare_to", first_base)
+
+    def versus(row: dict[str, Any]) -> str:
+        """How many times better than its baseline of the same run (the row's `vs`, else the
+        file's `compare_to`, else its first baseline); blank when it has none."""
+        base = values.get(row.get("vs", compare_to) or "")
+        if row.get("baseline") or not base or not row["value"]:
+            return ""
+        ratio = row["value"] / base if latest["higher_is_better"] else base / row["value"]
+        return f"{ratio:.2f}x"
+
     out = [
         f"`{latest['command']}`, measured {latest['measured']} on {latest['machine']}."
         f" Figures in {latest['unit']} ({better})."
         + (f" Target: {latest['target']}." if latest.get("target") else ""),
         "",
-        "| | " + " | ".join([latest["unit"], *extras]) + " |",
-        "|---|" + "---|" * (1 + len(extras)),
+        "| | " + " | ".join([latest["unit"], *extras, "vs baseline"]) + " |",
+        "|---|" + "---|" * (2 + len(extras)),
     ]
     for r in latest["rows"]:
         label = r["label"] + (" *(baseline)*" if r.get("baseline") else "")
         cells = [_number(r["value"]), *(str(r.get("extra", {}).get(k, "")) for k in extras)]
+        cells.append(versus(r))
         out.append(f"| {label} | " + " | ".join(cells) + " |")
     out += ["", bar_chart(latest), ""]
     if latest.get("notes"):
