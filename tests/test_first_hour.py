@@ -348,3 +348,18 @@ def test_a_wrong_password_is_401(db_path, web):
     wrong = client.post("/signin", data={"reviewer": "boss", "password": "nope-nope-nope",
                                          "csrf_token": token})  # fmt: skip
     assert wrong.status_code == 401 and "Wrong name or password." in wrong.get_data(as_text=True)
+
+
+def test_export_records_the_reviewer_and_needs_an_account_once_there_are_some(
+    run_cli, db_path, tmp_path
+):
+    assert run_cli("claim", "add", "The bridge opened in 1932.").exit_code == 0
+    out = tmp_path / "claims.csv"
+    done = run_cli("export", "--format", "csv", "-o", str(out), "--reviewer", "ana")
+    assert done.exit_code == 0 and actors(db_path, "exported") == ["ana"]
+    run_cli("user", "add", "boss", "--role", "admin", "--password-stdin", input="admin-password\n")
+    refused = run_cli("export", "--format", "csv", "-o", str(out))
+    assert refused.exit_code == 1 and refused.stderr == (
+        "Error: give your account name (--reviewer NAME): this archive has accounts\n"
+    )
+    assert actors(db_path, "exported") == ["ana"]

@@ -255,6 +255,7 @@ ROLE_ACTIONS: dict[str, str] = {
     "capture": "reviewer",  # fetch a claim's pending and failed sources from the web UI
     "add_source": "reviewer",
     "add_claim": "reviewer",  # claim add, import, ingest
+    "export": "reviewer",  # an export is an event in the history of the claims it holds
     "manage_users": "admin",
     "settings": "admin",
 }
