@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from .. import model
+from ..checkworthy import DEFAULT_MIN_SCORE
 from .base import ACTOR_OPTION, check_actor, cli, common, emit_json, get_db, plural, warn
 
 
@@ -84,7 +85,7 @@ def _claims_table(claims: list[dict[str, Any]]) -> str:
 @click.option(
     "--min-score",
     type=click.FloatRange(0.0, 1.0),
-    default=0.5,
+    default=DEFAULT_MIN_SCORE,
     show_default=True,
     help="Sentences scoring at least this become queued claims.",
 )
