@@ -313,7 +313,7 @@ def rendered_reference() -> str:
 
     return markdown.markdown(
         (DOCS / "reference.md").read_text(encoding="utf-8"),
-        extensions=["mkdocs-click", "tables", "attr_list"],
+        extensions=["mkdocs-click", "tables", "attr_list", "fenced_code"],
     )
 
 
