@@ -54,7 +54,7 @@ def test_ingest_json_and_claims(run_cli, tmp_path, db_path):
 def test_ingest_stdin_and_human_output(run_cli):
     res = run_cli("ingest", "-", "--title", "Ports", input=STORY.encode())
     assert res.exit_code == 0, res.stderr
-    assert "1 queued claims" in res.stdout
+    assert "1 queued claim," in res.stdout
     assert "officials said" in res.stdout
 
 

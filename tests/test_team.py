@@ -221,7 +221,9 @@ def test_cli_team_commands(run_cli, db_path):
         added = run_cli("user", "add", name, "--role", role, "--password-stdin", "--reviewer",
                         "boss", input=f"{role}-password\n")  # fmt: skip
         assert added.exit_code == 0, added.stderr
-    cid = json.loads(run_cli("claim", "add", "The bridge opened in 1932.", "--json").stdout)["id"]
+    cid = json.loads(
+        run_cli("claim", "add", "The bridge opened in 1932.", "--json", "--reviewer", "ed").stdout
+    )["id"]
     bad = run_cli("config", "review_url", "https://desk.example/checks/", "--reviewer", "boss")
     assert bad.exit_code == 1 and bad.stderr.startswith("Error: review_url must contain {id}")
     assert run_cli("config", "require_approval", "on", "--reviewer", "boss").stdout == "on\n"

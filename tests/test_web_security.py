@@ -196,11 +196,11 @@ def test_with_auth_sign_in_needs_the_password(db_path):
     page = client.get("/signin").get_data(as_text=True)
     assert 'name="password"' in page
     token = csrf_from(page)
-    assert client.post("/signin", data={"reviewer": "ana", "csrf_token": token}).status_code == 400
+    assert client.post("/signin", data={"reviewer": "ana", "csrf_token": token}).status_code == 401
     wrong = client.post(
         "/signin", data={"reviewer": "ana", "password": "battery", "csrf_token": token}
     )
-    assert wrong.status_code == 400 and "Wrong password" in wrong.get_data(as_text=True)
+    assert wrong.status_code == 401 and "Wrong password" in wrong.get_data(as_text=True)
     assert client.get("/").status_code == 302
     right = client.post(
         "/signin", data={"reviewer": "ana", "password": "correct horse", "csrf_token": token}
@@ -307,7 +307,7 @@ def test_wrong_passwords_are_limited_per_address(db_path):
         )
 
     for i in range(limiter.attempts):  # under several names: the budget is the address's
-        assert attempt("guess", name=f"ana{i}").status_code == 400
+        assert attempt("guess", name=f"ana{i}").status_code == 401
     refused = attempt("correct horse")  # even the right password waits now
     assert refused.status_code == 429
     assert "Too many wrong passwords" in refused.get_data(as_text=True)

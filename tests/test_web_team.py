@@ -55,8 +55,8 @@ def test_sign_in_per_account(db_path, desk):
                                             "csrf_token": token})  # fmt: skip
 
     wrong = attempt("rita", "editor-password")
-    assert wrong.status_code == 400 and "Wrong name or password." in wrong.get_data(as_text=True)
-    assert attempt("ghost", "whatever-pass").status_code == 400
+    assert wrong.status_code == 401 and "Wrong name or password." in wrong.get_data(as_text=True)
+    assert attempt("ghost", "whatever-pass").status_code == 401
     assert client.get("/").status_code == 302
     failures = events(db, "sign_in_failed")
     assert len(failures) == 2 and '"name": "ghost"' in failures[1]["detail"]
@@ -76,7 +76,7 @@ def test_sign_in_per_account(db_path, desk):
     assert client.get("/").status_code == 302
     token = csrf_from(client.get("/signin").get_data(as_text=True))  # the old session is gone
     refused = attempt("rita", "reviewer-password")
-    assert refused.status_code == 400 and "disabled" in refused.get_data(as_text=True)
+    assert refused.status_code == 403 and "disabled" in refused.get_data(as_text=True)
 
 
 def test_sessions_end_and_cookies_cannot_be_replayed_or_forged(db_path, desk):
@@ -158,11 +158,11 @@ def test_guessing_at_an_account_never_locks_its_owner_out(db_path, desk):
                            environ_base={"REMOTE_ADDR": address})  # fmt: skip
 
     for i in range(20):  # each from another address
-        assert attempt("guess-password", f"198.51.100.{i + 1}").status_code == 400
+        assert attempt("guess-password", f"198.51.100.{i + 1}").status_code == 401
     assert attempt("editor-password", "203.0.113.5").status_code == 303  # the owner, elsewhere
     # from one address the same name waits longer after each failure beyond the first few
     for _ in range(pairs.free):
-        assert attempt("guess-password", "198.51.100.99").status_code == 400
+        assert attempt("guess-password", "198.51.100.99").status_code == 401
     refused = attempt("editor-password", "198.51.100.99")
     assert refused.status_code == 429
     assert "for this name from your address" in refused.get_data(as_text=True)

@@ -81,7 +81,7 @@ def read_input(source: str, fetch_options: Any = None) -> tuple[str, str]:
             message = result.error_message or (f"HTTP {result.status}" if result.status else kind)
             if kind == "blocked_address":
                 raise BlockedAddressError(
-                    f"{source}: {message} (to fetch a local or private host, pass --allow-host HOST)",
+                    _blocked_message(source, message),
                     kind,
                 )
             raise FetchError(f"cannot fetch {source}: {message}", kind)
@@ -346,3 +346,10 @@ def import_claimreview(db: Database, source: str, *, fetch_options: Any = None) 
 def list_reviews(db: Database, *, limit: int = 100) -> list[dict[str, Any]]:
     """Known reviews, newest imported first."""
     return store.known.list_known_reviews(db, limit)
+
+
+def _blocked_message(url: str, message: str) -> str:
+    """The one-line refusal of a blocked address, naming --allow-host once."""
+    if "--allow-host" in message:
+        return f"{url}: {message}"
+    return f"{url}: {message} (to fetch a local or private host, pass --allow-host HOST)"

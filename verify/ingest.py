@@ -129,9 +129,7 @@ def _fetch(
         kind = result.error or "http_error"
         message = result.error_message or (f"HTTP {result.status}" if result.status else kind)
         if kind == "blocked_address":
-            raise BlockedAddressError(
-                f"{url}: {message} (to fetch a local or private host, pass --allow-host HOST)", kind
-            )
+            raise BlockedAddressError(_blocked_message(url, message), kind)
         raise FetchError(f"cannot fetch {url}: {message}", kind)
     return bytes(result.body or b""), result.content_type, result.final_url or url, url
 
@@ -168,7 +166,22 @@ def _article_body(text: str, content_type: str | None, url: str | None) -> _Body
     from text by content: stdin has no file name)."""
     found = extract.extract(text, content_type, url)
     html = text if found.kind == "html" else None
-    return _Body(found.text, tuple(found.links), found.title, html, found.published)
+    title = found.title
+    if title is None and html is None:
+        title = plain_headline(found.text)
+    return _Body(found.text, tuple(found.links), title, html, found.published)
+
+
+def plain_headline(text: str) -> str | None:
+    """The headline of a plain-text article: its first paragraph when that is one short line
+    that does not end like a sentence, and more text follows. None otherwise."""
+    first, sep, rest = text.strip().partition("\n\n")
+    first = first.strip()
+    if not sep or not rest.strip() or "\n" in first or not 3 <= len(first) <= 150:
+        return None
+    if first.endswith((".", ",", ";", ":", "!", "?")) and not first.endswith("..."):
+        return None
+    return first
 
 
 # --- ingest ------------------------------------------------------------------------------------
@@ -606,3 +619,10 @@ def _import_row(
             )
             new_sources += db.conn.total_changes > before
     return new_claim, new_sources
+
+
+def _blocked_message(url: str, message: str) -> str:
+    """The one-line refusal of a blocked address, naming --allow-host once."""
+    if "--allow-host" in message:
+        return f"{url}: {message}"
+    return f"{url}: {message} (to fetch a local or private host, pass --allow-host HOST)"

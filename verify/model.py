@@ -208,6 +208,8 @@ ROLES = ("reviewer", "editor", "admin")  # each may do everything the one before
 ROLE_ACTIONS: dict[str, str] = {
     "capture": "reviewer",  # fetch a claim's pending and failed sources from the web UI
     "add_source": "reviewer",
+    "add_claim": "reviewer",  # claim add, import, ingest
+    "export": "reviewer",  # an export is an event in the history of the claims it holds
     "manage_users": "admin",
     "settings": "admin",
 }

@@ -526,8 +526,8 @@ def verdicts(db: Database, claim_id: int) -> list[dict[str, Any]]:
 
 
 def history(db: Database, claim_id: int) -> list[dict[str, Any]]:
-    """The claim's events, oldest first: its own, the fetches of its sources, and the ingest of
-    its article. Each: id, kind, claim_id, source_id, snapshot_id, article_id, actor, detail
+    """The claim's events, oldest first: its own, the fetches of its sources made since the claim
+    existed, and the ingest of its article. Each: id, kind, claim_id, source_id, snapshot_id, article_id, actor, detail
     (dict or None), created_at."""
     claim = store.claim_row(db, claim_id)
     out = store.review.history(db, claim["id"], claim["article_id"])

@@ -63,6 +63,11 @@ class VerifyGroup(click.Group):
             sys.exit(1)
 
 
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """`1 claim`, `2 claims` (`many` for nouns whose plural is not noun + s)."""
+    return f"{count} {noun if count == 1 else (many or noun + 's')}"
+
+
 def one_line(text: str) -> str:
     return " ".join(text.split())
 
@@ -91,6 +96,26 @@ def cli(ctx: click.Context, db_path: str | None, as_json: bool) -> None:
     ctx.ensure_object(dict)
     ctx.obj["db_path"] = db_path
     ctx.obj["as_json"] = as_json
+
+
+ACTOR_OPTION = click.option(
+    "--reviewer",
+    "-r",
+    "actor",
+    default=None,
+    envvar="VERIFY_REVIEWER",
+    help="Who makes this change ($VERIFY_REVIEWER); once the archive has accounts, your account.",
+)
+
+
+def check_actor(db: Any, actor: str | None, action: str) -> str | None:
+    """The actor of a change to the archive: anyone without accounts, else an active account
+    whose role allows `action` (one `Error:` line otherwise, before anything is written)."""
+    from ..users import authorize
+
+    actor = " ".join(actor.split()) if actor else None
+    authorize(db, actor, action)
+    return actor or None
 
 
 def common(func: Callable) -> Callable:

@@ -11,7 +11,8 @@ from typing import Any
 import click
 
 from .. import model
-from .base import cli, common, emit_json, get_db, warn
+from ..checkworthy import DEFAULT_MIN_SCORE
+from .base import ACTOR_OPTION, check_actor, cli, common, emit_json, get_db, plural, warn
 
 
 def table(rows: list[list[Any]], headers: list[str], *, wrap_last: int = 90) -> str:
@@ -84,7 +85,7 @@ def _claims_table(claims: list[dict[str, Any]]) -> str:
 @click.option(
     "--min-score",
     type=click.FloatRange(0.0, 1.0),
-    default=0.5,
+    default=DEFAULT_MIN_SCORE,
     show_default=True,
     help="Sentences scoring at least this become queued claims.",
 )
@@ -95,6 +96,7 @@ def _claims_table(claims: list[dict[str, Any]]) -> str:
     metavar="HOST",
     help="Let this host through the network guard (repeatable; also VERIFY_ALLOW_HOSTS).",
 )
+@ACTOR_OPTION
 @common
 def ingest_cmd(
     source: str,
@@ -103,6 +105,7 @@ def ingest_cmd(
     published: str | None,
     min_score: float,
     allow_host: tuple[str, ...],
+    actor: str | None,
     db_path: str,
     as_json: bool,
 ) -> None:
@@ -116,9 +119,11 @@ def ingest_cmd(
 
         options = FetchOptions(allow_hosts=allow_hosts_from(allow_host))
     db = get_db(db_path)
+    actor = check_actor(db, actor, "add_claim")
     result = ingest_article(
         db,
         source,
+        actor=actor,
         title=title,
         url=url,
         min_score=min_score,
@@ -140,15 +145,19 @@ def ingest_cmd(
         )
         return
     if not result.created:
-        warn(f"already ingested as article {result.article_id}: nothing added")
-    else:
-        for skipped in result.skipped_links:
-            warn(f"skipped a link that is not an http(s) URL: {skipped[:80]}")
-        sources = len({u for c in result.claims for u in c["sources"]})
-        click.echo(
-            f"Article {result.article_id}: {result.sentences} sentences, {len(result.claims)} queued claims,"
-            f" {result.links} body links, {sources} candidate sources"
+        warn(
+            f"already ingested as article {result.article_id}: nothing added"
+            f" (its claims: `verify claims --article {result.article_id}`)"
         )
+        return
+    for skipped in result.skipped_links:
+        warn(f"skipped a link that is not an http(s) URL: {skipped[:80]}")
+    sources = len({u for c in result.claims for u in c["sources"]})
+    click.echo(
+        f"Article {result.article_id}: {plural(result.sentences, 'sentence')},"
+        f" {plural(len(result.claims), 'queued claim')}, {plural(result.links, 'body link')},"
+        f" {plural(sources, 'candidate source')}"
+    )
     if result.claims:
         click.echo(_claims_table(result.claims))
 
@@ -214,12 +223,14 @@ def claim_group() -> None:
 @click.option(
     "--priority", type=int, default=0, show_default=True, help="Higher is reviewed first."
 )
+@ACTOR_OPTION
 @common
 def claim_add_cmd(
     text: str,
     article_id: int | None,
     sources: tuple[str, ...],
     priority: int,
+    actor: str | None,
     db_path: str,
     as_json: bool,
 ) -> None:
@@ -228,13 +239,17 @@ def claim_add_cmd(
     from ..store import get_claim
 
     db = get_db(db_path)
-    claim_id = add_claim(db, text, article_id=article_id, sources=sources, priority=priority)
+    actor = check_actor(db, actor, "add_claim")
+    claim_id = add_claim(
+        db, text, article_id=article_id, sources=sources, priority=priority, actor=actor
+    )
     claim = get_claim(db, claim_id)
     if as_json:
         emit_json(_claim_object(claim))
     else:
         click.echo(
-            f"Added claim {claim_id} (queued, priority {claim['priority']}, {len(claim['sources'])} sources)"
+            f"Added claim {claim_id} (queued, priority {claim['priority']},"
+            f" {plural(len(claim['sources']), 'source')})"
         )
     from .cmd_similar import note_checked_before
 
@@ -319,14 +334,18 @@ def source_group() -> None:
 @click.argument("claim_id", type=int)
 @click.argument("url")
 @click.option("--note", help="Why this source, or where in it to look.")
+@ACTOR_OPTION
 @common
-def source_add_cmd(claim_id: int, url: str, note: str | None, db_path: str, as_json: bool) -> None:
+def source_add_cmd(
+    claim_id: int, url: str, note: str | None, actor: str | None, db_path: str, as_json: bool
+) -> None:
     """Attach a candidate source (a URL) to a claim."""
     from ..claims import attach_source
     from ..store import find_source
 
     db = get_db(db_path)
-    source_id = attach_source(db, claim_id, url, note=note)
+    actor = check_actor(db, actor, "add_source")
+    source_id = attach_source(db, claim_id, url, note=note, actor=actor)
     source = find_source(db, source_id)
     if as_json:
         emit_json({"claim_id": claim_id, "source_id": source_id, "url": source["url"]})
@@ -336,13 +355,15 @@ def source_add_cmd(claim_id: int, url: str, note: str | None, db_path: str, as_j
 
 @cli.command("import")
 @click.argument("file", metavar="FILE")
+@ACTOR_OPTION
 @common
-def import_cmd(file: str, db_path: str, as_json: bool) -> None:
+def import_cmd(file: str, actor: str | None, db_path: str, as_json: bool) -> None:
     """Bulk claims and sources from a CSV (claim,url[,article][,priority]) or JSONL file."""
     from ..ingest import import_sheet
 
     db = get_db(db_path)
-    result = import_sheet(db, file)
+    actor = check_actor(db, actor, "add_claim")
+    result = import_sheet(db, file, actor=actor)
     for number, message in result.errors:
         warn(f"Error: row {number}: {' '.join(message.split())}")
     if as_json:
@@ -355,8 +376,9 @@ def import_cmd(file: str, db_path: str, as_json: bool) -> None:
         )
     else:
         click.echo(
-            f"Imported {result.added_claims} new claims and {result.added_sources} new claim sources"
-            f" from {result.rows} rows ({len(result.errors)} bad rows skipped)"
+            f"Imported {plural(result.added_claims, 'new claim')} and"
+            f" {plural(result.added_sources, 'new claim source')}"
+            f" from {plural(result.rows, 'row')} ({plural(len(result.errors), 'bad row')} skipped)"
         )
     if result.errors:
         sys.exit(1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from urllib.parse import urlsplit
 
 import click
 
@@ -159,10 +160,18 @@ def fetch_cmd(
         ),
     )
     bar = _ProgressBar()
+    blocked: dict[str, int] = {}  # host -> sources refused by the network guard
+
+    def progress(p) -> None:  # type: ignore[no-untyped-def]
+        if p.error == "blocked_address":
+            host = urlsplit(p.url).hostname or p.url
+            blocked[host] = blocked.get(host, 0) + 1
+        bar(p)
+
     started = time.monotonic()
     try:
         summary = capture(
-            db, claim_id=claim_id, article_id=article_id, options=options, progress=bar
+            db, claim_id=claim_id, article_id=article_id, options=options, progress=progress
         )
     finally:
         bar.finish()
@@ -192,6 +201,15 @@ def fetch_cmd(
             f"{line} in {elapsed:.1f} s ({rate:.1f}/s)"
             + ("; see `verify sources` for the failures" if summary.failed else "")
         )
+        if blocked:
+            hosts = sorted(blocked)
+            count = sum(blocked.values())
+            warn(
+                f"{count} source{'' if count == 1 else 's'} refused: {', '.join(hosts[:5])}"
+                f"{' ...' if len(hosts) > 5 else ''} is a local or private address; to fetch"
+                f" {'it' if len(hosts) == 1 else 'them'}, run again with"
+                f" {' '.join('--allow-host ' + h for h in hosts[:5])} (or VERIFY_ALLOW_HOSTS)"
+            )
     recovered_failed = 0
     if recover_gone is None:
         recover_gone = get_value(db, "recover") == "on"

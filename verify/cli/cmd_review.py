@@ -13,7 +13,7 @@ from .. import export as export_mod
 from .. import model, review
 from .. import search as search_mod
 from .. import settings as settings_mod
-from .base import cli, common, emit_json, get_db, warn
+from .base import ACTOR_OPTION, check_actor, cli, common, emit_json, get_db, plural, warn
 
 REVIEWER = click.option(
     "--reviewer",
@@ -316,17 +316,21 @@ def history_cmd(db_path: str, as_json: bool, claim_id: int) -> None:
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False), default=None,
               help="File to write (default: stdout).")  # fmt: skip
 @click.option("--org", default=None, help="Publishing organisation for ClaimReview (remembered).")
+@ACTOR_OPTION
 @common
 def export_cmd(db_path: str, as_json: bool, fmt: str, article_id: int | None, output: str | None,
-               org: str | None) -> None:  # fmt: skip
+               org: str | None, actor: str | None) -> None:  # fmt: skip
     """Export reviews, claims and archived sources."""
     db = get_db(db_path)
+    actor = check_actor(db, actor, "export")
     out: Any = output
     if output in (None, "-"):
         out = sys.stdout.buffer if fmt == "warc" else None
-    count = export_mod.export(db, fmt, out, article_id=article_id, org=org)
+    count = export_mod.export(db, fmt, out, article_id=article_id, org=org, actor=actor)
     if output not in (None, "-"):
-        warn(f"Wrote {count} {'snapshots' if fmt in ('warc', 'wacz') else 'items'} to {output}.")
+        warn(
+            f"Wrote {plural(count, 'snapshot' if fmt in ('warc', 'wacz') else 'item')} to {output}."
+        )
 
 
 @cli.command("config")

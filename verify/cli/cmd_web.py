@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 import click
 
 from .base import cli, common, warn
@@ -58,5 +60,13 @@ def serve_command(db_path: str, as_json: bool, host: str, port: int, threads: in
     parse_networks(trusted_proxies)  # a bad address is one error line, before anything starts
     public_urls = tuple(check_public_url(u) for u in public_urls)
     check_bind(host, auth, has_accounts_at(db_path))  # never creates the database
-    serve(db_path, host=host, port=port, threads=threads or THREADS, auth=auth, announce=warn,
-          trusted_proxies=trusted_proxies, public_urls=public_urls)  # fmt: skip
+    try:
+        serve(db_path, host=host, port=port, threads=threads or THREADS, auth=auth,
+              announce=warn, trusted_proxies=trusted_proxies, public_urls=public_urls)  # fmt: skip
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        raise click.ClickException(
+            f"port {port} on {host} is already in use (another `verify serve`?):"
+            f" pick another with --port, e.g. --port {port + 1 if port < 65535 else 8001}"
+        ) from None

@@ -112,13 +112,14 @@ def verdicts(db: Database, claim_id: int) -> list[dict[str, Any]]:
 
 
 def history(db: Database, claim_id: int, article_id: int | None) -> list[dict[str, Any]]:
-    """The claim's events, its sources' own events and its article's own, oldest first
-    (detail as stored: JSON text or None)."""
+    """The claim's events, its sources' own events since the claim existed, and its article's
+    own, oldest first (detail as stored: JSON text or None)."""
     cols = "id, kind, claim_id, source_id, snapshot_id, article_id, actor, detail, created_at"
     sql = (
         f"SELECT {cols} FROM events WHERE claim_id = ?1"
         f" UNION SELECT {cols} FROM events WHERE claim_id IS NULL"
         "  AND source_id IN (SELECT source_id FROM claim_sources WHERE claim_id = ?1)"
+        "  AND created_at >= (SELECT created_at FROM claims WHERE id = ?1)"
     )
     if article_id is not None:
         sql += (

@@ -212,6 +212,7 @@ def signin() -> Any:
                 reason = "disabled" if "disabled" in str(exc) else "wrong name or password"
                 users.record_failure(db, name, address, reason)
                 error = "Wrong name or password." if reason != "disabled" else f"{exc}."
+                code = 401 if reason != "disabled" else 403
             else:
                 by_pair.succeeded(account_key, address)
                 token = users.start_session(db, user, address=address)
@@ -225,6 +226,7 @@ def signin() -> Any:
             by_address.failed(address)
             by_pair.failed(account_key, address)
             error = "Wrong password or token."
+            code = 401
         else:
             by_pair.succeeded(account_key, address)
             session.clear()

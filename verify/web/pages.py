@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from .. import model, review, store
+from .. import model, review, store, store_firsthour
 
 
 def queue_page(
@@ -28,6 +28,9 @@ def queue_page(
     )
     _add_articles(db, page)
     _add_capture_counts(db, page)
+    assignees = store_firsthour.claim_assignees(db, [c["id"] for c in page])
+    for c in page:
+        c["assignee"] = assignees.get(c["id"])
     return page
 
 

@@ -343,7 +343,7 @@ def add_source(claim_id: int) -> Any:
     except VerifyError as exc:
         flash(str(exc), "error")
         return redirect(url_for("web.claim", claim_id=claim_id), 303)
-    flash(f"Source added: {url}. Capture it with `verify fetch --claim {claim_id}`.", "ok")
+    flash(f"Source added: {url}. Capture it with the Capture button below.", "ok")
     return redirect(url_for("web.claim", claim_id=claim_id, _anchor=f"source-{source_id}"), 303)
 
 
@@ -470,11 +470,35 @@ def snapshot(snapshot_id: int) -> Any:
         assessments=found,
         kind=_kind(snap["content_type"]),
         captures=pages.source_captures(db, snap["source_id"]),
-        citing=pages.citing_claims(db, snap["source_id"]),
+        citing=_citing_here(pages.citing_claims(db, snap["source_id"]), found, snapshot_id, text),
         diff=diff,
         has_warc=True,
         archive_label=archive_label(snap),
     )
+
+
+def _citing_here(
+    citing: list[dict[str, Any]], found: list[dict[str, Any]], snapshot_id: int, text: str
+) -> list[dict[str, Any]]:
+    """The claims citing a source, each with the stances that hold on this capture
+    (`stances_here`: made on it, made without a quote, or quoting words that are in it) and how
+    many of its quotes are not in this capture (`quotes_gone`)."""
+    for c in citing:
+        here: list[str] = []
+        gone = 0
+        for a in found:
+            if a["claim_id"] != c["id"]:
+                continue
+            sel = a["selector"]
+            holds = a["snapshot_id"] == snapshot_id or not sel or quotes.locate(sel, text)
+            if holds:
+                if a["stance"] not in here:
+                    here.append(a["stance"])
+            else:
+                gone += 1
+        c["stances_here"] = here
+        c["quotes_gone"] = gone
+    return citing
 
 
 def _diff(snap: dict[str, Any]) -> str:
