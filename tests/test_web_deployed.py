@@ -282,7 +282,7 @@ def test_sign_in_through_the_proxy_public_name_with_a_secure_cookie(proxied: Pro
 def test_the_sign_in_limit_is_per_real_client_behind_the_proxy(proxied: Proxied) -> None:
     guesser = proxied.client("127.0.0.8")
     for i in range(5):  # the per-client budget, under several names
-        assert sign_in(guesser, proxied.url("/signin"), f"ed{i}", "guess").status_code == 400
+        assert sign_in(guesser, proxied.url("/signin"), f"ed{i}", "guess").status_code == 401
     refused = sign_in(guesser, proxied.url("/signin"), "ed", "editor-password")
     assert refused.status_code == 429
     # another client behind the same proxy signs in, and its success gives the guesser nothing

@@ -105,5 +105,5 @@ def test_a_success_does_not_refill_the_client_budget(db_path, run_cli):
         answers.append(attempt(f"admin{i % 3}", "guess"))
         if i == 2:
             assert attempt("ed", "editor-password") == 303
-    assert answers.count(400) == budget.attempts  # 5 guesses, not 10
+    assert answers.count(401) == budget.attempts  # 5 guesses, not 10
     assert answers[budget.attempts :] == [429] * budget.attempts
