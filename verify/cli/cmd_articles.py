@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from .. import model
+from ..checkworthy import DEFAULT_MIN_SCORE
 from .base import cli, common, emit_json, get_db, warn
 
 
@@ -84,9 +85,10 @@ def _claims_table(claims: list[dict[str, Any]]) -> str:
 @click.option(
     "--min-score",
     type=click.FloatRange(0.0, 1.0),
-    default=0.5,
+    default=DEFAULT_MIN_SCORE,
     show_default=True,
-    help="Sentences scoring at least this become queued claims.",
+    help="Sentences scoring at least this become queued claims (a sentence scores as its most"
+    " check-worthy clause when that is higher).",
 )
 @click.option(
     "--allow-host",

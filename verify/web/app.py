@@ -16,6 +16,7 @@ from flask import Flask, g, request, session
 from flask.templating import Environment
 from sqlite_utils import Database
 
+from ..checkworthy import DEFAULT_MIN_SCORE
 from ..errors import AuthError, InputError
 from ..store import get_setting, immediate, open_db, set_setting
 from . import archived  # noqa: F401 - registers the browser snapshot routes on bp
@@ -203,6 +204,7 @@ def create_app(
             "csrf_token": csrf_token(),
             "auth_required": bool(auth),
             "role": auth_mod.current_role(),
+            "queue_threshold": DEFAULT_MIN_SCORE,
         }
 
     return app

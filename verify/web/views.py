@@ -28,6 +28,7 @@ from .. import warc as warc_mod
 from ..errors import NotFoundError, VerifyError
 from ..recover import archive_label
 from ..store import get_payload, now
+from ..store_signals import get_claim_part
 from . import auth, queries
 from .highlight import Span, highlight
 from .security import archive_csp
@@ -232,9 +233,14 @@ def claim(claim_id: int) -> Any:
     )
     related = _passages(claim_id, related=True) if want_related else None
     history = _history(claim_id)
+    part = get_claim_part(db, claim_id)
+    if part is not None and found.get("start") is not None:
+        offset = found["start"]
+        part["written"] = found["text"][part["start"] - offset : part["end"] - offset]
     return render_template(
         "claim.html",
         claim=found,
+        claim_part=part,
         checked_before=similar.checked_before(db, claim_id),
         context=queries.article_context(db, found),
         sources=sources,
