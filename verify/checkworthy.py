@@ -706,7 +706,12 @@ _EDGE_PUNCT = " ,;:\u2014\u2013-()"
 _STRAY_COMMA_RE = re.compile(r"\s*,(?:\s*,)*\s*(?=(?:is|are|was|were)\b)|\s+(?=,)|(?<=,)\s*,")
 
 
+_ANY_HEDGE_RE = re.compile("|".join(f"(?:{p.pattern})" for p, _ in _HEDGE_SUBS), re.IGNORECASE)
+
+
 def _set_hedges_aside(text: str) -> str:
+    if _ANY_HEDGE_RE.search(text) is None:
+        return text.strip(_EDGE_PUNCT)
     for pattern, repl in _HEDGE_SUBS:
         text = pattern.sub(repl, text)
     text = _STRAY_COMMA_RE.sub(" ", _SPACES_RE.sub(" ", text))
@@ -763,6 +768,8 @@ def _parts(sentence: str) -> list[tuple[int, int, str]]:
 
 # Below this many words a clause is too bare to stand as a claim on its own.
 _MIN_PART_WORDS = 4
+# A sentence scoring this much is queued and near the top whatever its clauses say.
+_CLEARLY_WORTHY = 0.9
 # A part must beat the whole sentence by this much to be kept (ties go to the sentence).
 _PART_MARGIN = 0.02
 
@@ -785,6 +792,8 @@ def score_claim(text: str, *, has_link: bool = False) -> Scored:
     """Score a sentence and its clauses: the sentence's score is the higher of the two, and the
     clause is kept when it wins by a margin. A question is scored whole."""
     whole = score_whole(text, has_link=has_link)
+    if whole >= _CLEARLY_WORTHY:
+        return Scored(whole, None)
     best: Part | None = None
     for start, end, scored_text in clause_candidates(text):
         score = score_whole(scored_text, has_link=has_link)

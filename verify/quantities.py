@@ -621,8 +621,18 @@ class Clash:
     passage: str  # the passage's ("21")
     about: tuple[str, ...]  # the shared words that make it the same thing
 
+    def reason(self) -> str:
+        """Why this is a clash, in one line: the two figures and what makes them the same thing."""
+        about = ", ".join(self.about) if self.about else "the same thing"
+        return f"the claim says {self.claim}, this passage says {self.passage}, both about {about}"
+
     def as_dict(self) -> dict[str, object]:
-        return {"claim": self.claim, "passage": self.passage, "about": list(self.about)}
+        return {
+            "claim": self.claim,
+            "passage": self.passage,
+            "about": list(self.about),
+            "reason": self.reason(),
+        }
 
 
 def _comparable(a: Quantity, b: Quantity) -> bool:
