@@ -146,22 +146,34 @@ def cross_validated_share(claims: list[dict]) -> tuple[float, list[float]]:
     return hits / len(claims), per_fold
 
 
-def fit(claims: list[dict]) -> dict:
-    """Logistic regression on verify.evidence.passage_features: relevant (SUPPORTS/REFUTES) or
-    not, one row per candidate; returns weights in the shipped file's format."""
+def fit(claims: list[dict], c: float = 0.1) -> dict:
+    """Pairwise logistic regression on verify.evidence.passage_features: for every claim, each
+    (relevant, irrelevant) pair of its candidates gives the difference of their features, in
+    both orders. The weights rank the candidates of one claim; there is no intercept."""
     from sklearn.linear_model import LogisticRegression
 
     xs, ys = [], []
-    for c in claims:
-        feats = evidence.passage_features(c["claim"], passages_of(c))
-        for e, f in zip(c["evidences"], feats, strict=True):
-            xs.append(f)
-            ys.append(int(e["evidence_label"] in RELEVANT))
-    lr = LogisticRegression(C=1.0, max_iter=5000)
+    for claim in claims:
+        feats = evidence.passage_features(claim["claim"], passages_of(claim))
+        rel = [e["evidence_label"] in RELEVANT for e in claim["evidences"]]
+        for a, fa in enumerate(feats):
+            for b, fb in enumerate(feats):
+                if rel[a] and not rel[b]:
+                    diff = [x - y for x, y in zip(fa, fb, strict=True)]
+                    xs.append(diff)
+                    ys.append(1)
+                    xs.append([-x for x in diff])
+                    ys.append(0)
+    lr = LogisticRegression(C=c, max_iter=5000, fit_intercept=False)
     lr.fit(xs, ys)
     return {
-        "features": dict(zip(evidence.FEATURES, (float(w) for w in lr.coef_[0]), strict=True)),
-        "intercept": float(lr.intercept_[0]),
+        "about": "verify evidence ranker: pairwise logistic regression over "
+        "verify.evidence.FEATURES, fitted by bench/evidence.py --write on Climate-FEVER "
+        "(climate_fever_dev.jsonl, every claim)",
+        "features": dict(
+            zip(evidence.FEATURES, (round(float(w), 6) for w in lr.coef_[0]), strict=True)
+        ),
+        "intercept": 0.0,
     }
 
 
@@ -185,18 +197,18 @@ def clashes(claims: list[dict]) -> None:
             f"  false alarm: {found.reason()}\n    claim:   {c['claim'][:110]}\n"
             f"    passage: {e['evidence'][:110]}"
         )
-    claim = "21 people died in the attack on the hotel."
+    claim = "At least 22 people died in the attack on the hotel in Bamako."
     passages = [
-        "The hotel has 190 rooms and a pool, and the attack on it began at 7 am.",
-        "At least 22 people died, officials said.",
-        "The attack on the hotel in Bamako shocked the city; 21 people died in the attack, some said.",
+        "Attack on Bamako hotel: people died, hotel attack latest",
+        "Seven people were wounded in the attack on the hotel, the hospital said.",
+        "The hotel in Bamako has 190 rooms and was attacked at 7 am.",
+        "A toll of 21 people died in the attack, officials said on Saturday.",
     ]
     ranked = evidence.rank_passages(claim, passages)
-    top = ranked[0]
-    print(
-        f"seed pair: first-ranked passage {passages[top[0]]!r}, clash "
-        f"{'marked' if top[2] else 'NOT marked'}" + (f" ({top[2].reason()})" if top[2] else "")
-    )
+    marked = [k for k, (_i, _s, found) in enumerate(ranked) if found]
+    where = f"ranked {marked[0] + 1} of {len(ranked)}" if marked else "NOT marked"
+    reason = ranked[marked[0]][2].reason() if marked else ""
+    print(f"seed pair ('at least 22 died' against 'a toll of 21'): clash {where}; {reason}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -225,13 +237,14 @@ def main(argv: list[str] | None = None) -> int:
         cv, per_fold = cross_validated_share(test)
         folds = " ".join(f"{x:.0%}" for x in per_fold)
         print(f"  verify, learned (5-fold CV by claim) {cv:.1%}  (folds {folds}; target >= 60%)")
-    print(
-        f"  verify, shipped weights (trained on this file, not held out) {share(test, lambda c: verify_scores(c, learned=True)):.1%}"
-    )
     if args.write:
         weights = fit(claims)
         evidence.WEIGHTS_PATH.write_text(json.dumps(weights, indent=1) + "\n", encoding="utf-8")
+        evidence._shipped_weights.cache_clear()
         print(f"wrote {evidence.WEIGHTS_PATH.relative_to(ROOT)}")
+    print(
+        f"  verify, shipped weights (trained on this file, not held out) {share(test, lambda c: verify_scores(c, learned=True)):.1%}"
+    )
     clashes(claims)
     return 0
 

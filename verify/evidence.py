@@ -24,6 +24,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from . import archive, model, quantities, store
+from .aliases import fold_aliases
 from .checkworthy import score_whole, split_sentences
 from .lemmas import lemma
 from .search import ranked_matches, terms_query
@@ -111,6 +112,7 @@ def term_counts(text: str) -> Counter:
 
 
 def _scan(text: str, keys: bool) -> list[tuple[str, bool]]:
+    text = fold_aliases(text)
     if keys:
         raw = [(m.group(0), m.start()) for m in _TOKEN.finditer(text)]
     else:
@@ -231,33 +233,20 @@ def _candidates(snapshot: dict[str, Any]) -> tuple[list[_Candidate], list[Counte
 
 # --------------------------------------------------------------------------- learned ranking
 
-# What the learned ranker looks at, beyond word overlap. Each is computed for one candidate
-# passage among the others found for the same claim (bench/evidence.py fits the weights).
+# What the learned ranker looks at. Each is computed for one candidate passage of a claim;
+# bench/evidence.py fits their weights on Climate-FEVER with a pairwise objective (a passage that
+# bears on the claim against one that does not, of the same claim). Tried and left out, because
+# they did not help on held-out claims: the raw overlap score, adjacent-pair overlap, length,
+# headline shape, negation and hedges.
 FEATURES: tuple[str, ...] = (
-    "overlap",  # the overlap score (BM25 with claim-term weights), over the best candidate's
-    "overlap_log",  # log(1 + the overlap score)
-    "coverage",  # share of the claim's term weight the passage holds
+    "coverage",  # share of the claim's term weight the passage holds (names, numbers count more)
+    "plain_coverage",  # share of the claim's distinct terms it holds, all counted alike
     "key_coverage",  # share of the claim's key terms (numbers, names, months) it holds
-    "claim_has_keys",
     "numbers_shared",  # share of the claim's numbers it holds
-    "passage_number",  # the passage holds a number of its own
-    "bigrams",  # share of the claim's adjacent term pairs it holds in the same order
-    "length_log",  # log of the passage's terms
-    "short",  # fewer than 8 terms: a headline or a caption more often than an answer
-    "headline",  # no closing full stop, or wrapped in quotes: a title, not a sentence
-    "negation_passage",  # not, no, never, n't, without ...
-    "negation_differs",  # one of claim and passage negates and the other does not
-    "factual",  # the passage's own check-worthiness (a statement of fact, not a title)
-    "window",  # a two-sentence window rather than one sentence
-    "hedge",  # may, might, could, suggests ...
+    "factual",  # the passage's own check-worthiness: a statement of fact, not a headline
 )
 WEIGHTS_PATH = Path(__file__).with_name("evidence_model.json")
 RESCORE = 60  # candidates (best by overlap) the learned ranker re-scores
-_NEGATION = re.compile(
-    r"\b(?:not|no|never|none|nor|neither|without|cannot|deny|denies|denied|false|myth)\b|n't\b",
-    re.IGNORECASE,
-)
-_HEDGE = re.compile(r"\b(?:may|might|could|possibly|suggests?|likely|unlikely)\b", re.IGNORECASE)
 
 
 @functools.lru_cache(maxsize=1)
@@ -272,47 +261,18 @@ def _shipped_weights() -> dict[str, Any] | None:
     return doc
 
 
-def _bigrams(seq: list[str]) -> set[tuple[str, str]]:
-    return set(zip(seq, seq[1:], strict=False))
-
-
 def _features(
-    query: list[_Term],
-    weights: dict[str, float],
-    overlap: float,
-    best: float,
-    counts: Counter,
-    text: str,
-    window: bool,
-    claim_negated: bool,
+    query: list[_Term], weights: dict[str, float], counts: Counter, text: str
 ) -> list[float]:
     total = sum(weights.values()) or 1.0
-    held = sum(w for term, w in weights.items() if counts.get(term))
     keys = {t.term for t in query if t.key}
     numbers = {t.term for t in query if t.key and t.term[:1].isdigit()}
-    claim_seq = [t.term for t in query]
-    passage_seq = [term for term, _ in _scan(text, False)]
-    pairs = _bigrams(claim_seq)
-    length = sum(counts.values())
-    stripped = text.strip()
-    negated = bool(_NEGATION.search(text))
     return [
-        overlap / best if best > 0 else 0.0,
-        math.log1p(overlap),
-        held / total,
+        sum(w for term, w in weights.items() if counts.get(term)) / total,
+        sum(1 for term in weights if counts.get(term)) / (len(weights) or 1),
         (sum(1 for k in keys if counts.get(k)) / len(keys)) if keys else 0.0,
-        1.0 if keys else 0.0,
         (sum(1 for k in numbers if counts.get(k)) / len(numbers)) if numbers else 0.0,
-        1.0 if any(term[:1].isdigit() for term in counts) else 0.0,
-        (len(pairs & _bigrams(passage_seq)) / len(pairs)) if pairs else 0.0,
-        math.log1p(length),
-        1.0 if length < 8 else 0.0,
-        1.0 if stripped[-1:] not in ".!?" or stripped[:1] in "\"\u201c'" else 0.0,
-        1.0 if negated else 0.0,
-        1.0 if negated != claim_negated else 0.0,
-        score_whole(stripped[:600]),
-        1.0 if window else 0.0,
-        1.0 if _HEDGE.search(text) else 0.0,
+        score_whole(text.strip()[:600]),
     ]
 
 
@@ -331,7 +291,6 @@ def _score(
     learned: bool = True,
     model: dict[str, Any] | None = None,
     features_only: bool = False,
-    claim_text: str = "",
 ) -> list[tuple[float, _Candidate, list[float] | None]]:
     """(score, candidate, features) for every candidate sharing a term with the claim, best
     first: the overlap score, then (learned) the learned ranker's probability that the passage
@@ -365,14 +324,11 @@ def _score(
     model = model if model is not None else (_shipped_weights() if learned else None)
     if not (learned or features_only) or (model is None and not features_only):
         return scored
-    best = max((s for s, _, _ in scored), default=0.0)
-    claim_negated = bool(_NEGATION.search(claim_text))
     head = scored if features_only else scored[:RESCORE]
     rescored = []
     for s, c, _ in head:
         counts = sum(c.parts, Counter()) if len(c.parts) > 1 else c.parts[0]
-        text = (c.snapshot["text"] or "")[c.start : c.end]
-        f = _features(query, weights, s, best, counts, text, len(c.parts) > 1, claim_negated)
+        f = _features(query, weights, counts, (c.snapshot["text"] or "")[c.start : c.end])
         rescored.append((_learned(f, model) if model else s, c, f))
     if features_only:
         return rescored
@@ -386,9 +342,8 @@ def _rank(
     units: list[Counter],
     limit: int,
     related: bool,
-    claim_text: str = "",
 ) -> list[Passage]:
-    scored = _score(query, candidates, units, claim_text=claim_text)
+    scored = _score(query, candidates, units)
     chosen: list[tuple[float, _Candidate]] = []
     for s, c, _ in scored:
         if any(
@@ -429,8 +384,7 @@ def passage_features(claim: str, passages: list[str]) -> list[list[float]]:
     """The learned ranker's features (FEATURES) of each passage, as candidates for the claim."""
     cands, units = _text_candidates(passages)
     by_index = {
-        c.snapshot["id"]: f
-        for _, c, f in _score(terms(claim), cands, units, features_only=True, claim_text=claim)
+        c.snapshot["id"]: f for _, c, f in _score(terms(claim), cands, units, features_only=True)
     }
     return [by_index[i] for i in range(len(passages))]
 
@@ -447,9 +401,7 @@ def rank_texts(
     learned=False the overlap score alone."""
     cands, units = _text_candidates(passages)
     out = [0.0] * len(passages)
-    for s, c, _ in _score(
-        terms(claim), cands, units, learned=learned, model=weights, claim_text=claim
-    ):
+    for s, c, _ in _score(terms(claim), cands, units, learned=learned, model=weights):
         out[c.snapshot["id"]] = s
     return out
 
@@ -503,22 +455,21 @@ def evidence(db: Database, claim_id: int, *, limit: int = 10) -> list[Passage]:
         cands, sents = _candidates(snap)
         candidates.extend(cands)
         units.extend(sents)
-    ranked = _rank(query, candidates, units, limit * 3, related=False, claim_text=claim["text"])
+    ranked = _rank(query, candidates, units, limit * 3, related=False)
     return with_clashes(claim["text"], ranked, limit)
 
 
 def with_clashes(claim_text: str, passages: list[Passage], limit: int) -> list[Passage]:
     """Mark the passages that give a different number, year, date or name for the same thing as
-    the claim (quantities.clash), and rank them at the top beside the best supporting passage:
-    the clashes and the best passage without one come first (by score), then the rest."""
+    the claim (quantities.clash), and rank them first (by score), then the others in their
+    order: a contradiction is what a checker must see before anything else."""
     marked = []
     for p in passages:
         found = quantities.clash(claim_text, p.passage)
         marked.append(dataclasses.replace(p, clash=found.as_dict()) if found else p)
-    clashes = [p for p in marked if p.clash]
+    clashes = sorted((p for p in marked if p.clash), key=lambda p: -p.score)
     plain = [p for p in marked if not p.clash]
-    top = sorted(clashes + plain[:1], key=lambda p: -p.score)
-    return (top + plain[1:])[:limit]
+    return (clashes + plain)[:limit]
 
 
 def key_terms(text: str, *, limit: int = 10) -> list[str]:
@@ -589,7 +540,7 @@ def related_evidence(
         units.extend(sents)
     # one passage per snapshot, so related evidence shows several places
     best: dict[int, Passage] = {}
-    for p in _rank(query, candidates, units, limit * 4, related=True, claim_text=claim["text"]):
+    for p in _rank(query, candidates, units, limit * 4, related=True):
         best.setdefault(p.snapshot_id, p)
     found = sorted(best.values(), key=lambda p: -p.score)[:limit]
     return with_clashes(claim["text"], found, limit)
