@@ -29,6 +29,31 @@ PHRASES: dict[str, str] = {
     "servicemen": "soldier",
     "peacekeepers": "peacekeeper",
     "blue helmets": "peacekeeper",
+    # a people's adjective and its country are one key: "German soldiers" / "Germany's troops"
+    "german": "germany",
+    "french": "france",
+    "malian": "mali",
+    "british": "uk",
+    "nigerian": "nigeria",
+    "syrian": "syria",
+    "iraqi": "iraq",
+    "afghan": "afghanistan",
+    "russian": "russia",
+    "chinese": "china",
+    "ukrainian": "ukraine",
+    # sending troops
+    "deploy": "deploy",
+    "deploys": "deploy",
+    "deployed": "deploy",
+    "deploying": "deploy",
+    "deployment": "deploy",
+    "deployments": "deploy",
+    "send": "deploy",
+    "sends": "deploy",
+    "sent": "deploy",
+    "sending": "deploy",
+    "dispatch": "deploy",
+    "dispatched": "deploy",
 }
 # Written only in capitals, these are the alias (in lower case they are ordinary words).
 UPPER_ONLY: dict[str, str] = {"IS": "isis", "US": "us"}

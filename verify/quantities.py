@@ -20,6 +20,7 @@ import math
 import re
 from dataclasses import dataclass
 
+from .aliases import fold_aliases
 from .lemmas import lemma
 
 # --------------------------------------------------------------------------- vocabulary
@@ -194,6 +195,9 @@ _GROUPS = {
 _GROUP_OF = {w: g for g, words in _GROUPS.items() for w in words.split()}
 # Shared ideas that on their own say two counts are about the same event (a toll, hostages).
 _EVENT_GROUPS = frozenset(("death", "injury", "hostage", "attack", "attacker", "soldier"))
+# What a toll counts: two counts of different ones of these are two facts ("22 died" / "seven
+# were wounded"), whatever else they share.
+_COUNTED_EVENTS = frozenset(("death", "injury", "hostage"))
 
 _TOKEN = re.compile(
     r"(?P<num>\d+(?:[.,]\d+)*)|(?P<word>[^\W\d_]+(?:['\u2019][^\W\d_]+)*)|(?P<sym>US\$|[$€£%])",
@@ -917,8 +921,8 @@ _PHRASE_OPENERS = frozenset(("in", "of", "at", "for", "from", "with"))
 
 def _qualifiers(text: str, q: Quantity) -> frozenset[str]:
     """What narrows a count to one group: the names and adjectives between the number and its
-    noun, and the names and nouns of an "in/of/at ... " phrase right after them (up to a
-    divider). 'about 200 in the EU training mission' -> {eu, training, mission}."""
+    noun, and the names of an "in/of/at ... " phrase right after them (up to a divider).
+    '650 German soldiers' -> {german}; 'about 200 in the EU training mission' -> {eu}."""
     if q.kind not in ("count", "percent", "money"):
         return frozenset()
     words = [m.group(0) for m in _QUALIFIER_WORD.finditer(text[q.end : q.end + 80])]
@@ -937,13 +941,14 @@ def _qualifiers(text: str, q: Quantity) -> frozenset[str]:
     if k < len(words) and words[k].lower() not in _PHRASE_OPENERS:
         k += 1  # the counted noun itself
     if k < len(words) and words[k].lower() in _PHRASE_OPENERS:
-        for w in words[k + 1 : k + 5]:
+        for w in words[k + 1 : k + 5]:  # the names of the phrase: "in the EU training mission"
             low = w.lower()
             if low in _NOT_QUALIFIERS:
                 continue
             if low in STOPWORDS or low in _TIME_UNITS:
                 break
-            out.add(concept(low))
+            if w[0].isupper():
+                out.add(concept(low))
     return frozenset(out)
 
 
@@ -961,10 +966,22 @@ def _other_subject(claim: str, q: Quantity, passage: str, p: Quantity) -> bool:
     return bool(theirs and not theirs <= _sentence_concepts(claim, q))
 
 
+_FORMULA = re.compile(r"\b[A-Z][A-Za-z]?\d[A-Za-z\d]*\b")
+
+
+@functools.lru_cache(maxsize=256)
+def _formulas(text: str) -> frozenset[str]:
+    """Chemical formulas and similar names in text, aliases folded: "CO2", "CH4" (methane)."""
+    return frozenset(m.group(0).lower() for m in _FORMULA.finditer(fold_aliases(text)))
+
+
 def _number_clash(claim: str, passage: str) -> Clash | None:
     mine = _analysed(claim)
     if not mine:
         return None
+    formulas = _formulas(claim), _formulas(passage)
+    if formulas[0] and formulas[1] and not formulas[0] & formulas[1]:
+        return None  # "CO2 rose by 40%" / "methane rose by 2%": about two gases
     passage_found = quantities(passage)
     theirs = list(zip(passage_found, contexts(passage, passage_found), strict=True))
     for q, cq in mine:
@@ -977,7 +994,7 @@ def _number_clash(claim: str, passage: str) -> Clash | None:
             about = _about(cq, q, cp, p)
             if not about:
                 continue
-            events_q, events_p = cq & _EVENT_GROUPS, cp & _EVENT_GROUPS
+            events_q, events_p = cq & _COUNTED_EVENTS, cp & _COUNTED_EVENTS
             if events_q and events_p and not events_q & events_p:
                 continue  # "22 died" / "seven were wounded": two events, not one
             if q.kind in _WHEN:

@@ -277,12 +277,14 @@ def evidence_cmd(db_path: str, as_json: bool, claim_id: int, limit: int, related
 
 
 def _clash_note(clash: dict | None) -> str:
-    """'CLASH: the claim says 22, this passage says 21' under a passage giving another figure."""
+    """'CLASH: the claim says 22, this passage says 21, both about death' under a passage giving
+    another figure for the same thing."""
     if not clash:
         return ""
-    return (
-        f"\n         CLASH: the claim says {clash['claim']}, this passage says {clash['passage']}"
+    reason = clash.get("reason") or (
+        f"the claim says {clash['claim']}, this passage says {clash['passage']}"
     )
+    return f"\n         CLASH: {reason}"
 
 
 @cli.command("history")

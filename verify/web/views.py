@@ -158,7 +158,10 @@ def _passages(claim_id: int, *, related: bool = False) -> list[dict[str, Any]]:
 def _evidence_title(p: dict[str, Any]) -> str:
     title = "evidence" if p["score"] is None else f"evidence, score {p['score']:.2f}"
     if p["clash"]:
-        title += f"; clash: the claim says {p['clash']['claim']}, this says {p['clash']['passage']}"
+        reason = p["clash"].get("reason") or (
+            f"the claim says {p['clash']['claim']}, this says {p['clash']['passage']}"
+        )
+        title += f"; clash: {reason}"
     return title
 
 
