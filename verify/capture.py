@@ -52,6 +52,7 @@ from .fetch import (
     fetch_url,
     make_session,
 )
+from .store_signals import run_changes
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,10 @@ class CaptureSummary:
     total: int = 0
     mode: str = "static"  # the mode the run used (auto without Chromium stays static)
     notes: tuple[str, ...] = ()  # things the user should know (said once, on stderr)
+    # what changed, named: each source whose capture differs from its previous capture of the
+    # same mode, and each claim whose quoted evidence changed (store_signals.run_changes)
+    changed_sources: tuple[dict[str, Any], ...] = ()
+    reopened_claims: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -441,12 +446,15 @@ def _capture(
             db.conn.execute(
                 "UPDATE fetch_runs SET finished_at = ? WHERE id = ?", [store.now(), run_id]
             )
+    changed_sources, reopened = run_changes(db, snapshot_ids)
     return CaptureSummary(
         total=len(jobs),
         snapshot_ids=tuple(snapshot_ids),
         run_id=run_id,
         mode=options.mode,
         notes=tuple(notes),
+        changed_sources=changed_sources,
+        reopened_claims=reopened,
         **counts,
     )
 
@@ -642,11 +650,14 @@ def store_result(
     with store.immediate(db):
         sha = store.put_payload(db, result.payload) if result.payload is not None else None
         changed = previous_id = None
+        mode = "browser" if rendered is not None else "static"
         if result.ok and outcome.origin == "live":
+            # like with like: a capture is compared with the previous capture of the same mode
             prev = db.conn.execute(
                 "SELECT id, body_sha256 FROM snapshots WHERE source_id = ? AND error IS NULL"
-                f" AND body_sha256 IS NOT NULL AND {model.LIVE_SNAPSHOT} ORDER BY id DESC LIMIT 1",
-                [job.source_id],
+                f" AND body_sha256 IS NOT NULL AND {model.LIVE_SNAPSHOT} AND mode = ?"
+                " ORDER BY id DESC LIMIT 1",
+                [job.source_id, mode],
             ).fetchone()
             if prev is not None:
                 previous_id = prev[0]
@@ -694,7 +705,7 @@ def store_result(
                 changed,
                 previous_id,
                 result.ip_address,
-                "browser" if rendered is not None else "static",
+                mode,
                 outcome.origin,
             ],
         )

@@ -19,6 +19,7 @@ from sqlite_utils import Database
 from . import archive, claims, model, quotes, settings, store, team, users
 from .errors import ConflictError, ForbiddenError, InputError
 from .settings import DEFAULT_LEASE_MINUTES
+from .store_signals import latest_capture_of_mode, snapshot_mode
 
 # --------------------------------------------------------------------------- helpers
 
@@ -391,7 +392,8 @@ def assessments(db: Database, claim_id: int) -> list[dict[str, Any]]:
 def check_evidence(db: Database, source_id: int, *, now: datetime | str | None = None) -> list[int]:
     """After a source was captured again (or found gone), check every live quoted assessment on
     it against the source's latest snapshot. A quote whose words are still there is carried over
-    silently; a quote that no longer appears, or whose source is now gone, flags every claim
+    silently; a quote that no longer appears in the latest capture of the same mode (static or
+    browser) as the one it was quoted from, or whose source is now gone, flags every claim
     that relied on it: an `evidence_changed` event naming the source, the old and new snapshots
     and the quote, and a decided claim goes back to the queue with its verdict kept as the
     previous verdict. Each assessment is flagged once. Runs inside the caller's transaction
@@ -420,9 +422,25 @@ def check_evidence(db: Database, source_id: int, *, now: datetime | str | None =
         [source_id, latest["id"]],
     )
     lost = []
+    gone = latest["error"] is not None  # an error here is a lost state (checked above)
+    same_mode: dict[str, dict[str, Any] | None] = {}
     for a in live:
-        if latest["error"] is None and quotes.locate(a, latest["text"] or "") is not None:
-            continue  # the same words are still there: carried over
+        if not gone:
+            # like with like: the quote is looked for in the latest capture of the mode it was
+            # quoted from (a static capture of a script-built page is not the rendered text)
+            mode = snapshot_mode(db, a["snapshot_id"]) if a["snapshot_id"] else None
+            if mode is None:
+                target: dict[str, Any] | None = {"id": latest["id"], "text": latest["text"]}
+            else:
+                if mode not in same_mode:
+                    same_mode[mode] = latest_capture_of_mode(db, source_id, mode)
+                target = same_mode[mode]
+            if target is None or target["id"] == a["snapshot_id"]:
+                continue  # no newer capture of that mode: nothing to compare
+            if not (target["text"] or "").strip():
+                continue  # a capture with no text says nothing about the quote: not a change
+            if quotes.locate(a, target["text"]) is not None:
+                continue  # the same words are still there: carried over
         lost.append(a)
     if not lost:
         return []

@@ -3,6 +3,7 @@ migration 0011). Folded into the store package with the rest of the SQL."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlite_utils import Database
@@ -28,3 +29,61 @@ def get_claim_part(db: Database, claim_id: int) -> dict[str, Any] | None:
     if row is None:
         return None
     return {"start": row[0], "end": row[1], "text": row[2], "score": row[3]}
+
+
+def run_changes(
+    db: Database, snapshot_ids: list[int] | tuple[int, ...]
+) -> tuple[tuple[dict[str, Any], ...], tuple[dict[str, Any], ...]]:
+    """What a capture run changed, named: (sources whose new capture differs from their previous
+    capture of the same mode: {"source_id", "url", "snapshot_id", "previous_id"}; claims whose
+    quoted evidence changed: {"claim_id", "source_id", "snapshot_id", "reopened"}, reopened
+    when a decided claim went back to the queue)."""
+    if not snapshot_ids:
+        return (), ()
+    ids = list(dict.fromkeys(snapshot_ids))
+    sources: list[dict[str, Any]] = []
+    claims: list[dict[str, Any]] = []
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        sources += [
+            {"source_id": r[0], "url": r[1], "snapshot_id": r[2], "previous_id": r[3]}
+            for r in db.conn.execute(
+                "SELECT sn.source_id, s.url, sn.id, sn.previous_id FROM snapshots sn"
+                f" JOIN sources s ON s.id = sn.source_id WHERE sn.id IN ({marks}) AND sn.changed = 1"
+                " ORDER BY sn.id",
+                chunk,
+            )
+        ]
+        claims += [
+            {
+                "claim_id": r[0],
+                "source_id": r[1],
+                "snapshot_id": r[2],
+                "reopened": json.loads(r[3] or "{}").get("previous_verdict") is not None,
+            }
+            for r in db.conn.execute(
+                "SELECT claim_id, source_id, snapshot_id, detail FROM events"
+                f" WHERE source_id IN (SELECT source_id FROM snapshots WHERE id IN ({marks}))"
+                f" AND kind = 'evidence_changed' AND snapshot_id IN ({marks}) ORDER BY id",
+                chunk + chunk,
+            )
+        ]
+    return tuple(sources), tuple(claims)
+
+
+def latest_capture_of_mode(db: Database, source_id: int, mode: str) -> dict[str, Any] | None:
+    """The source's latest successful live capture in one mode (static or browser):
+    {"id", "text"}, or None."""
+    row = db.conn.execute(
+        "SELECT id, text FROM snapshots WHERE source_id = ? AND mode = ? AND error IS NULL"
+        " AND origin = 'live' ORDER BY id DESC LIMIT 1",
+        [source_id, mode],
+    ).fetchone()
+    return None if row is None else {"id": row[0], "text": row[1]}
+
+
+def snapshot_mode(db: Database, snapshot_id: int) -> str | None:
+    """How a snapshot was captured: 'static' or 'browser' (None for an unknown id)."""
+    row = db.conn.execute("SELECT mode FROM snapshots WHERE id = ?", [snapshot_id]).fetchone()
+    return None if row is None else row[0]
