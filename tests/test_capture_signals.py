@@ -9,6 +9,7 @@ import json
 from conftest import Response
 
 from verify import store
+from verify.store_signals import capture_command
 
 PAGE = (
     "<html><head><title>Siege</title></head><body><article><h1>Siege report</h1><p>{}</p>"
@@ -83,3 +84,23 @@ def test_fetch_names_changed_sources_and_reopened_claims(run_cli, site):
     )
     again = run_cli("fetch", "--refetch", "--mode", "static", "--allow-host", site.netloc)
     assert f"changed: source {quoted['source_id']} {site.url('/siege')}" in again.stderr
+
+
+def test_every_capture_hint_is_a_command_that_does_something(run_cli, site, db_path):
+    db = store.open_db(db_path)
+    add = run_cli("claim", "add", "At least 22 people died.", "--json")
+    cid = json.loads(add.stdout)["id"]
+    assert capture_command(db, cid) == f"verify source add {cid} URL"
+    site.routes["/app"] = Response(200, SHELL, content_type="text/html")
+    assert run_cli("source", "add", str(cid), site.url("/app")).exit_code == 0
+    assert capture_command(db, cid) == f"verify fetch --claim {cid}"
+    assert run_cli("fetch", "--mode", "static", "--allow-host", site.netloc).exit_code == 0
+    # captured, but a script-built page has no text statically: a plain fetch would do nothing
+    hint = f"verify fetch --claim {cid} --refetch --mode browser"
+    assert capture_command(db, cid) == hint
+    out = run_cli(
+        "assess", str(cid), site.url("/app"), "--stance", "supports", "--reviewer", "ana",
+        "--quote", "22 people died",
+    )  # fmt: skip
+    assert out.exit_code == 1
+    assert f"run `{hint}` first" in out.stderr

@@ -19,7 +19,7 @@ from sqlite_utils import Database
 from . import archive, claims, model, quotes, settings, store, team, users
 from .errors import ConflictError, ForbiddenError, InputError
 from .settings import DEFAULT_LEASE_MINUTES
-from .store_signals import latest_capture_of_mode, snapshot_mode
+from .store_signals import capture_command, latest_capture_of_mode, snapshot_mode
 
 # --------------------------------------------------------------------------- helpers
 
@@ -308,7 +308,8 @@ def assess(
             if snapshot is None or not snapshot["text"]:
                 raise InputError(
                     f"source {src['id']} has no captured text to quote from:"
-                    f" run `verify fetch --claim {claim['id']}` first, or assess without --quote"
+                    f" run `{capture_command(db, claim['id'], src['id'])}` first,"
+                    " or assess without --quote"
                 )
             span = quotes.find_quote(snapshot["text"], quote)
             if span is None:

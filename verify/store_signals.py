@@ -87,3 +87,26 @@ def snapshot_mode(db: Database, snapshot_id: int) -> str | None:
     """How a snapshot was captured: 'static' or 'browser' (None for an unknown id)."""
     row = db.conn.execute("SELECT mode FROM snapshots WHERE id = ?", [snapshot_id]).fetchone()
     return None if row is None else row[0]
+
+
+def capture_command(db: Database, claim_id: int, source_id: int | None = None) -> str:
+    """The command that gets text for a claim's sources (or one source), one that does something
+    now: `verify source add` when the claim has no source, `verify fetch --claim N` when a source
+    was never captured or its latest capture failed (what a plain fetch takes), else
+    `verify fetch --claim N --refetch --mode browser` (captured, but no text: a page built by
+    scripts needs a browser capture)."""
+    where = "cs.claim_id = ?" + (" AND cs.source_id = ?" if source_id is not None else "")
+    params: list[Any] = [claim_id] + ([source_id] if source_id is not None else [])
+    rows = db.conn.execute(
+        "SELECT cs.source_id, (SELECT sn.error FROM snapshots sn WHERE sn.source_id = cs.source_id"
+        " AND sn.origin = 'live' ORDER BY sn.id DESC LIMIT 1) AS error,"
+        " EXISTS (SELECT 1 FROM snapshots sn WHERE sn.source_id = cs.source_id"
+        " AND sn.origin = 'live') AS captured"
+        f" FROM claim_sources cs WHERE {where}",
+        params,
+    ).fetchall()
+    if not rows:
+        return f"verify source add {claim_id} URL"
+    if any(not captured or error is not None for _sid, error, captured in rows):
+        return f"verify fetch --claim {claim_id}"
+    return f"verify fetch --claim {claim_id} --refetch --mode browser"

@@ -13,6 +13,7 @@ from .. import export as export_mod
 from .. import model, review
 from .. import search as search_mod
 from .. import settings as settings_mod
+from ..store_signals import capture_command
 from .base import cli, common, emit_json, get_db, warn
 
 REVIEWER = click.option(
@@ -262,7 +263,8 @@ def evidence_cmd(db_path: str, as_json: bool, claim_id: int, limit: int, related
         return
     if not own:
         warn(
-            f"No captured text for claim {claim_id}'s sources: run `verify fetch --claim {claim_id}`."
+            f"No captured text for claim {claim_id}'s sources:"
+            f" run `{capture_command(db, claim_id)}`."
         )
     for p in own:
         click.echo(
