@@ -110,3 +110,40 @@ def capture_command(db: Database, claim_id: int, source_id: int | None = None) -
     if any(not captured or error is not None for _sid, error, captured in rows):
         return f"verify fetch --claim {claim_id}"
     return f"verify fetch --claim {claim_id} --refetch --mode browser"
+
+
+def latest_live_snapshots(db: Database, source_ids: list[int]) -> dict[int, int]:
+    """source id -> the id of its latest live capture that succeeded (sources without one are
+    left out)."""
+    out: dict[int, int] = {}
+    for sid in dict.fromkeys(source_ids):
+        row = db.conn.execute(
+            "SELECT id FROM snapshots WHERE source_id = ? AND origin = 'live' AND error IS NULL"
+            " ORDER BY id DESC LIMIT 1",
+            [sid],
+        ).fetchone()
+        if row is not None:
+            out[sid] = row[0]
+    return out
+
+
+def snapshot_snippet(
+    db: Database, match: str, snapshot_id: int, mark: tuple[str, str], tokens: int
+) -> str | None:
+    """The snippet of one snapshot's text for an FTS5 query, or None when its text does not
+    match the query."""
+    row = db.conn.execute(
+        "SELECT snippet(snapshots_fts, 1, ?, ?, ?, ?) FROM snapshots_fts"
+        " WHERE snapshots_fts MATCH ? AND rowid = ?",
+        [mark[0], mark[1], "\u2026", tokens, match, snapshot_id],
+    ).fetchone()
+    return None if row is None else row[0]
+
+
+def snapshot_heading(db: Database, snapshot_id: int) -> tuple[str | None, str, str]:
+    """(title, URL as fetched, fetched_at) of one snapshot."""
+    row = db.conn.execute(
+        "SELECT title, coalesce(final_url, requested_url), fetched_at FROM snapshots WHERE id = ?",
+        [snapshot_id],
+    ).fetchone()
+    return row[0], row[1], row[2]

@@ -242,6 +242,12 @@ def search_cmd(db_path: str, as_json: bool, query: str, limit: int) -> None:
             click.echo(f"claim {r['id']:>6}  {score}  {_short(r['snippet'])}")
         else:
             click.echo(f"snapshot {r['id']:>4}  {score}  {r['url']}\n    {_short(r['snippet'])}")
+            if not r.get("in_latest", True):
+                click.echo(
+                    f"    no longer in the latest capture of this source (snapshot"
+                    f" {r['latest_snapshot_id']}): `verify snapshot diff {r['id']}"
+                    f" {r['latest_snapshot_id']}`"
+                )
 
 
 @cli.command("evidence")
