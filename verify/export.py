@@ -69,7 +69,7 @@ def _snapshot(db: Database, snapshot_id: int) -> dict[str, Any] | None:
 
 _SNAPSHOT_COLUMNS = (
     "id, coalesce(final_url, requested_url) AS final_url, status, fetched_at, sha256,"
-    " content_type, title"
+    " content_type, title, origin, archive_name, memento_url, memento_datetime"
 )
 
 
@@ -79,7 +79,7 @@ def _sources(db: Database, claim_id: int) -> list[dict[str, Any]]:
     reviewer sees (archive.reviewed_snapshot)."""
     out = store.rows(
         db,
-        "SELECT s.id AS source_id, s.url, cs.origin, cs.anchor_text"
+        "SELECT s.id AS source_id, s.url, cs.origin, cs.anchor_text, s.dead_at"
         " FROM claim_sources cs JOIN sources s ON s.id = cs.source_id WHERE cs.claim_id = ? ORDER BY cs.id",
         [claim_id],
     )
@@ -413,6 +413,18 @@ def _write_markdown(db: Database, records: list[dict[str, Any]], stream: IO[str]
                     stream.write(f"   - Note: {_md_escape(c['verdict_note'])}\n")
             else:
                 stream.write(f"   - Status: {c['status'].replace('_', ' ')}\n")
+            for v in c.get("verdicts", [])[:-1] if verdict else c.get("verdicts", []):
+                label = VERDICT_LABELS.get(v["verdict"], v["verdict"])
+                stream.write(
+                    f"   - Earlier verdict: {label} by {v['reviewer']} on {_date(v['created_at'])}\n"
+                )
+            if c.get("evidence_changed_at"):
+                previous = VERDICT_LABELS.get(c.get("previous_verdict") or "", None)
+                stream.write(
+                    f"   - Evidence changed on {_date(c['evidence_changed_at'])}"
+                    + (f": reopened, the verdict was {previous}" if previous else "")
+                    + "\n"
+                )
             for s in c["sources"]:
                 for a in s["assessments"]:
                     quote = f': "{_md_escape(a["quote"])}"' if a["quote"] else ""
@@ -423,9 +435,21 @@ def _write_markdown(db: Database, records: list[dict[str, Any]], stream: IO[str]
 
 def _footnote(n: int, s: dict[str, Any]) -> str:
     snap = s["snapshot"]
+    gone = f"source gone since {_date(s['dead_at'])}" if s.get("dead_at") else None
     if not snap:
-        return f"[^{n}]: <{s['url']}>: not captured"
-    parts = [f"[^{n}]: <{s['url']}>: captured {snap['fetched_at']}"]
+        return f"[^{n}]: <{s['url']}>: " + ", ".join(filter(None, ["not captured", gone]))
+    if snap.get("origin") == "archive":
+        # a recovered copy: dated by when the web archive captured it, not when verify read it
+        parts = [
+            f"[^{n}]: <{s['url']}>: archived by {snap['archive_name'] or 'a web archive'}"
+            f" on {snap['memento_datetime'] or 'an unknown date'}"
+            + (f" <{snap['memento_url']}>" if snap["memento_url"] else "")
+            + f" (retrieved {snap['fetched_at']})"
+        ]
+    else:
+        parts = [f"[^{n}]: <{s['url']}>: captured {snap['fetched_at']}"]
+    if gone:
+        parts.append(gone)
     if snap["final_url"] and snap["final_url"] != s["url"]:
         parts.append(f"final URL <{snap['final_url']}>")
     if snap["status"] is not None:
