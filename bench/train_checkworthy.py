@@ -287,6 +287,30 @@ def model_scorer(rows, **kw):
     return make
 
 
+def clause_scorer(rows, **kw):
+    """As model_scorer, but each validation sentence scores as the higher of itself and its
+    clauses (verify.checkworthy.score_claim), on the raw scale."""
+
+    def make(tr):
+        m = Model(rows, tr, **kw)
+
+        def score(va):
+            whole = m.raw(rows, va)
+            out = []
+            for i, w in zip(va, whole, strict=True):
+                parts = [
+                    Row(text, 0, "x", "")
+                    for _a, _b, text in checkworthy.clause_candidates(rows[i].text)
+                ]
+                best = max(m.raw(parts, list(range(len(parts)))), default=w) if parts else w
+                out.append(max(w, best))
+            return out
+
+        return score
+
+    return make
+
+
 def fmt(s: dict[str, float]) -> str:
     return (
         f"CLEF MAP per debate {s['clef_map']:.3f}  CLEF ROC-AUC {s['clef_auc']:.3f}  "
@@ -342,6 +366,9 @@ def choose_threshold(raw_cb: list[float], labels: list[int], cal: tuple) -> floa
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--cv-only", action="store_true", help="cross-validate, write nothing")
+    ap.add_argument(
+        "--clauses", action="store_true", help="also cross-validate the clause-aware score"
+    )
     ap.add_argument("--oof", type=Path, help="cache of out-of-fold scores (read if present)")
     args = ap.parse_args(argv)
     t0 = time.time()
@@ -363,6 +390,9 @@ def main(argv: list[str] | None = None) -> int:
         f"calibration a={cal[0]:.4f} b={cal[1]:.4f} ceiling={cal[2]:.4f}; "
         f"F1-best threshold on ClaimBuster {threshold:.3f}"
     )
+    if args.clauses:
+        with_clauses = cross_validate(rows, fold_list, clause_scorer(rows))
+        print(f"cross-validated, scoring clauses too: {fmt(summary(rows, with_clauses))}")
     if args.cv_only:
         return 0
     model = Model(rows, list(range(len(rows))))
@@ -377,7 +407,7 @@ def main(argv: list[str] | None = None) -> int:
     checkworthy._MODEL = None
     sample = list(range(0, len(rows), 97))
     want = [calibrated(r, cal) for r in model.raw(rows, sample)]
-    got = [checkworthy.score_sentence(rows[i].text) for i in sample]
+    got = [checkworthy.score_whole(rows[i].text) for i in sample]
     worst = max(abs(a - b) for a, b in zip(want, got, strict=True))
     print(f"run-time scores agree with the fitted model within {worst:.1e}")
     if worst > 1e-3:

@@ -1,18 +1,22 @@
 """The seed test: on a news-analysis article about the Bamako hotel siege, every fact is queued
 and ranks above every opinion and rhetorical question.
 
-The article (tests/fixtures/bamako_siege.md) was written for this test; the scorer never saw it.
-Its weights come from public debate data only (bench/train_checkworthy.py), so passing here
-means the general features carry over to news prose.
+The article (tests/fixtures/bamako_siege.md) keeps the published article's own wording for the
+sentences issue 19 quotes from it, hedges included: "The UN's peacekeeping mission to Mali has
+accounted for the most UN casualties in all missions", "ISIS, on the other hand, seems to be
+more brutal since its foundation in 2014", "founded at the end of the 80s", "650 German
+soldiers" beside "about 200" in the EU training mission. The scorer never saw it: its weights
+come from public debate data only (bench/train_checkworthy.py).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from verify import store
+from verify import checkworthy, store
 from verify.checkworthy import DEFAULT_MIN_SCORE
 from verify.ingest import ingest_article
+from verify.store_signals import get_claim_part
 
 ARTICLE = Path(__file__).parent / "fixtures" / "bamako_siege.md"
 
@@ -20,11 +24,11 @@ ARTICLE = Path(__file__).parent / "fixtures" / "bamako_siege.md"
 FACTS = (
     "held 170 hostages",
     "At least 22 people died",
-    "Germany plans to deploy 650 soldiers",
+    "send 650 German soldiers to Mali",
     "carried out three attacks this year",
-    "more casualties than any other UN peacekeeping mission",
-    "ISIS was founded in 2014",
-    "founded at the end of the 1980s",
+    "has accounted for the most UN casualties in all missions",
+    "seems to be more brutal since its foundation in 2014",
+    "founded at the end of the 80s",
 )
 OPINIONS = (
     "It is hard to think of a more brazen message",
@@ -68,3 +72,17 @@ def test_every_fact_is_queued_and_ranks_above_every_opinion_and_question(db):
     )
     # the queue can order them: no two distinct facts share a score
     assert len({f["score"] for f in facts}) == len(facts)
+
+
+def test_a_fact_inside_a_hedged_sentence_is_queued_by_its_clause(db):
+    result = ingest_article(db, str(ARTICLE))
+    every = store.list_claims(db, article_id=result.article_id, include_candidates=True)
+    hedged = _claim(every, "seems to be more brutal since its foundation in 2014")
+    assert checkworthy.score_whole(hedged["text"]) < DEFAULT_MIN_SCORE  # alone it is lost
+    assert hedged["status"] == "queued"
+    part = get_claim_part(db, hedged["id"])
+    assert part is not None
+    assert part["text"] == "ISIS is more brutal since its foundation in 2014"
+    assert part["score"] == hedged["score"]
+    plain = _claim(every, "held 170 hostages")
+    assert get_claim_part(db, plain["id"]) is None  # the whole sentence scored highest

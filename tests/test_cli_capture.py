@@ -46,7 +46,10 @@ def test_fetch_json_sources_and_snapshots(run_cli, site) -> None:
     add(run_cli, site.url("/a"), site.url("/gone"))
     result = run_cli("fetch", "--json", "--allow-host", site.netloc)
     assert result.exit_code == 1  # one source failed
-    assert json.loads(result.stdout) == {"fetched": 1, "failed": 1, "unchanged": 0, "changed": 0}
+    assert json.loads(result.stdout) == {
+        "fetched": 1, "failed": 1, "unchanged": 0, "changed": 0,
+        "changed_sources": [], "reopened_claims": [],
+    }  # fmt: skip
     assert (
         "fetched 1, failed 1" in result.stderr and "\r" not in result.stderr
     )  # no bar off a terminal
@@ -97,7 +100,10 @@ def test_second_fetch_retries_what_failed(run_cli, site) -> None:
     site.routes["/flaky"] = Response(200, "<p>Gunmen held 170 hostages.</p>")
     again = run_cli("fetch", "--json", "--allow-host", site.netloc)
     assert again.exit_code == 0, again.stderr
-    assert json.loads(again.stdout) == {"fetched": 1, "failed": 0, "unchanged": 0, "changed": 0}
+    assert json.loads(again.stdout) == {
+        "fetched": 1, "failed": 0, "unchanged": 0, "changed": 0,
+        "changed_sources": [], "reopened_claims": [],
+    }  # fmt: skip
     assert [s["state"] for s in json.loads(run_cli("sources", "--json").stdout)] == ["ok"]
 
 
@@ -108,7 +114,14 @@ def test_refetch_and_diff(run_cli, site) -> None:
     site.routes["/r"] = Response(200, "<p>The army deployed 600 soldiers.</p>")
     result = run_cli("fetch", "--refetch", "--json", "--allow-host", site.netloc)
     assert result.exit_code == 0
-    assert json.loads(result.stdout) == {"fetched": 1, "failed": 0, "unchanged": 0, "changed": 1}
+    summary = json.loads(result.stdout)
+    assert summary == {
+        "fetched": 1, "failed": 0, "unchanged": 0, "changed": 1,
+        "changed_sources": [
+            {"source_id": 1, "url": site.url("/r"), "snapshot_id": 2, "previous_id": 1}
+        ],
+        "reopened_claims": [],
+    }  # fmt: skip
     assert "(unchanged 0, changed 1)" in result.stderr
     diff = run_cli("snapshot", "diff", "1", "2")
     assert diff.exit_code == 0

@@ -143,9 +143,9 @@ def test_a_clash_outranks_better_scored_passages(db):
     cid = make_claim(db, "At least 22 people died in the Bamako hotel attack.")
     make_snapshot(db, make_source(db, cid, "https://wire.example/bamako"), text)
     passages = ev.evidence(db, cid, limit=4)
-    assert [bool(p.clash) for p in passages] == [False, True, False, False]
-    best, clash, third = passages[:3]
+    assert [bool(p.clash) for p in passages] == [True, False, False, False]
+    clash, best = passages[:2]
     assert "21 people died" in clash.passage and clash.clash["passage"] == "21"
-    assert clash.score < third.score  # moved up beside the best passage, past a higher score
+    assert clash.score < best.score  # moved to the top, past higher scores
     assert best.score == max(p.score for p in passages)
     assert not any(p.clash for p in passages if "wounded" in p.passage)

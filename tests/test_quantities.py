@@ -69,7 +69,7 @@ def test_kinds():
     assert one("5 million euros").unit == "€"
     assert one("ISIS was founded in 2014").kind == "year"
     decade = one("the end of the 1980s")
-    assert (decade.kind, decade.low, decade.high) == ("decade", 1980, 1989)
+    assert (decade.kind, decade.low, decade.high) == ("decade", 1985, 1989)
     date = quantities("on 20 November 2015")
     assert [(q.kind, q.value) for q in date] == [("date", 20), ("year", 2015)]
     assert one("November 20").unit == one("20 Nov").unit == "month11"

@@ -52,6 +52,7 @@ from .fetch import (
     fetch_url,
     make_session,
 )
+from .store_signals import run_changes
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,10 @@ class CaptureSummary:
     total: int = 0
     mode: str = "static"  # the mode the run used (auto without Chromium stays static)
     notes: tuple[str, ...] = ()  # things the user should know (said once, on stderr)
+    # what changed, named: each source whose capture differs from its previous capture of the
+    # same mode, and each claim whose quoted evidence changed (store_signals.run_changes)
+    changed_sources: tuple[dict[str, Any], ...] = ()
+    reopened_claims: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -405,12 +410,15 @@ def _capture(
     if run_id is not None:
         with store.immediate(db):
             store.captures.finish_run(db, run_id, clock.now())
+    changed_sources, reopened = run_changes(db, snapshot_ids)
     return CaptureSummary(
         total=len(jobs),
         snapshot_ids=tuple(snapshot_ids),
         run_id=run_id,
         mode=options.mode,
         notes=tuple(notes),
+        changed_sources=changed_sources,
+        reopened_claims=reopened,
         **counts,
     )
 
@@ -604,8 +612,10 @@ def store_result(
     with store.immediate(db):
         sha = store.put_payload(db, result.payload) if result.payload is not None else None
         changed = previous_id = None
+        mode = "browser" if rendered is not None else "static"
         if result.ok and outcome.origin == "live":
-            prev = store.captures.previous_live_body(db, job.source_id)
+            # like with like: a capture is compared with the previous capture of the same mode
+            prev = store.captures.previous_live_body(db, job.source_id, mode)
             if prev is not None:
                 previous_id = prev[0]
                 changed = int(prev[1] != body_sha)
@@ -646,7 +656,7 @@ def store_result(
                 "changed": changed,
                 "previous_id": previous_id,
                 "ip_address": result.ip_address,
-                "mode": "browser" if rendered is not None else "static",
+                "mode": mode,
                 "origin": outcome.origin,
             },
         )

@@ -620,9 +620,9 @@ def model() -> _Model:
     return _MODEL
 
 
-def score_sentence(text: str, *, has_link: bool = False) -> float:
-    """Check-worthiness of one sentence in [0, 1]: the calibrated probability that a
-    fact-checker would mark it as a check-worthy factual claim."""
+def score_whole(text: str, *, has_link: bool = False) -> float:
+    """Check-worthiness of the sentence as a whole, in [0, 1]: the calibrated probability that a
+    fact-checker would mark it as a check-worthy factual claim. No clause is looked at."""
     m = _MODEL or model()
     f, terms = _analyse(text, has_link)
     z = m.intercept
@@ -635,10 +635,189 @@ def score_sentence(text: str, *, has_link: bool = False) -> float:
     return m.ceiling * _sigmoid(m.a * z + m.b)
 
 
+# ---------------------------------------------------------------------------------------------
+# Clauses: a fact inside a hedged, opinionated or long sentence
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Part:
+    """The most check-worthy clause of a sentence, when it scores higher than the sentence.
+
+    start/end index the sentence (sentence[start:end] is the clause as written); text is what
+    was scored: the clause with its hedges and discourse markers set aside ("seems to be" read
+    as "is", "on the other hand" dropped)."""
+
+    text: str
+    start: int
+    end: int
+    score: float
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A sentence's score (the higher of the whole sentence's and its best clause's) and the
+    clause that gave it (None when the whole sentence scored highest)."""
+
+    score: float
+    part: Part | None
+
+
+# A clause is looked at only when it holds something checkable: a figure, a year, a spelled-out
+# number, a percentage or money.
+_ANCHOR_RE = re.compile(
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+    r"forty|fifty|hundred|hundreds|thousand|thousands|million|millions|billion|billions|dozen|"
+    r"dozens|half|twice|percent|most|first|largest|biggest|highest|lowest)\b",
+    re.IGNORECASE,
+)
+# Where a sentence divides into clauses: punctuation that separates clauses, and the words that
+# open a new clause. The divider itself stays with the clause it opens.
+_CLAUSE_BREAK_RE = re.compile(
+    r"\s*[;:\u2014\u2013]\s*|\s+-{1,2}\s+|,\s*|\s+\((?=[^)]*\))|\)\s*"
+    r"|\s+(?=(?:but|while|whereas|although|though|because|which|who|yet|so that|and)\s)",
+    re.IGNORECASE,
+)
+# Hedges and discourse markers: set aside before a clause is scored, so "X seems to be Y" reads
+# as "X is Y". Only the scored text changes; the clause keeps its offsets.
+_HEDGE_SUBS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE), repl)
+    for pattern, repl in (
+        (r"\b(?:seems|appears|seem|appear|seemed|appeared|looks|tends) to be\b", "is"),
+        (r"\b(?:seems|appears|seem|appear|seemed|appeared|tends|tend) to\b", ""),
+        (r"\b(?:it|this) (?:seems|appears|is likely|is possible|is clear) (?:that )?", ""),
+        (
+            r"\b(?:on the other hand|by contrast|in contrast|however|of course|in fact|indeed|"
+            r"meanwhile|for its part|moreover|furthermore|in turn|after all|admittedly)\b,?",
+            "",
+        ),
+        (
+            r"\b(?:perhaps|maybe|arguably|probably|possibly|apparently|presumably|surely|"
+            r"clearly|obviously|frankly|honestly|certainly|undoubtedly)\b,?",
+            "",
+        ),
+        (r"\b(?:i|we) (?:think|believe|feel|guess|suppose|reckon) (?:that )?", ""),
+        (r"\bin (?:my|our) (?:view|opinion),?", ""),
+    )
+)
+_SPACES_RE = re.compile(r"\s{2,}")
+_EDGE_PUNCT = " ,;:\u2014\u2013-()"
+
+
+_STRAY_COMMA_RE = re.compile(r"\s*,(?:\s*,)*\s*(?=(?:is|are|was|were)\b)|\s+(?=,)|(?<=,)\s*,")
+
+
+_ANY_HEDGE_RE = re.compile("|".join(f"(?:{p.pattern})" for p, _ in _HEDGE_SUBS), re.IGNORECASE)
+
+
+def _set_hedges_aside(text: str) -> str:
+    if _ANY_HEDGE_RE.search(text) is None:
+        return text.strip(_EDGE_PUNCT)
+    for pattern, repl in _HEDGE_SUBS:
+        text = pattern.sub(repl, text)
+    text = _STRAY_COMMA_RE.sub(" ", _SPACES_RE.sub(" ", text))
+    return _SPACES_RE.sub(" ", text).strip(_EDGE_PUNCT)
+
+
+def split_clauses(sentence: str) -> list[tuple[int, int]]:
+    """The clauses of a sentence as (start, end) offsets into it, in order: the sentence cut at
+    clause punctuation (, ; : dashes, brackets) and before words that open a clause (but, while,
+    although, because, which, and ...). Spaces and the cutting punctuation are left out."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for m in _CLAUSE_BREAK_RE.finditer(sentence):
+        if m.start() > pos:
+            spans.append((pos, m.start()))
+        pos = max(pos, m.end())
+    if pos < len(sentence):
+        spans.append((pos, len(sentence)))
+    out = []
+    for a, b in spans:
+        while a < b and sentence[a] in _EDGE_PUNCT:
+            a += 1
+        while b > a and sentence[b - 1] in _EDGE_PUNCT + ".!?\"'\u201d\u2019":
+            b -= 1
+        if b > a:
+            out.append((a, b))
+    return out
+
+
+def _parts(sentence: str) -> list[tuple[int, int, str]]:
+    """Candidate parts: the whole sentence with its hedges set aside, each clause that holds an
+    anchor, and each such clause joined to the clause before it (which often holds its
+    subject: "ISIS, | on the other hand, | seems to be ... in 2014")."""
+    out: list[tuple[int, int, str]] = []
+    whole = _set_hedges_aside(sentence)
+    if whole and whole != sentence.strip(_EDGE_PUNCT):
+        out.append((0, len(sentence), whole))
+    clauses = split_clauses(sentence)
+    if len(clauses) < 2:
+        return out
+    kept = [
+        (a, b, _set_hedges_aside(sentence[a:b])) for a, b in clauses
+    ]  # a clause that is only a hedge or a marker comes back empty
+    kept = [c for c in kept if c[2]]
+    for i, (a, b, text) in enumerate(kept):
+        if not _ANCHOR_RE.search(text):
+            continue
+        out.append((a, b, text))
+        if i > 0:
+            pa, _pb, ptext = kept[i - 1]
+            out.append((pa, b, ptext + " " + text))
+    return out
+
+
+# Below this many words a clause is too bare to stand as a claim on its own.
+_MIN_PART_WORDS = 4
+# A sentence scoring this much is queued and near the top whatever its clauses say.
+_CLEARLY_WORTHY = 0.9
+# A part must beat the whole sentence by this much to be kept (ties go to the sentence).
+_PART_MARGIN = 0.02
+
+
+def clause_candidates(text: str) -> list[tuple[int, int, str]]:
+    """The parts of a sentence that score_claim scores besides the whole: (start, end) in the
+    sentence and the text scored. None for a question (its clauses are not statements) or a
+    sentence with nothing checkable in it."""
+    body = text.rstrip("\"'\u201d\u2019) ")
+    if body.endswith("?") or not _ANCHOR_RE.search(text):
+        return []
+    return [
+        (start, end, scored.rstrip(".!") + ".")
+        for start, end, scored in _parts(text)
+        if len(scored.split()) >= _MIN_PART_WORDS
+    ]
+
+
+def score_claim(text: str, *, has_link: bool = False) -> Scored:
+    """Score a sentence and its clauses: the sentence's score is the higher of the two, and the
+    clause is kept when it wins by a margin. A question is scored whole."""
+    whole = score_whole(text, has_link=has_link)
+    if whole >= _CLEARLY_WORTHY:
+        return Scored(whole, None)
+    best: Part | None = None
+    for start, end, scored_text in clause_candidates(text):
+        score = score_whole(scored_text, has_link=has_link)
+        if score > whole + _PART_MARGIN and (best is None or score > best.score):
+            best = Part(scored_text.removesuffix("."), start, end, score)
+    return Scored(best.score, best) if best else Scored(whole, None)
+
+
+def score_sentence(text: str, *, has_link: bool = False) -> float:
+    """Check-worthiness of one sentence in [0, 1]: the higher of the sentence's own score and its
+    most check-worthy clause's (see score_claim)."""
+    return score_claim(text, has_link=has_link).score
+
+
 def score_sentences(texts: list[str], *, has_link: list[bool] | None = None) -> list[float]:
     """score_sentence over a list (has_link, when given, has one flag per text)."""
+    return [s.score for s in score_claims(texts, has_link=has_link)]
+
+
+def score_claims(texts: list[str], *, has_link: list[bool] | None = None) -> list[Scored]:
+    """score_claim over a list (has_link, when given, has one flag per text)."""
     if has_link is None:
-        return [score_sentence(t) for t in texts]
+        return [score_claim(t) for t in texts]
     if len(has_link) != len(texts):
         raise ValueError("has_link must have one flag per text")
-    return [score_sentence(t, has_link=f) for t, f in zip(texts, has_link, strict=True)]
+    return [score_claim(t, has_link=f) for t, f in zip(texts, has_link, strict=True)]

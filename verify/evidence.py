@@ -13,16 +13,20 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import math
 import re
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
 
 from . import quantities, store
-from .checkworthy import split_sentences
+from .aliases import fold_aliases
+from .checkworthy import score_whole, split_sentences
+from .lemmas import lemma
 from .search import snapshot_matches, terms_query
 
 K1 = 1.2
@@ -66,33 +70,15 @@ _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1
 _MONTHS = frozenset(
     "january february march april may june july august september october november december".split()
 )
-_TOKEN = re.compile(r"\d+(?:[.,]\d+)*(?:\s?%)?|[^\W\d_]+(?:['\u2019][^\W\d_]+)*", re.UNICODE)
+# Letters followed by digits ("CO2", "H2O", "G7") are one word: a formula or a name, not a number.
+_TOKEN = re.compile(
+    r"\d+(?:[.,]\d+)*(?:\s?%)?|[^\W\d_]+(?:\d[^\W_]*)?(?:['\u2019][^\W\d_]+)*", re.UNICODE
+)
 
 
-@functools.lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
-    """A light, consistent suffix stripper (both sides use it, so exactness matters less)."""
-    w = word
-    if w.endswith(("'s", "\u2019s")):
-        w = w[:-2]
-    for suffix, repl in (
-        ("ies", "y"),
-        ("ied", "y"),
-        ("ing", ""),
-        ("edly", ""),
-        ("ed", ""),
-        ("es", ""),
-        ("ly", ""),
-        ("s", ""),
-    ):
-        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
-            if suffix == "s" and w.endswith("ss"):
-                break
-            w = w[: -len(suffix)] + repl
-            break
-    if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "aeiousl":  # stopped -> stop
-        w = w[:-1]
-    return w
+    """The word's dictionary form (verify.lemmas: the same lemmas in ranking, clashes and keys)."""
+    return lemma(word)
 
 
 def _number(text: str) -> str:
@@ -126,6 +112,7 @@ def term_counts(text: str) -> Counter:
 
 
 def _scan(text: str, keys: bool) -> list[tuple[str, bool]]:
+    text = fold_aliases(text)
     if keys:
         raw = [(m.group(0), m.start()) for m in _TOKEN.finditer(text)]
     else:
@@ -160,6 +147,9 @@ def _scan(text: str, keys: bool) -> list[tuple[str, bool]]:
             continue
         if low in _UNITS:
             number, j = _words_number(raw, i)
+            if low == "one" and j == i + 1:
+                i += 1  # "one of the", "no one": a pronoun or an ordinal, not a count
+                continue
             if j > i:
                 if j < n and lows[j] == "percent":
                     out.append((f"{number}%", True))
@@ -241,13 +231,70 @@ def _candidates(snapshot: dict[str, Any]) -> tuple[list[_Candidate], list[Counte
     return out, [s.parts[0] for s in sentences]
 
 
-def _rank(
+# --------------------------------------------------------------------------- learned ranking
+
+# What the learned ranker looks at. Each is computed for one candidate passage of a claim;
+# bench/evidence.py fits their weights on Climate-FEVER with a pairwise objective (a passage that
+# bears on the claim against one that does not, of the same claim). Tried and left out, because
+# they did not help on held-out claims: the raw overlap score, adjacent-pair overlap, length,
+# headline shape, negation and hedges.
+FEATURES: tuple[str, ...] = (
+    "coverage",  # share of the claim's term weight the passage holds (names, numbers count more)
+    "plain_coverage",  # share of the claim's distinct terms it holds, all counted alike
+    "key_coverage",  # share of the claim's key terms (numbers, names, months) it holds
+    "numbers_shared",  # share of the claim's numbers it holds
+    "factual",  # the passage's own check-worthiness: a statement of fact, not a headline
+)
+WEIGHTS_PATH = Path(__file__).with_name("evidence_model.json")
+RESCORE = 60  # candidates (best by overlap) the learned ranker re-scores
+
+
+@functools.lru_cache(maxsize=1)
+def _shipped_weights() -> dict[str, Any] | None:
+    if not WEIGHTS_PATH.exists():
+        return None
+    doc = json.loads(WEIGHTS_PATH.read_text(encoding="utf-8"))
+    if list(doc["features"]) != list(FEATURES):
+        raise RuntimeError(
+            f"{WEIGHTS_PATH.name} does not match this version's features: rebuild it"
+        )
+    return doc
+
+
+def _features(
+    query: list[_Term], weights: dict[str, float], counts: Counter, text: str
+) -> list[float]:
+    total = sum(weights.values()) or 1.0
+    keys = {t.term for t in query if t.key}
+    numbers = {t.term for t in query if t.key and t.term[:1].isdigit()}
+    return [
+        sum(w for term, w in weights.items() if counts.get(term)) / total,
+        sum(1 for term in weights if counts.get(term)) / (len(weights) or 1),
+        (sum(1 for k in keys if counts.get(k)) / len(keys)) if keys else 0.0,
+        (sum(1 for k in numbers if counts.get(k)) / len(numbers)) if numbers else 0.0,
+        score_whole(text.strip()[:600]),
+    ]
+
+
+def _learned(features: list[float], model: dict[str, Any]) -> float:
+    z = model["intercept"] + sum(
+        w * x for w, x in zip(model["features"].values(), features, strict=True)
+    )
+    return 1.0 / (1.0 + math.exp(-z)) if z > -30 else 0.0
+
+
+def _score(
     query: list[_Term],
     candidates: list[_Candidate],
     units: list[Counter],
-    limit: int,
-    related: bool,
-) -> list[Passage]:
+    *,
+    learned: bool = True,
+    model: dict[str, Any] | None = None,
+    features_only: bool = False,
+) -> list[tuple[float, _Candidate, list[float] | None]]:
+    """(score, candidate, features) for every candidate sharing a term with the claim, best
+    first: the overlap score, then (learned) the learned ranker's probability that the passage
+    bears on the claim, over the RESCORE best by overlap."""
     if not query or not candidates:
         return []
     weights: dict[str, float] = {}
@@ -258,7 +305,7 @@ def _rank(
     df = {term: sum(1 for u in units if term in u) for term in weights}
     idf = {term: math.log(1 + (n - d + 0.5) / (d + 0.5)) for term, d in df.items()}
     avg = sum(c.length for c in candidates) / len(candidates) or 1.0
-    scored = []
+    scored: list[tuple[float, _Candidate, list[float] | None]] = []
     for c in candidates:
         s = 0.0
         matched = 0
@@ -268,13 +315,37 @@ def _rank(
                 continue
             matched += 1
             s += w * idf[term] * tf * (K1 + 1) / (tf + K1 * (1 - B + B * c.length / avg))
-        if s <= 0:
+        if s <= 0 and not features_only:
             continue
         s *= 0.5 + 0.5 * matched / len(weights)  # reward covering more of the claim
-        scored.append((s, c))
-    scored.sort(key=lambda x: (-x[0], x[1].end - x[1].start))
+        scored.append((s, c, None))
+    if not features_only:
+        scored.sort(key=lambda x: (-x[0], x[1].end - x[1].start))
+    model = model if model is not None else (_shipped_weights() if learned else None)
+    if not (learned or features_only) or (model is None and not features_only):
+        return scored
+    head = scored if features_only else scored[:RESCORE]
+    rescored = []
+    for s, c, _ in head:
+        counts = sum(c.parts, Counter()) if len(c.parts) > 1 else c.parts[0]
+        f = _features(query, weights, counts, (c.snapshot["text"] or "")[c.start : c.end])
+        rescored.append((_learned(f, model) if model else s, c, f))
+    if features_only:
+        return rescored
+    rescored.sort(key=lambda x: (-x[0], x[1].end - x[1].start))
+    return rescored + [(s * 1e-6, c, None) for s, c, _ in scored[RESCORE:]]
+
+
+def _rank(
+    query: list[_Term],
+    candidates: list[_Candidate],
+    units: list[Counter],
+    limit: int,
+    related: bool,
+) -> list[Passage]:
+    scored = _score(query, candidates, units)
     chosen: list[tuple[float, _Candidate]] = []
-    for s, c in scored:
+    for s, c, _ in scored:
         if any(
             o.snapshot["id"] == c.snapshot["id"] and c.start < o.end and o.start < c.end
             for _, o in chosen
@@ -295,6 +366,61 @@ def _rank(
             related=related,
         )
         for s, c in chosen
+    ]
+
+
+def _text_candidates(passages: list[str]) -> tuple[list[_Candidate], list[Counter]]:
+    """Each text its own candidate (one sentence each), as if from one snapshot."""
+    cands, units = [], []
+    for i, text in enumerate(passages):
+        counts = term_counts(text)
+        snap = {"id": i, "source_id": i, "url": "", "text": text}
+        cands.append(_Candidate(snap, 0, len(text), (counts,), sum(counts.values())))
+        units.append(counts)
+    return cands, units
+
+
+def passage_features(claim: str, passages: list[str]) -> list[list[float]]:
+    """The learned ranker's features (FEATURES) of each passage, as candidates for the claim."""
+    cands, units = _text_candidates(passages)
+    by_index = {
+        c.snapshot["id"]: f for _, c, f in _score(terms(claim), cands, units, features_only=True)
+    }
+    return [by_index[i] for i in range(len(passages))]
+
+
+def rank_texts(
+    claim: str,
+    passages: list[str],
+    *,
+    learned: bool = True,
+    weights: dict[str, Any] | None = None,
+) -> list[float]:
+    """A score for each passage as evidence for the claim (0 for one sharing no term with it),
+    in the passages' order: the learned ranker's (shipped weights, or `weights`), or with
+    learned=False the overlap score alone."""
+    cands, units = _text_candidates(passages)
+    out = [0.0] * len(passages)
+    for s, c, _ in _score(terms(claim), cands, units, learned=learned, model=weights):
+        out[c.snapshot["id"]] = s
+    return out
+
+
+def rank_passages(
+    claim: str, passages: list[str]
+) -> list[tuple[int, float, quantities.Clash | None]]:
+    """The passages ranked as `evidence` ranks them, clashes marked and put first (with_clashes):
+    (index in passages, score, clash or None), best first."""
+    scores = rank_texts(claim, passages)
+    found = [
+        Passage(i, i, "", passages[i], scores[i], 0, len(passages[i]))
+        for i in sorted(range(len(passages)), key=lambda i: -scores[i])
+        if scores[i] > 0
+    ]
+    ranked = with_clashes(claim, found, len(found))
+    return [
+        (p.snapshot_id, p.score, quantities.clash(claim, p.passage) if p.clash else None)
+        for p in ranked
     ]
 
 
@@ -325,16 +451,15 @@ def evidence(db: Database, claim_id: int, *, limit: int = 10) -> list[Passage]:
 
 def with_clashes(claim_text: str, passages: list[Passage], limit: int) -> list[Passage]:
     """Mark the passages that give a different number, year, date or name for the same thing as
-    the claim (quantities.clash), and rank them at the top beside the best supporting passage:
-    the clashes and the best passage without one come first (by score), then the rest."""
+    the claim (quantities.clash), and rank them first (by score), then the others in their
+    order: a contradiction is what a checker must see before anything else."""
     marked = []
     for p in passages:
         found = quantities.clash(claim_text, p.passage)
         marked.append(dataclasses.replace(p, clash=found.as_dict()) if found else p)
-    clashes = [p for p in marked if p.clash]
+    clashes = sorted((p for p in marked if p.clash), key=lambda p: -p.score)
     plain = [p for p in marked if not p.clash]
-    top = sorted(clashes + plain[:1], key=lambda p: -p.score)
-    return (top + plain[1:])[:limit]
+    return (clashes + plain)[:limit]
 
 
 def key_terms(text: str, *, limit: int = 10) -> list[str]:

@@ -51,6 +51,10 @@ def _claims(
     return store.exports.claims(db, article_id, decided_only=decided_only)
 
 
+def _snapshot(db: Database, snapshot_id: int) -> dict[str, Any] | None:
+    return store.exports.cited_snapshot(db, snapshot_id)
+
+
 def _sources(db: Database, claim_id: int) -> list[dict[str, Any]]:
     """The claim's sources, each with its live assessments (stance, quote, the snapshot each is
     bound to) and `snapshot`: the snapshot the latest quote was made on, else the snapshot a
@@ -401,6 +405,18 @@ def _write_markdown(db: Database, records: list[dict[str, Any]], stream: IO[str]
                     stream.write(f"   - Note: {_md_escape(c['verdict_note'])}\n")
             else:
                 stream.write(f"   - Status: {c['status'].replace('_', ' ')}\n")
+            for v in c.get("verdicts", [])[:-1] if verdict else c.get("verdicts", []):
+                label = VERDICT_LABELS.get(v["verdict"], v["verdict"])
+                stream.write(
+                    f"   - Earlier verdict: {label} by {v['reviewer']} on {_date(v['created_at'])}\n"
+                )
+            if c.get("evidence_changed_at"):
+                previous = VERDICT_LABELS.get(c.get("previous_verdict") or "", None)
+                stream.write(
+                    f"   - Evidence changed on {_date(c['evidence_changed_at'])}"
+                    + (f": reopened, the verdict was {previous}" if previous else "")
+                    + "\n"
+                )
             for s in c["sources"]:
                 for a in s["assessments"]:
                     quote = f': "{_md_escape(a["quote"])}"' if a["quote"] else ""
@@ -411,9 +427,21 @@ def _write_markdown(db: Database, records: list[dict[str, Any]], stream: IO[str]
 
 def _footnote(n: int, s: dict[str, Any]) -> str:
     snap = s["snapshot"]
+    gone = f"source gone since {_date(s['dead_at'])}" if s.get("dead_at") else None
     if not snap:
-        return f"[^{n}]: <{s['url']}>: not captured"
-    parts = [f"[^{n}]: <{s['url']}>: captured {snap['fetched_at']}"]
+        return f"[^{n}]: <{s['url']}>: " + ", ".join(filter(None, ["not captured", gone]))
+    if snap.get("origin") == "archive":
+        # a recovered copy: dated by when the web archive captured it, not when verify read it
+        parts = [
+            f"[^{n}]: <{s['url']}>: archived by {snap['archive_name'] or 'a web archive'}"
+            f" on {snap['memento_datetime'] or 'an unknown date'}"
+            + (f" <{snap['memento_url']}>" if snap["memento_url"] else "")
+            + f" (retrieved {snap['fetched_at']})"
+        ]
+    else:
+        parts = [f"[^{n}]: <{s['url']}>: captured {snap['fetched_at']}"]
+    if gone:
+        parts.append(gone)
     if snap["final_url"] and snap["final_url"] != s["url"]:
         parts.append(f"final URL <{snap['final_url']}>")
     if snap["status"] is not None:

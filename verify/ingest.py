@@ -32,6 +32,7 @@ from .claims import (
 from .clock import now
 from .errors import BlockedAddressError, FetchError, InputError, InvalidURLError, VerifyError
 from .store import add_event, immediate, list_claims
+from .store_signals import add_claim_part
 from .urls import normalize_url
 
 __all__ = [
@@ -258,9 +259,10 @@ def ingest_article(
         index = checkworthy.sentence_for_span(sentences, link.start, link.end)
         link_rows.append((normal, link.url, link.text, link.start, link.end, index))
     linked = {r[5] for r in link_rows if r[5] is not None}
-    scores = checkworthy.score_sentences(
+    scored = checkworthy.score_claims(
         [s.text for s in sentences], has_link=[i in linked for i in range(len(sentences))]
     )
+    scores = [s.score for s in scored]
 
     with immediate(db):
         found = store.articles.article_with_content(db, digest)
@@ -282,7 +284,7 @@ def ingest_article(
             _store_page(db, article_id, page)
         claim_ids: list[int] = []
         queued = 0
-        for sentence, score in zip(sentences, scores, strict=True):
+        for sentence, score, how in zip(sentences, scores, scored, strict=True):
             status = "queued" if score >= min_score else "candidate"
             queued += status == "queued"
             claim_id = store.claims.add_claim(
@@ -298,6 +300,15 @@ def ingest_article(
                 at=stamp,
             )
             claim_ids.append(claim_id)
+            if how.part is not None:
+                add_claim_part(
+                    db,
+                    claim_id,
+                    sentence.start + how.part.start,
+                    sentence.start + how.part.end,
+                    how.part.text,
+                    how.part.score,
+                )
             if status == "queued":
                 add_event(
                     db,

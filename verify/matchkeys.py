@@ -1,13 +1,15 @@
 """Match keys: a text reduced to what it is about, so that two texts saying the same thing in
-other words share keys. The concepts of its ordinary words (a light stem, with synonyms folded:
-"killed", "died" and "dead" are one key), its names, and its numbers in one spelling whatever way
+other words share keys. The concepts of its ordinary words (their lemma, verify.lemmas, with
+synonyms folded: "killed", "died" and "dead" are one key; aliases folded by verify.aliases:
+"Islamic State" and "ISIS", "troops" and "soldiers", "German" and "Germany"), its names, and its numbers in one spelling whatever way
 they were written ("twenty-two", "22" and "22.0" are all `n22`; "12 percent" is `p12`; "in 2014"
 is `y2014`). Keys are plain ASCII words, so an FTS5 index with the unicode61 tokenizer stores them
 as they are.
 
 This module owns the rule. The archive's schema calls it too: `store.connect` registers
 `match_keys` as the SQL function `verify_match_keys`, which the triggers keeping the decided
-claims' keys (migration 0010) use."""
+claims' keys (migration 0010) use. Changing the rule means re-keying what archives store: a
+migration that recomputes the keys (0012 did it for lemmas and aliases)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from . import quantities
+from .aliases import fold_aliases
 
 _ASCII_WORD = re.compile(r"[a-z]+")
 NUMBER_KEY = re.compile(r"[npymd]\d[\dd]*")
@@ -40,6 +43,7 @@ class Keys:
 def text_keys(text: str) -> Keys:
     """Match keys of a text: number keys first, then concepts of names and ordinary words.
     Cached: the same earlier claims are candidates for many claims (read-only result)."""
+    text = fold_aliases(text)  # "Islamic State" and "ISIS", "troops" and "soldiers" are one key
     numbers: dict[str, str] = {}
     for q in quantities.quantities(text):
         numbers.setdefault(quantities.key(q), q.text)

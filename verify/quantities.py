@@ -20,6 +20,9 @@ import math
 import re
 from dataclasses import dataclass
 
+from .aliases import fold_aliases
+from .lemmas import lemma
+
 # --------------------------------------------------------------------------- vocabulary
 
 _ONES = {
@@ -119,6 +122,31 @@ _BOUNDS: dict[tuple[str, ...], str] = {
     ("approx",): "about",
 }
 _BOUND_MAX = max(len(k) for k in _BOUNDS)
+_ORDINALS = {
+    w: i + 1
+    for i, w in enumerate(
+        """first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth
+        thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth
+        twentieth""".split()
+    )
+}
+_ORDINAL_SUFFIXES = frozenset(("st", "nd", "rd", "th"))
+# A number of these is a duration, compared only with a duration in the same unit.
+_TIME_UNITS = frozenset(
+    """second seconds minute minutes hour hours day days week weeks month months year years
+    decade decades century centuries""".split()
+)
+# Words before "the 1980s" / "the nineteenth century" that narrow it: (from, to) as shares of it.
+_PERIOD_PARTS: dict[tuple[str, ...], tuple[float, float]] = {
+    ("early",): (0.0, 0.5),
+    ("beginning", "of"): (0.0, 0.5),
+    ("start", "of"): (0.0, 0.5),
+    ("mid",): (0.2, 0.8),
+    ("middle", "of"): (0.2, 0.8),
+    ("late",): (0.5, 1.0),
+    ("end", "of"): (0.5, 1.0),
+    ("turn", "of"): (0.8, 1.0),
+}
 ABOUT = 0.1  # "about 650" means 585-715
 _YEAR_BEFORE = frozenset(
     "in since by until till from of before after during year early late mid".split()
@@ -165,6 +193,11 @@ _GROUPS = {
     "percent": "percent percentage pct per cent",
 }
 _GROUP_OF = {w: g for g, words in _GROUPS.items() for w in words.split()}
+# Shared ideas that on their own say two counts are about the same event (a toll, hostages).
+_EVENT_GROUPS = frozenset(("death", "injury", "hostage", "attack", "attacker", "soldier"))
+# What a toll counts: two counts of different ones of these are two facts ("22 died" / "seven
+# were wounded"), whatever else they share.
+_COUNTED_EVENTS = frozenset(("death", "injury", "hostage"))
 
 _TOKEN = re.compile(
     r"(?P<num>\d+(?:[.,]\d+)*)|(?P<word>[^\W\d_]+(?:['\u2019][^\W\d_]+)*)|(?P<sym>US\$|[$€£%])",
@@ -173,35 +206,15 @@ _TOKEN = re.compile(
 _SENTENCE_END = re.compile(r"[.!?;:]\s|[.!?]$|\n")
 
 
-@functools.lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """A light suffix stripper: 'killed' -> 'kill', 'attacks' -> 'attack', 'hostages' -> 'hostag'."""
-    w = word.lower()
-    if w.endswith(("'s", "\u2019s")):
-        w = w[:-2]
-    for suffix, repl in (
-        ("ies", "y"),
-        ("ied", "y"),
-        ("ing", ""),
-        ("ed", ""),
-        ("es", ""),
-        ("ly", ""),
-        ("s", ""),
-    ):
-        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
-            if suffix == "s" and w.endswith(("ss", "us", "is")):
-                break
-            w = w[: -len(suffix)] + repl
-            break
-    if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "aeiousl":
-        w = w[:-1]
-    return w
+    """The word's dictionary form (verify.lemmas): 'killed' -> 'kill', 'causes' -> 'cause'."""
+    return lemma(word)
 
 
 @functools.lru_cache(maxsize=65536)
 def concept(word: str) -> str:
     """The idea a word stands for: synonyms share one ('killed', 'dead' -> 'death'), others
-    their stem."""
+    their lemma."""
     low = word.lower().replace("\u2019", "'")
     return _GROUP_OF.get(low) or _GROUP_OF.get(stem(low)) or stem(low)
 
@@ -428,6 +441,38 @@ def quantities(text: str) -> list[Quantity]:
         approximate = False
         written_scale = False
         scale: float
+        if tok.kind == "num" and _glued_to_name(toks, i, text):
+            i += 1  # "CO2", "H2O", "G7", "COVID-19": part of a name or formula, not a count
+            continue
+        century = _century(toks, i, text)
+        if century is not None:
+            number, j = century
+            lo, hi = _period_part(toks, i, (number - 1) * 100, (number - 1) * 100 + 99)
+            out.append(
+                Quantity(
+                    text[tok.start : toks[j - 1].end],
+                    lo,
+                    lo,
+                    hi,
+                    "exact",
+                    "decade",
+                    None,
+                    tok.start,
+                    toks[j - 1].end,
+                )
+            )
+            i = j
+            continue
+        if (
+            tok.kind == "num"
+            and i + 1 < n
+            and toks[i + 1].low in _ORDINAL_SUFFIXES
+            and toks[i + 1].start == tok.end
+            and not (i + 2 < n and (toks[i + 2].low in _MONTHS or toks[i + 2].low == _MAY))
+            and not (i > 0 and (toks[i - 1].low in _MONTHS or toks[i - 1].low == _MAY))
+        ):
+            i += 2  # "the 3rd largest", "19th": an ordinal, not a count (dates are read below)
+            continue
         if tok.kind == "num":
             found = _parse_digits(tok.text)
             if found is None:
@@ -435,6 +480,8 @@ def quantities(text: str) -> list[Quantity]:
                 continue
             value, decimals = found
             j = i + 1
+            if j < n and toks[j].low in _ORDINAL_SUFFIXES and toks[j].start == tok.end:
+                j += 1  # "20th November": the date is read below
             if j < n and toks[j].low in _SCALES and _gap_ok(text, tok, toks[j]):
                 scale = _SCALES[toks[j].low]
                 spread = 0.5 * 10**-decimals * scale if decimals else 0.0
@@ -489,13 +536,19 @@ def quantities(text: str) -> list[Quantity]:
             and toks[j].start == tok.end
             and value % 10 == 0
         ):
-            span = 100 if value % 100 == 0 else 10  # the 1900s: the century
+            if value < 100:  # "the 80s": 1980-1989; "the 20s": the 1920s or the 2020s
+                first = value + 1900
+                last = first + 9 if value >= 30 else value + 2009
+            else:
+                span = 100 if value % 100 == 0 else 10  # the 1900s: the century
+                first, last = value, value + span - 1
+            first, last = _period_part(toks, i, first, last)
             out.append(
                 Quantity(
                     tok.text + "s",
-                    value,
-                    value,
-                    value + span - 1,
+                    first,
+                    first,
+                    last,
                     "exact",
                     "decade",
                     None,
@@ -529,18 +582,100 @@ def quantities(text: str) -> list[Quantity]:
             )
             i = j
             continue
-        if kind == "count":
+        if (
+            kind == "count"
+            and j < n
+            and toks[j].low in _TIME_UNITS
+            and _gap_ok(text, toks[j - 1], toks[j])
+        ):
+            kind, unit = "duration", lemma(toks[j].low)
+        elif kind == "count":
             unit, after = _unit_after(toks, j, text)
             year_like = is_integer and len(tok.text) == 4 and 1500 <= value <= 2100
             if year_like and not written_scale and bound == "exact":
                 if unit is None or (i > 0 and toks[i - 1].low in _YEAR_BEFORE):
                     kind, unit = "year", None
+        upper = None
+        if (
+            kind == "count"
+            and unit is None
+            and j + 1 < n
+            and toks[j].low in ("to", "and", "or")
+            and toks[j + 1].kind == "num"
+        ):
+            # a range, "10 to 15 feet", "between 200 and 270 cm": one quantity, its unit after
+            second = _parse_digits(toks[j + 1].text)
+            if second is not None and second[0] >= value:
+                upper = second[0]
+                unit, _after = _unit_after(toks, j + 2, text)
+                if j + 2 < n and toks[j + 2].low in _TIME_UNITS:
+                    kind, unit = "duration", lemma(toks[j + 2].low)
+                end = toks[j + 1].end
+                j += 2
         lo, hi = _interval(value, bound, spread)
         if kind == "year":
             lo, hi = _interval(value, bound, 0.0)
+        if upper is not None:
+            hi = max(hi, upper)
         out.append(Quantity(surface.strip(), value, lo, hi, bound, kind, unit, start, end))
         i = j
     return out
+
+
+def _glued_to_name(toks: list[_Tok], i: int, text: str) -> bool:
+    """A figure written onto letters before it ("CO2", "G7") or hyphened onto a capitalised word
+    ("COVID-19", "F-16")."""
+    if i == 0 or toks[i - 1].kind != "word":
+        return False
+    prev, tok = toks[i - 1], toks[i]
+    if prev.end == tok.start:
+        return True
+    return (
+        prev.end + 1 == tok.start
+        and text[prev.end] in "-\u2010"
+        and any(ch.isupper() for ch in prev.text)
+        and prev.low not in _MONTHS
+    )
+
+
+def _century(toks: list[_Tok], i: int, text: str) -> tuple[int, int] | None:
+    """'the nineteenth century', 'the 19th century', 'the twenty-first century': (the
+    century's number, index after 'century'), else None."""
+    n = len(toks)
+    tok = toks[i]
+    j = None
+    number = 0
+    if tok.kind == "num" and i + 2 < n and toks[i + 1].low in _ORDINAL_SUFFIXES:
+        if toks[i + 1].start == tok.end and tok.text.isdigit():
+            number, j = int(tok.text), i + 2
+    elif tok.low in _ORDINALS:
+        number, j = _ORDINALS[tok.low], i + 1
+    elif tok.low in _TENS and i + 1 < n and toks[i + 1].low in _ORDINALS:
+        number, j = _TENS[tok.low] + _ORDINALS[toks[i + 1].low], i + 2
+    if j is None or j >= n or toks[j].low not in ("century", "centuries") or not 1 <= number <= 30:
+        return None
+    return number, j + 1
+
+
+def _period_part(toks: list[_Tok], i: int, first: float, last: float) -> tuple[float, float]:
+    """Narrow a decade or century by the words before its 'the': 'the end of the 80s' is
+    1986-1989, 'the early 1900s' 1900-1939, 'the mid-1990s' 1993-1997."""
+    k = i - 1
+    if k >= 0 and toks[k].low in ("early", "mid", "late"):
+        words: tuple[str, ...] = (toks[k].low,)
+    else:
+        if k >= 0 and toks[k].low == "the":
+            k -= 1
+        words = tuple(t.low for t in toks[max(0, k - 1) : k + 1])
+        if k >= 0 and toks[k].low in ("early", "mid", "late"):
+            words = (toks[k].low,)
+    part = _PERIOD_PARTS.get(words)
+    if part is None:
+        return first, last
+    width = last - first + 1
+    lo = first + math.floor(part[0] * width)
+    hi = first + math.ceil(part[1] * width) - 1
+    return float(lo), float(max(lo, hi))
 
 
 def same_value(a: str, b: str) -> bool:
@@ -622,8 +757,21 @@ class Clash:
     passage: str  # the passage's ("21")
     about: tuple[str, ...]  # the shared words that make it the same thing
 
+    def reason(self) -> str:
+        """Why this is a clash, in one line: the two figures and what makes them the same thing."""
+        about = ", ".join(self.about) if self.about else "the same thing"
+        return f"the claim says {self.claim}, this passage says {self.passage}, both about {about}"
+
     def as_dict(self) -> dict[str, object]:
-        return {"claim": self.claim, "passage": self.passage, "about": list(self.about)}
+        return {
+            "claim": self.claim,
+            "passage": self.passage,
+            "about": list(self.about),
+            "reason": self.reason(),
+        }
+
+
+_GENERIC_UNIT = "people"
 
 
 def _comparable(a: Quantity, b: Quantity) -> bool:
@@ -632,10 +780,11 @@ def _comparable(a: Quantity, b: Quantity) -> bool:
         return True
     if a.kind != b.kind:
         return False
-    if a.kind in ("money", "date"):
+    if a.kind in ("money", "date", "duration"):
         return a.unit == b.unit
     if a.kind == "count" and a.unit and b.unit and a.unit != b.unit:
-        return False
+        # "people" counts whoever the sentence is about: "21 dead" / "22 people died"
+        return _GENERIC_UNIT in (a.unit, b.unit)
     return True
 
 
@@ -761,29 +910,115 @@ def _analysed(text: str) -> tuple[tuple[Quantity, frozenset[str]], ...]:
     return tuple(zip(found, contexts(text, found), strict=True))
 
 
+# Words between a number and its noun, or in the phrase after it, that say WHICH things are
+# counted ("650 German soldiers", "200 in the EU training mission"); quantity words are not.
+_NOT_QUALIFIERS = frozenset(
+    """more other new additional extra further total full part some many several few most all
+    least about than estimated the a an of in at for from with to on by""".split()
+)
+_QUALIFIER_WORD = re.compile(r"[^\W\d_]+(?:['\u2019-][^\W\d_]+)*", re.UNICODE)
+_PHRASE_OPENERS = frozenset(("in", "of", "at", "for", "from", "with"))
+
+
+def _qualifiers(text: str, q: Quantity) -> frozenset[str]:
+    """What narrows a count to one group: the names and adjectives between the number and its
+    noun, and the names of an "in/of/at ... " phrase right after them (up to a divider).
+    '650 German soldiers' -> {german}; 'about 200 in the EU training mission' -> {eu}."""
+    if q.kind not in ("count", "percent", "money"):
+        return frozenset()
+    words = [m.group(0) for m in _QUALIFIER_WORD.finditer(text[q.end : q.end + 80])]
+    stop = _DIVIDER.search(text, q.end, q.end + 80)
+    if stop is not None:
+        words = [m.group(0) for m in _QUALIFIER_WORD.finditer(text[q.end : stop.start()])]
+    out: set[str] = set()
+    k = 0
+    while k < len(words) and k < 4:  # modifiers before the noun
+        w = words[k]
+        low = w.lower()
+        if low in _NOT_QUALIFIERS or not (w[0].isupper() or low in _ADJECTIVES):
+            break
+        out.add(concept(low))
+        k += 1
+    if k < len(words) and words[k].lower() not in _PHRASE_OPENERS:
+        k += 1  # the counted noun itself
+    if k < len(words) and words[k].lower() in _PHRASE_OPENERS:
+        for w in words[k + 1 : k + 5]:  # the names of the phrase: "in the EU training mission"
+            low = w.lower()
+            if low in _NOT_QUALIFIERS:
+                continue
+            if low in STOPWORDS or low in _TIME_UNITS:
+                break
+            if w[0].isupper():
+                out.add(concept(low))
+    return frozenset(out)
+
+
+def _sentence_concepts(text: str, q: Quantity) -> frozenset[str]:
+    lo, hi = _sentence_bounds(text, q.start)
+    return frozenset(concept(m.group(0).lower()) for m in _QUALIFIER_WORD.finditer(text[lo:hi]))
+
+
+def _other_subject(claim: str, q: Quantity, passage: str, p: Quantity) -> bool:
+    """Do the two counts count different groups? Each side's qualifiers must be found in the
+    other side's sentence ("650 German soldiers" against "200 in the EU training mission": no)."""
+    mine, theirs = _qualifiers(claim, q), _qualifiers(passage, p)
+    if mine and not mine <= _sentence_concepts(passage, p):
+        return True
+    return bool(theirs and not theirs <= _sentence_concepts(claim, q))
+
+
+_FORMULA = re.compile(r"\b[A-Z][A-Za-z]?\d[A-Za-z\d]*\b")
+
+
+@functools.lru_cache(maxsize=256)
+def _formulas(text: str) -> frozenset[str]:
+    """Chemical formulas and similar names in text, aliases folded: "CO2", "CH4" (methane)."""
+    return frozenset(m.group(0).lower() for m in _FORMULA.finditer(fold_aliases(text)))
+
+
 def _number_clash(claim: str, passage: str) -> Clash | None:
     mine = _analysed(claim)
     if not mine:
         return None
+    formulas = _formulas(claim), _formulas(passage)
+    if formulas[0] and formulas[1] and not formulas[0] & formulas[1]:
+        return None  # "CO2 rose by 40%" / "methane rose by 2%": about two gases
     passage_found = quantities(passage)
     theirs = list(zip(passage_found, contexts(passage, passage_found), strict=True))
     for q, cq in mine:
         best: tuple[tuple[int, int], Quantity, frozenset[str]] | None = None
-        agreed = False
+        if any(_comparable(q, p) and q.agrees(p) for p, _ in theirs):
+            continue  # the passage gives the claim's figure somewhere: no clash on it
         for p, cp in theirs:
             if not _comparable(q, p):
                 continue
             about = _about(cq, q, cp, p)
             if not about:
                 continue
-            if q.kind in _WHEN and _other_names(claim, q, passage, p):
-                continue  # "ISIS was founded in 2014" / "Al-Qaeda was founded in 1988"
-            if q.agrees(p):
-                agreed = True
-                break
+            events_q, events_p = cq & _COUNTED_EVENTS, cp & _COUNTED_EVENTS
+            if events_q and events_p and not events_q & events_p:
+                continue  # "22 died" / "seven were wounded": two events, not one
+            if q.kind in _WHEN:
+                if _other_names(claim, q, passage, p):
+                    continue  # "ISIS was founded in 2014" / "Al-Qaeda was founded in 1988"
+            elif (
+                len(about) < 2
+                and not (q.unit and q.unit == p.unit and q.kind == "count")
+                and not about & _EVENT_GROUPS
+            ):
+                continue  # one shared word is not enough to say it is the same thing
+            if (
+                q.kind == "count"
+                and bool(q.unit) != bool(p.unit)
+                and len(about) < 3
+                and not about & _EVENT_GROUPS
+            ):
+                continue  # "15 feet" against a bare "10": too little to say it is the same
+            if q.kind not in _WHEN and _other_subject(claim, q, passage, p):
+                continue  # the same noun, but another group of it
             rank = (int(bool(q.unit) and q.unit == p.unit), len(about))
             if best is None or rank > best[0]:
                 best = (rank, p, about)
-        if not agreed and best is not None:
+        if best is not None:
             return Clash(q.text, best[1].text, tuple(sorted(best[2])))
     return None

@@ -21,6 +21,7 @@ from sqlite_utils import Database
 from . import claims, clock, model, quotes, settings, store, store_approval, team, users
 from .errors import ConflictError, ForbiddenError, InputError
 from .settings import DEFAULT_LEASE_MINUTES
+from .store_signals import capture_command, latest_capture_of_mode, snapshot_mode
 
 # --------------------------------------------------------------------------- helpers
 
@@ -277,7 +278,8 @@ def assess(
             if snapshot is None or not snapshot["text"]:
                 raise InputError(
                     f"source {src['id']} has no captured text to quote from:"
-                    f" run `verify fetch --claim {claim['id']}` first, or assess without --quote"
+                    f" run `{capture_command(db, claim['id'], src['id'])}` first,"
+                    " or assess without --quote"
                 )
             span = quotes.find_quote(snapshot["text"], quote)
             if span is None:
@@ -350,7 +352,8 @@ def assessments(db: Database, claim_id: int) -> list[dict[str, Any]]:
 def check_evidence(db: Database, source_id: int, *, now: datetime | str | None = None) -> list[int]:
     """After a source was captured again (or found gone), check every live quoted assessment on
     it against the source's latest snapshot. A quote whose words are still there is carried over
-    silently; a quote that no longer appears, or whose source is now gone, flags every claim
+    silently; a quote that no longer appears in the latest capture of the same mode (static or
+    browser) as the one it was quoted from, or whose source is now gone, flags every claim
     that relied on it: an `evidence_changed` event naming the source, the old and new snapshots
     and the quote, and a decided claim goes back to the queue with its verdict kept as the
     previous verdict. Each assessment is flagged once. Runs inside the caller's transaction
@@ -367,9 +370,25 @@ def check_evidence(db: Database, source_id: int, *, now: datetime | str | None =
         return []  # a transient failure says nothing about the page
     live = store.assessments.quotes_to_check(db, source_id, latest["id"])
     lost = []
+    gone = latest["error"] is not None  # an error here is a lost state (checked above)
+    same_mode: dict[str, dict[str, Any] | None] = {}
     for a in live:
-        if latest["error"] is None and quotes.locate(a, latest["text"] or "") is not None:
-            continue  # the same words are still there: carried over
+        if not gone:
+            # like with like: the quote is looked for in the latest capture of the mode it was
+            # quoted from (a static capture of a script-built page is not the rendered text)
+            mode = snapshot_mode(db, a["snapshot_id"]) if a["snapshot_id"] else None
+            if mode is None:
+                target: dict[str, Any] | None = {"id": latest["id"], "text": latest["text"]}
+            else:
+                if mode not in same_mode:
+                    same_mode[mode] = latest_capture_of_mode(db, source_id, mode)
+                target = same_mode[mode]
+            if target is None or target["id"] == a["snapshot_id"]:
+                continue  # no newer capture of that mode: nothing to compare
+            if not (target["text"] or "").strip():
+                continue  # a capture with no text says nothing about the quote: not a change
+            if quotes.locate(a, target["text"]) is not None:
+                continue  # the same words are still there: carried over
         lost.append(a)
     if not lost:
         return []

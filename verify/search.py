@@ -24,6 +24,7 @@ from sqlite_utils import Database
 
 from . import store
 from .errors import InputError
+from .store_signals import latest_live_snapshots, snapshot_heading, snapshot_snippet
 
 MARK_START = "["
 MARK_END = "]"
@@ -90,10 +91,13 @@ def search(
 ) -> list[dict[str, Any]]:
     """Search claims and snapshot texts. Returns, best first (bm25), dicts:
     claim:    {"type": "claim", "id", "text", "snippet", "url": None, "score", "status", "verdict"}
-    snapshot: {"type": "snapshot", "id", "title", "snippet", "url", "score", "source_id", "fetched_at"}
+    snapshot: {"type": "snapshot", "id", "title", "snippet", "url", "score", "source_id", "fetched_at",
+               "latest_snapshot_id", "in_latest"}
     Snippets wrap matches in `mark` (default [ and ]); score is -bm25 (higher is better), or
     None for the newest matches of a very common query (see the module docstring).
-    One snapshot per source is listed (its best-matching capture)."""
+    One snapshot per source is listed: its latest capture when that matches, else its
+    best-matching capture with in_latest False (the text is no longer in the latest capture,
+    latest_snapshot_id)."""
     if limit <= 0:
         raise InputError(f"limit must be positive, not {limit}")
     for kind in kinds:
@@ -164,10 +168,33 @@ def _run(
                     "score": None if r["score"] is None else round(r["score"], 4),
                     "source_id": r["source_id"],
                     "fetched_at": r["fetched_at"],
+                    "latest_snapshot_id": r["id"],
+                    "in_latest": True,
                 }
             )
             if len(seen) >= limit:
                 break
+        _prefer_latest(db, match, [r for r in out if r["type"] == "snapshot"], mark)
     # bm25-ranked rows first (best first), then the newest matches of very common queries
     out.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0.0)))
     return out[:limit]
+
+
+def _prefer_latest(
+    db: Database, match: str, hits: list[dict[str, Any]], mark: tuple[str, str]
+) -> None:
+    """Show each source's latest capture: a hit on an older capture becomes the latest one when
+    its text still matches; when it does not, the hit stays and says so (in_latest False,
+    latest_snapshot_id the capture that no longer holds the text)."""
+    latest = latest_live_snapshots(db, [h["source_id"] for h in hits])
+    for h in hits:
+        newest = latest.get(h["source_id"])
+        if newest is None or newest == h["id"]:
+            continue
+        h["latest_snapshot_id"] = newest
+        snippet = snapshot_snippet(db, match, newest, mark, SNIPPET_TOKENS)
+        if snippet is None:
+            h["in_latest"] = False
+            continue
+        title, url, fetched_at = snapshot_heading(db, newest)
+        h.update(id=newest, snippet=snippet, title=title, url=url, fetched_at=fetched_at)

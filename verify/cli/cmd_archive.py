@@ -163,6 +163,11 @@ def watch_cmd(
         for c in summary.checks:
             if c.before != c.after:
                 click.echo(f"{c.source_id:>5}  {c.before} -> {c.after}  {c.url}")
+            for claim_id in c.flagged_claims:
+                click.echo(
+                    f"       evidence changed: claim {claim_id} (source {c.source_id});"
+                    f" `verify history {claim_id}`"
+                )
     warn(
         f"checked {summary.checked} due sources: {summary.changed} changed state,"
         f" {summary.dead} dead"

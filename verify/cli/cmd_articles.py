@@ -87,7 +87,8 @@ def _claims_table(claims: list[dict[str, Any]]) -> str:
     type=click.FloatRange(0.0, 1.0),
     default=DEFAULT_MIN_SCORE,
     show_default=True,
-    help="Sentences scoring at least this become queued claims.",
+    help="Sentences scoring at least this become queued claims (a sentence scores as its most"
+    " check-worthy clause when that is higher).",
 )
 @click.option(
     "--allow-host",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from typing import Any
 from urllib.parse import urlsplit
 
 import click
@@ -45,6 +46,23 @@ class _ProgressBar:
 def _duration(seconds: float) -> str:
     seconds = int(round(seconds))
     return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
+
+
+def change_lines(sources: Any, claims: Any) -> list[str]:
+    """One line per changed source and per claim whose quoted evidence changed, each with the
+    command that shows it."""
+    out = [
+        f"changed: source {c['source_id']} {c['url']} (snapshot {c['previous_id']} -> "
+        f"{c['snapshot_id']}; `verify snapshot diff {c['previous_id']} {c['snapshot_id']}`)"
+        for c in sources
+    ]
+    out += [
+        f"evidence changed: claim {c['claim_id']} (source {c['source_id']})"
+        + (", reopened: back in the queue" if c["reopened"] else "")
+        + f"; `verify history {c['claim_id']}`"
+        for c in claims
+    ]
+    return out
 
 
 @cli.command("fetch")
@@ -185,8 +203,12 @@ def fetch_cmd(
                 "failed": summary.failed,
                 "unchanged": summary.unchanged,
                 "changed": summary.changed,
+                "changed_sources": list(summary.changed_sources),
+                "reopened_claims": list(summary.reopened_claims),
             }
         )
+    for line in change_lines(summary.changed_sources, summary.reopened_claims):
+        warn(line)
     if summary.total == 0:
         warn(
             "nothing to fetch: every selected source has a snapshot and none failed"

@@ -13,6 +13,7 @@ from .. import export as export_mod
 from .. import model, review
 from .. import search as search_mod
 from .. import settings as settings_mod
+from ..store_signals import capture_command
 from .base import ACTOR_OPTION, check_actor, cli, common, emit_json, get_db, plural, warn
 
 REVIEWER = click.option(
@@ -241,6 +242,12 @@ def search_cmd(db_path: str, as_json: bool, query: str, limit: int) -> None:
             click.echo(f"claim {r['id']:>6}  {score}  {_short(r['snippet'])}")
         else:
             click.echo(f"snapshot {r['id']:>4}  {score}  {r['url']}\n    {_short(r['snippet'])}")
+            if not r.get("in_latest", True):
+                click.echo(
+                    f"    no longer in the latest capture of this source (snapshot"
+                    f" {r['latest_snapshot_id']}): `verify snapshot diff {r['id']}"
+                    f" {r['latest_snapshot_id']}`"
+                )
 
 
 @cli.command("evidence")
@@ -262,7 +269,8 @@ def evidence_cmd(db_path: str, as_json: bool, claim_id: int, limit: int, related
         return
     if not own:
         warn(
-            f"No captured text for claim {claim_id}'s sources: run `verify fetch --claim {claim_id}`."
+            f"No captured text for claim {claim_id}'s sources:"
+            f" run `{capture_command(db, claim_id)}`."
         )
     for p in own:
         click.echo(
@@ -277,12 +285,14 @@ def evidence_cmd(db_path: str, as_json: bool, claim_id: int, limit: int, related
 
 
 def _clash_note(clash: dict | None) -> str:
-    """'CLASH: the claim says 22, this passage says 21' under a passage giving another figure."""
+    """'CLASH: the claim says 22, this passage says 21, both about death' under a passage giving
+    another figure for the same thing."""
     if not clash:
         return ""
-    return (
-        f"\n         CLASH: the claim says {clash['claim']}, this passage says {clash['passage']}"
+    reason = clash.get("reason") or (
+        f"the claim says {clash['claim']}, this passage says {clash['passage']}"
     )
+    return f"\n         CLASH: {reason}"
 
 
 @cli.command("history")

@@ -74,13 +74,14 @@ def finish_run(db: Database, run_id: int, at: str) -> None:
     db.conn.execute("UPDATE fetch_runs SET finished_at = ? WHERE id = ?", [at, run_id])
 
 
-def previous_live_body(db: Database, source_id: int) -> tuple[int, str] | None:
-    """(id, body_sha256) of the source's latest successful live snapshot with a body, or None:
-    what a new capture is compared with to say `changed`."""
+def previous_live_body(db: Database, source_id: int, mode: str) -> tuple[int, str] | None:
+    """(id, body_sha256) of the source's latest successful live snapshot with a body taken in
+    the same capture mode, or None: what a new capture is compared with to say `changed` (like
+    with like: a static capture is never compared with a browser one)."""
     found = db.conn.execute(
         "SELECT id, body_sha256 FROM snapshots WHERE source_id = ? AND error IS NULL"
-        f" AND body_sha256 IS NOT NULL AND {LIVE_SNAPSHOT} ORDER BY id DESC LIMIT 1",
-        [source_id],
+        f" AND body_sha256 IS NOT NULL AND {LIVE_SNAPSHOT} AND mode = ? ORDER BY id DESC LIMIT 1",
+        [source_id, mode],
     ).fetchone()
     return (found[0], found[1]) if found else None
 

@@ -13,7 +13,7 @@ from .snapshots import reviewed_snapshot
 # a snapshot as an export cites it
 _SNAPSHOT_COLUMNS = (
     "id, coalesce(final_url, requested_url) AS final_url, status, fetched_at, sha256,"
-    " content_type, title"
+    " content_type, title, origin, archive_name, memento_url, memento_datetime"
 )
 
 
@@ -39,7 +39,7 @@ def claims(
 
 def cited_snapshot(db: Database, snapshot_id: int) -> dict[str, Any] | None:
     """A snapshot as an export cites it (id, final_url, status, fetched_at, sha256,
-    content_type, title)."""
+    content_type, title, and for a recovered copy its web archive and capture date)."""
     return row(db, f"SELECT {_SNAPSHOT_COLUMNS} FROM snapshots WHERE id = ?", [snapshot_id])
 
 
@@ -49,10 +49,10 @@ def reviewed_cited_snapshot(db: Database, source_id: int) -> dict[str, Any] | No
 
 
 def claim_links(db: Database, claim_id: int) -> list[dict[str, Any]]:
-    """The claim's sources in the order attached: source_id, url, origin, anchor_text."""
+    """The claim's sources in the order attached: source_id, url, origin, anchor_text, dead_at."""
     return rows(
         db,
-        "SELECT s.id AS source_id, s.url, cs.origin, cs.anchor_text"
+        "SELECT s.id AS source_id, s.url, cs.origin, cs.anchor_text, s.dead_at"
         " FROM claim_sources cs JOIN sources s ON s.id = cs.source_id WHERE cs.claim_id = ?"
         " ORDER BY cs.id",
         [claim_id],

@@ -17,6 +17,7 @@ from flask.templating import Environment
 from sqlite_utils import Database
 from werkzeug.routing import IntegerConverter
 
+from ..checkworthy import DEFAULT_MIN_SCORE
 from ..errors import AuthError, InputError
 from ..store import get_setting, immediate, open_db, set_setting
 from ..store.db import tune_for_reads
@@ -224,6 +225,7 @@ def create_app(
             "csrf_token": csrf_token(),
             "auth_required": bool(auth),
             "role": auth_mod.current_role(),
+            "queue_threshold": DEFAULT_MIN_SCORE,
         }
 
     return app

@@ -244,12 +244,21 @@ def _run_capture(db_path: str, job: dict[str, Any], source_ids: list[int]) -> No
             job.update(state="error", message=f"{type(exc).__name__}: {exc}")
     else:
         with _JOBS_LOCK:
+            named = [f"source {c['source_id']} changed" for c in summary.changed_sources]
+            named += [
+                f"claim {c['claim_id']}'s evidence changed"
+                + (" (reopened)" if c["reopened"] else "")
+                for c in summary.reopened_claims
+            ]
             job.update(
                 state="done",
                 done=summary.total,
                 fetched=summary.fetched,
                 failed=summary.failed,
-                message=f"{summary.fetched} captured, {summary.failed} failed",
+                changed_sources=list(summary.changed_sources),
+                reopened_claims=list(summary.reopened_claims),
+                message=f"{summary.fetched} captured, {summary.failed} failed"
+                + (": " + "; ".join(named) if named else ""),
             )
     finally:
         db.close()

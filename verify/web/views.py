@@ -28,6 +28,7 @@ from ..clock import now
 from ..errors import ForbiddenError, NotFoundError, VerifyError
 from ..recover import archive_label
 from ..store import get_payload
+from ..store_signals import get_claim_part
 from . import auth, pages
 from .highlight import Span, highlight
 from .security import archive_csp
@@ -164,7 +165,10 @@ def _passages(claim_id: int, *, related: bool = False) -> list[dict[str, Any]]:
 def _evidence_title(p: dict[str, Any]) -> str:
     title = "evidence" if p["score"] is None else f"evidence, score {p['score']:.2f}"
     if p["clash"]:
-        title += f"; clash: the claim says {p['clash']['claim']}, this says {p['clash']['passage']}"
+        reason = p["clash"].get("reason") or (
+            f"the claim says {p['clash']['claim']}, this says {p['clash']['passage']}"
+        )
+        title += f"; clash: {reason}"
     return title
 
 
@@ -239,9 +243,14 @@ def claim(claim_id: int) -> Any:
     )
     related = _passages(claim_id, related=True) if want_related else None
     history = _history(claim_id)
+    part = get_claim_part(db, claim_id)
+    if part is not None and found.get("start") is not None:
+        offset = found["start"]
+        part["written"] = found["text"][part["start"] - offset : part["end"] - offset]
     return render_template(
         "claim.html",
         claim=found,
+        claim_part=part,
         checked_before=similar.checked_before(db, claim_id),
         context=pages.article_context(db, found),
         sources=sources,
