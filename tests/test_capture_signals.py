@@ -9,7 +9,6 @@ import json
 from conftest import Response
 
 from verify import store
-from verify.store_signals import capture_command
 
 PAGE = (
     "<html><head><title>Siege</title></head><body><article><h1>Siege report</h1><p>{}</p>"
@@ -90,14 +89,14 @@ def test_every_capture_hint_is_a_command_that_does_something(run_cli, site, db_p
     db = store.open_db(db_path)
     add = run_cli("claim", "add", "At least 22 people died.", "--json")
     cid = json.loads(add.stdout)["id"]
-    assert capture_command(db, cid) == f"verify source add {cid} URL"
+    assert store.snapshots.capture_command(db, cid) == f"verify source add {cid} URL"
     site.routes["/app"] = Response(200, SHELL, content_type="text/html")
     assert run_cli("source", "add", str(cid), site.url("/app")).exit_code == 0
-    assert capture_command(db, cid) == f"verify fetch --claim {cid}"
+    assert store.snapshots.capture_command(db, cid) == f"verify fetch --claim {cid}"
     assert run_cli("fetch", "--mode", "static", "--allow-host", site.netloc).exit_code == 0
     # captured, but a script-built page has no text statically: a plain fetch would do nothing
     hint = f"verify fetch --claim {cid} --refetch --mode browser"
-    assert capture_command(db, cid) == hint
+    assert store.snapshots.capture_command(db, cid) == hint
     out = run_cli(
         "assess", str(cid), site.url("/app"), "--stance", "supports", "--reviewer", "ana",
         "--quote", "22 people died",

@@ -17,7 +17,6 @@ from verify.checkworthy import (
     split_clauses,
 )
 from verify.ingest import ingest_article
-from verify.store_signals import get_claim_part
 from verify.web import create_app
 
 HEDGED = "ISIS, on the other hand, seems to be more brutal since its foundation in 2014."
@@ -72,7 +71,7 @@ def test_claim_page_shows_the_check_worthy_part(db, db_path, tmp_path) -> None:
     claims = store.list_claims(db, article_id=result.article_id, include_candidates=True)
     (hedged,) = [c for c in claims if "ISIS" in c["text"]]
     assert hedged["status"] == "queued"
-    part = get_claim_part(db, hedged["id"])
+    part = store.claims.get_claim_part(db, hedged["id"])
     assert part is not None
     text = article.read_text(encoding="utf-8")
     assert text[part["start"] : part["end"]] == HEDGED

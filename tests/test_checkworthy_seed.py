@@ -16,7 +16,6 @@ from pathlib import Path
 from verify import checkworthy, store
 from verify.checkworthy import DEFAULT_MIN_SCORE
 from verify.ingest import ingest_article
-from verify.store_signals import get_claim_part
 
 ARTICLE = Path(__file__).parent / "fixtures" / "bamako_siege.md"
 
@@ -80,9 +79,9 @@ def test_a_fact_inside_a_hedged_sentence_is_queued_by_its_clause(db):
     hedged = _claim(every, "seems to be more brutal since its foundation in 2014")
     assert checkworthy.score_whole(hedged["text"]) < DEFAULT_MIN_SCORE  # alone it is lost
     assert hedged["status"] == "queued"
-    part = get_claim_part(db, hedged["id"])
+    part = store.claims.get_claim_part(db, hedged["id"])
     assert part is not None
     assert part["text"] == "ISIS is more brutal since its foundation in 2014"
     assert part["score"] == hedged["score"]
     plain = _claim(every, "held 170 hostages")
-    assert get_claim_part(db, plain["id"]) is None  # the whole sentence scored highest
+    assert store.claims.get_claim_part(db, plain["id"]) is None  # the whole sentence scored highest

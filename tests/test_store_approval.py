@@ -10,7 +10,7 @@ import json
 import pytest
 from review_helpers import make_article, make_claim, make_snapshot, make_source
 
-from verify import claims, clock, export, review, settings, store, store_approval, team, users
+from verify import claims, clock, export, review, settings, store, team, users
 
 TEXT = "Officials said the army will deploy 650 soldiers to the north."
 
@@ -105,5 +105,5 @@ def test_a_change_no_hook_saw_still_stops_publication(db, approved):
 
 def test_a_change_that_restores_the_content_needs_no_new_approval(db, approved):
     cid, _ = approved
-    assert store_approval.withdraw_if_changed(db, cid, "rita", clock.now(), "nothing") is False
+    assert store.approvals.withdraw_if_changed(db, cid, "rita", clock.now(), "nothing") is False
     assert team.approval(db, cid)["approved_by"] == "ed"

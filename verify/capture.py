@@ -52,7 +52,6 @@ from .fetch import (
     fetch_url,
     make_session,
 )
-from .store_signals import run_changes
 
 
 @dataclass(frozen=True)
@@ -89,7 +88,7 @@ class CaptureSummary:
     mode: str = "static"  # the mode the run used (auto without Chromium stays static)
     notes: tuple[str, ...] = ()  # things the user should know (said once, on stderr)
     # what changed, named: each source whose capture differs from its previous capture of the
-    # same mode, and each claim whose quoted evidence changed (store_signals.run_changes)
+    # same mode, and each claim whose quoted evidence changed (store.snapshots.run_changes)
     changed_sources: tuple[dict[str, Any], ...] = ()
     reopened_claims: tuple[dict[str, Any], ...] = ()
 
@@ -410,7 +409,7 @@ def _capture(
     if run_id is not None:
         with store.immediate(db):
             store.captures.finish_run(db, run_id, clock.now())
-    changed_sources, reopened = run_changes(db, snapshot_ids)
+    changed_sources, reopened = store.snapshots.run_changes(db, snapshot_ids)
     return CaptureSummary(
         total=len(jobs),
         snapshot_ids=tuple(snapshot_ids),

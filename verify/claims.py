@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from . import checkworthy, model, store, store_approval, users
+from . import checkworthy, model, store, users
 from .clock import now
 from .errors import InputError
 from .store import add_event, immediate
@@ -160,7 +160,7 @@ def _link_source(
             detail=detail,
             at=stamp,
         )
-        store_approval.withdraw_if_changed(db, claim_id, actor, stamp, "source added")
+        store.approvals.withdraw_if_changed(db, claim_id, actor, stamp, "source added")
     elif note:
         store.sources.set_link_note(db, claim_id, source_id, note)
     return source_id

@@ -22,7 +22,7 @@ from typing import IO, Any
 
 from sqlite_utils import Database
 
-from . import clock, model, store, store_approval
+from . import clock, model, store
 from .errors import InputError
 
 FORMATS = ("claimreview", "csv", "jsonl", "markdown", "warc", "wacz")
@@ -235,7 +235,7 @@ def _publishing(db: Database) -> dict[str, Any]:
     approvals = {
         r["claim_id"]: r
         for r in store.exports.current_approvals(db)
-        if store_approval.approval_stands(db, r["claim_id"], r["verdict_id"])
+        if store.approvals.approval_stands(db, r["claim_id"], r["verdict_id"])
     }
     return {
         "review_url": settings.get_value(db, "review_url"),

@@ -32,7 +32,6 @@ from .claims import (
 from .clock import now
 from .errors import BlockedAddressError, FetchError, InputError, InvalidURLError, VerifyError
 from .store import add_event, immediate, list_claims
-from .store_signals import add_claim_part
 from .urls import normalize_url
 
 __all__ = [
@@ -301,7 +300,7 @@ def ingest_article(
             )
             claim_ids.append(claim_id)
             if how.part is not None:
-                add_claim_part(
+                store.claims.add_claim_part(
                     db,
                     claim_id,
                     sentence.start + how.part.start,

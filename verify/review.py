@@ -18,10 +18,9 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from . import claims, clock, model, quotes, settings, store, store_approval, team, users
+from . import claims, clock, model, quotes, settings, store, team, users
 from .errors import ConflictError, ForbiddenError, InputError
 from .settings import DEFAULT_LEASE_MINUTES
-from .store_signals import capture_command, latest_capture_of_mode, snapshot_mode
 
 # --------------------------------------------------------------------------- helpers
 
@@ -278,7 +277,7 @@ def assess(
             if snapshot is None or not snapshot["text"]:
                 raise InputError(
                     f"source {src['id']} has no captured text to quote from:"
-                    f" run `{capture_command(db, claim['id'], src['id'])}` first,"
+                    f" run `{store.snapshots.capture_command(db, claim['id'], src['id'])}` first,"
                     " or assess without --quote"
                 )
             span = quotes.find_quote(snapshot["text"], quote)
@@ -308,7 +307,7 @@ def assess(
         )  # fmt: skip
         if forced:
             store.review.mark_assessment_forced(db, assessment_id)
-        store_approval.withdraw_if_changed(db, claim["id"], reviewer, at, "assessment added")
+        store.approvals.withdraw_if_changed(db, claim["id"], reviewer, at, "assessment added")
     return store.get_assessment(db, assessment_id)
 
 
@@ -337,7 +336,7 @@ def unassess(
             source_id=found["source_id"], snapshot_id=found["snapshot_id"],
         )  # fmt: skip
         store.review.remove_assessment(db, found["id"], reviewer, at)
-        store_approval.withdraw_if_changed(db, claim["id"], reviewer, at, "assessment removed")
+        store.approvals.withdraw_if_changed(db, claim["id"], reviewer, at, "assessment removed")
     return store.get_assessment(db, found["id"])
 
 
@@ -376,12 +375,12 @@ def check_evidence(db: Database, source_id: int, *, now: datetime | str | None =
         if not gone:
             # like with like: the quote is looked for in the latest capture of the mode it was
             # quoted from (a static capture of a script-built page is not the rendered text)
-            mode = snapshot_mode(db, a["snapshot_id"]) if a["snapshot_id"] else None
+            mode = store.snapshots.snapshot_mode(db, a["snapshot_id"]) if a["snapshot_id"] else None
             if mode is None:
                 target: dict[str, Any] | None = {"id": latest["id"], "text": latest["text"]}
             else:
                 if mode not in same_mode:
-                    same_mode[mode] = latest_capture_of_mode(db, source_id, mode)
+                    same_mode[mode] = store.snapshots.latest_capture_of_mode(db, source_id, mode)
                 target = same_mode[mode]
             if target is None or target["id"] == a["snapshot_id"]:
                 continue  # no newer capture of that mode: nothing to compare
@@ -457,7 +456,7 @@ def give_verdict(
     with store.write(db):
         claim = store.claim_row(db, claim_id)
         model.check_transition(claim, "verdict", reviewer, at, force=force)
-        approved = store_approval.current_approval(db, claim["id"])
+        approved = store.approvals.current_approval(db, claim["id"])
         verdict_id = store.review.add_verdict(db, claim["id"], verdict, note, reviewer, at)
         forced = _apply(
             db,
@@ -483,7 +482,7 @@ def give_verdict(
         if forced:
             store.review.mark_verdict_forced(db, verdict_id)
         if approved is not None:  # the new verdict awaits approval; say so in the history
-            store_approval.record_withdrawal(db, claim["id"], approved, reviewer, at, "verdict")
+            store.approvals.record_withdrawal(db, claim["id"], approved, reviewer, at, "verdict")
     return store.get_claim(db, claim["id"])
 
 

@@ -24,7 +24,6 @@ from sqlite_utils import Database
 
 from . import store
 from .errors import InputError
-from .store_signals import latest_live_snapshots, snapshot_heading, snapshot_snippet
 
 MARK_START = "["
 MARK_END = "]"
@@ -186,15 +185,15 @@ def _prefer_latest(
     """Show each source's latest capture: a hit on an older capture becomes the latest one when
     its text still matches; when it does not, the hit stays and says so (in_latest False,
     latest_snapshot_id the capture that no longer holds the text)."""
-    latest = latest_live_snapshots(db, [h["source_id"] for h in hits])
+    latest = store.snapshots.latest_live_snapshots(db, [h["source_id"] for h in hits])
     for h in hits:
         newest = latest.get(h["source_id"])
         if newest is None or newest == h["id"]:
             continue
         h["latest_snapshot_id"] = newest
-        snippet = snapshot_snippet(db, match, newest, mark, SNIPPET_TOKENS)
+        snippet = store.snapshots.snapshot_snippet(db, match, newest, mark, SNIPPET_TOKENS)
         if snippet is None:
             h["in_latest"] = False
             continue
-        title, url, fetched_at = snapshot_heading(db, newest)
+        title, url, fetched_at = store.snapshots.snapshot_heading(db, newest)
         h.update(id=newest, snippet=snippet, title=title, url=url, fetched_at=fetched_at)

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from . import claims, clock, model, settings, store, store_approval, users
+from . import claims, clock, model, settings, store, users
 from .errors import ConflictError, ForbiddenError, InputError, NotFoundError
 
 SKIP_MINUTES = 240  # how long `verify skip` keeps a claim away from the reviewer who skipped it
@@ -260,7 +260,7 @@ def set_claimant(
         _check(db, claim, "claimant", actor, at)
         store.team.set_claimant(db, claim["id"], name, at)
         _event(db, "claimant", claim, actor, at, {"claimant": name, "previous": claim["claimant"]})
-        store_approval.withdraw_if_changed(db, claim["id"], actor, at, "claimant changed")
+        store.approvals.withdraw_if_changed(db, claim["id"], actor, at, "claimant changed")
     return get_claim(db, claim["id"])
 
 
@@ -282,7 +282,7 @@ def approval(db: Database, claim_id: int) -> dict[str, Any] | None:
     if latest is None:
         return None
     found = store.team.approval_of(db, latest["id"])
-    if found and not store_approval.approval_stands(db, claim_id, latest["id"]):
+    if found and not store.approvals.approval_stands(db, claim_id, latest["id"]):
         found = None  # what would be published changed after the approval: awaiting again
     return {
         "verdict_id": latest["id"],
@@ -311,7 +311,7 @@ def approve(
                 f"{approver} gave the verdict of claim {claim['id']}: another editor must approve it"
             )
         done = store.team.approval_of(db, latest["id"])
-        if done and store_approval.withdraw_if_changed(
+        if done and store.approvals.withdraw_if_changed(
             db, claim["id"], approver, at, "published content changed"
         ):
             done = None  # a change no hook saw: the old approval gives way to this one
@@ -330,7 +330,7 @@ def approve(
                 "verdict": claim["verdict"],
                 "decided_by": latest["reviewer"],
                 "verdict_id": latest["id"],
-                "content_sha256": store_approval.content_fingerprint(db, claim["id"]),
+                "content_sha256": store.approvals.content_fingerprint(db, claim["id"]),
             },
         )
     return get_claim(db, claim["id"])

@@ -10,10 +10,9 @@ import click
 
 from .. import evidence as evidence_mod
 from .. import export as export_mod
-from .. import model, review
+from .. import model, review, store
 from .. import search as search_mod
 from .. import settings as settings_mod
-from ..store_signals import capture_command
 from .base import ACTOR_OPTION, check_actor, cli, common, emit_json, get_db, plural, warn
 
 REVIEWER = click.option(
@@ -270,7 +269,7 @@ def evidence_cmd(db_path: str, as_json: bool, claim_id: int, limit: int, related
     if not own:
         warn(
             f"No captured text for claim {claim_id}'s sources:"
-            f" run `{capture_command(db, claim_id)}`."
+            f" run `{store.snapshots.capture_command(db, claim_id)}`."
         )
     for p in own:
         click.echo(

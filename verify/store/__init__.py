@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from . import (  # noqa: F401 (the modules: store.claims.apply_transition, ...)
     accounts,
+    approvals,
     articles,
     assessments,
     captures,

@@ -218,3 +218,15 @@ def published_snapshot(
         f" WHERE cs.source_id = s.source_id AND c.status = 'decided'{approved})",
         [int(snapshot_id)],
     )
+
+
+def claim_assignees(db: Database, claim_ids: list[int]) -> dict[int, str]:
+    """{claim id: assignee} for the claims of `claim_ids` that are assigned to someone."""
+    ids = sorted({int(i) for i in claim_ids})
+    if not ids:
+        return {}
+    marks = ", ".join("?" for _ in ids)
+    found = db.conn.execute(
+        f"SELECT id, assignee FROM claims WHERE id IN ({marks}) AND assignee IS NOT NULL", ids
+    ).fetchall()
+    return {claim_id: assignee for claim_id, assignee in found}

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from .. import model, review, store, store_firsthour
+from .. import model, review, store
 
 
 def queue_page(
@@ -28,7 +28,7 @@ def queue_page(
     )
     _add_articles(db, page)
     _add_capture_counts(db, page)
-    assignees = store_firsthour.claim_assignees(db, [c["id"] for c in page])
+    assignees = store.team.claim_assignees(db, [c["id"] for c in page])
     for c in page:
         c["assignee"] = assignees.get(c["id"])
     return page

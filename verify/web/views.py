@@ -28,7 +28,6 @@ from ..clock import now
 from ..errors import ForbiddenError, NotFoundError, VerifyError
 from ..recover import archive_label
 from ..store import get_payload
-from ..store_signals import get_claim_part
 from . import auth, pages
 from .highlight import Span, highlight
 from .security import archive_csp
@@ -243,7 +242,7 @@ def claim(claim_id: int) -> Any:
     )
     related = _passages(claim_id, related=True) if want_related else None
     history = _history(claim_id)
-    part = get_claim_part(db, claim_id)
+    part = store.claims.get_claim_part(db, claim_id)
     if part is not None and found.get("start") is not None:
         offset = found["start"]
         part["written"] = found["text"][part["start"] - offset : part["end"] - offset]
