@@ -761,7 +761,7 @@ class BrowserEngine:
         )
 
 
-async def _refuse_request(route, is_main_nav: bool) -> None:  # type: ignore[no-untyped-def]
+async def _refuse_request(route, is_main_nav: bool) -> None:
     """Refuse a request: a navigation of the page itself gets 204 No Content, so the page
     stays as it was (an aborted navigation would put Chromium's error page in its place)."""
     if is_main_nav:

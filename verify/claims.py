@@ -180,7 +180,9 @@ def promote_span(
     anchor starts inside the span become its candidate sources."""
     priority = check_priority(priority)
     with immediate(db):
-        article_id = check_article(db, article_id)
+        checked = check_article(db, article_id)
+        assert checked is not None
+        article_id = checked
         text = store.articles.article_text(db, article_id) or ""
         if not (isinstance(start, int) and isinstance(end, int)) or not 0 <= start < end <= len(
             text

@@ -266,7 +266,9 @@ def _recover(
     done = [r for r in summary.results if r.outcome == "recovered"]
     if not done:
         return None
+    assert done[0].snapshot_id is not None  # a recovered result names its snapshot
     row = store.captures.full_snapshot(db, done[0].snapshot_id)
+    assert row is not None
     return {"source_id": source_id, "snapshot_id": row["id"], "label": archive_label(row)}
 
 

@@ -325,7 +325,7 @@ def _score(
     if not (learned or features_only) or (model is None and not features_only):
         return scored
     head = scored if features_only else scored[:RESCORE]
-    rescored = []
+    rescored: list[tuple[float, _Candidate, list[float] | None]] = []
     for s, c, _ in head:
         counts = sum(c.parts, Counter()) if len(c.parts) > 1 else c.parts[0]
         f = _features(query, weights, counts, (c.snapshot["text"] or "")[c.start : c.end])
@@ -384,7 +384,9 @@ def passage_features(claim: str, passages: list[str]) -> list[list[float]]:
     """The learned ranker's features (FEATURES) of each passage, as candidates for the claim."""
     cands, units = _text_candidates(passages)
     by_index = {
-        c.snapshot["id"]: f for _, c, f in _score(terms(claim), cands, units, features_only=True)
+        c.snapshot["id"]: f
+        for _, c, f in _score(terms(claim), cands, units, features_only=True)
+        if f is not None
     }
     return [by_index[i] for i in range(len(passages))]
 

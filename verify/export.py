@@ -16,7 +16,7 @@ import io
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -317,7 +317,7 @@ class _SafeWriter:
     def __init__(self, stream: IO[str]) -> None:
         self._writer = csv.writer(stream, lineterminator="\n")
 
-    def writerow(self, row: list[Any]) -> None:
+    def writerow(self, row: Sequence[Any]) -> None:
         self._writer.writerow([neutralise_formula(v) for v in row])
 
 

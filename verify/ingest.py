@@ -264,9 +264,9 @@ def ingest_article(
     scores = [s.score for s in scored]
 
     with immediate(db):
-        found = store.articles.article_with_content(db, digest)
-        if found is not None:
-            return IngestResult(found, list_claims(db, article_id=found), created=False)
+        same = store.articles.article_with_content(db, digest)
+        if same is not None:
+            return IngestResult(same, list_claims(db, article_id=same), created=False)
         stamp = now()
         article_id = store.articles.add_article(
             db,

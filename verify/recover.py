@@ -425,7 +425,7 @@ def _store(db: Database, found: _Found) -> SourceRecovery:
                 "relation": found.relation,
             }
             claims = store.watch.citing_claim_ids(db, task.source_id)
-            for cid in claims or [None]:
+            for cid in claims or [None]:  # type: ignore[list-item]
                 store.add_event(
                     db,
                     "recovered",

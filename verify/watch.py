@@ -96,8 +96,8 @@ def due_sources(db: Database, at: datetime, options: WatchOptions | None = None)
     otherwise last checked `failing_days` ago. One query (the latest live capture is an index
     look-up per source), so a cron run with nothing due costs next to nothing."""
     options = options or WatchOptions()
-    live_days = options.live_days or float(get_value(db, "watch_live_days"))
-    failing_days = options.failing_days or float(get_value(db, "watch_failing_days"))
+    live_days = options.live_days or float(get_value(db, "watch_live_days") or 0)
+    failing_days = options.failing_days or float(get_value(db, "watch_failing_days") or 0)
     live_cutoff = clock.format_time(at - timedelta(days=live_days))
     failing_cutoff = clock.format_time(at - timedelta(days=failing_days))
     return store.watch.due_sources(db, live_cutoff, failing_cutoff)
@@ -138,6 +138,7 @@ def _record(db: Database, old: dict[str, Any], at: datetime, options: WatchOptio
     sid = old["id"]
     stamp = clock.format_time(at)
     snap = store.watch.latest_check(db, sid)
+    assert snap is not None  # called after a capture of this source
     state = model.source_state(snap["status"], snap["error"], snap["changed"])
     soft = snap["error"] is None and is_soft_404(
         snap["requested_url"],
@@ -146,6 +147,7 @@ def _record(db: Database, old: dict[str, Any], at: datetime, options: WatchOptio
         snap["redirects"] not in ("[]", None),
     )
     src = store.watch.watch_record(db, sid)
+    assert src is not None  # the source exists: it was just captured
     previous = src["watch_state"] or old["state"]
     failures, last_failure, dead_at = src["check_failures"], src["last_failure_at"], src["dead_at"]
     if state == "unknown":
@@ -179,7 +181,7 @@ def _record(db: Database, old: dict[str, Any], at: datetime, options: WatchOptio
                 "failures": failures,
                 "soft_404": soft,
             }
-            for cid in claims or [None]:
+            for cid in claims or [None]:  # type: ignore[list-item]
                 store.add_event(
                     db,
                     "source_state",

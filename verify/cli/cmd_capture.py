@@ -180,7 +180,7 @@ def fetch_cmd(
     bar = _ProgressBar()
     blocked: dict[str, int] = {}  # host -> sources refused by the network guard
 
-    def progress(p) -> None:  # type: ignore[no-untyped-def]
+    def progress(p) -> None:
         if p.error == "blocked_address":
             host = urlsplit(p.url).hostname or p.url
             blocked[host] = blocked.get(host, 0) + 1

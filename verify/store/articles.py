@@ -8,7 +8,7 @@ from sqlite_utils import Database
 
 from .. import model
 from ..errors import NotFoundError
-from .db import parse_id, row, rows
+from .db import inserted_id, parse_id, row, rows
 
 
 def article_row(db: Database, value: Any) -> dict[str, Any]:
@@ -30,6 +30,7 @@ def get_article(db: Database, value: Any) -> dict[str, Any]:
     found = article_row(db, value)
     aid = found["id"]
     extra = row(db, "SELECT text, html IS NOT NULL AS has_html FROM articles WHERE id = ?", [aid])
+    assert extra is not None  # article_row found it
     found["text"] = extra["text"]
     found["has_html"] = bool(extra["has_html"])
     found["links"] = rows(
@@ -107,11 +108,13 @@ def add_article(
     published: str | None,
     at: str,
 ) -> int:
-    return db.conn.execute(
-        "INSERT INTO articles (title, url, source_name, text, html, content_sha256, published,"
-        " ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [title, url, source_name, text, html, content_sha256, published, at],
-    ).lastrowid
+    return inserted_id(
+        db.conn.execute(
+            "INSERT INTO articles (title, url, source_name, text, html, content_sha256, published,"
+            " ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [title, url, source_name, text, html, content_sha256, published, at],
+        )
+    )
 
 
 def add_links(db: Database, article_id: int, links: list[tuple]) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from .db import row, rows
+from .db import inserted_id, row, rows
 from .snapshots import LIVE_SNAPSHOT, latest_live_snapshot_sql
 
 
@@ -65,9 +65,9 @@ def unfinished_run(db: Database, params: str) -> int | None:
 
 
 def add_run(db: Database, params: str, at: str) -> int:
-    return db.conn.execute(
-        "INSERT INTO fetch_runs (params, started_at) VALUES (?, ?)", [params, at]
-    ).lastrowid
+    return inserted_id(
+        db.conn.execute("INSERT INTO fetch_runs (params, started_at) VALUES (?, ?)", [params, at])
+    )
 
 
 def finish_run(db: Database, run_id: int, at: str) -> None:
@@ -96,10 +96,12 @@ SNAPSHOT_FIELDS = (
 
 def _insert(db: Database, table: str, values: dict[str, Any]) -> int:
     names = list(values)
-    return db.conn.execute(
-        f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
-        [values[n] for n in names],
-    ).lastrowid
+    return inserted_id(
+        db.conn.execute(
+            f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+            [values[n] for n in names],
+        )
+    )
 
 
 def add_snapshot(db: Database, values: dict[str, Any]) -> int:

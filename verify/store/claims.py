@@ -9,7 +9,7 @@ from sqlite_utils import Database
 from .. import model
 from ..errors import NotFoundError
 from .articles import article_row
-from .db import parse_id, row, rows
+from .db import inserted_id, parse_id, row, rows
 from .events import add_event
 
 QUEUE_ORDER = "priority DESC, created_at, score DESC, id"  # model.queue_key, as SQL
@@ -81,7 +81,8 @@ def list_claims(
 ) -> list[dict[str, Any]]:
     """Claims in article order (article, offset, id). Candidates (sentences under the threshold)
     are left out unless asked for, by status='candidate' or include_candidates=True."""
-    where, params = [], []
+    where: list[str] = []
+    params: list[Any] = []
     if article_id is not None:
         where.append("article_id = ?")
         params.append(article_row(db, article_id)["id"])
@@ -113,7 +114,8 @@ def queued_claims(
     claims_queue index and the results merged, so the first page of a million-claim queue
     reads about `limit` rows per status, not the whole table. (Expiring stale leases first is
     the caller's job: review.queue.)"""
-    where, params = [], []
+    where: list[str] = []
+    params: list[Any] = []
     if reviewer:
         where.append("lease_reviewer = ?")
         params.append(reviewer)
@@ -214,11 +216,13 @@ def add_claim(
     end: int | None = None,
 ) -> int:
     """Insert one claim row and return its id (the caller writes its event)."""
-    return db.conn.execute(
-        'INSERT INTO claims (article_id, text, start, "end", score, status, priority, origin,'
-        " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [article_id, text, start, end, float(score), status, priority, origin, at, at],
-    ).lastrowid
+    return inserted_id(
+        db.conn.execute(
+            'INSERT INTO claims (article_id, text, start, "end", score, status, priority, origin,'
+            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [article_id, text, start, end, float(score), status, priority, origin, at, at],
+        )
+    )
 
 
 def claim_at_span(db: Database, article_id: int, start: int, end: int) -> dict[str, Any] | None:

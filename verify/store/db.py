@@ -104,7 +104,8 @@ def apply_migrations(db: Database) -> list[str]:
 
 def _split_sql(sql: str) -> list[str]:
     """Split a migration into complete statements (triggers contain inner semicolons)."""
-    statements, buf = [], []
+    statements: list[str] = []
+    buf: list[str] = []
     for line in sql.splitlines():
         stripped = line.strip()
         if not buf and (not stripped or stripped.startswith("--")):
@@ -252,3 +253,10 @@ def tune_for_reads(db: Database, mmap_bytes: int, cache_kib: int = 16_000) -> No
     for the web server, whose worker threads each hold a connection."""
     db.conn.execute(f"PRAGMA mmap_size={int(mmap_bytes)}")
     db.conn.execute(f"PRAGMA cache_size=-{int(cache_kib)}")
+
+
+def inserted_id(cursor: sqlite3.Cursor) -> int:
+    """The id of the row an INSERT just added."""
+    if cursor.lastrowid is None:  # pragma: no cover - an INSERT always sets it
+        raise RuntimeError("no row was inserted")
+    return cursor.lastrowid

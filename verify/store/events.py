@@ -8,6 +8,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from ..clock import now
+from .db import inserted_id
 
 
 def add_event(
@@ -37,4 +38,4 @@ def add_event(
             at or now(),
         ],
     )
-    return cur.lastrowid
+    return inserted_id(cur)

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from .db import row, rows
+from .db import inserted_id, row, rows
 
 # the keys indexes (FTS5 over space-separated keys) `key_postings` may read
 KEY_INDEXES = ("known_reviews_fts", "decided_claim_keys_fts")
@@ -65,10 +65,12 @@ def add_known_review(db: Database, values: dict[str, Any], keys: str) -> int:
     """Insert a known review (claim_text, the review fields, fingerprint, origin, imported_at,
     updated_at) and count its keys; returns its id."""
     names = [*values, "keys"]
-    review_id = db.conn.execute(
-        f"INSERT INTO known_reviews ({', '.join(names)}) VALUES ({_marks(len(names))})",
-        [*values.values(), keys],
-    ).lastrowid
+    review_id = inserted_id(
+        db.conn.execute(
+            f"INSERT INTO known_reviews ({', '.join(names)}) VALUES ({_marks(len(names))})",
+            [*values.values(), keys],
+        )
+    )
     db.conn.executemany(
         "INSERT INTO known_review_keys (key, docs) VALUES (?, 1)"
         " ON CONFLICT(key) DO UPDATE SET docs = docs + 1",

@@ -7,7 +7,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from .claims import CLAIM_COLUMNS
-from .db import rows
+from .db import inserted_id, rows
 
 
 def any_lease_expired(db: Database, at: str) -> bool:
@@ -52,25 +52,27 @@ def add_assessment(
     at: str,
 ) -> int:
     """Insert an assessment (a stance, and a quote as a TextQuoteSelector if any)."""
-    return db.conn.execute(
-        "INSERT INTO assessments (claim_id, source_id, snapshot_id, stance, quote_exact,"
-        " quote_prefix, quote_suffix, quote_start, quote_end, reviewer, forced, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            claim_id,
-            source_id,
-            snapshot_id,
-            stance,
-            selector and selector["exact"],
-            selector and selector["prefix"],
-            selector and selector["suffix"],
-            selector and selector["start"],
-            selector and selector["end"],
-            reviewer,
-            0,
-            at,
-        ],
-    ).lastrowid
+    return inserted_id(
+        db.conn.execute(
+            "INSERT INTO assessments (claim_id, source_id, snapshot_id, stance, quote_exact,"
+            " quote_prefix, quote_suffix, quote_start, quote_end, reviewer, forced, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                claim_id,
+                source_id,
+                snapshot_id,
+                stance,
+                selector and selector["exact"],
+                selector and selector["prefix"],
+                selector and selector["suffix"],
+                selector and selector["start"],
+                selector and selector["end"],
+                reviewer,
+                0,
+                at,
+            ],
+        )
+    )
 
 
 def mark_assessment_forced(db: Database, assessment_id: int) -> None:
@@ -87,11 +89,13 @@ def remove_assessment(db: Database, assessment_id: int, reviewer: str, at: str) 
 def add_verdict(
     db: Database, claim_id: int, verdict: str, note: str | None, reviewer: str, at: str
 ) -> int:
-    return db.conn.execute(
-        "INSERT INTO verdicts (claim_id, verdict, note, reviewer, forced, created_at)"
-        " VALUES (?, ?, ?, ?, 0, ?)",
-        [claim_id, verdict, note, reviewer, at],
-    ).lastrowid
+    return inserted_id(
+        db.conn.execute(
+            "INSERT INTO verdicts (claim_id, verdict, note, reviewer, forced, created_at)"
+            " VALUES (?, ?, ?, ?, 0, ?)",
+            [claim_id, verdict, note, reviewer, at],
+        )
+    )
 
 
 def mark_verdict_forced(db: Database, verdict_id: int) -> None:

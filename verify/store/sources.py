@@ -11,7 +11,7 @@ from ..errors import NotFoundError
 from ..urls import normalize_url
 from .assessments import list_assessments
 from .claims import claim_row
-from .db import row, rows
+from .db import inserted_id, row, rows
 from .snapshots import LATEST_LIVE_COLUMNS, latest_live_snapshot_sql, reviewed_snapshot
 
 
@@ -144,9 +144,11 @@ def source_id_for(db: Database, url: str) -> int | None:
 
 
 def add_source(db: Database, url: str, host: str, at: str) -> int:
-    return db.conn.execute(
-        "INSERT INTO sources (url, host, created_at) VALUES (?, ?, ?)", [url, host, at]
-    ).lastrowid
+    return inserted_id(
+        db.conn.execute(
+            "INSERT INTO sources (url, host, created_at) VALUES (?, ?, ?)", [url, host, at]
+        )
+    )
 
 
 def link_source(
