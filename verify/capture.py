@@ -74,6 +74,8 @@ class CaptureOptions:
     screenshots: bool = False
     browser: browser_mod.BrowserOptions = field(default_factory=browser_mod.BrowserOptions)
     engine: browser_mod.BrowserEngine | None = None  # a running engine to share (not closed here)
+    # then look up the gone and failed sources in web archives (capture_policy.run_capture)
+    recover: bool = False
 
 
 @dataclass(frozen=True)

@@ -30,11 +30,10 @@ def network_options(func):  # type: ignore[no-untyped-def]
 
 def fetch_options(allow_host: tuple[str, ...], deadline: float, retries: int = 1):  # type: ignore[no-untyped-def]
     from ..fetch import FetchOptions
-    from ..netguard import allow_hosts_from_env
+    from ..netguard import merge_allow_hosts
 
-    allow = tuple(h.strip().lower() for h in allow_host if h.strip()) + allow_hosts_from_env()
     return FetchOptions(
-        allow_hosts=allow,
+        allow_hosts=merge_allow_hosts(allow_host),
         retries=retries,
         deadline=deadline,
         read_timeout=min(20.0, deadline),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 
@@ -132,84 +131,73 @@ def fetch_cmd(
     as_json: bool,
 ) -> None:
     """Snapshot the sources never fetched or whose last capture failed (all with --refetch)."""
-    from ..capture import CaptureOptions, capture
-    from ..fetch import FetchOptions
-    from ..netguard import allow_hosts_from_env
-
-    allow = tuple(h.strip().lower() for h in allow_host if h.strip()) + allow_hosts_from_env()
-    from ..settings import get_value
+    from ..capture import CaptureSummary
+    from ..capture_policy import capture_options, run_capture
 
     db = get_db(db_path)
-    cores = os.cpu_count() or 1
-    options = CaptureOptions(
-        mode=mode or get_value(db, "capture_mode") or "auto",
-        screenshots=get_value(db, "screenshots") == "on",
-        extract_processes=min(cores, 4) if cores > 1 else 0,
+    options = capture_options(
+        db,
+        mode=mode,
+        recover=recover_gone,
+        refetch=refetch,
         concurrency=concurrency,
         per_host=per_host,
         delay=delay,
-        refetch=refetch,
-        fetch=FetchOptions(
-            allow_hosts=allow,
-            max_bytes=max_bytes,
-            ignore_robots=ignore_robots,
-            deadline=deadline,
-            read_timeout=min(20.0, deadline),
-            connect_timeout=min(10.0, deadline),
-        ),
+        allow_hosts=allow_host,
+        ignore_robots=ignore_robots,
+        max_bytes=max_bytes,
+        deadline=deadline,
     )
     bar = _ProgressBar()
     started = time.monotonic()
+
+    def captured(summary: CaptureSummary) -> None:
+        bar.finish()
+        for note in summary.notes:
+            warn(note)
+        elapsed = time.monotonic() - started
+        if as_json:
+            emit_json(
+                {
+                    "fetched": summary.fetched,
+                    "failed": summary.failed,
+                    "unchanged": summary.unchanged,
+                    "changed": summary.changed,
+                }
+            )
+        if summary.total == 0:
+            warn(
+                "nothing to fetch: every selected source has a snapshot and none failed"
+                " (use --refetch to capture them all again)"
+            )
+        else:
+            rate = summary.total / elapsed if elapsed > 0 else 0.0
+            line = f"fetched {summary.fetched}, failed {summary.failed}"
+            if refetch:
+                line += f" (unchanged {summary.unchanged}, changed {summary.changed})"
+            warn(
+                f"{line} in {elapsed:.1f} s ({rate:.1f}/s)"
+                + ("; see `verify sources` for the failures" if summary.failed else "")
+            )
+
     try:
-        summary = capture(
-            db, claim_id=claim_id, article_id=article_id, options=options, progress=bar
+        report = run_capture(
+            db,
+            options,
+            claim_id=claim_id,
+            article_id=article_id,
+            progress=bar,
+            on_captured=captured,
         )
     finally:
         bar.finish()
-    for note in summary.notes:
-        warn(note)
-    elapsed = time.monotonic() - started
-    if as_json:
-        emit_json(
-            {
-                "fetched": summary.fetched,
-                "failed": summary.failed,
-                "unchanged": summary.unchanged,
-                "changed": summary.changed,
-            }
-        )
-    if summary.total == 0:
-        warn(
-            "nothing to fetch: every selected source has a snapshot and none failed"
-            " (use --refetch to capture them all again)"
-        )
-    else:
-        rate = summary.total / elapsed if elapsed > 0 else 0.0
-        line = f"fetched {summary.fetched}, failed {summary.failed}"
-        if refetch:
-            line += f" (unchanged {summary.unchanged}, changed {summary.changed})"
-        warn(
-            f"{line} in {elapsed:.1f} s ({rate:.1f}/s)"
-            + ("; see `verify sources` for the failures" if summary.failed else "")
-        )
-    recovered_failed = 0
-    if recover_gone is None:
-        recover_gone = get_value(db, "recover") == "on"
-    if recover_gone:
-        from ..recover import RecoverOptions, recover
-
-        recovery = recover(
-            db,
-            claim_id=claim_id,
-            article_id=article_id,
-            options=RecoverOptions(fetch=options.fetch),
-        )
+    if report.recovery is not None:
+        recovery = report.recovery
         warn(
             f"recovered {recovery.recovered} from web archives, not archived"
             f" {recovery.not_found}, failed {recovery.failed}"
         )
-        recovered_failed = recovery.failed
-    if summary.failed or recovered_failed:
+    if report.failed:
         sys.exit(1)
 
 

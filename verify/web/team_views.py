@@ -24,10 +24,8 @@ from flask import (
     url_for,
 )
 
-from .. import archive, capture, model, settings, team, users
+from .. import archive, capture, capture_policy, model, settings, team, users
 from ..errors import ForbiddenError, NotFoundError, VerifyError
-from ..fetch import FetchOptions
-from ..netguard import allow_hosts_from_env
 from ..store import open_db, parse_time
 from .auth import current_role
 from .security import archive_csp
@@ -224,16 +222,21 @@ def _job(claim_id: int) -> dict[str, Any] | None:
 
 def _run_capture(db_path: str, job: dict[str, Any], source_ids: list[int]) -> None:
     db = open_db(db_path, migrate=False)
-    options = capture.CaptureOptions(
-        refetch=True, concurrency=8, fetch=FetchOptions(allow_hosts=allow_hosts_from_env())
-    )
 
     def progress(p: capture.CaptureProgress) -> None:
         with _JOBS_LOCK:
             job.update(done=p.done, fetched=p.fetched, failed=p.failed, url=p.url)
 
     try:
-        summary = capture.capture(db, source_ids=source_ids, options=options, progress=progress)
+        # the archive's capture settings (mode, screenshots, recover) apply, as in `verify fetch`;
+        # extraction stays in this process's threads (a claim has few sources)
+        options = capture_policy.capture_options(
+            db, refetch=True, concurrency=8, extract_processes=0
+        )
+        report = capture_policy.run_capture(
+            db, options, source_ids=source_ids, progress=progress
+        )
+        summary = report.capture
     except VerifyError as exc:
         with _JOBS_LOCK:
             job.update(state="error", message=str(exc))
@@ -247,7 +250,12 @@ def _run_capture(db_path: str, job: dict[str, Any], source_ids: list[int]) -> No
                 done=summary.total,
                 fetched=summary.fetched,
                 failed=summary.failed,
-                message=f"{summary.fetched} captured, {summary.failed} failed",
+                message=f"{summary.fetched} captured, {summary.failed} failed"
+                + (
+                    f"; recovered {report.recovery.recovered} from web archives"
+                    if report.recovery is not None
+                    else ""
+                ),
             )
     finally:
         db.close()

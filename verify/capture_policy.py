@@ -1,0 +1,139 @@
+"""Capture policy: the one place that turns the archive's settings (`capture_mode`,
+`screenshots`, `recover`, `cluster`), the environment (`VERIFY_ALLOW_HOSTS`, `VERIFY_CLUSTER`)
+and a caller's explicit choices into capture options. `verify fetch` and the web UI's Capture
+button both call `capture_options`, then `run_capture`, so they capture the same way."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from sqlite_utils import Database
+
+from . import model, settings
+from .capture import CaptureOptions, CaptureProgress, CaptureSummary, capture
+from .errors import InputError
+from .fetch import FetchOptions
+from .netguard import merge_allow_hosts
+from .recover import RecoverOptions, RecoverSummary, recover
+
+EXTRACT_PROCESSES_CAP = 4  # extraction processes a big batch may start, at most
+
+
+def default_extract_processes() -> int:
+    """Extraction processes for big batches: one per core up to a cap, none on one core."""
+    cores = os.cpu_count() or 1
+    return min(cores, EXTRACT_PROCESSES_CAP) if cores > 1 else 0
+
+
+def capture_options(
+    db: Database,
+    *,
+    mode: str | None = None,
+    screenshots: bool | None = None,
+    recover: bool | None = None,
+    refetch: bool = False,
+    concurrency: int | None = None,
+    per_host: int | None = None,
+    delay: float | None = None,
+    allow_hosts: Iterable[str] = (),
+    ignore_robots: bool | None = None,
+    max_bytes: int | None = None,
+    deadline: float | None = None,
+    extract_processes: int | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> CaptureOptions:
+    """Capture options: each argument given wins; None takes the archive's setting (mode,
+    screenshots, recover) or the built-in default. Allowed hosts are the ones given plus
+    VERIFY_ALLOW_HOSTS. Bad values raise InputError and change nothing."""
+    base = CaptureOptions()
+    chosen_mode = (mode or settings.get_value(db, "capture_mode") or "auto").strip().lower()
+    model.check_choice(chosen_mode, model.CAPTURE_MODES, "capture mode")
+    if screenshots is None:
+        screenshots = settings.get_value(db, "screenshots") == "on"
+    if recover is None:
+        recover = settings.get_value(db, "recover") == "on"
+    concurrency = base.concurrency if concurrency is None else concurrency
+    per_host = base.per_host if per_host is None else per_host
+    delay = base.delay if delay is None else delay
+    if concurrency < 1 or per_host < 1 or delay < 0:
+        raise InputError("--concurrency and --per-host must be at least 1 and --delay not negative")
+    fetch = FetchOptions(allow_hosts=merge_allow_hosts(allow_hosts, environ=environ))
+    if ignore_robots is not None:
+        fetch = replace(fetch, ignore_robots=ignore_robots)
+    if max_bytes is not None:
+        if max_bytes < 1:
+            raise InputError(f"--max-bytes must be at least 1, not {max_bytes}")
+        fetch = replace(fetch, max_bytes=max_bytes)
+    if deadline is not None:
+        if deadline <= 0:
+            raise InputError(f"--timeout must be more than 0 seconds, not {deadline:g}")
+        fetch = replace(
+            fetch,
+            deadline=deadline,
+            read_timeout=min(fetch.read_timeout, deadline),
+            connect_timeout=min(fetch.connect_timeout, deadline),
+        )
+    return replace(
+        base,
+        mode=chosen_mode,
+        screenshots=screenshots,
+        recover=recover,
+        refetch=refetch,
+        concurrency=concurrency,
+        per_host=per_host,
+        delay=delay,
+        extract_processes=(
+            default_extract_processes() if extract_processes is None else extract_processes
+        ),
+        fetch=fetch,
+    )
+
+
+@dataclass(frozen=True)
+class CaptureReport:
+    """What `run_capture` did: the capture, and the web-archive recovery when it ran."""
+
+    capture: CaptureSummary
+    recovery: RecoverSummary | None = None  # when options.recover
+
+    @property
+    def failed(self) -> bool:
+        """True when any source failed (the capture's, or the recovery's look-ups)."""
+        return bool(self.capture.failed or (self.recovery and self.recovery.failed))
+
+
+def run_capture(
+    db: Database,
+    options: CaptureOptions,
+    *,
+    claim_id: int | None = None,
+    source_ids: Sequence[int] | None = None,
+    article_id: int | None = None,
+    progress: Callable[[CaptureProgress], None] | None = None,
+    on_captured: Callable[[CaptureSummary], None] | None = None,
+) -> CaptureReport:
+    """Capture the selected sources with `options`, then, when `options.recover` is on, look
+    up the gone and failed ones in web archives (the same selection). `on_captured` hears the
+    capture's summary before the recovery starts."""
+    summary = capture(
+        db,
+        claim_id=claim_id,
+        source_ids=source_ids,
+        article_id=article_id,
+        options=options,
+        progress=progress,
+    )
+    if on_captured is not None:
+        on_captured(summary)
+    recovery = None
+    if options.recover:
+        recovery = recover(
+            db,
+            claim_id=claim_id,
+            source_ids=source_ids,
+            article_id=article_id,
+            options=RecoverOptions(fetch=options.fetch),
+        )
+    return CaptureReport(summary, recovery)
