@@ -6,7 +6,8 @@ button both call `capture_options`, then `run_capture`, so they capture the same
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 from sqlite_utils import Database
@@ -27,6 +28,19 @@ def default_extract_processes() -> int:
     return min(cores, EXTRACT_PROCESSES_CAP) if cores > 1 else 0
 
 
+def cluster_address(
+    db: Database, cluster: str | None = None, *, environ: Mapping[str, str] | None = None
+) -> str | None:
+    """The scheduler captures run on: `cluster` when given, else VERIFY_CLUSTER, else the
+    `cluster` setting; None for a local run (none of them, or `local`)."""
+    env = os.environ if environ is None else environ
+    chosen = cluster or env.get("VERIFY_CLUSTER", "").strip() or settings.get_value(db, "cluster")
+    if not chosen:
+        return None
+    address = settings.check_cluster_address(chosen)
+    return None if address == settings.LOCAL_CLUSTER else address
+
+
 def capture_options(
     db: Database,
     *,
@@ -42,11 +56,13 @@ def capture_options(
     max_bytes: int | None = None,
     deadline: float | None = None,
     extract_processes: int | None = None,
+    cluster: str | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> CaptureOptions:
     """Capture options: each argument given wins; None takes the archive's setting (mode,
-    screenshots, recover) or the built-in default. Allowed hosts are the ones given plus
-    VERIFY_ALLOW_HOSTS. Bad values raise InputError and change nothing."""
+    screenshots, recover, cluster; VERIFY_CLUSTER before the setting) or the built-in
+    default. Allowed hosts are the ones given plus VERIFY_ALLOW_HOSTS (on a cluster they travel
+    with each task). Bad values raise InputError and change nothing."""
     base = CaptureOptions()
     chosen_mode = (mode or settings.get_value(db, "capture_mode") or "auto").strip().lower()
     model.check_choice(chosen_mode, model.CAPTURE_MODES, "capture mode")
@@ -88,7 +104,21 @@ def capture_options(
             default_extract_processes() if extract_processes is None else extract_processes
         ),
         fetch=fetch,
+        cluster=cluster_address(db, cluster, environ=environ),
     )
+
+
+@contextmanager
+def on_cluster(options: CaptureOptions) -> Iterator[CaptureOptions]:
+    """`options` connected to their cluster (`options.cluster`) for the time of the block, or
+    unchanged for a local run (or when already connected)."""
+    if options.cluster is None or options.executor is not None:
+        yield options
+        return
+    from . import cluster  # the optional extra: pip install 'verify[cluster]'
+
+    with cluster.connect(options.cluster) as executor:
+        yield replace(options, executor=executor)
 
 
 @dataclass(frozen=True)
@@ -114,17 +144,19 @@ def run_capture(
     progress: Callable[[CaptureProgress], None] | None = None,
     on_captured: Callable[[CaptureSummary], None] | None = None,
 ) -> CaptureReport:
-    """Capture the selected sources with `options`, then, when `options.recover` is on, look
+    """Capture the selected sources with `options` (on the Dask scheduler `options.cluster`
+    when set: the fetches run on its workers, this process stores), then, when `options.recover` is on, look
     up the gone and failed ones in web archives (the same selection). `on_captured` hears the
     capture's summary before the recovery starts."""
-    summary = capture(
-        db,
-        claim_id=claim_id,
-        source_ids=source_ids,
-        article_id=article_id,
-        options=options,
-        progress=progress,
-    )
+    with on_cluster(options) as options:
+        summary = capture(
+            db,
+            claim_id=claim_id,
+            source_ids=source_ids,
+            article_id=article_id,
+            options=options,
+            progress=progress,
+        )
     if on_captured is not None:
         on_captured(summary)
     recovery = None

@@ -132,8 +132,15 @@ def recover_cmd(
     help="Fetches at once to one host.",
 )  # fmt: skip
 @network_options
+@click.option(
+    "--cluster",
+    metavar="ADDRESS",
+    help="Run the checks on the Dask scheduler at ADDRESS (tcp://HOST:8786; `local`: here)."
+    " [default: VERIFY_CLUSTER, `verify config cluster`]",
+)
 @common
 def watch_cmd(
+    cluster: str | None,
     at: str | None,
     concurrency: int,
     per_host: int,
@@ -146,16 +153,19 @@ def watch_cmd(
     source is dead after 3 failed checks at least 3 days apart. Cheap when nothing is due: run
     it from cron."""
     from ..capture import CaptureOptions
+    from ..capture_policy import cluster_address
     from ..watch import WatchOptions, parse_moment, watch
 
+    db = get_db(db_path)
     options = WatchOptions(
         capture=CaptureOptions(
             concurrency=concurrency,
             per_host=per_host,
             fetch=fetch_options(allow_host, deadline, retries=2),
+            cluster=cluster_address(db, cluster),
         )
     )
-    summary = watch(get_db(db_path), at=parse_moment(at) if at else None, options=options)
+    summary = watch(db, at=parse_moment(at) if at else None, options=options)
     if as_json:
         emit_json(summary.as_dict())
     else:

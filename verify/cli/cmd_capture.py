@@ -30,6 +30,8 @@ class _ProgressBar:
             f"[{'#' * filled}{'.' * (20 - filled)}] {p.done}/{p.total} fetched {p.fetched}"
             f" failed {p.failed}  {rate:.1f}/s  ETA {_duration(eta)}"
         )
+        if p.workers is not None:
+            line += f"  workers {p.workers}"
         self.width = max(self.width, len(line))
         self.stream.write("\r" + line.ljust(self.width))
         self.stream.flush()
@@ -113,9 +115,16 @@ def _duration(seconds: float) -> str:
     default=None,
     help="Then look up gone or failed sources in web archives (default: `verify config recover`).",
 )
+@click.option(
+    "--cluster",
+    metavar="ADDRESS",
+    help="Run the fetches on the Dask scheduler at ADDRESS (tcp://HOST:8786; `local`: here);"
+    " this process stores every result. [default: VERIFY_CLUSTER, `verify config cluster`]",
+)
 @common
 def fetch_cmd(
     recover_gone: bool | None,
+    cluster: str | None,
     claim_id: int | None,
     article_id: int | None,
     refetch: bool,
@@ -147,6 +156,7 @@ def fetch_cmd(
         ignore_robots=ignore_robots,
         max_bytes=max_bytes,
         deadline=deadline,
+        cluster=cluster,
     )
     bar = _ProgressBar()
     started = time.monotonic()
@@ -157,14 +167,16 @@ def fetch_cmd(
             warn(note)
         elapsed = time.monotonic() - started
         if as_json:
-            emit_json(
-                {
-                    "fetched": summary.fetched,
-                    "failed": summary.failed,
-                    "unchanged": summary.unchanged,
-                    "changed": summary.changed,
-                }
-            )
+            out = {
+                "fetched": summary.fetched,
+                "failed": summary.failed,
+                "unchanged": summary.unchanged,
+                "changed": summary.changed,
+            }
+            if options.cluster is not None:
+                out["cluster"] = options.cluster
+                out["workers"] = summary.workers
+            emit_json(out)
         if summary.total == 0:
             warn(
                 "nothing to fetch: every selected source has a snapshot and none failed"
@@ -175,6 +187,8 @@ def fetch_cmd(
             line = f"fetched {summary.fetched}, failed {summary.failed}"
             if refetch:
                 line += f" (unchanged {summary.unchanged}, changed {summary.changed})"
+            if options.cluster is not None:
+                line += f" on {summary.workers} cluster worker(s) at {options.cluster}"
             warn(
                 f"{line} in {elapsed:.1f} s ({rate:.1f}/s)"
                 + ("; see `verify sources` for the failures" if summary.failed else "")

@@ -233,9 +233,7 @@ def _run_capture(db_path: str, job: dict[str, Any], source_ids: list[int]) -> No
         options = capture_policy.capture_options(
             db, refetch=True, concurrency=8, extract_processes=0
         )
-        report = capture_policy.run_capture(
-            db, options, source_ids=source_ids, progress=progress
-        )
+        report = capture_policy.run_capture(db, options, source_ids=source_ids, progress=progress)
         summary = report.capture
     except VerifyError as exc:
         with _JOBS_LOCK:

@@ -1,0 +1,205 @@
+"""verify fetch --cluster on a real Dask engine: a `dask scheduler` and two `dask worker`
+processes on 127.0.0.1 (started here as subprocesses, free ports), capturing a local site in
+static and browser mode; a worker killed mid-batch loses nothing and duplicates nothing; a
+scheduler that goes away ends the run with one clear error and keeps what was stored."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import LocalSite, Response
+
+from verify import capture_policy, claims, cluster
+from verify.errors import ClusterError
+
+DASK = str(Path(sys.executable).with_name("dask"))
+CHROMIUM = "/usr/bin/chromium"
+PAGE = (
+    "<!doctype html><html><head><title>Page {n}</title></head><body><article><h1>Page {n}</h1>"
+    + "<p>Officials said at least {n} people were counted when the report was written.</p>" * 12
+    + "</article></body></html>"
+)
+
+
+class Engine:
+    """A scheduler and its workers, each a subprocess; `stop` ends every one of them."""
+
+    def __init__(self, tmp: Path, workers: int) -> None:
+        self.tmp = tmp
+        self.procs: list[subprocess.Popen] = []
+        self.workers: list[subprocess.Popen] = []
+        self.file = tmp / "scheduler.json"
+        env = dict(os.environ, VERIFY_CHROMIUM=CHROMIUM, DASK_DISTRIBUTED__WORKER__DAEMON="False")
+        env.pop("VERIFY_ALLOW_HOSTS", None)  # allowed hosts travel with the tasks
+        self.env = env
+        self.scheduler = self._start(
+            [DASK, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+             "--scheduler-file", str(self.file)], "scheduler"
+        )  # fmt: skip
+        self.address = ""
+        deadline = time.monotonic() + 30
+        while not self.address and time.monotonic() < deadline:
+            try:
+                self.address = json.loads(self.file.read_text())["address"]
+            except (OSError, ValueError, KeyError):  # not written yet, or half written
+                time.sleep(0.1)
+        if not self.address:
+            self.stop()
+            raise RuntimeError(f"the Dask scheduler did not start: see {tmp / 'scheduler.log'}")
+        for n in range(workers):
+            self.add_worker(n)
+
+    def _start(self, args: list[str], name: str) -> subprocess.Popen:
+        log = open(self.tmp / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
+        proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=self.env)
+        self.procs.append(proc)
+        return proc
+
+    def add_worker(self, n: int) -> subprocess.Popen:
+        proc = self._start(
+            [DASK, "worker", self.address, "--host", "127.0.0.1", "--nthreads", "4",
+             "--no-nanny", "--no-dashboard", "--name", f"w{n}"], f"worker{n}"
+        )  # fmt: skip
+        self.workers.append(proc)
+        return proc
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory) -> Iterator[Engine]:
+    found = Engine(tmp_path_factory.mktemp("dask"), workers=2)
+    try:
+        yield found
+    finally:
+        found.stop()
+
+
+@pytest.fixture
+def unused_port() -> int:
+    """A port nothing listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def pages(monkeypatch) -> Iterator[LocalSite]:
+    site = LocalSite()
+    site.routes["/robots.txt"] = Response(404, "", content_type="text/plain")
+    for n in range(40):
+        site.routes[f"/p{n}"] = Response(200, PAGE.format(n=n))
+    monkeypatch.setenv("VERIFY_ALLOW_HOSTS", site.netloc)
+    yield site
+    site.close()
+
+
+def add_sources(db, site: LocalSite, count: int) -> int:
+    return claims.add_claim(
+        db,
+        "At least 22 people died in the siege, officials said.",
+        sources=[site.url(f"/p{n}") for n in range(count)],
+    )
+
+
+def per_source(db) -> list[tuple]:
+    return db.conn.execute(
+        "SELECT source_id, count(*), max(error), max(mode) FROM snapshots GROUP BY source_id"
+        " ORDER BY source_id"
+    ).fetchall()
+
+
+def test_static_capture_through_the_cluster(engine, pages, db, run_cli) -> None:
+    add_sources(db, pages, 12)
+    allow = ("--allow-host", pages.netloc)  # (run_cli clears VERIFY_ALLOW_HOSTS)
+    done = run_cli("fetch", "--mode", "static", "--cluster", engine.address, "--json", *allow)
+    assert done.exit_code == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert (summary["fetched"], summary["failed"], summary["workers"]) == (12, 0, 2)
+    assert summary["cluster"] == engine.address
+    assert f"on 2 cluster worker(s) at {engine.address}" in done.stderr
+    rows = per_source(db)
+    assert [(r[1], r[2], r[3]) for r in rows] == [(1, None, "static")] * 12
+    text = db.conn.execute("SELECT text FROM snapshots ORDER BY id LIMIT 1").fetchone()[0]
+    assert "people were counted" in text
+    # the workers fetched, under the allowed hosts that travelled with the tasks
+    assert sum(pages.hits.get(f"/p{n}", 0) for n in range(12)) == 12
+    # nothing new to do: a second run captures nothing (the selection is the coordinator's)
+    again = run_cli("fetch", "--cluster", engine.address, "--json", *allow)
+    assert json.loads(again.stdout)["fetched"] == 0
+
+
+def test_browser_capture_through_the_cluster(engine, pages, db) -> None:
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    add_sources(db, pages, 3)
+    options = capture_policy.capture_options(db, mode="browser", cluster=engine.address)
+    report = capture_policy.run_capture(db, options)
+    assert (report.capture.fetched, report.capture.failed) == (3, 0)
+    shots = db.conn.execute(
+        "SELECT count(*) FROM snapshots s JOIN browser_captures b ON b.snapshot_id = s.id"
+        " WHERE s.mode = 'browser' AND b.screenshot_sha256 IS NOT NULL"
+    ).fetchone()[0]
+    assert shots == 3
+
+
+def test_unreachable_scheduler_is_one_clear_error(db, pages, unused_port) -> None:
+    add_sources(db, pages, 2)
+    options = capture_policy.capture_options(db, cluster=f"tcp://127.0.0.1:{unused_port}")
+    with pytest.raises(ClusterError) as err, cluster.connect(options.cluster, connect_timeout=1.0):
+        pass
+    assert str(err.value).startswith(
+        f"cannot reach the Dask scheduler at tcp://127.0.0.1:{unused_port}"
+    )
+    assert db.conn.execute("SELECT count(*) FROM snapshots").fetchone()[0] == 0
+
+
+def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(engine, pages, db) -> None:
+    slow = Response(200, PAGE.format(n="slow"))
+
+    def late(handler) -> None:  # every page takes 0.3 s: the batch is still running at the kill
+        time.sleep(0.3)
+        body = slow.body.encode()
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/html; charset=utf-8")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    for n in range(40):
+        pages.routes[f"/p{n}"] = late
+    add_sources(db, pages, 40)
+    victim = engine.workers[-1]
+    killed = []
+
+    def progress(p) -> None:
+        if p.done == 4 and not killed:
+            os.kill(victim.pid, signal.SIGKILL)
+            killed.append(p.done)
+
+    options = capture_policy.capture_options(
+        db, mode="static", concurrency=16, per_host=16, cluster=engine.address
+    )
+    report = capture_policy.run_capture(db, options, progress=progress)
+    assert killed and victim.wait(timeout=5) == -signal.SIGKILL
+    assert (report.capture.fetched, report.capture.failed) == (40, 0)
+    rows = per_source(db)
+    assert len(rows) == 40 and all(count == 1 and error is None for _, count, error, _ in rows)

@@ -1,0 +1,267 @@
+"""Capture on a Dask cluster (`verify fetch --cluster tcp://HOST:8786`).
+
+The process that owns the archive (the coordinator) selects the sources, schedules them per
+host (capture._schedule: at most `per_host` at once to one host, `delay` between two starts,
+`concurrency` in flight across the whole cluster) and stores each result as it arrives, through
+capture.store_result, the same single writer as a local run. Dask workers never open the
+archive: each task fetches one source, renders it in Chromium when the mode asks, extracts its
+text and returns the capture result (capture._Outcome: bytes within FetchOptions.max_bytes,
+headers, redirect chain, text, screenshot, subresources, provenance). The allowed hosts and every
+other option travel with the task, so a worker's own environment does not widen the network
+guard. Each worker keeps one `_Workers` (requests sessions, robots.txt cache, one Chromium) per
+set of options, through a worker plugin, and closes them when the worker stops.
+
+Faults: a worker killed mid-task has its task run again on another (Dask does it); the
+coordinator gets one result per source, so no snapshot is stored twice. A task that kills every
+worker it runs on comes back as Dask's KilledWorker and is stored as that source's failure.
+A scheduler that goes away ends the command with ClusterError; what was stored stays, and the
+unfinished run is resumed by the next `verify fetch` like a local one."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import Any
+
+import distributed
+from distributed.diagnostics.plugin import WorkerPlugin
+
+from .capture import CaptureOptions, _Job, _Outcome, _Workers
+from .errors import ClusterError
+
+PLUGIN_NAME = "verify-capture"
+CONNECT_TIMEOUT = 10.0  # seconds to reach the scheduler
+WORKERS_TIMEOUT = 30.0  # seconds to wait for a first worker
+LOST_AFTER = 5.0  # seconds without the scheduler before the command gives up
+WATCH_INTERVAL = 0.5
+
+
+# --------------------------------------------------------------------------- on a worker
+
+
+class CapturePlugin(WorkerPlugin):
+    """Per worker: the fetch machinery (and Chromium, started once) for each set of options
+    the coordinator sends, closed when the worker stops."""
+
+    name = PLUGIN_NAME
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {}  # sent to the workers empty: each one builds its own machinery
+
+    def setup(self, worker: Any = None) -> None:
+        self.kept: list[tuple[CaptureOptions, _Workers]] = []
+        self.lock = threading.Lock()
+
+    def teardown(self, worker: Any) -> None:
+        with self.lock:
+            kept, self.kept = self.kept, []
+        for _, workers in kept:
+            workers.close()
+
+    def workers_for(self, options: CaptureOptions) -> _Workers:
+        with self.lock:
+            for known, workers in self.kept:
+                if known == options:
+                    return workers
+            workers = _Workers(options)  # browser mode: Chromium starts here, once
+            self.kept.append((options, workers))
+            old = self.kept[:-2]  # a worker serving many runs keeps the two latest
+            del self.kept[:-2]
+        for _, stale in old:
+            stale.close()
+        return workers
+
+
+_FALLBACK = CapturePlugin()  # a worker that joined without the plugin (never expected)
+_FALLBACK.setup()
+
+
+def capture_task(job: _Job, options: CaptureOptions) -> _Outcome:
+    """One source, on a Dask worker: fetch, render, extract. Opens no database."""
+    try:
+        plugin = distributed.get_worker().plugins.get(PLUGIN_NAME, _FALLBACK)
+    except ValueError:  # not on a worker (called directly)
+        plugin = _FALLBACK
+    return plugin.workers_for(options).run(job)
+
+
+# --------------------------------------------------------------------------- the coordinator
+
+
+class ClusterExecutor:
+    """A connection to a Dask scheduler that runs capture tasks (see capture._schedule)."""
+
+    def __init__(
+        self,
+        address: str,
+        *,
+        connect_timeout: float = CONNECT_TIMEOUT,
+        workers_timeout: float = WORKERS_TIMEOUT,
+        lost_after: float = LOST_AFTER,
+    ) -> None:
+        self.address = address
+        self.lost_after = lost_after
+        try:
+            self.client = distributed.Client(
+                self.address, timeout=connect_timeout, set_as_default=False
+            )
+        except (OSError, TimeoutError) as exc:
+            raise ClusterError(
+                f"cannot reach the Dask scheduler at {self.address} ({_one_line(exc)}):"
+                f" start one with `dask scheduler`, then workers with `dask worker {self.address}`"
+            ) from None
+        try:
+            self.client.register_plugin(CapturePlugin(), name=PLUGIN_NAME)
+            self.client.wait_for_workers(1, timeout=workers_timeout)
+        except (OSError, TimeoutError) as exc:
+            self.client.close()
+            raise ClusterError(
+                f"no Dask worker joined the scheduler at {self.address} within"
+                f" {workers_timeout:g} s ({_one_line(exc)}): start workers with"
+                f" `dask worker {self.address}` on machines with verify installed"
+            ) from None
+        self._workers_at = 0.0
+        self._workers = 0
+        self.max_workers = 0
+
+    def workers_in_use(self) -> int:
+        """Workers connected to the scheduler (asked at most once a second)."""
+        now = time.monotonic()
+        if now - self._workers_at >= 1.0:
+            self._workers_at = now
+            try:
+                self._workers = len(self.client.scheduler_info(n_workers=-1)["workers"])
+            except Exception:  # noqa: BLE001 - a count for the progress line only
+                pass
+            self.max_workers = max(self.max_workers, self._workers)
+        return self._workers
+
+    def start(self, options: CaptureOptions, jobs: int = 0) -> _Batch:
+        """A batch of tasks run with `options` (the local-only parts removed)."""
+        task_options = replace(
+            options,
+            executor=None,
+            engine=None,
+            clock=None,
+            sleep=None,
+            cluster=None,
+            recover=False,
+            extract_processes=0,  # a worker's threads extract; scale with more workers
+        )
+        self.workers_in_use()
+        return _Batch(self, task_options)
+
+    def close(self) -> None:
+        self.client.close()
+
+
+class _Batch:
+    """Tasks of one capture run; `submit` gives a concurrent.futures Future per source."""
+
+    def __init__(self, executor: ClusterExecutor, options: CaptureOptions) -> None:
+        self.executor = executor
+        self.client = executor.client
+        self.options = options
+        self.lock = threading.Lock()
+        self.pending: dict[str, tuple[distributed.Future, cf.Future]] = {}
+        self.lost: str | None = None
+        self.stop = threading.Event()
+        self.watchdog = threading.Thread(target=self._watch, daemon=True, name="verify-cluster")
+        self.watchdog.start()
+
+    def submit(self, job: _Job) -> cf.Future:
+        done: cf.Future = cf.Future()
+        if self.lost is not None:
+            done.set_exception(ClusterError(self.lost))
+            return done
+        key = f"verify-capture-{job.source_id}-{uuid.uuid4().hex[:12]}"
+        try:
+            future = self.client.submit(capture_task, job, self.options, key=key, pure=False)
+        except Exception as exc:  # noqa: BLE001 - the client is closed or broken
+            done.set_exception(ClusterError(self._lost_message(exc)))
+            return done
+        with self.lock:
+            self.pending[key] = (future, done)
+        future.add_done_callback(self._finished)
+        return done
+
+    def _finished(self, future: distributed.Future) -> None:
+        with self.lock:
+            entry = self.pending.pop(future.key, None)
+        if entry is None or entry[1].done():
+            return
+        done = entry[1]
+        try:
+            if future.status == "finished":
+                done.set_result(future.result())
+            elif future.status == "cancelled":
+                done.set_exception(ClusterError(self._lost_message(None)))
+            else:  # the task raised, or killed every worker it ran on (KilledWorker)
+                exc = future.exception()
+                done.set_exception(exc if isinstance(exc, Exception) else RuntimeError(str(exc)))
+        except Exception as exc:  # noqa: BLE001 - e.g. the result could not be gathered
+            if self.client.status != "running":
+                done.set_exception(ClusterError(self._lost_message(exc)))
+            else:
+                done.set_exception(exc)
+
+    def _lost_message(self, exc: BaseException | None) -> str:
+        why = f" ({_one_line(exc)})" if exc is not None else ""
+        return (
+            f"lost the Dask scheduler at {self.executor.address}{why}: the snapshots stored so"
+            " far are kept; start the scheduler again and rerun the command to resume"
+        )
+
+    def _watch(self) -> None:
+        """Fail the tasks in flight when the scheduler is gone for `lost_after` seconds."""
+        gone_since: float | None = None
+        while not self.stop.wait(WATCH_INTERVAL):
+            if self.client.status == "running":
+                gone_since = None
+                continue
+            now = time.monotonic()
+            gone_since = gone_since if gone_since is not None else now
+            if now - gone_since >= self.executor.lost_after:
+                self.lost = self._lost_message(None)
+                with self.lock:
+                    entries, self.pending = list(self.pending.values()), {}
+                for _, done in entries:
+                    if not done.done():
+                        done.set_exception(ClusterError(self.lost))
+                return
+
+    def workers_in_use(self) -> int:
+        return self.executor.workers_in_use()
+
+    def close(self, interrupted: bool = False) -> None:
+        """Cancel what is still queued (a failed writer, Ctrl-C) and stop watching."""
+        self.stop.set()
+        with self.lock:
+            entries, self.pending = list(self.pending.values()), {}
+        if entries and self.client.status == "running":
+            try:
+                self.client.cancel([f for f, _ in entries])
+            except Exception:  # noqa: BLE001 - the scheduler may be gone already
+                pass
+        for _, done in entries:
+            done.cancel()
+
+
+@contextmanager
+def connect(address: str, **kwargs: Any) -> Iterator[ClusterExecutor]:
+    """An executor on the scheduler at `address`, closed on exit."""
+    executor = ClusterExecutor(address, **kwargs)
+    try:
+        yield executor
+    finally:
+        executor.close()
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text[:200]
