@@ -35,7 +35,9 @@ class Engine:
 
     def __init__(self, tmp: Path, workers: int) -> None:
         self.tmp = tmp
+        tmp.mkdir(parents=True, exist_ok=True)
         self.procs: list[subprocess.Popen] = []
+        self.logs: list = []
         self.workers: list[subprocess.Popen] = []
         self.file = tmp / "scheduler.json"
         env = dict(os.environ, VERIFY_CHROMIUM=CHROMIUM, DASK_DISTRIBUTED__WORKER__DAEMON="False")
@@ -59,7 +61,8 @@ class Engine:
             self.add_worker(n)
 
     def _start(self, args: list[str], name: str) -> subprocess.Popen:
-        log = open(self.tmp / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
+        log = open(self.tmp / f"{name}.log", "wb")  # noqa: SIM115 - closed in stop()
+        self.logs.append(log)
         proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=self.env)
         self.procs.append(proc)
         return proc
@@ -82,6 +85,8 @@ class Engine:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+        for log in self.logs:
+            log.close()
 
 
 @pytest.fixture(scope="module")
@@ -173,19 +178,7 @@ def test_unreachable_scheduler_is_one_clear_error(db, pages, unused_port) -> Non
 
 
 def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(engine, pages, db) -> None:
-    slow = Response(200, PAGE.format(n="slow"))
-
-    def late(handler) -> None:  # every page takes 0.3 s: the batch is still running at the kill
-        time.sleep(0.3)
-        body = slow.body.encode()
-        handler.send_response(200)
-        handler.send_header("Content-Type", "text/html; charset=utf-8")
-        handler.send_header("Content-Length", str(len(body)))
-        handler.end_headers()
-        handler.wfile.write(body)
-
-    for n in range(40):
-        pages.routes[f"/p{n}"] = late
+    slow_pages(pages, 0.3)
     add_sources(db, pages, 40)
     victim = engine.workers[-1]
     killed = []
@@ -203,3 +196,73 @@ def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(engine, pages, d
     assert (report.capture.fetched, report.capture.failed) == (40, 0)
     rows = per_source(db)
     assert len(rows) == 40 and all(count == 1 and error is None for _, count, error, _ in rows)
+
+
+def slow_pages(site: LocalSite, seconds: float) -> None:
+    """Every page answers after `seconds`: a batch is still running when a process is killed."""
+    body = PAGE.format(n="slow").encode()
+
+    def late(handler) -> None:
+        time.sleep(seconds)
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/html; charset=utf-8")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    for n in range(40):
+        site.routes[f"/p{n}"] = late
+
+
+def test_a_lost_scheduler_ends_the_run_and_keeps_what_was_stored(tmp_path, pages, db) -> None:
+    own = Engine(tmp_path / "engine", workers=1)
+    try:
+        slow_pages(pages, 0.3)
+        add_sources(db, pages, 20)
+        stored = []
+
+        def progress(p) -> None:
+            stored.append(p.snapshot_id)
+            if len(stored) == 3:
+                os.kill(own.scheduler.pid, signal.SIGKILL)
+
+        options = capture_policy.capture_options(
+            db, mode="static", concurrency=2, per_host=2, cluster=own.address
+        )
+        with pytest.raises(ClusterError) as err:
+            capture_policy.run_capture(db, options, progress=progress)
+    finally:
+        own.stop()
+    assert str(err.value).startswith(f"lost the Dask scheduler at {own.address}")
+    assert "rerun the command to resume" in str(err.value)
+    kept = db.conn.execute("SELECT count(*), count(DISTINCT source_id) FROM snapshots").fetchone()
+    assert kept[0] == kept[1] >= 3 and kept[0] < 20
+    # the next run (here a local one) resumes the unfinished run: every source once, in all
+    local = capture_policy.capture_options(db, mode="static", cluster="local")
+    assert local.cluster is None
+    report = capture_policy.run_capture(db, local)
+    assert report.capture.fetched == 20 - kept[0]
+    rows = per_source(db)
+    assert len(rows) == 20 and all(count == 1 and error is None for _, count, error, _ in rows)
+
+
+def test_the_cluster_address_comes_from_option_environment_or_setting(db, run_cli) -> None:
+    assert capture_policy.cluster_address(db, environ={}) is None
+    assert run_cli("config", "cluster", "10.0.0.5:8786").stdout == "tcp://10.0.0.5:8786\n"
+    assert capture_policy.cluster_address(db, environ={}) == "tcp://10.0.0.5:8786"
+    env = {"VERIFY_CLUSTER": "tls://sched.example:8786"}
+    assert capture_policy.cluster_address(db, environ=env) == "tls://sched.example:8786"
+    assert capture_policy.cluster_address(db, "tcp://other:1", environ=env) == "tcp://other:1"
+    assert capture_policy.cluster_address(db, "local", environ=env) is None
+
+
+def test_a_bad_cluster_address_is_one_line_and_changes_nothing(db, pages, run_cli) -> None:
+    add_sources(db, pages, 2)
+    bad = run_cli("fetch", "--cluster", "nonsense")
+    assert bad.exit_code == 1
+    assert bad.stderr == (
+        "Error: a cluster address is tcp://HOST:PORT (the Dask scheduler's) or local,"
+        " not 'nonsense'\n"
+    )
+    assert run_cli("config", "cluster", "http://x:80").exit_code == 1
+    assert db.conn.execute("SELECT count(*) FROM snapshots").fetchone()[0] == 0

@@ -23,6 +23,7 @@ import concurrent.futures as cf
 import threading
 import time
 import uuid
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -126,20 +127,23 @@ class ClusterExecutor:
                 f" `dask worker {self.address}` on machines with verify installed"
             ) from None
         self._workers_at = 0.0
-        self._workers = 0
+        self._addresses: list[str] = []
         self.max_workers = 0
 
-    def workers_in_use(self) -> int:
+    def worker_addresses(self) -> list[str]:
         """Workers connected to the scheduler (asked at most once a second)."""
         now = time.monotonic()
         if now - self._workers_at >= 1.0:
             self._workers_at = now
             try:
-                self._workers = len(self.client.scheduler_info(n_workers=-1)["workers"])
-            except Exception:  # noqa: BLE001 - a count for the progress line only
+                self._addresses = sorted(self.client.scheduler_info(n_workers=-1)["workers"])
+            except Exception:  # noqa: BLE001 - keep the last answer
                 pass
-            self.max_workers = max(self.max_workers, self._workers)
-        return self._workers
+            self.max_workers = max(self.max_workers, len(self._addresses))
+        return self._addresses
+
+    def workers_in_use(self) -> int:
+        return len(self.worker_addresses())
 
     def start(self, options: CaptureOptions, jobs: int = 0) -> _Batch:
         """A batch of tasks run with `options` (the local-only parts removed)."""
@@ -180,8 +184,20 @@ class _Batch:
             done.set_exception(ClusterError(self.lost))
             return done
         key = f"verify-capture-{job.source_id}-{uuid.uuid4().hex[:12]}"
+        # one host's sources go to one worker when it can take them (its robots.txt is fetched
+        # once, its connections are reused), to any other worker otherwise
+        workers = self.executor.worker_addresses()
+        preferred = [workers[zlib.crc32(job.host.encode()) % len(workers)]] if workers else None
         try:
-            future = self.client.submit(capture_task, job, self.options, key=key, pure=False)
+            future = self.client.submit(
+                capture_task,
+                job,
+                self.options,
+                key=key,
+                pure=False,
+                workers=preferred,
+                allow_other_workers=True,
+            )
         except Exception as exc:  # noqa: BLE001 - the client is closed or broken
             done.set_exception(ClusterError(self._lost_message(exc)))
             return done
