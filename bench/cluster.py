@@ -1,18 +1,20 @@
 """Capture on a Dask cluster against a local `verify fetch`, on the bench site (bench/site.py:
-pages served from many loopback addresses after a fixed latency).
+pages served from many loopback addresses after a fixed latency), in one run:
 
-    .venv/bin/python bench/cluster.py                      # 80 pages, 1 s latency
-    .venv/bin/python bench/cluster.py --pages 40 --latency 0.5
+    .venv/bin/python bench/cluster.py
+    .venv/bin/python bench/cluster.py --pages 32 --cpu-pages 120 --browser-pages 0
 
-One run measures, each on a fresh archive of the same number of pages:
-- `verify fetch` (local threads, --concurrency = threads x 4), the same-run baseline;
-- `verify fetch --cluster` with 1, 2 and 4 `dask worker` processes (THREADS threads each,
-  --concurrency = THREADS x workers), all on this machine, one scheduler;
-- pages/s; CPU seconds per page summed over every process involved (the verify process and
-  its children; for the cluster also the scheduler and the workers); the cluster's extra CPU
-  per page at equal concurrency (4 workers vs the local run); the round trip of an empty task.
-Prints the figures and the targets (cluster CPU/page <= 1.15x local at equal concurrency;
-4 workers >= 3x one worker), and writes bench/out/cluster.json."""
+1. latency-bound (8 KB pages answered after 2 s): `verify fetch` (local threads, concurrency
+   16; 32 hosts) as the same-run baseline, then `verify fetch --cluster` with 1, 2 and 4 `dask worker`
+   processes on this machine (THREADS threads each, --concurrency THREADS x workers);
+2. CPU (the standard 60 KB pages, 50 ms): local against 4 workers at equal concurrency (16);
+   CPU seconds summed over every process involved (verify and its children; the scheduler and
+   the workers for the cluster, whose idle CPU is measured too);
+3. browser mode through the 4 workers: pages/s, CPU, and how much the archive grows per
+   capture (screenshots, DOM, subresources), beside the static figure;
+plus the round trip of an empty Dask task. Prints the figures and the targets (cluster CPU/page
+<= 1.15x local at equal concurrency; 4 workers >= 3x one worker), writes bench/out/cluster.json.
+Only loopback addresses are contacted."""
 
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ import argparse
 import json
 import os
 import re
+import sqlite3
 import statistics
 import subprocess
 import tempfile
@@ -41,6 +44,9 @@ from bench.site import BenchSite
 VERIFY = str(Path(sys.executable).parent / "verify")
 DASK = str(Path(sys.executable).parent / "dask")
 THREADS = 4  # threads per worker (and per worker's share of --concurrency)
+LATENCY_HOSTS = (
+    32  # hosts of the latency-bound runs: 2 pages each (per-host limits stay out of the way)
+)
 
 
 def cpu_of(procs: list[psutil.Process]) -> float:
@@ -112,17 +118,37 @@ class Engine:
                 p.kill()
 
 
-def fetch(site: BenchSite, tmp: Path, name: str, pages: int, offset: int, args: list[str]) -> dict:
+def archive_bytes(path: Path) -> int:
+    """The archive's size on disk, its write-ahead log folded in."""
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
+    return path.stat().st_size
+
+
+def fetch(
+    site: BenchSite,
+    tmp: Path,
+    name: str,
+    pages: int,
+    offset: int,
+    args: list[str],
+    mode: str = "static",
+) -> dict:
     db = tmp / f"{name.replace(' ', '-')}-{offset}.db"
     make_db(db, site.urls(pages, offset))
+    empty = archive_bytes(db)
     env = {**os.environ, "VERIFY_ALLOW_HOSTS": ",".join(site.hosts), "VERIFY_DB": str(db)}
-    cmd = [VERIFY, "fetch", "--mode", "static", "--json", *args]
+    cmd = [VERIFY, "fetch", "--mode", mode, "--json", *args]
     wall, code, out, err, cpu, _, _ = run_measured(cmd, timeout=600, env=env)
     ok = count_ok(db)
     inside = re.search(r" in ([0-9.]+) s \(", err)  # the command's own timing, imports excluded
     seconds = float(inside.group(1)) if inside else wall
     return {"name": name, "pages": pages, "ok": ok, "wall_seconds": wall, "seconds": seconds,
-            "exit": code, "verify_cpu": cpu, "rate": pages / seconds,
+            "exit": code, "verify_cpu": cpu, "rate": pages / seconds, "mode": mode,
+            "archive_bytes_per_capture": (archive_bytes(db) - empty) / pages,
             "stderr": err.strip()[-300:]}  # fmt: skip
 
 
@@ -165,6 +191,9 @@ def main() -> int:
     parser.add_argument("--pages", type=int, default=64, help="pages per latency-bound run")
     parser.add_argument("--latency", type=float, default=2.0, help="latency-bound runs' latency")
     parser.add_argument("--cpu-pages", type=int, default=240, help="pages per CPU run")
+    parser.add_argument(
+        "--browser-pages", type=int, default=40, help="browser captures measured (0: none)"
+    )
     args = parser.parse_args()
     results: dict = {"threads_per_worker": THREADS, "cores": os.cpu_count(),
                      "load_average_at_start": os.getloadavg()}  # fmt: skip
@@ -173,7 +202,7 @@ def main() -> int:
         engine = Engine(tmp)
         try:
             # 1. latency-bound: small pages (8 KB) answered after `latency` seconds
-            with BenchSite(16, args.latency, page_size=8_000) as site:
+            with BenchSite(LATENCY_HOSTS, args.latency, page_size=8_000) as site:
                 scaling = phase(site, tmp, engine, args.pages, 0, (1, 2, 4))
             # 2. CPU: the standard bench pages (60 KB, 50 ms), equal concurrency (16)
             procs = engine.processes()
@@ -182,14 +211,27 @@ def main() -> int:
             idle = (cpu_of(procs) - before) / (time.perf_counter() - start)
             with BenchSite(20, 0.05) as site:
                 cpu_runs = phase(site, tmp, engine, args.cpu_pages, 10_000, (4,))
+                browser = None
+                if args.browser_pages:  # 3. browser mode through the 4 workers: archive size
+                    procs = engine.processes()
+                    before = cpu_of(procs)
+                    browser = fetch(site, tmp, "cluster browser", args.browser_pages, 20_000,
+                                    ["--cluster", engine.address, "--concurrency", "8"],
+                                    mode="browser")  # fmt: skip
+                    browser["engine_cpu"] = cpu_of(procs) - before
+                    browser["cpu_per_page_ms"] = (
+                        1000 * (browser["verify_cpu"] + browser["engine_cpu"]) / browser["pages"]
+                    )
             results["empty_task_round_trip_ms"] = engine.round_trip() * 1000
         finally:
             engine.stop()
-    results["latency_bound"] = {"pages": args.pages, "latency": args.latency, "hosts": 16,
+    results["latency_bound"] = {"pages": args.pages, "latency": args.latency, "hosts": LATENCY_HOSTS,
                                 "page_size": 8_000, "runs": scaling}  # fmt: skip
     results["cpu"] = {"pages": args.cpu_pages, "latency": 0.05, "hosts": 20,
                       "page_size": 60_000, "runs": cpu_runs}  # fmt: skip
     results["engine_idle_cpu_per_second"] = idle
+    results["browser"] = browser
+    results["static_archive_mb_per_1000"] = cpu_runs[0]["archive_bytes_per_capture"] / 1000
     local, four = cpu_runs[0], cpu_runs[1]
     results["cpu_ratio_cluster_vs_local"] = four["cpu_per_page_ms"] / local["cpu_per_page_ms"]
     results["overhead_cpu_ms_per_task"] = four["cpu_per_page_ms"] - local["cpu_per_page_ms"]
@@ -198,7 +240,8 @@ def main() -> int:
     print(f"{os.cpu_count()} cores (load average at start {results['load_average_at_start'][0]:.1f});"
           f" {THREADS} threads per worker; every run on a fresh archive")  # fmt: skip
     show(
-        f"latency-bound: {args.pages} pages of 8 KB, {args.latency:g} s latency, 16 hosts", scaling
+        f"latency-bound: {args.pages} pages of 8 KB, {args.latency:g} s latency, {LATENCY_HOSTS} hosts",
+        scaling,
     )
     show(f"CPU: {args.cpu_pages} pages of 60 KB, 50 ms latency, 20 hosts", cpu_runs)
     print(f"baseline (same run): local verify fetch {scaling[0]['rate']:.1f} pages/s latency-bound,"
@@ -209,12 +252,20 @@ def main() -> int:
     print(
         f"4 workers vs 1 worker, latency-bound: {results['speedup_4_vs_1_worker']:.2f}x (target >= 3x)"
     )
+    print(f"archive growth per 1,000 static captures (60 KB pages):"
+          f" {results['static_archive_mb_per_1000']:.1f} MB")  # fmt: skip
+    if browser:
+        print(f"browser mode through the cluster: {browser['ok']}/{browser['pages']} ok,"
+              f" {browser['rate']:.1f} pages/s, CPU {browser['cpu_per_page_ms']:.0f} ms/page;"
+              f" archive growth per 1,000 browser captures:"
+              f" {browser['archive_bytes_per_capture'] / 1000:.1f} MB")  # fmt: skip
     print(f"empty task round trip: {results['empty_task_round_trip_ms']:.1f} ms (median)")
     out = _BENCH / "out"
     out.mkdir(exist_ok=True)
     (out / "cluster.json").write_text(json.dumps(results, indent=2))
     print(f"wrote {out / 'cluster.json'}")
-    return 0 if all(r["ok"] == r["pages"] for r in scaling + cpu_runs) else 1
+    runs = scaling + cpu_runs + ([browser] if browser else [])
+    return 0 if all(r["ok"] == r["pages"] for r in runs) else 1
 
 
 if __name__ == "__main__":

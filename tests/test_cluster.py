@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import distributed
 import pytest
 from conftest import LocalSite, Response
 
@@ -43,6 +44,13 @@ class Engine:
         env = dict(os.environ, VERIFY_CHROMIUM=CHROMIUM, DASK_DISTRIBUTED__WORKER__DAEMON="False")
         env.pop("VERIFY_ALLOW_HOSTS", None)  # allowed hosts travel with the tasks
         self.env = env
+        try:
+            self._boot(workers)
+        except BaseException:
+            self.stop()  # a half-started engine leaves no process behind
+            raise
+
+    def _boot(self, workers: int) -> None:
         self.scheduler = self._start(
             [DASK, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
              "--scheduler-file", str(self.file)], "scheduler"
@@ -55,8 +63,9 @@ class Engine:
             except (OSError, ValueError, KeyError):  # not written yet, or half written
                 time.sleep(0.1)
         if not self.address:
-            self.stop()
-            raise RuntimeError(f"the Dask scheduler did not start: see {tmp / 'scheduler.log'}")
+            raise RuntimeError(
+                f"the Dask scheduler did not start: see {self.tmp / 'scheduler.log'}"
+            )
         for n in range(workers):
             self.add_worker(n)
 
@@ -166,6 +175,14 @@ def test_browser_capture_through_the_cluster(engine, pages, db) -> None:
     assert shots == 3
 
 
+def test_watch_checks_the_due_sources_through_the_cluster(engine, pages, db, run_cli) -> None:
+    add_sources(db, pages, 4)
+    done = run_cli("watch", "--cluster", engine.address, "--allow-host", pages.netloc, "--json")
+    assert done.exit_code == 0, done.stderr
+    assert json.loads(done.stdout)["checked"] == 4
+    assert [(r[1], r[2]) for r in per_source(db)] == [(1, None)] * 4
+
+
 def test_unreachable_scheduler_is_one_clear_error(db, pages, unused_port) -> None:
     add_sources(db, pages, 2)
     options = capture_policy.capture_options(db, cluster=f"tcp://127.0.0.1:{unused_port}")
@@ -180,19 +197,24 @@ def test_unreachable_scheduler_is_one_clear_error(db, pages, unused_port) -> Non
 def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(engine, pages, db) -> None:
     slow_pages(pages, 0.3)
     add_sources(db, pages, 40)
-    victim = engine.workers[-1]
-    killed = []
+    killed: list[tuple[subprocess.Popen, int]] = []
 
     def progress(p) -> None:
-        if p.done == 4 and not killed:
+        if p.done == 4 and not killed:  # kill the worker with the most tasks running
+            running = watcher.processing()
+            busy = max(running, key=lambda address: len(running[address]))
+            name = watcher.scheduler_info(n_workers=-1)["workers"][busy]["name"]
+            victim = engine.workers[int(str(name)[1:])]
             os.kill(victim.pid, signal.SIGKILL)
-            killed.append(p.done)
+            killed.append((victim, len(running[busy])))
 
     options = capture_policy.capture_options(
         db, mode="static", concurrency=16, per_host=16, cluster=engine.address
     )
-    report = capture_policy.run_capture(db, options, progress=progress)
-    assert killed and victim.wait(timeout=5) == -signal.SIGKILL
+    with distributed.Client(engine.address, set_as_default=False) as watcher:
+        report = capture_policy.run_capture(db, options, progress=progress)
+    [(victim, tasks)] = killed
+    assert victim.wait(timeout=5) == -signal.SIGKILL and tasks > 0  # it died with work to do
     assert (report.capture.fetched, report.capture.failed) == (40, 0)
     rows = per_source(db)
     assert len(rows) == 40 and all(count == 1 and error is None for _, count, error, _ in rows)
@@ -243,7 +265,9 @@ def test_a_lost_scheduler_ends_the_run_and_keeps_what_was_stored(tmp_path, pages
     report = capture_policy.run_capture(db, local)
     assert report.capture.fetched == 20 - kept[0]
     rows = per_source(db)
-    assert len(rows) == 20 and all(count == 1 and error is None for _, count, error, _ in rows)
+    assert len(rows) == 20 and all(count == 1 and error is None for _, count, error, _ in rows), (
+        db.conn.execute("SELECT error_message FROM snapshots WHERE error IS NOT NULL").fetchall()
+    )
 
 
 def test_the_cluster_address_comes_from_option_environment_or_setting(db, run_cli) -> None:

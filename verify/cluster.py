@@ -40,6 +40,7 @@ CONNECT_TIMEOUT = 10.0  # seconds to reach the scheduler
 WORKERS_TIMEOUT = 30.0  # seconds to wait for a first worker
 LOST_AFTER = 5.0  # seconds without the scheduler before the command gives up
 WATCH_INTERVAL = 0.5
+GATHER_ATTEMPTS = 3  # a finished task whose result was lost with its worker is run again
 
 
 # --------------------------------------------------------------------------- on a worker
@@ -172,14 +173,14 @@ class _Batch:
         self.client = executor.client
         self.options = options
         self.lock = threading.Lock()
-        self.pending: dict[str, tuple[distributed.Future, cf.Future]] = {}
+        self.pending: dict[str, tuple[distributed.Future, cf.Future, _Job, int]] = {}
         self.lost: str | None = None
         self.stop = threading.Event()
         self.watchdog = threading.Thread(target=self._watch, daemon=True, name="verify-cluster")
         self.watchdog.start()
 
-    def submit(self, job: _Job) -> cf.Future:
-        done: cf.Future = cf.Future()
+    def submit(self, job: _Job, done: cf.Future | None = None, attempt: int = 1) -> cf.Future:
+        done = done if done is not None else cf.Future()
         if self.lost is not None:
             done.set_exception(ClusterError(self.lost))
             return done
@@ -202,7 +203,7 @@ class _Batch:
             done.set_exception(ClusterError(self._lost_message(exc)))
             return done
         with self.lock:
-            self.pending[key] = (future, done)
+            self.pending[key] = (future, done, job, attempt)
         future.add_done_callback(self._finished)
         return done
 
@@ -211,20 +212,26 @@ class _Batch:
             entry = self.pending.pop(future.key, None)
         if entry is None or entry[1].done():
             return
-        done = entry[1]
-        try:
-            if future.status == "finished":
-                done.set_result(future.result())
-            elif future.status == "cancelled":
-                done.set_exception(ClusterError(self._lost_message(None)))
-            else:  # the task raised, or killed every worker it ran on (KilledWorker)
+        _, done, job, attempt = entry
+        status = future.status
+        if status == "error":  # the task raised, or killed every worker it ran on (KilledWorker)
+            try:
                 exc = future.exception()
-                done.set_exception(exc if isinstance(exc, Exception) else RuntimeError(str(exc)))
-        except Exception as exc:  # noqa: BLE001 - e.g. the result could not be gathered
-            if self.client.status != "running":
-                done.set_exception(ClusterError(self._lost_message(exc)))
+            except BaseException as lost:  # noqa: BLE001 - the answer never came
+                done.set_exception(ClusterError(self._lost_message(lost)))
+                return
+            done.set_exception(exc if isinstance(exc, Exception) else RuntimeError(str(exc)))
+            return
+        if status != "finished":  # cancelled or lost: the scheduler (or our link to it) is gone
+            done.set_exception(ClusterError(self._lost_message(None)))
+            return
+        try:
+            done.set_result(future.result())
+        except BaseException as exc:  # noqa: BLE001 - the result could not be gathered
+            if self.client.status == "running" and attempt < GATHER_ATTEMPTS:
+                self.submit(job, done, attempt + 1)  # its worker died before handing it over
             else:
-                done.set_exception(exc)
+                done.set_exception(ClusterError(self._lost_message(exc)))
 
     def _lost_message(self, exc: BaseException | None) -> str:
         why = f" ({_one_line(exc)})" if exc is not None else ""
@@ -246,7 +253,7 @@ class _Batch:
                 self.lost = self._lost_message(None)
                 with self.lock:
                     entries, self.pending = list(self.pending.values()), {}
-                for _, done in entries:
+                for _, done, _, _ in entries:
                     if not done.done():
                         done.set_exception(ClusterError(self.lost))
                 return
@@ -261,10 +268,10 @@ class _Batch:
             entries, self.pending = list(self.pending.values()), {}
         if entries and self.client.status == "running":
             try:
-                self.client.cancel([f for f, _ in entries])
+                self.client.cancel([entry[0] for entry in entries])
             except Exception:  # noqa: BLE001 - the scheduler may be gone already
                 pass
-        for _, done in entries:
+        for _, done, _, _ in entries:
             done.cancel()
 
 
