@@ -21,6 +21,7 @@ from conftest import LocalSite, Response
 
 from verify import capture_policy, claims, cluster
 from verify.errors import ClusterError
+from verify.store import open_db
 
 DASK = str(Path(sys.executable).with_name("dask"))
 CHROMIUM = "/usr/bin/chromium"
@@ -192,6 +193,46 @@ def test_unreachable_scheduler_is_one_clear_error(db, pages, unused_port) -> Non
         f"cannot reach the Dask scheduler at tcp://127.0.0.1:{unused_port}"
     )
     assert db.conn.execute("SELECT count(*) FROM snapshots").fetchone()[0] == 0
+
+
+def test_a_coordinator_killed_with_9_resumes_when_run_again(
+    engine, pages, db_path, run_cli
+) -> None:
+    slow_pages(pages, 0.3)
+    db = open_db(db_path)
+    add_sources(db, pages, 30)
+    db.close()
+    verify = str(Path(sys.executable).with_name("verify"))
+    env = dict(os.environ, VERIFY_DB=str(db_path))
+    coordinator = subprocess.Popen(
+        [verify, "fetch", "--cluster", engine.address, "--allow-host", pages.netloc,
+         "--mode", "static", "--concurrency", "4"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        stored = 0
+        deadline = time.monotonic() + 30
+        while stored < 5 and coordinator.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+            db = open_db(db_path)
+            stored = db.conn.execute("SELECT count(*) FROM snapshots").fetchone()[0]
+            db.close()
+        os.kill(coordinator.pid, signal.SIGKILL)
+    finally:
+        coordinator.wait()
+    db = open_db(db_path)
+    kept = db.conn.execute("SELECT count(*) FROM snapshots").fetchone()[0]
+    db.close()
+    assert 5 <= kept < 30
+    again = run_cli("fetch", "--cluster", engine.address, "--allow-host", pages.netloc, "--json")
+    assert again.exit_code == 0, again.stderr
+    assert json.loads(again.stdout)["fetched"] == 30 - kept
+    db = open_db(db_path)
+    rows = per_source(db)
+    runs = db.conn.execute("SELECT count(*) FROM fetch_runs").fetchone()[0]
+    db.close()
+    assert len(rows) == 30 and all(count == 1 and error is None for _, count, error, _ in rows)
+    assert runs == 1  # the killed run was resumed, not started anew
 
 
 def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(engine, pages, db) -> None:
