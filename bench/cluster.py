@@ -4,9 +4,9 @@ pages served from many loopback addresses after a fixed latency), in one run:
     .venv/bin/python bench/cluster.py
     .venv/bin/python bench/cluster.py --pages 32 --cpu-pages 120 --browser-pages 0
 
-1. latency-bound (8 KB pages answered after 2 s): `verify fetch` (local threads, concurrency
-   16; 32 hosts) as the same-run baseline, then `verify fetch --cluster` with 1, 2 and 4 `dask worker`
-   processes on this machine (THREADS threads each, --concurrency THREADS x workers);
+1. latency-bound (8 KB pages answered after 2 s, 32 hosts): `verify fetch` (local threads,
+   concurrency 16) as the same-run baseline, then `verify fetch --cluster` with 1, 2 and 4
+   `dask worker` processes on this machine (THREADS threads each, concurrency THREADS x workers);
 2. CPU (the standard 60 KB pages, 50 ms): local against 4 workers at equal concurrency (16);
    CPU seconds summed over every process involved (verify and its children; the scheduler and
    the workers for the cluster, whose idle CPU is measured too);

@@ -35,14 +35,14 @@ PAGE = (
 class Engine:
     """A scheduler and its workers, each a subprocess; `stop` ends every one of them."""
 
-    def __init__(self, tmp: Path, workers: int) -> None:
+    def __init__(self, tmp: Path, workers: int, chromium: str = CHROMIUM) -> None:
         self.tmp = tmp
         tmp.mkdir(parents=True, exist_ok=True)
         self.procs: list[subprocess.Popen] = []
         self.logs: list = []
         self.workers: list[subprocess.Popen] = []
         self.file = tmp / "scheduler.json"
-        env = dict(os.environ, VERIFY_CHROMIUM=CHROMIUM, DASK_DISTRIBUTED__WORKER__DAEMON="False")
+        env = dict(os.environ, VERIFY_CHROMIUM=chromium, DASK_DISTRIBUTED__WORKER__DAEMON="False")
         env.pop("VERIFY_ALLOW_HOSTS", None)  # allowed hosts travel with the tasks
         self.env = env
         try:
@@ -275,6 +275,20 @@ def slow_pages(site: LocalSite, seconds: float) -> None:
 
     for n in range(40):
         site.routes[f"/p{n}"] = late
+
+
+def test_browser_mode_on_a_worker_without_chromium_fails_per_source(tmp_path, pages, db) -> None:
+    own = Engine(tmp_path / "engine", workers=1, chromium=str(tmp_path / "no-chromium"))
+    try:
+        add_sources(db, pages, 2)
+        options = capture_policy.capture_options(db, mode="browser", cluster=own.address)
+        report = capture_policy.run_capture(db, options)
+    finally:
+        own.stop()
+    assert (report.capture.fetched, report.capture.failed) == (0, 2)
+    rows = db.conn.execute("SELECT error, error_message, sha256 FROM snapshots").fetchall()
+    assert [r[0] for r in rows] == ["browser", "browser"]
+    assert all(r[1].startswith("on Dask worker w0: ") and r[2] is not None for r in rows)
 
 
 def test_a_lost_scheduler_ends_the_run_and_keeps_what_was_stored(tmp_path, pages, db) -> None:

@@ -32,6 +32,7 @@ from typing import Any
 import distributed
 from distributed.diagnostics.plugin import WorkerPlugin
 
+from .browser import BrowserError, BrowserResult
 from .capture import CaptureOptions, _Job, _Outcome, _Workers
 from .errors import ClusterError
 
@@ -89,7 +90,22 @@ def capture_task(job: _Job, options: CaptureOptions) -> _Outcome:
         plugin = distributed.get_worker().plugins.get(PLUGIN_NAME, _FALLBACK)
     except ValueError:  # not on a worker (called directly)
         plugin = _FALLBACK
-    return plugin.workers_for(options).run(job)
+    try:
+        workers = plugin.workers_for(options)
+    except BrowserError as exc:  # browser mode on a worker without Chromium: say so per source
+        outcome = plugin.workers_for(replace(options, mode="static")).run(job)
+        message = f"on Dask worker {_worker_name()}: {_one_line(exc)}"[:300]
+        failed = BrowserResult(requested_url=job.url, error="browser", error_message=message)
+        return replace(outcome, browser=failed)
+    return workers.run(job)
+
+
+def _worker_name() -> str:
+    try:
+        worker = distributed.get_worker()
+    except ValueError:
+        return "(none)"
+    return str(worker.name or worker.address)
 
 
 # --------------------------------------------------------------------------- the coordinator
