@@ -9,7 +9,7 @@ from fakearchive import FaultyArchive, page
 
 from verify import capture_policy, claims, settings
 from verify.capture import list_snapshots
-from verify.errors import InputError
+from verify.errors import ClusterError, InputError
 from verify.netguard import merge_allow_hosts
 
 RICH = "<html><head><title>Toll</title></head><body><article><p>{}</p></article></body></html>"
@@ -118,3 +118,19 @@ def test_run_capture_obeys_capture_mode_and_recover(db, site, monkeypatch) -> No
     assert [s["error"] for s in snaps if s["url"] == gone][0] == "http_error"
     origins = [r[0] for r in db.conn.execute("SELECT origin FROM snapshots ORDER BY id")]
     assert origins.count("archive") == 1
+
+
+def test_a_cluster_without_the_extra_installed_is_one_clear_error(db, monkeypatch) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "distributed" else real(name)
+    )
+    options = capture_policy.capture_options(db, cluster="tcp://127.0.0.1:8786", environ={})
+    with pytest.raises(ClusterError) as err:
+        capture_policy.run_capture(db, options)
+    assert str(err.value) == (
+        "running on a cluster needs Dask's distributed package: pip install 'verify[cluster]'"
+        " (or run with --cluster local)"
+    )

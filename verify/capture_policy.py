@@ -5,6 +5,7 @@ button both call `capture_options`, then `run_capture`, so they capture the same
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -14,7 +15,7 @@ from sqlite_utils import Database
 
 from . import model, settings
 from .capture import CaptureOptions, CaptureProgress, CaptureSummary, capture
-from .errors import InputError
+from .errors import ClusterError, InputError
 from .fetch import FetchOptions
 from .netguard import merge_allow_hosts
 from .recover import RecoverOptions, RecoverSummary, recover
@@ -115,7 +116,12 @@ def on_cluster(options: CaptureOptions) -> Iterator[CaptureOptions]:
     if options.cluster is None or options.executor is not None:
         yield options
         return
-    from . import cluster  # the optional extra: pip install 'verify[cluster]'
+    if importlib.util.find_spec("distributed") is None:
+        raise ClusterError(
+            "running on a cluster needs Dask's distributed package:"
+            " pip install 'verify[cluster]' (or run with --cluster local)"
+        )
+    from . import cluster  # imports distributed, the optional extra
 
     with cluster.connect(options.cluster) as executor:
         yield replace(options, executor=executor)
