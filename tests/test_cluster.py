@@ -18,6 +18,7 @@ from pathlib import Path
 import distributed
 import pytest
 from conftest import LocalSite, Response
+from fakearchive import FaultyArchive, page
 
 from verify import capture_policy, claims, cluster
 from verify.errors import ClusterError
@@ -182,6 +183,29 @@ def test_watch_checks_the_due_sources_through_the_cluster(engine, pages, db, run
     assert done.exit_code == 0, done.stderr
     assert json.loads(done.stdout)["checked"] == 4
     assert [(r[1], r[2]) for r in per_source(db)] == [(1, None)] * 4
+
+
+def test_recover_looks_up_the_gone_sources_through_the_cluster(
+    engine, pages, db, run_cli, monkeypatch
+) -> None:
+    archive = FaultyArchive().start()
+    try:
+        gone = pages.url("/gone")
+        archive.add(gone, "20260101000000", page("Archived", "Gunmen held 170 hostages."))
+        monkeypatch.setenv("VERIFY_WAYBACK_URL", archive.base)
+        claims.add_claim(db, "Gunmen held 170 hostages.", sources=[gone, pages.url("/p0")])
+        allow = ("--allow-host", "127.0.0.1", "--cluster", engine.address)
+        first = run_cli("fetch", "--mode", "static", *allow)
+        assert first.exit_code == 1 and "failed 1" in first.stderr  # /gone answers 404
+        done = run_cli("recover", *allow, "--json")
+    finally:
+        archive.close()
+    assert done.exit_code == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert (summary["recovered"], summary["failed"]) == (1, 0)
+    text = db.conn.execute("SELECT text FROM snapshots WHERE origin = 'archive'").fetchone()[0]
+    assert "170 hostages" in text
+    assert len(archive.requests) >= 2  # the workers asked the archive (index, then the copy)
 
 
 def test_unreachable_scheduler_is_one_clear_error(db, pages, unused_port) -> None:

@@ -10,6 +10,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from typing import Any
 
 from sqlite_utils import Database
 
@@ -116,6 +117,17 @@ def on_cluster(options: CaptureOptions) -> Iterator[CaptureOptions]:
     if options.cluster is None or options.executor is not None:
         yield options
         return
+    with connected(options.cluster) as executor:
+        yield replace(options, executor=executor)
+
+
+@contextmanager
+def connected(address: str | None) -> Iterator[Any]:
+    """A connection (cluster.ClusterExecutor) to the Dask scheduler at `address` for the time
+    of the block; None when `address` is None (a local run)."""
+    if address is None:
+        yield None
+        return
     if importlib.util.find_spec("distributed") is None:
         raise ClusterError(
             "running on a cluster needs Dask's distributed package:"
@@ -123,8 +135,8 @@ def on_cluster(options: CaptureOptions) -> Iterator[CaptureOptions]:
         )
     from . import cluster  # imports distributed, the optional extra
 
-    with cluster.connect(options.cluster) as executor:
-        yield replace(options, executor=executor)
+    with cluster.connect(address) as executor:
+        yield executor
 
 
 @dataclass(frozen=True)
@@ -151,9 +163,9 @@ def run_capture(
     on_captured: Callable[[CaptureSummary], None] | None = None,
 ) -> CaptureReport:
     """Capture the selected sources with `options` (on the Dask scheduler `options.cluster`
-    when set: the fetches run on its workers, this process stores), then, when `options.recover` is on, look
-    up the gone and failed ones in web archives (the same selection). `on_captured` hears the
-    capture's summary before the recovery starts."""
+    when set: the fetches run on its workers, this process stores), then, when `options.recover`
+    is on, look up the gone and failed ones in web archives (the same selection, on the same
+    cluster). `on_captured` hears the capture's summary before the recovery starts."""
     with on_cluster(options) as options:
         summary = capture(
             db,
@@ -163,15 +175,15 @@ def run_capture(
             options=options,
             progress=progress,
         )
-    if on_captured is not None:
-        on_captured(summary)
-    recovery = None
-    if options.recover:
-        recovery = recover(
-            db,
-            claim_id=claim_id,
-            source_ids=source_ids,
-            article_id=article_id,
-            options=RecoverOptions(fetch=options.fetch),
-        )
+        if on_captured is not None:
+            on_captured(summary)
+        recovery = None
+        if options.recover:
+            recovery = recover(
+                db,
+                claim_id=claim_id,
+                source_ids=source_ids,
+                article_id=article_id,
+                options=RecoverOptions(fetch=options.fetch, executor=options.executor),
+            )
     return CaptureReport(summary, recovery)

@@ -24,9 +24,9 @@ import threading
 import time
 import uuid
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import distributed
@@ -35,6 +35,8 @@ from distributed.diagnostics.plugin import WorkerPlugin
 from .browser import BrowserError, BrowserResult
 from .capture import CaptureOptions, _Job, _Outcome, _Workers
 from .errors import ClusterError
+from .mementos import Archive
+from .recover import RecoverOptions, _Client, _find, _Found, _Task
 
 PLUGIN_NAME = "verify-capture"
 CONNECT_TIMEOUT = 10.0  # seconds to reach the scheduler
@@ -58,13 +60,31 @@ class CapturePlugin(WorkerPlugin):
 
     def setup(self, worker: Any = None) -> None:
         self.kept: list[tuple[CaptureOptions, _Workers]] = []
+        self.clients: list[tuple[RecoverOptions, _Client]] = []
         self.lock = threading.Lock()
 
     def teardown(self, worker: Any) -> None:
         with self.lock:
             kept, self.kept = self.kept, []
+            clients, self.clients = self.clients, []
         for _, workers in kept:
             workers.close()
+        for _, client in clients:
+            client.close()
+
+    def client_for(self, options: RecoverOptions) -> _Client:
+        """The web-archive client (sessions, per-archive limits) for these options."""
+        with self.lock:
+            for known, client in self.clients:
+                if known == options:
+                    return client
+            client = _Client(options)
+            self.clients.append((options, client))
+            old = self.clients[:-2]
+            del self.clients[:-2]
+        for _, stale in old:
+            stale.close()
+        return client
 
     def workers_for(self, options: CaptureOptions) -> _Workers:
         with self.lock:
@@ -86,10 +106,7 @@ _FALLBACK.setup()
 
 def capture_task(job: _Job, options: CaptureOptions) -> _Outcome:
     """One source, on a Dask worker: fetch, render, extract. Opens no database."""
-    try:
-        plugin = distributed.get_worker().plugins.get(PLUGIN_NAME, _FALLBACK)
-    except ValueError:  # not on a worker (called directly)
-        plugin = _FALLBACK
+    plugin = _plugin()
     try:
         workers = plugin.workers_for(options)
     except BrowserError as exc:  # browser mode on a worker without Chromium: say so per source
@@ -98,6 +115,18 @@ def capture_task(job: _Job, options: CaptureOptions) -> _Outcome:
         failed = BrowserResult(requested_url=job.url, error="browser", error_message=message)
         return replace(outcome, browser=failed)
     return workers.run(job)
+
+
+def recover_task(task: _Task, archives: list[Archive], options: RecoverOptions) -> _Found:
+    """One source's web-archive look-up, on a Dask worker. Opens no database."""
+    return _find(task, archives, _plugin().client_for(options))
+
+
+def _plugin() -> CapturePlugin:
+    try:
+        return distributed.get_worker().plugins.get(PLUGIN_NAME, _FALLBACK)
+    except ValueError:  # not on a worker (called directly)
+        return _FALLBACK
 
 
 def _worker_name() -> str:
@@ -177,49 +206,72 @@ class ClusterExecutor:
         self.workers_in_use()
         return _Batch(self, task_options)
 
+    def start_recovery(self, options: RecoverOptions) -> _Batch:
+        """A batch of web-archive look-ups run with `options` (the local-only parts removed)."""
+        self.workers_in_use()
+        return _Batch(self, replace(options, executor=None, extract_processes=0))
+
     def close(self) -> None:
         self.client.close()
 
 
-class _Batch:
-    """Tasks of one capture run; `submit` gives a concurrent.futures Future per source."""
+@dataclass(frozen=True)
+class _Call:
+    """One task: the function a worker runs, its arguments, the host it contacts (None: no
+    preference), and the source it is about (for its key)."""
 
-    def __init__(self, executor: ClusterExecutor, options: CaptureOptions) -> None:
+    fn: Callable[..., Any]
+    args: tuple[Any, ...]
+    host: str | None
+    source_id: int
+
+
+class _Batch:
+    """Tasks of one run; `submit` / `submit_lookup` give a concurrent.futures Future each."""
+
+    def __init__(self, executor: ClusterExecutor, options: Any) -> None:
         self.executor = executor
         self.client = executor.client
         self.options = options
         self.lock = threading.Lock()
-        self.pending: dict[str, tuple[distributed.Future, cf.Future, _Job, int]] = {}
+        self.pending: dict[str, tuple[distributed.Future, cf.Future, _Call, int]] = {}
         self.lost: str | None = None
         self.stop = threading.Event()
         self.watchdog = threading.Thread(target=self._watch, daemon=True, name="verify-cluster")
         self.watchdog.start()
 
-    def submit(self, job: _Job, done: cf.Future | None = None, attempt: int = 1) -> cf.Future:
+    def submit(self, job: _Job) -> cf.Future:
+        """Capture one source (capture_task with this run's options)."""
+        return self._submit(_Call(capture_task, (job, self.options), job.host, job.source_id))
+
+    def submit_lookup(self, task: _Task, archives: list[Archive]) -> cf.Future:
+        """Look one source up in the web archives (recover_task)."""
+        return self._submit(
+            _Call(recover_task, (task, archives, self.options), None, task.source_id)
+        )
+
+    def _submit(self, call: _Call, done: cf.Future | None = None, attempt: int = 1) -> cf.Future:
         done = done if done is not None else cf.Future()
         if self.lost is not None:
             done.set_exception(ClusterError(self.lost))
             return done
-        key = f"verify-capture-{job.source_id}-{uuid.uuid4().hex[:12]}"
+        key = f"verify-{call.fn.__name__}-{call.source_id}-{uuid.uuid4().hex[:12]}"
         # one host's sources go to one worker when it can take them (its robots.txt is fetched
         # once, its connections are reused), to any other worker otherwise
         workers = self.executor.worker_addresses()
-        preferred = [workers[zlib.crc32(job.host.encode()) % len(workers)]] if workers else None
+        placement: dict[str, Any] = {}
+        if workers and call.host is not None:
+            preferred = workers[zlib.crc32(call.host.encode()) % len(workers)]
+            placement = {"workers": [preferred], "allow_other_workers": True}
         try:
-            future = self.client.submit(
-                capture_task,
-                job,
-                self.options,
-                key=key,
-                pure=False,
-                workers=preferred,
-                allow_other_workers=True,
-            )
+            future = self.client.submit(call.fn, *call.args, key=key, pure=False, **placement)
         except Exception as exc:  # noqa: BLE001 - the client is closed or broken
+            if self.client.status == "running":
+                raise
             done.set_exception(ClusterError(self._lost_message(exc)))
             return done
         with self.lock:
-            self.pending[key] = (future, done, job, attempt)
+            self.pending[key] = (future, done, call, attempt)
         future.add_done_callback(self._finished)
         return done
 
@@ -228,7 +280,7 @@ class _Batch:
             entry = self.pending.pop(future.key, None)
         if entry is None or entry[1].done():
             return
-        _, done, job, attempt = entry
+        _, done, call, attempt = entry
         status = future.status
         if status == "error":  # the task raised, or killed every worker it ran on (KilledWorker)
             try:
@@ -245,7 +297,7 @@ class _Batch:
             done.set_result(future.result())
         except BaseException as exc:  # noqa: BLE001 - the result could not be gathered
             if self.client.status == "running" and attempt < GATHER_ATTEMPTS:
-                self.submit(job, done, attempt + 1)  # its worker died before handing it over
+                self._submit(call, done, attempt + 1)  # its worker died before handing it over
             else:
                 done.set_exception(ClusterError(self._lost_message(exc)))
 

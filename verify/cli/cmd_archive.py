@@ -4,6 +4,7 @@ Now). Thin: parse options, call the library, print."""
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 
 import click
 
@@ -79,8 +80,15 @@ def print_recovery(summary, as_json: bool) -> None:  # type: ignore[no-untyped-d
     help="Requests at once to one archive.",
 )  # fmt: skip
 @network_options
+@click.option(
+    "--cluster",
+    metavar="ADDRESS",
+    help="Run the look-ups on the Dask scheduler at ADDRESS (tcp://HOST:8786; `local`: here)."
+    " [default: VERIFY_CLUSTER, `verify config cluster`]",
+)
 @common
 def recover_cmd(
+    cluster: str | None,
     source_ids: tuple[int, ...],
     claim_id: int | None,
     article_id: int | None,
@@ -94,8 +102,10 @@ def recover_cmd(
 ) -> None:
     """Capture the best web-archive memento of every source that is gone, failed or unknown:
     the closest one before the article's date (VERIFY_WAYBACK_URL, then `verify config archives`)."""
+    from ..capture_policy import cluster_address, connected
     from ..recover import RecoverOptions, recover
 
+    db = get_db(db_path)
     # no extraction processes: bench/recover.py measured them slower here (their start-up and
     # hand-over cost more than the text extraction they move off the GIL)
     options = RecoverOptions(
@@ -104,13 +114,14 @@ def recover_cmd(
         again=again,
         fetch=fetch_options(allow_host, deadline),
     )
-    summary = recover(
-        get_db(db_path),
-        claim_id=claim_id,
-        source_ids=list(source_ids) or None,
-        article_id=article_id,
-        options=options,
-    )
+    with connected(cluster_address(db, cluster)) as executor:
+        summary = recover(
+            db,
+            claim_id=claim_id,
+            source_ids=list(source_ids) or None,
+            article_id=article_id,
+            options=replace(options, executor=executor),
+        )
     print_recovery(summary, as_json)
     if summary.failed:
         sys.exit(1)
