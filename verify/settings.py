@@ -176,7 +176,7 @@ SETTINGS: dict[str, Setting] = {
         ),
         Setting(
             "cluster",
-            "the Dask scheduler `verify fetch` and `verify watch` run captures on"
+            "the Dask scheduler `verify fetch`, `watch` and `recover` run their network work on"
             " (tcp://HOST:8786; local: this machine)",
             None,
             check_cluster_address,
