@@ -65,6 +65,7 @@ def test_cli_config(run_cli):
         "capture_mode": None,
         "screenshots": None,
         "recover": None,
+        "cluster": None,
         "archives": None,
         "watch_live_days": None,
         "watch_failing_days": None,

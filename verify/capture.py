@@ -42,7 +42,7 @@ from sqlite_utils import Database
 
 from . import browser as browser_mod
 from . import clock, extract, model, replay, store
-from .errors import InputError, NotFoundError
+from .errors import ClusterError, InputError, NotFoundError
 from .fetch import (
     FetchOptions,
     FetchResult,
@@ -74,6 +74,14 @@ class CaptureOptions:
     screenshots: bool = False
     browser: browser_mod.BrowserOptions = field(default_factory=browser_mod.BrowserOptions)
     engine: browser_mod.BrowserEngine | None = None  # a running engine to share (not closed here)
+    # then look up the gone and failed sources in web archives (capture_policy.run_capture)
+    recover: bool = False
+    # the Dask scheduler that runs the fetches (capture_policy.run_capture connects to it), and
+    # the connection (cluster.ClusterExecutor, not closed here: `start(options, jobs)` gives a
+    # batch with `submit(job)` -> concurrent.futures Future of an _Outcome, `workers_in_use()`
+    # and `close(interrupted)`); None: this process's threads fetch
+    cluster: str | None = None
+    executor: Any = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +99,7 @@ class CaptureSummary:
     # same mode, and each claim whose quoted evidence changed (store.snapshots.run_changes)
     changed_sources: tuple[dict[str, Any], ...] = ()
     reopened_claims: tuple[dict[str, Any], ...] = ()
+    workers: int | None = None  # the most cluster workers seen during the run (None: local)
 
 
 @dataclass(frozen=True)
@@ -104,6 +113,7 @@ class CaptureProgress:
     url: str
     error: str | None
     snapshot_id: int
+    workers: int | None = None  # cluster workers connected (None: a local run)
 
 
 @dataclass(frozen=True)
@@ -298,6 +308,10 @@ class _Workers:
                 self.sessions.append(session)
         return session
 
+    def submit(self, job: _Job) -> cf.Future:
+        """Fetch `job` in one of the threads."""
+        return self.pool.submit(self.run, job)
+
     def run(self, job: _Job) -> _Outcome:
         result = fetch_url(job.url, self.options.fetch, self._session(), robots=self.robots)
         extracted, problem = None, None
@@ -391,6 +405,7 @@ def _capture(
         jobs
         and options.mode != "static"
         and options.engine is None
+        and options.executor is None  # on a cluster, the workers have the browser
         and browser_mod.find_chromium() is None
     ):
         if options.mode == "browser":
@@ -411,6 +426,7 @@ def _capture(
             store.captures.finish_run(db, run_id, clock.now())
     changed_sources, reopened = store.snapshots.run_changes(db, snapshot_ids)
     return CaptureSummary(
+        workers=options.executor.max_workers if options.executor is not None else None,
         total=len(jobs),
         snapshot_ids=tuple(snapshot_ids),
         run_id=run_id,
@@ -440,7 +456,10 @@ def _schedule(
     active: dict[str, int] = dict.fromkeys(queues, 0)
     next_start: dict[str, float] = dict.fromkeys(queues, float("-inf"))
     in_flight: dict[cf.Future, _Job] = {}
-    workers = _Workers(options, len(jobs))
+    if options.executor is not None:  # a cluster runs the fetches (cluster.py)
+        workers = options.executor.start(options, len(jobs))
+    else:
+        workers = _Workers(options, len(jobs))
     total = len(jobs)
     try:
         while hosts or in_flight:
@@ -460,7 +479,7 @@ def _schedule(
                     job = queues[host].popleft()
                     active[host] += 1
                     next_start[host] = now + options.delay
-                    in_flight[workers.pool.submit(workers.run, job)] = job
+                    in_flight[workers.submit(job)] = job
                 if not queues[host]:
                     hosts.remove(host)
                 elif active[host] < options.per_host and next_start[host] > now:
@@ -478,6 +497,8 @@ def _schedule(
                 active[job.host] -= 1
                 try:
                     outcome = future.result()
+                except ClusterError:
+                    raise  # the scheduler went away: stop; what is stored stays stored
                 except Exception as exc:  # noqa: BLE001 - a bug for one source must not stop the batch
                     failure = FetchResult(
                         requested_url=job.url,
@@ -507,6 +528,7 @@ def _schedule(
                             outcome.result.error
                             or (outcome.browser.error if outcome.browser else None),
                             snapshot_id,
+                            workers.workers_in_use() if options.executor is not None else None,
                         )
                     )
     except BaseException:

@@ -55,3 +55,8 @@ class RedirectLoopError(FetchError):
 
 class AuthError(VerifyError):
     """The web UI cannot start safely (no authentication on a public address)."""
+
+
+class ClusterError(VerifyError):
+    """The cluster engine (a Dask scheduler) cannot be reached or went away: the command stops,
+    and what it stored so far is kept (run it again to resume)."""

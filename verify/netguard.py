@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -34,11 +34,21 @@ class Target:
     allowed_by_list: bool = False
 
 
-def allow_hosts_from_env(environ: dict[str, str] | None = None) -> tuple[str, ...]:
+def allow_hosts_from_env(environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
     """Hosts from VERIFY_ALLOW_HOSTS=host1,host2:8080 (empty tuple when unset)."""
     env = os.environ if environ is None else environ
     raw = env.get("VERIFY_ALLOW_HOSTS", "")
     return tuple(part.strip().lower() for part in raw.split(",") if part.strip())
+
+
+def merge_allow_hosts(
+    *groups: Iterable[str], environ: Mapping[str, str] | None = None
+) -> tuple[str, ...]:
+    """The one allow list: the hosts given (--allow-host, a task's list, ...) then those of
+    VERIFY_ALLOW_HOSTS, trimmed, lower-cased, each once, in order."""
+    hosts = [h.strip().lower() for group in groups for h in group if h and h.strip()]
+    hosts.extend(allow_hosts_from_env(environ))
+    return tuple(dict.fromkeys(hosts))
 
 
 def is_allowed_host(host: str, port: int, allow_hosts: Iterable[str]) -> bool:

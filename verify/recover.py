@@ -27,6 +27,7 @@ from sqlite_utils import Database
 
 from . import clock, extract, model, store
 from .capture import _Extractor, _Job, _Outcome, _selection, store_result
+from .errors import ClusterError
 from .fetch import FetchOptions, FetchResult, abort_fetches, fetch_url, make_session
 from .mementos import (
     INTERNET_ARCHIVE,
@@ -69,6 +70,8 @@ class RecoverOptions:
     # Extraction processes for big batches (0: extract in the worker threads); as in
     # capture.CaptureOptions, only for programs whose entry point is guarded by __main__.
     extract_processes: int = 0
+    # a connected cluster (cluster.ClusterExecutor) that runs the look-ups; None: threads here
+    executor: Any = None
 
 
 @dataclass(frozen=True)
@@ -485,31 +488,55 @@ def recover(
     archives = list(options.archives) if options.archives else configured_archives(db)
     tasks, nothing = _select(db, claim_id, source_ids, article_id, options.again)
     results: list[SourceRecovery] = list(nothing)
-    client = _Client(options, len(tasks))
-    pool = cf.ThreadPoolExecutor(
-        max_workers=max(1, options.concurrency), thread_name_prefix="verify-recover"
-    )
+    client: _Client | None = None
+    if options.executor is not None:  # the look-ups run on a cluster (cluster.py)
+        pool = options.executor.start_recovery(options)
+        submit = pool.submit_lookup
+    else:
+        client = _Client(options, len(tasks))
+        pool = cf.ThreadPoolExecutor(
+            max_workers=max(1, options.concurrency), thread_name_prefix="verify-recover"
+        )
+        submit = lambda t, a: pool.submit(_find, t, a, client)  # noqa: E731
+    waiting = list(reversed(tasks))
+    futures: dict[cf.Future, _Task] = {}
     try:
-        futures = {pool.submit(_find, t, archives, client): t for t in tasks}
-        for future in cf.as_completed(futures):
-            task = futures[future]
-            try:
-                found = future.result()
-            except Exception as exc:  # noqa: BLE001 - one source's bug never stops the batch
-                found = _Found(
-                    task,
-                    (Lookup("-", "failed", None, "unsupported", f"internal error: {exc}"[:300]),),
-                )
-            outcome = _store(db, found)
-            results.append(outcome)
-            if progress is not None:
-                progress(outcome)
+        while waiting or futures:
+            while waiting and len(futures) < max(1, options.concurrency):
+                task = waiting.pop()
+                futures[submit(task, archives)] = task
+            done, _ = cf.wait(futures, return_when=cf.FIRST_COMPLETED)
+            for future in done:
+                task = futures.pop(future)
+                try:
+                    found = future.result()
+                except ClusterError:
+                    raise  # the scheduler went away: stop; what is stored stays stored
+                except Exception as exc:  # noqa: BLE001 - one source's bug never stops the batch
+                    found = _Found(
+                        task,
+                        (
+                            Lookup(
+                                "-", "failed", None, "unsupported", f"internal error: {exc}"[:300]
+                            ),
+                        ),
+                    )
+                outcome = _store(db, found)
+                results.append(outcome)
+                if progress is not None:
+                    progress(outcome)
     except BaseException:
-        abort_fetches()  # Ctrl-C or a failing writer: cut the requests in flight short
+        if client is not None:
+            abort_fetches()  # Ctrl-C or a failing writer: cut the requests in flight short
+        else:
+            pool.close(interrupted=True)
         raise
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-        client.close()
+        if client is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+            client.close()
+        else:
+            pool.close()
     results.sort(key=lambda r: r.source_id)
     count = {
         k: sum(r.outcome == k for r in results)

@@ -55,6 +55,25 @@ def _on_off(key: str) -> Callable[[str], str]:
     return check
 
 
+LOCAL_CLUSTER = "local"  # a cluster address that means: this machine's threads
+
+
+def check_cluster_address(address: str) -> str:
+    """`local`, or a Dask scheduler address tcp://HOST:PORT (HOST:PORT gets tcp://)."""
+    text = address.strip()
+    if text.lower() == LOCAL_CLUSTER:
+        return LOCAL_CLUSTER
+    if "://" not in text:
+        text = "tcp://" + text
+    scheme, _, rest = text.partition("://")
+    host, _, port = rest.rpartition(":")
+    if scheme not in ("tcp", "tls", "ws", "wss") or not host or not port.isdigit():
+        raise InputError(
+            f"a cluster address is tcp://HOST:PORT (the Dask scheduler's) or local, not {address!r}"
+        )
+    return text
+
+
 def _days(value: str) -> str:
     try:
         days = float(value.strip())
@@ -154,6 +173,13 @@ SETTINGS: dict[str, Setting] = {
             "on: `verify fetch` also looks up gone or failed sources in web archives",
             "off",
             _on_off("recover"),
+        ),
+        Setting(
+            "cluster",
+            "the Dask scheduler `verify fetch`, `watch` and `recover` run their network work on"
+            " (tcp://HOST:8786; local: this machine)",
+            None,
+            check_cluster_address,
         ),
         Setting(
             "archives",

@@ -29,6 +29,7 @@ from sqlite_utils import Database
 
 from . import clock, model, review, store
 from .capture import CaptureOptions, capture, list_sources
+from .capture_policy import on_cluster
 from .settings import get_value
 
 SOFT_404_URL = re.compile(
@@ -117,12 +118,8 @@ def watch(
     if not ids:
         return WatchSummary(0, 0, 0, 0)
     before = {s["id"]: s for s in list_sources(db) if s["id"] in set(ids)}
-    capture(
-        db,
-        source_ids=ids,
-        options=replace(options.capture, refetch=True),
-        progress=progress,
-    )
+    with on_cluster(replace(options.capture, refetch=True)) as capture_options:
+        capture(db, source_ids=ids, options=capture_options, progress=progress)
     checks = [_record(db, before[sid], at, options) for sid in ids]
     changed = [c for c in checks if c.before != c.after]
     return WatchSummary(

@@ -4,6 +4,7 @@ Now). Thin: parse options, call the library, print."""
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 
 import click
 
@@ -30,11 +31,10 @@ def network_options(func):
 
 def fetch_options(allow_host: tuple[str, ...], deadline: float, retries: int = 1):
     from ..fetch import FetchOptions
-    from ..netguard import allow_hosts_from_env
+    from ..netguard import merge_allow_hosts
 
-    allow = tuple(h.strip().lower() for h in allow_host if h.strip()) + allow_hosts_from_env()
     return FetchOptions(
-        allow_hosts=allow,
+        allow_hosts=merge_allow_hosts(allow_host),
         retries=retries,
         deadline=deadline,
         read_timeout=min(20.0, deadline),
@@ -80,8 +80,15 @@ def print_recovery(summary, as_json: bool) -> None:
     help="Requests at once to one archive.",
 )  # fmt: skip
 @network_options
+@click.option(
+    "--cluster",
+    metavar="ADDRESS",
+    help="Run the look-ups on the Dask scheduler at ADDRESS (tcp://HOST:8786; `local`: here)."
+    " [default: VERIFY_CLUSTER, `verify config cluster`]",
+)
 @common
 def recover_cmd(
+    cluster: str | None,
     source_ids: tuple[int, ...],
     claim_id: int | None,
     article_id: int | None,
@@ -95,8 +102,10 @@ def recover_cmd(
 ) -> None:
     """Capture the best web-archive memento of every source that is gone, failed or unknown:
     the closest one before the article's date (VERIFY_WAYBACK_URL, then `verify config archives`)."""
+    from ..capture_policy import cluster_address, connected
     from ..recover import RecoverOptions, recover
 
+    db = get_db(db_path)
     # no extraction processes: bench/recover.py measured them slower here (their start-up and
     # hand-over cost more than the text extraction they move off the GIL)
     options = RecoverOptions(
@@ -105,13 +114,14 @@ def recover_cmd(
         again=again,
         fetch=fetch_options(allow_host, deadline),
     )
-    summary = recover(
-        get_db(db_path),
-        claim_id=claim_id,
-        source_ids=list(source_ids) or None,
-        article_id=article_id,
-        options=options,
-    )
+    with connected(cluster_address(db, cluster)) as executor:
+        summary = recover(
+            db,
+            claim_id=claim_id,
+            source_ids=list(source_ids) or None,
+            article_id=article_id,
+            options=replace(options, executor=executor),
+        )
     print_recovery(summary, as_json)
     if summary.failed:
         sys.exit(1)
@@ -133,8 +143,15 @@ def recover_cmd(
     help="Fetches at once to one host.",
 )  # fmt: skip
 @network_options
+@click.option(
+    "--cluster",
+    metavar="ADDRESS",
+    help="Run the checks on the Dask scheduler at ADDRESS (tcp://HOST:8786; `local`: here)."
+    " [default: VERIFY_CLUSTER, `verify config cluster`]",
+)
 @common
 def watch_cmd(
+    cluster: str | None,
     at: str | None,
     concurrency: int,
     per_host: int,
@@ -147,16 +164,19 @@ def watch_cmd(
     source is dead after 3 failed checks at least 3 days apart. Cheap when nothing is due: run
     it from cron."""
     from ..capture import CaptureOptions
+    from ..capture_policy import cluster_address
     from ..watch import WatchOptions, parse_moment, watch
 
+    db = get_db(db_path)
     options = WatchOptions(
         capture=CaptureOptions(
             concurrency=concurrency,
             per_host=per_host,
             fetch=fetch_options(allow_host, deadline, retries=2),
+            cluster=cluster_address(db, cluster),
         )
     )
-    summary = watch(get_db(db_path), at=parse_moment(at) if at else None, options=options)
+    summary = watch(db, at=parse_moment(at) if at else None, options=options)
     if as_json:
         emit_json(summary.as_dict())
     else:

@@ -4,7 +4,6 @@ demo). Thin: parse options, call the library, print."""
 from __future__ import annotations
 
 import json
-import os
 import sys
 from typing import Any
 
@@ -31,12 +30,6 @@ def table(rows: list[list[Any]], headers: list[str], *, wrap_last: int = 90) -> 
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
-
-
-def allow_hosts_from(option: tuple[str, ...]) -> tuple[str, ...]:
-    """--allow-host values plus VERIFY_ALLOW_HOSTS (comma-separated)."""
-    env = [h.strip() for h in os.environ.get("VERIFY_ALLOW_HOSTS", "").split(",") if h.strip()]
-    return tuple(dict.fromkeys([*option, *env]))
 
 
 def _claim_brief(claim: dict[str, Any]) -> dict[str, Any]:
@@ -117,8 +110,9 @@ def ingest_cmd(
     options = None
     if source.lower().startswith(("http://", "https://")):
         from ..fetch import FetchOptions
+        from ..netguard import merge_allow_hosts
 
-        options = FetchOptions(allow_hosts=allow_hosts_from(allow_host))
+        options = FetchOptions(allow_hosts=merge_allow_hosts(allow_host))
     db = get_db(db_path)
     actor = check_actor(db, actor, "add_claim")
     result = ingest_article(

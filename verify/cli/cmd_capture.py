@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from typing import Any
@@ -33,6 +32,8 @@ class _ProgressBar:
             f"[{'#' * filled}{'.' * (20 - filled)}] {p.done}/{p.total} fetched {p.fetched}"
             f" failed {p.failed}  {rate:.1f}/s  ETA {_duration(eta)}"
         )
+        if p.workers is not None:
+            line += f"  workers {p.workers}"
         self.width = max(self.width, len(line))
         self.stream.write("\r" + line.ljust(self.width))
         self.stream.flush()
@@ -133,9 +134,16 @@ def change_lines(sources: Any, claims: Any) -> list[str]:
     default=None,
     help="Then look up gone or failed sources in web archives (default: `verify config recover`).",
 )
+@click.option(
+    "--cluster",
+    metavar="ADDRESS",
+    help="Run the fetches on the Dask scheduler at ADDRESS (tcp://HOST:8786; `local`: here);"
+    " this process stores every result. [default: VERIFY_CLUSTER, `verify config cluster`]",
+)
 @common
 def fetch_cmd(
     recover_gone: bool | None,
+    cluster: str | None,
     claim_id: int | None,
     article_id: int | None,
     refetch: bool,
@@ -151,54 +159,42 @@ def fetch_cmd(
     as_json: bool,
 ) -> None:
     """Snapshot the sources never fetched or whose last capture failed (all with --refetch)."""
-    from ..capture import CaptureOptions, capture
-    from ..fetch import FetchOptions
-    from ..netguard import allow_hosts_from_env
-
-    allow = tuple(h.strip().lower() for h in allow_host if h.strip()) + allow_hosts_from_env()
-    from ..settings import get_value
+    from ..capture import CaptureSummary
+    from ..capture_policy import capture_options, run_capture
 
     db = get_db(db_path)
-    cores = os.cpu_count() or 1
-    options = CaptureOptions(
-        mode=mode or get_value(db, "capture_mode") or "auto",
-        screenshots=get_value(db, "screenshots") == "on",
-        extract_processes=min(cores, 4) if cores > 1 else 0,
+    options = capture_options(
+        db,
+        mode=mode,
+        recover=recover_gone,
+        refetch=refetch,
         concurrency=concurrency,
         per_host=per_host,
         delay=delay,
-        refetch=refetch,
-        fetch=FetchOptions(
-            allow_hosts=allow,
-            max_bytes=max_bytes,
-            ignore_robots=ignore_robots,
-            deadline=deadline,
-            read_timeout=min(20.0, deadline),
-            connect_timeout=min(10.0, deadline),
-        ),
+        allow_hosts=allow_host,
+        ignore_robots=ignore_robots,
+        max_bytes=max_bytes,
+        deadline=deadline,
+        cluster=cluster,
     )
     bar = _ProgressBar()
     blocked: dict[str, int] = {}  # host -> sources refused by the network guard
 
-    def progress(p) -> None:
+    def progress(p: Any) -> None:
         if p.error == "blocked_address":
             host = urlsplit(p.url).hostname or p.url
             blocked[host] = blocked.get(host, 0) + 1
         bar(p)
 
     started = time.monotonic()
-    try:
-        summary = capture(
-            db, claim_id=claim_id, article_id=article_id, options=options, progress=progress
-        )
-    finally:
+
+    def captured(summary: CaptureSummary) -> None:
         bar.finish()
-    for note in summary.notes:
-        warn(note)
-    elapsed = time.monotonic() - started
-    if as_json:
-        emit_json(
-            {
+        for note in summary.notes:
+            warn(note)
+        elapsed = time.monotonic() - started
+        if as_json:
+            out: dict[str, Any] = {
                 "fetched": summary.fetched,
                 "failed": summary.failed,
                 "unchanged": summary.unchanged,
@@ -206,19 +202,24 @@ def fetch_cmd(
                 "changed_sources": list(summary.changed_sources),
                 "reopened_claims": list(summary.reopened_claims),
             }
-        )
-    for line in change_lines(summary.changed_sources, summary.reopened_claims):
-        warn(line)
-    if summary.total == 0:
-        warn(
-            "nothing to fetch: every selected source has a snapshot and none failed"
-            " (use --refetch to capture them all again)"
-        )
-    else:
+            if options.cluster is not None:
+                out["cluster"] = options.cluster
+                out["workers"] = summary.workers
+            emit_json(out)
+        for line in change_lines(summary.changed_sources, summary.reopened_claims):
+            warn(line)
+        if summary.total == 0:
+            warn(
+                "nothing to fetch: every selected source has a snapshot and none failed"
+                " (use --refetch to capture them all again)"
+            )
+            return
         rate = summary.total / elapsed if elapsed > 0 else 0.0
         line = f"fetched {summary.fetched}, failed {summary.failed}"
         if refetch:
             line += f" (unchanged {summary.unchanged}, changed {summary.changed})"
+        if options.cluster is not None:
+            line += f" on {summary.workers} cluster worker(s) at {options.cluster}"
         warn(
             f"{line} in {elapsed:.1f} s ({rate:.1f}/s)"
             + ("; see `verify sources` for the failures" if summary.failed else "")
@@ -232,24 +233,25 @@ def fetch_cmd(
                 f" {'it' if len(hosts) == 1 else 'them'}, run again with"
                 f" {' '.join('--allow-host ' + h for h in hosts[:5])} (or VERIFY_ALLOW_HOSTS)"
             )
-    recovered_failed = 0
-    if recover_gone is None:
-        recover_gone = get_value(db, "recover") == "on"
-    if recover_gone:
-        from ..recover import RecoverOptions, recover
 
-        recovery = recover(
+    try:
+        report = run_capture(
             db,
+            options,
             claim_id=claim_id,
             article_id=article_id,
-            options=RecoverOptions(fetch=options.fetch),
+            progress=progress,
+            on_captured=captured,
         )
+    finally:
+        bar.finish()
+    if report.recovery is not None:
+        recovery = report.recovery
         warn(
             f"recovered {recovery.recovered} from web archives, not archived"
             f" {recovery.not_found}, failed {recovery.failed}"
         )
-        recovered_failed = recovery.failed
-    if summary.failed or recovered_failed:
+    if report.failed:
         sys.exit(1)
 
 

@@ -8,7 +8,7 @@ import sys
 import click
 
 from .. import claimreview, similar
-from ..netguard import allow_hosts_from_env
+from ..netguard import merge_allow_hosts
 from .base import cli, common, emit_json, get_db, warn
 
 
@@ -35,8 +35,7 @@ def import_claimreview_cmd(
     if source.lower().startswith(("http://", "https://")):
         from ..fetch import FetchOptions
 
-        allow = tuple(h.strip().lower() for h in allow_host if h.strip()) + allow_hosts_from_env()
-        options = FetchOptions(allow_hosts=allow)
+        options = FetchOptions(allow_hosts=merge_allow_hosts(allow_host))
     db = get_db(db_path)
     result = claimreview.import_claimreview(db, source, fetch_options=options)
     if as_json:

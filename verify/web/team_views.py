@@ -24,11 +24,9 @@ from flask import (
     url_for,
 )
 
-from .. import capture, model, settings, team, users
+from .. import capture, capture_policy, model, settings, team, users
 from ..clock import parse_time
 from ..errors import ForbiddenError, NotFoundError, VerifyError
-from ..fetch import FetchOptions
-from ..netguard import allow_hosts_from_env
 from ..store import open_db
 from .auth import current_role
 from .security import archive_csp
@@ -226,16 +224,19 @@ def _job(claim_id: int) -> dict[str, Any] | None:
 
 def _run_capture(db_path: str, job: dict[str, Any], source_ids: list[int]) -> None:
     db = open_db(db_path, migrate=False)
-    options = capture.CaptureOptions(
-        refetch=True, concurrency=8, fetch=FetchOptions(allow_hosts=allow_hosts_from_env())
-    )
 
     def progress(p: capture.CaptureProgress) -> None:
         with _JOBS_LOCK:
             job.update(done=p.done, fetched=p.fetched, failed=p.failed, url=p.url)
 
     try:
-        summary = capture.capture(db, source_ids=source_ids, options=options, progress=progress)
+        # the archive's capture settings (mode, screenshots, recover) apply, as in `verify fetch`;
+        # extraction stays in this process's threads (a claim has few sources)
+        options = capture_policy.capture_options(
+            db, refetch=True, concurrency=8, extract_processes=0
+        )
+        report = capture_policy.run_capture(db, options, source_ids=source_ids, progress=progress)
+        summary = report.capture
     except VerifyError as exc:
         with _JOBS_LOCK:
             job.update(state="error", message=str(exc))
@@ -258,7 +259,12 @@ def _run_capture(db_path: str, job: dict[str, Any], source_ids: list[int]) -> No
                 changed_sources=list(summary.changed_sources),
                 reopened_claims=list(summary.reopened_claims),
                 message=f"{summary.fetched} captured, {summary.failed} failed"
-                + (": " + "; ".join(named) if named else ""),
+                + (": " + "; ".join(named) if named else "")
+                + (
+                    f"; recovered {report.recovery.recovered} from web archives"
+                    if report.recovery is not None
+                    else ""
+                ),
             )
     finally:
         db.close()
