@@ -11,7 +11,7 @@ import pytest
 from browser_helpers import running
 from conftest import LocalSite, Response
 from fakearchive import FaultyArchive, page
-from test_browser import browser, sign_in  # noqa: F401 (the module-scoped Chromium fixture)
+from test_web_browser import sign_in
 
 from verify import claims, settings
 from verify.store import open_db

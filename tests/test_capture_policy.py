@@ -17,7 +17,10 @@ RICH = "<html><head><title>Toll</title></head><body><article><p>{}</p></article>
 
 def test_defaults_come_from_the_archive_settings(db) -> None:
     options = capture_policy.capture_options(db, environ={})
-    assert (options.mode, options.screenshots, options.recover) == ("auto", False, False)
+    # the setting's default (auto in the product; conftest makes it static for tests that do
+    # not ask for a browser, and test_settings checks the product's own default)
+    default_mode = settings.SETTINGS["capture_mode"].default
+    assert (options.mode, options.screenshots, options.recover) == (default_mode, False, False)
     assert (options.concurrency, options.per_host, options.refetch) == (32, 2, False)
     assert options.fetch.allow_hosts == ()
     assert options.extract_processes == capture_policy.default_extract_processes()
@@ -134,3 +137,13 @@ def test_a_cluster_without_the_extra_installed_is_one_clear_error(db, monkeypatc
         "running on a cluster needs Dask's distributed package: pip install 'verify[cluster]'"
         " (or run with --cluster local)"
     )
+
+
+def test_the_products_capture_mode_is_auto() -> None:
+    """Outside the test suite's static default (conftest), capture_mode defaults to auto."""
+    import subprocess
+    import sys
+
+    code = "from verify import settings; print(settings.SETTINGS['capture_mode'].default)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "auto"

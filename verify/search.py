@@ -37,7 +37,8 @@ OPERATORS = ("AND", "OR", "NOT")  # FTS5's, in capitals as FTS5 wants them
 
 
 def _quote(term: str) -> str:
-    return '"' + term.replace('"', '""') + '"'
+    # FTS5 ends a string at a NUL character: drop it, or the query is "unterminated"
+    return '"' + term.replace("\x00", "").replace('"', '""') + '"'
 
 
 def parse_query(text: str) -> list[str]:
