@@ -148,7 +148,7 @@ def _train_module():
     return module
 
 
-def public_cv(oof_path: Path | None) -> None:
+def public_cv(oof_path: Path | None) -> dict:
     train = _train_module()
 
     rows = train.load()
@@ -203,6 +203,7 @@ def public_cv(oof_path: Path | None) -> None:
     print("average precision per CLEF document (verify / TF-IDF + LR):")
     for doc, ap in ours_s["per_debate_ap"].items():
         print(f"  {doc:32s} {ap:.3f} / {base_s['per_debate_ap'][doc]:.3f}")
+    return results
 
 
 # --------------------------------------------------------------------------------------------
@@ -276,9 +277,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--speed", action="store_true", help="also time splitting and scoring")
     ap.add_argument("--oof", type=Path, help="cache of the model's out-of-fold scores")
     ap.add_argument("--no-cv", action="store_true", help="skip the cross-validation")
+    ap.add_argument(
+        "--record",
+        action="store_true",
+        help="with --speed and the cross-validation: write the run to bench/results (record.py)",
+    )
+    ap.add_argument(
+        "--note", default="", help="a note kept with --record (e.g. the machine's load)"
+    )
     args = ap.parse_args(argv)
-    if not args.no_cv:
-        public_cv(args.oof)
+    if args.record and (args.no_cv or not args.speed):
+        ap.error("--record needs the cross-validation and --speed (the figures the page shows)")
+    cv = None if args.no_cv else public_cv(args.oof)
     in_house()
     if args.speed:
         split_rate, score_rate, whole_rate = speed()
@@ -287,7 +297,54 @@ def main(argv: list[str] | None = None) -> int:
             f"score with clauses {score_rate:,.0f} sentences/s (target >= 10,000; whole "
             f"sentences only, same run: {whole_rate:,.0f} sentences/s)"
         )
+        if args.record and cv is not None:
+            record_run(cv, split_rate, score_rate, whole_rate, args.note)
     return 0
+
+
+def record_run(
+    cv: dict, split_rate: float, score_rate: float, whole_rate: float, note: str = ""
+) -> None:
+    """The run to bench/results/checkworthy-WHEN.json, as the benchmarks page shows it:
+    ClaimBuster ROC-AUC (cross-validated) per scorer, CLEF MAP and the speed in the notes."""
+    import importlib.util
+    import os
+
+    # bench/ is kept off sys.path (queue.py would shadow the stdlib), so load record.py by path
+    spec = importlib.util.spec_from_file_location("bench_record", BENCH / "record.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    ours = cv["verify (refitted per fold)"]
+    tfidf = cv["baseline: TF-IDF + logistic reg."]
+    digit = cv["baseline: has a digit"]
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    path = module.record(
+        "checkworthy",
+        "Check-worthiness",
+        "ROC-AUC on ClaimBuster (5-fold CV)",
+        [
+            {
+                "label": "verify (hand features + word 1-2 grams, calibrated)",
+                "value": round(ours["cb_auc"], 3),
+            },
+            {
+                "label": "TF-IDF word 1-2 grams + logistic regression",
+                "value": round(tfidf["cb_auc"], 3),
+                "baseline": True,
+            },
+            {"label": "has a digit", "value": round(digit["cb_auc"], 3), "baseline": True},
+        ],
+        command="python bench/checkworthy.py --speed",
+        higher_is_better=True,
+        target="ROC-AUC at least 0.92",
+        notes=f"CLEF 2019 MAP per debate: verify {ours['clef_map']:.3f}, TF-IDF"
+        f" {tfidf['clef_map']:.3f}, has a digit {digit['clef_map']:.3f}. Speed (one thread, CPU"
+        f" time, best of 5): {score_rate:,.0f} sentences/s scored with clauses (target 10,000),"
+        f" {whole_rate:,.0f} sentences/s as whole sentences only (same run), split"
+        f" {split_rate:,.0f} sentences/s. Load average at the end: {load}."
+        + (f" {note}" if note else ""),
+    )
+    print(f"recorded {path.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

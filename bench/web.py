@@ -238,6 +238,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="accounts and per-request session checks (implied when the database has accounts)",
     )
+    ap.add_argument(
+        "--record", action="store_true", help="write the run to bench/results (bench/record.py)"
+    )
+    ap.add_argument(
+        "--note", default="", help="a note kept with --record (e.g. the machine's load)"
+    )
     args = ap.parse_args(argv)
 
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; waitress threads {args.threads},"
@@ -297,7 +303,57 @@ def main(argv: list[str] | None = None) -> int:
         missed += not ok
         print(f"target {name}: client p95 {p95:.2f} ms (server p95 {pct(server, 95):.2f} ms, mean"
               f" client {statistics.fmean(client):.2f} ms) vs {TARGET_P95_MS:.0f} ms: {'met' if ok else 'MISSED'}")  # fmt: skip
+    if args.record:
+        _record(args, runs, n_big, signed, missed)
     return 1 if missed else 0
+
+
+def _record(args: argparse.Namespace, runs: list[tuple[str, dict]], n_big: int, signed: bool,
+            missed: int) -> None:  # fmt: skip
+    """The run to bench/results/web-WHEN.json: client p95 per page on the big archive, the
+    same-run baselines beside it, server p95 in `extra`."""
+    import importlib.util
+
+    # bench/ is kept off sys.path (queue.py would shadow the stdlib), so load record.py by path
+    spec = importlib.util.spec_from_file_location("bench_record", HERE / "record.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    record = module.record
+
+    # the big archive's rows keep the plain page names (the history table follows "queue page");
+    # each is compared with the same page on the first baseline archive of the run
+    rows = []
+    for i, (label, results) in enumerate(runs):
+        for name, (server, client) in results.items():
+            row: dict = {"label": name if i == 0 else f"{name} ({label})",
+                         "value": round(pct(client, 95), 1),
+                         "extra": {"server p95 ms": round(pct(server, 95), 1),
+                                   "client p50 ms": round(pct(client, 50), 1),
+                                   "server p50 ms": round(pct(server, 50), 1)}}  # fmt: skip
+            if i == 0 and len(runs) > 1:
+                row["vs"] = f"{name} ({runs[1][0]})"
+            if i > 0:
+                row["baseline"] = True
+            rows.append(row)
+    try:
+        load = os.getloadavg()
+        load_note = f" Load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}."
+    except OSError:
+        load_note = ""
+    path = record(
+        "web",
+        f"Web UI ({n_big:,} claims, {args.clients} {'signed-in ' if signed else ''}clients)",
+        "client p95 ms",
+        rows,
+        command="python bench/web.py"
+        + (" --signed-in" if signed else "")
+        + (f" --claims {args.claims}" if args.db is None and args.claims != 1_000_000 else ""),
+        higher_is_better=False,
+        target=f"p95 < {TARGET_P95_MS:.0f} ms at {args.clients} clients ({'met' if not missed else 'missed'})",
+        notes=f"waitress {args.threads} threads, {args.requests} requests per page.{load_note}"
+        + (f" {args.note}" if args.note else ""),
+    )
+    print(f"recorded {path.relative_to(HERE.parent)}")
 
 
 if __name__ == "__main__":
