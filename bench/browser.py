@@ -36,7 +36,7 @@ from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from bench.capture import RssPoller, make_db, run_measured
-from verify.browser import find_chromium
+from verify.capture.browser import find_chromium
 from verify.store import open_db
 
 VERIFY = str(Path(sys.executable).parent / "verify")

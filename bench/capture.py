@@ -44,7 +44,7 @@ import psutil
 import requests
 
 from bench.site import BenchSite, page
-from verify.claims import add_claim
+from verify.ingest.claims import add_claim
 from verify.store import immediate, open_db
 
 VERIFY = str(Path(sys.executable).parent / "verify")

@@ -1,4 +1,4 @@
-"""Check-worthiness: how well verify.checkworthy.score_sentence ranks check-worthy sentences.
+"""Check-worthiness: how well verify.text.checkworthy.score_sentence ranks check-worthy sentences.
 
     pip install -e '.[bench]'                    # scikit-learn, for the baselines and refits
     python bench/checkworthy.py                  # cross-validated figures on the public data
@@ -32,7 +32,7 @@ BENCH = ROOT / "bench"
 # bench/queue.py would shadow the standard library's queue (scikit-learn imports it)
 sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != BENCH]
 
-from verify import checkworthy  # noqa: E402
+from verify.text import checkworthy  # noqa: E402
 
 DATA = BENCH / "data" / "checkworthy.tsv"
 

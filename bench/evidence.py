@@ -12,7 +12,7 @@ is the first-ranked candidate relevant? Printed in one run for
   * random order (the expected share, exact),
   * BM25 (k1 1.2, b 0.75, IDF over every evidence sentence of the file),
   * TF-IDF cosine (the same IDF),
-  * verify's overlap ranker alone (verify.evidence, learned weights off),
+  * verify's overlap ranker alone (verify.review.evidence, learned weights off),
   * verify's learned ranker, cross-validated by claim (5 folds: a claim's candidates are never
     in both the training and the validation fold), and with the shipped weights (trained on all
     of this file, so that figure is not held out).
@@ -37,7 +37,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 
-from verify import evidence, quantities  # noqa: E402
+from verify.review import evidence  # noqa: E402
+from verify.text import quantities  # noqa: E402
 
 DATA = Path(
     os.environ.get("VERIFY_EVIDENCE_DATA", "/work/shared/data/evidence/climate_fever_dev.jsonl")
@@ -147,7 +148,7 @@ def cross_validated_share(claims: list[dict]) -> tuple[float, list[float]]:
 
 
 def fit(claims: list[dict], c: float = 0.1) -> dict:
-    """Pairwise logistic regression on verify.evidence.passage_features: for every claim, each
+    """Pairwise logistic regression on verify.review.evidence.passage_features: for every claim, each
     (relevant, irrelevant) pair of its candidates gives the difference of their features, in
     both orders. The weights rank the candidates of one claim; there is no intercept."""
     from sklearn.linear_model import LogisticRegression
@@ -168,7 +169,7 @@ def fit(claims: list[dict], c: float = 0.1) -> dict:
     lr.fit(xs, ys)
     return {
         "about": "verify evidence ranker: pairwise logistic regression over "
-        "verify.evidence.FEATURES, fitted by bench/evidence.py --write on Climate-FEVER "
+        "verify.review.evidence.FEATURES, fitted by bench/evidence.py --write on Climate-FEVER "
         "(climate_fever_dev.jsonl, every claim)",
         "features": dict(
             zip(evidence.FEATURES, (round(float(w), 6) for w in lr.coef_[0]), strict=True)

@@ -1,4 +1,4 @@
-"""Readable-text quality and CPU cost of verify.extract against trafilatura, same run.
+"""Readable-text quality and CPU cost of verify.text.extract against trafilatura, same run.
 
 For every saved page (tests/pages/*.html and bench/data/extract/*.html, each with a JSON
 sidecar whose "body" lists the true article paragraphs and "must_not" the boilerplate
@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 import trafilatura  # noqa: E402
 
-from verify.extract import decode_bytes, extract  # noqa: E402
+from verify.text.extract import decode_bytes, extract  # noqa: E402
 
 DIRS = [ROOT / "tests" / "pages", ROOT / "bench" / "data" / "extract"]
 

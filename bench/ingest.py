@@ -22,10 +22,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from verify import checkworthy as claims  # noqa: E402
-from verify import extract
-from verify.ingest import ingest_article  # noqa: E402
+from verify.ingest.article import ingest_article  # noqa: E402
 from verify.store import open_db  # noqa: E402
+from verify.text import checkworthy as claims
+from verify.text import extract
 
 PEOPLE = [
     "Ana Ruiz",

@@ -27,7 +27,9 @@ _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 sys.path.insert(0, str(_HERE.parent))
 
-from verify import clock, evidence, review, search, store  # noqa: E402
+from verify import clock, store  # noqa: E402
+from verify.review import evidence, search  # noqa: E402
+from verify.review import workflow as review  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out"
 DEFAULT_DB = OUT / "queue.db"

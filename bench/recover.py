@@ -33,11 +33,11 @@ from datetime import UTC, datetime
 import requests
 
 from verify import clock, store
-from verify.claims import add_claim
-from verify.demo_archive import FakeArchive
-from verify.fetch import FetchOptions
-from verify.mementos import cdx_url, choose, parse_cdx, wayback_archive
-from verify.recover import RecoverOptions, recover
+from verify.capture.fetch import FetchOptions
+from verify.demo.webarchive import FakeArchive
+from verify.ingest.claims import add_claim
+from verify.webarchives.mementos import cdx_url, choose, parse_cdx, wayback_archive
+from verify.webarchives.recover import RecoverOptions, recover
 
 ORIGIN = "http://news.example"  # never contacted: the sources are gone, only the archive answers
 PARAGRAPH = (

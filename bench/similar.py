@@ -1,6 +1,6 @@
 """Benchmark of "has this been checked before?": a table of 1,000,000 known reviews (synthetic
 claims: names, places, numbers in several spellings, a Zipf vocabulary), imported through the
-same code as `verify import-claimreview` (verify.claimreview.store_reviews), then
+same code as `verify import-claimreview` (verify.review.known.store_reviews), then
 `similar.similar_reviews` for claims that paraphrase a known one (other number spelling,
 synonyms, other word order) and for claims that match nothing. Prints p50/p95 in milliseconds and
 the share of paraphrases whose original comes first, beside two baselines measured in the same
@@ -28,7 +28,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from verify import claimreview, clock, matchkeys, similar, store  # noqa: E402
+from verify import clock, store
+from verify.review import known as claimreview
+from verify.review import similar
+from verify.text import matchkeys
 
 OUT = Path(__file__).resolve().parent / "out"
 CHUNK = 20_000

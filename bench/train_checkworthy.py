@@ -12,11 +12,11 @@ VERIFY_CHECKWORTHY_DATA or /work/shared/data/checkworthy:
 No CheckThat! test set and no ClaimBuster test split is read, here or anywhere in verify.
 
 Model: L2-regularised logistic regression over
-  * the hand-made features of verify.checkworthy.sentence_features (numbers, dates, names,
+  * the hand-made features of verify.text.checkworthy.sentence_features (numbers, dates, names,
     attribution, comparisons, verbs of record; questions, first-person opinion, hedges,
     predictions, filler ...), multiplied by HAND_SCALE so the penalty leaves them more room
     than any single word;
-  * binary word uni- and bigrams (verify.checkworthy.sentence_terms) seen in at least MIN_DF
+  * binary word uni- and bigrams (verify.text.checkworthy.sentence_terms) seen in at least MIN_DF
     training sentences;
   * a "this row is from CLEF" column used only in training: CLEF marks far fewer lines
     check-worthy than ClaimBuster (3% against 25%), and the column absorbs that difference in
@@ -54,7 +54,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # the script's own folder holds bench/queue.py, which would shadow the standard library's queue
 sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 
-from verify import checkworthy  # noqa: E402
+from verify.text import checkworthy  # noqa: E402
 
 DATA_DIR = Path(os.environ.get("VERIFY_CHECKWORTHY_DATA", "/work/shared/data/checkworthy"))
 MODEL_PATH = ROOT / "verify" / "checkworthy_model.json"
@@ -289,7 +289,7 @@ def model_scorer(rows, **kw):
 
 def clause_scorer(rows, **kw):
     """As model_scorer, but each validation sentence scores as the higher of itself and its
-    clauses (verify.checkworthy.score_claim), on the raw scale."""
+    clauses (verify.text.checkworthy.score_claim), on the raw scale."""
 
     def make(tr):
         m = Model(rows, tr, **kw)

@@ -110,7 +110,7 @@ def signed_in(base: str, name: str, password: str | None = None) -> requests.Ses
 
 def add_accounts(path: Path, clients: int) -> dict[str, str]:
     """Accounts bench0..bench{clients-1} (reviewers) in the archive, with their passwords."""
-    from verify import users
+    from verify.review import accounts as users
     from verify.store import open_db
 
     db = open_db(path)

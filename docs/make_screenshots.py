@@ -28,8 +28,10 @@ TEAM = (("maria", "admin"), ("ben", "editor"), ("ana", "reviewer"))
 def build(db_path: Path) -> dict[str, int]:
     """The demo archive plus accounts, an assignment and a comment; ids worth showing."""
     sys.path.insert(0, str(ROOT))
-    from verify import store, team, users
-    from verify.demo import run_demo
+    from verify import store
+    from verify.demo.run import run_demo
+    from verify.review import accounts as users
+    from verify.review import team
 
     run_demo(str(db_path))
     db = store.open_db(db_path)

@@ -17,9 +17,10 @@ from browser_helpers import build_review_data, sign_in
 from click.testing import CliRunner
 from fakearchive import FaultyArchive
 
-from verify import browser as browser_mod
-from verify import settings, users
+from verify import settings
+from verify.capture import browser as browser_mod
 from verify.cli import cli
+from verify.review import accounts as users
 from verify.store import open_db
 from verify.web import create_app
 

@@ -1,4 +1,4 @@
-"""The test suite's fake web archive: verify.demo_archive.FakeArchive (CDX, raw replay,
+"""The test suite's fake web archive: verify.demo.webarchive.FakeArchive (CDX, raw replay,
 TimeMap, Save Page Now on 127.0.0.1, port 0) plus the ways real archives misbehave, and a
 standard set of mementos of a test site's pages.
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from verify.demo_archive import FakeArchive
+from verify.demo.webarchive import FakeArchive
 
 REFERENCE_DATE = "2015-11-23"  # the test article's publication date
 

@@ -1,14 +1,15 @@
-"""Aliases and lemmas in matching keys (verify.aliases, verify.lemmas, verify.matchkeys): "checked
+"""Aliases and lemmas in matching keys (verify.text.aliases, verify.text.lemmas, verify.text.matchkeys): "checked
 before" sees paraphrases, and migration 0012 re-keys what an archive already stores."""
 
 from __future__ import annotations
 
 from review_helpers import make_article, make_claim
 
-from verify import similar, store
-from verify.aliases import fold_aliases
-from verify.lemmas import lemma
-from verify.matchkeys import match_keys, text_keys
+from verify import store
+from verify.review import similar
+from verify.text.aliases import fold_aliases
+from verify.text.lemmas import lemma
+from verify.text.matchkeys import match_keys, text_keys
 
 
 def _decide(db, cid: int) -> None:

@@ -1,13 +1,54 @@
-"""The shape of the package: no import cycle among verify's modules, and no guard against
-verify's own modules being missing (a broken module must fail loudly, not be skipped)."""
+"""The shape of the package, enforced: layers that point one way, no import cycle, private names
+that stay in their module, and no guard against verify's own modules being missing (a broken
+module must fail loudly, not be skipped).
+
+The layers, from the bottom (a module may import its own layer and the layers below it):
+
+    0  vocabulary   verify.model, verify.clock, verify.errors, verify.urls
+    1  text         verify.text.*            (pure: no database, no network)
+    2  store        verify.store.*           (the only place with SQL)
+    3  network      verify.capture.fetch, netguard, browser   (one URL -> result, no database)
+    4  workflows    verify.capture.* (engine, policy, cluster, replay), verify.webarchives.*,
+                    verify.ingest.*, verify.review.*, verify.export.*, verify.demo.*,
+                    verify.settings (the settings a command may change, role checked)
+    5  faces        verify.web.*, verify.cli.*
+
+Text sits below the store because the store's triggers compute match keys with it. Inside the
+workflows, capture never imports review: a stored snapshot tells the review workflow through the
+store's hook."""
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "verify"
+
+LAYERS: list[tuple[int, str]] = [
+    (0, r"verify\.(model|clock|errors|urls)"),
+    (1, r"verify\.text(\..*)?"),
+    (2, r"verify\.store(\..*)?"),
+    (3, r"verify\.capture\.(fetch|netguard|browser)"),
+    (4, r"verify\.(capture|webarchives|ingest|review|export|demo)(\..*)?"),
+    (4, r"verify\.settings"),
+    (5, r"verify\.(web|cli)(\..*)?"),
+]
+# verify/__init__.py, the old-path aliases and the deprecated verify.archive shim sit outside the
+# layers: they only forward to the modules that hold the code.
+OUTSIDE = {"verify", "verify.oldpaths", "verify.archive"}
+
+FORBIDDEN: list[tuple[str, str, str]] = [
+    (r"verify\.capture(\..*)?", r"verify\.review(\..*)?", "capture tells review through a hook"),
+]
+
+
+def layer_of(module: str) -> int | None:
+    for rank, pattern in LAYERS:
+        if re.fullmatch(pattern, module):
+            return rank
+    return None
 
 
 def module_name(path: Path) -> str:
@@ -22,8 +63,8 @@ def modules() -> dict[str, Path]:
 
 
 def imported_modules(name: str, path: Path, known: set[str]) -> set[str]:
-    """The verify modules `name` imports, anywhere in it (functions included): `from .x import
-    y` is x, or x.y when y is itself a module; `from . import y` is y when y is a module."""
+    """The verify modules `name` imports, anywhere in it (functions included): `from x import y`
+    is x.y when y is itself a module, else x."""
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     out: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -40,7 +81,7 @@ def imported_modules(name: str, path: Path, known: set[str]) -> set[str]:
                 continue
             subs = {f"{target}.{a.name}" for a in node.names} & known
             out.update(subs)
-            if node.module or not subs or len(subs) < len(node.names):
+            if len(subs) < len(node.names):
                 out.add(target)
     return {m for m in out if m in known and m != name}
 
@@ -74,18 +115,61 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
     return None
 
 
+def layer_violations(graph: dict[str, set[str]]) -> list[str]:
+    out = []
+    for module, imports in sorted(graph.items()):
+        if module in OUTSIDE:
+            continue
+        rank = layer_of(module)
+        for imported in sorted(imports):
+            if imported in OUTSIDE or imported == module.rpartition(".")[0]:
+                continue
+            other = layer_of(imported)
+            if rank is not None and other is not None and other > rank:
+                out.append(f"{module} (layer {rank}) imports {imported} (layer {other})")
+            for src, dst, why in FORBIDDEN:
+                if re.fullmatch(src, module) and re.fullmatch(dst, imported):
+                    out.append(f"{module} imports {imported}: {why}")
+    return out
+
+
 def test_the_graph_sees_imports():
     graph = import_graph()
-    assert "verify.model" in graph["verify.capture"]  # from . import extract, model, store
-    assert "verify.fetch" in graph["verify.capture"]  # from .fetch import (...)
-    assert "verify.errors" in graph["verify.model"]  # from .errors import ...
+    assert "verify.model" in graph["verify.capture.engine"]
+    assert "verify.capture.fetch" in graph["verify.capture.engine"]
+    assert "verify.errors" in graph["verify.model"]
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"b"}, "b": set()}) is None
+
+
+def test_every_module_has_a_layer():
+    missing = [m for m in modules() if m not in OUTSIDE and layer_of(m) is None]
+    assert not missing, f"modules outside every layer: {missing}"
+
+
+def test_layers_point_one_way():
+    assert layer_violations({"verify.store.claims": {"verify.review.workflow"}})  # can fail
+    violations = layer_violations(import_graph())
+    assert not violations, "\n".join(violations)
 
 
 def test_no_import_cycle():
     cycle = find_cycle(import_graph())
     assert cycle is None, "import cycle: " + " -> ".join(cycle or [])
+
+
+def test_private_names_stay_in_their_module():
+    """`from verify.x import _name` across modules is the sign of a missing public name."""
+    found = []
+    for name, path in modules().items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (
+                node.level or (node.module or "").startswith("verify")
+            ):
+                for alias in node.names:
+                    if alias.name.startswith("_") and not alias.name.startswith("__"):
+                        found.append(f"{name}: {node.module}.{alias.name}")
+    assert not found, "private names imported across modules:\n" + "\n".join(found)
 
 
 def _imports_verify(node: ast.AST) -> bool:
@@ -138,7 +222,7 @@ def test_the_guard_finder_finds_guards(tmp_path):
         "try:\n    from .fetch import fetch_url\nexcept ImportError:\n    fetch_url = None\n"
         "try:\n    import fcntl\nexcept ImportError:\n    fcntl = None\n"
         "def f():\n    try:\n        from verify import capture\n    except Exception:\n        pass\n"
-        "pytest.importorskip('verify.warc')\npytest.importorskip('setuptools')\n"
+        "pytest.importorskip('verify.export.warc')\npytest.importorskip('setuptools')\n"
     )
     assert [g.rsplit(": ", 1)[1] for g in guards(sample)] == [
         "try/except around a verify import",

@@ -18,10 +18,12 @@ import psutil
 import pytest
 from conftest import LocalSite, Response
 
-from verify import capture, claims, replay
-from verify.browser import BrowserEngine, BrowserOptions, find_chromium
-from verify.capture import CaptureOptions
-from verify.fetch import FetchOptions
+from verify.capture import engine as capture
+from verify.capture import replay
+from verify.capture.browser import BrowserEngine, BrowserOptions, find_chromium
+from verify.capture.engine import CaptureOptions
+from verify.capture.fetch import FetchOptions
+from verify.ingest import claims
 from verify.store import open_db
 
 pytestmark = pytest.mark.browser

@@ -13,7 +13,8 @@ from conftest import LocalSite, Response
 from fakearchive import FaultyArchive, page
 from test_web_browser import sign_in
 
-from verify import claims, settings
+from verify import settings
+from verify.ingest import claims
 from verify.store import open_db
 from verify.web import create_app
 

@@ -11,8 +11,8 @@ import socket
 import pytest
 from conftest import LocalSite, Response
 
-from verify.browser import BrowserEngine, BrowserOptions, find_chromium
-from verify.fetch import FetchOptions, fetch_url
+from verify.capture.browser import BrowserEngine, BrowserOptions, find_chromium
+from verify.capture.fetch import FetchOptions, fetch_url
 
 pytestmark = pytest.mark.browser
 

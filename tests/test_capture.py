@@ -14,11 +14,11 @@ import pytest
 from conftest import LocalSite, Response
 from faultserver import FaultSite, gzip_bomb
 
-from verify import capture as cap
 from verify import store
-from verify.claims import ensure_source
+from verify.capture import engine as cap
+from verify.capture.fetch import FetchOptions
 from verify.errors import InputError, NotFoundError
-from verify.fetch import FetchOptions
+from verify.ingest.claims import ensure_source
 
 MB = 2**20
 
@@ -352,7 +352,7 @@ def test_bad_selection_writes_nothing(db) -> None:
 
 
 def test_claim_and_source_selection(db, site: LocalSite) -> None:
-    from verify.claims import add_claim
+    from verify.ingest.claims import add_claim
 
     site.routes["/c1"] = Response(200, "<p>one</p>")
     site.routes["/c2"] = Response(200, "<p>two</p>")
@@ -487,9 +487,7 @@ def test_parent_watch_fallback_ends_an_orphan() -> None:
     pid: kill -9 the parent and the watching child must end."""
     import psutil
 
-    child_code = (
-        "import sys; from verify.capture import _poll_parent; _poll_parent(int(sys.argv[1]), 0.05)"
-    )
+    child_code = "import sys; from verify.capture.engine import _poll_parent; _poll_parent(int(sys.argv[1]), 0.05)"
     parent_code = (
         "import os, subprocess, sys, time;"
         f"p = subprocess.Popen([sys.executable, '-c', {child_code!r}, str(os.getpid())]);"

@@ -7,10 +7,12 @@ import pytest
 from conftest import Response
 from fakearchive import FaultyArchive, page
 
-from verify import capture_policy, claims, settings
-from verify.capture import list_snapshots
+from verify import settings
+from verify.capture import policy as capture_policy
+from verify.capture.engine import list_snapshots
+from verify.capture.netguard import merge_allow_hosts
 from verify.errors import ClusterError, InputError
-from verify.netguard import merge_allow_hosts
+from verify.ingest import claims
 
 RICH = "<html><head><title>Toll</title></head><body><article><p>{}</p></article></body></html>"
 

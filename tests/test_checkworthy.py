@@ -1,4 +1,4 @@
-"""Sentence splitting, check-worthiness scoring and span-to-sentence mapping (verify.checkworthy)."""
+"""Sentence splitting, check-worthiness scoring and span-to-sentence mapping (verify.text.checkworthy)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from verify.checkworthy import (
+from verify.text.checkworthy import (
     DEFAULT_MIN_SCORE,
     FEATURES,
     Sentence,
@@ -350,7 +350,7 @@ def test_score_sentences_matches_score_sentence() -> None:
 
 
 def test_weights_match_features() -> None:
-    from verify import checkworthy
+    from verify.text import checkworthy
 
     m = checkworthy.model()
     assert len(m.weights) == len(FEATURES)
@@ -362,7 +362,7 @@ def test_weights_match_features() -> None:
 
 
 def test_model_file_holds_weights_only() -> None:
-    from verify import checkworthy
+    from verify.text import checkworthy
 
     model = json.loads(checkworthy.MODEL_PATH.read_text(encoding="utf-8"))
     assert set(model["features"]) == set(FEATURES)

@@ -1,4 +1,4 @@
-"""Clause scoring (verify.checkworthy.score_claim): a fact inside a hedged, opinionated or long
+"""Clause scoring (verify.text.checkworthy.score_claim): a fact inside a hedged, opinionated or long
 sentence is found by its clause, the claim keeps which clause, and the claim page shows it."""
 
 from __future__ import annotations
@@ -9,14 +9,14 @@ import pytest
 from browser_helpers import sign_in
 
 from verify import store
-from verify.checkworthy import (
+from verify.ingest.article import ingest_article
+from verify.text.checkworthy import (
     DEFAULT_MIN_SCORE,
     score_claim,
     score_sentence,
     score_whole,
     split_clauses,
 )
-from verify.ingest import ingest_article
 from verify.web import create_app
 
 HEDGED = "ISIS, on the other hand, seems to be more brutal since its foundation in 2014."

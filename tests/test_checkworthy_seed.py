@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from verify import checkworthy, store
-from verify.checkworthy import DEFAULT_MIN_SCORE
-from verify.ingest import ingest_article
+from verify import store
+from verify.ingest.article import ingest_article
+from verify.text import checkworthy
+from verify.text.checkworthy import DEFAULT_MIN_SCORE
 
 ARTICLE = Path(__file__).parent / "fixtures" / "bamako_siege.md"
 

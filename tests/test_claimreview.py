@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from verify import claimreview
+from verify.review import known as claimreview
 
 REVIEW = {
     "@context": "https://schema.org",

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from conftest import NOT_HTTP_URLS, row_counts
 
-from verify import claims, store
+from verify import store
 from verify.clock import now
 from verify.errors import InputError, InvalidURLError, NotFoundError
+from verify.ingest import claims
 
 
 def counts(db) -> dict[str, int]:

@@ -269,7 +269,7 @@ def test_kill_9_of_fetch_leaves_no_worker_process(tmp_path: Path, run_cli) -> No
     running (they used to live on under pid 1, two per killed run)."""
     import psutil
 
-    from verify.capture import PROCESS_EXTRACT_MIN
+    from verify.capture.engine import PROCESS_EXTRACT_MIN
 
     fault = FaultSite(slow=0.1)
     try:
@@ -310,7 +310,7 @@ def test_kill_9_of_fetch_leaves_no_worker_process(tmp_path: Path, run_cli) -> No
 def test_progress_bar_only_on_a_terminal() -> None:
     import io
 
-    from verify.capture import CaptureProgress
+    from verify.capture.engine import CaptureProgress
     from verify.cli.cmd_capture import _ProgressBar
 
     class Terminal(io.StringIO):

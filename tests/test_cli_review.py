@@ -223,7 +223,7 @@ def test_search_human_output(run_cli, db_path):
 
 
 def test_search_human_output_for_very_common_words(run_cli, db_path, monkeypatch):
-    from verify import search
+    from verify.review import search
 
     _world(db_path)
     monkeypatch.setattr(search, "RANK_WINDOW", 1)

@@ -20,8 +20,10 @@ import pytest
 from conftest import LocalSite, Response
 from fakearchive import FaultyArchive, page
 
-from verify import capture_policy, claims, cluster
+from verify.capture import cluster
+from verify.capture import policy as capture_policy
 from verify.errors import ClusterError
+from verify.ingest import claims
 from verify.store import open_db
 
 DASK = str(Path(sys.executable).with_name("dask"))

@@ -7,7 +7,7 @@ import sqlite3
 
 from conftest import row_counts
 
-from verify.demo import ROUTES, demo_site, run_demo
+from verify.demo.run import ROUTES, demo_site, run_demo
 
 
 def counts(path) -> dict[str, int]:

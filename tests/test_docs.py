@@ -264,7 +264,7 @@ def test_tutorial_prints_what_the_page_shows(tmp_path, intranet):
 
 @pytest.mark.slow
 def test_python_api_example_runs(tmp_path):
-    from verify.demo import run_demo
+    from verify.demo.run import run_demo
 
     text = PYTHON_API.read_text(encoding="utf-8")
     blocks = [lines for info, lines in fenced_blocks(text) if info == "python"]

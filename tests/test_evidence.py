@@ -1,8 +1,8 @@
 import pytest
 from review_helpers import make_claim, make_snapshot, make_source
 
-from verify import evidence as ev
 from verify.errors import NotFoundError
+from verify.review import evidence as ev
 
 REPORT = (
     "The hotel in Bamako was attacked on Friday morning. Security forces surrounded the building.\n\n"

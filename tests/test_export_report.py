@@ -7,7 +7,8 @@ import io
 
 from review_helpers import make_claim, make_snapshot, make_source
 
-from verify import export, store
+from verify import store
+from verify.export import tables as export
 
 
 def test_markdown_report_has_status_changes_dead_sources_and_archive_dates(db) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from verify.extract import (
+from verify.text.extract import (
     Extracted,
     decode_bytes,
     extract,
@@ -516,11 +516,11 @@ def test_same_bytes_same_text_through_ingest_and_capture(db, site, tmp_path) -> 
     captured as a source, it gives one text, and ingest keeps its links."""
     from conftest import Response
 
-    from verify import capture as cap
     from verify import store
-    from verify.claims import ensure_source
-    from verify.fetch import FetchOptions
-    from verify.ingest import ingest_article
+    from verify.capture import engine as cap
+    from verify.capture.fetch import FetchOptions
+    from verify.ingest.article import ingest_article
+    from verify.ingest.claims import ensure_source
     from verify.store import get_article
 
     body = (PAGES / "13_comments_bylines.html").read_bytes()

@@ -11,7 +11,7 @@ from conftest import Response
 from faultserver import FaultSite, gzip_bomb
 
 from verify import USER_AGENT
-from verify.fetch import FetchOptions, RobotsCache, decode_payload, fetch_url, make_session
+from verify.capture.fetch import FetchOptions, RobotsCache, decode_payload, fetch_url, make_session
 
 MB = 2**20
 

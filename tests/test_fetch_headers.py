@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from conftest import LocalSite
 
-from verify import extract
-from verify.extract.sniff import decode_bytes
-from verify.fetch import MAX_RESPONSE_HEADERS, FetchOptions, fetch_url
+from verify.capture.fetch import MAX_RESPONSE_HEADERS, FetchOptions, fetch_url
+from verify.text import extract
+from verify.text.extract.sniff import decode_bytes
 
 BODY = "<html><head><title>Toll</title></head><body><p>At least 22 people died, Café owner says.</p></body></html>"
 

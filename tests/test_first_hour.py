@@ -11,7 +11,13 @@ from browser_helpers import csrf_from, sign_in
 from conftest import LocalSite, Response
 from review_helpers import make_article, make_claim, make_snapshot, make_source
 
-from verify import claims, ingest, replay, review, store, team, users
+from verify import store
+from verify.capture import replay
+from verify.ingest import article as ingest
+from verify.ingest import claims
+from verify.review import accounts as users
+from verify.review import team
+from verify.review import workflow as review
 from verify.store import open_db
 from verify.web import create_app
 

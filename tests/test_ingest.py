@@ -9,7 +9,7 @@ from conftest import row_counts
 
 from verify import store
 from verify.errors import BlockedAddressError, InputError, InvalidURLError, NotFoundError
-from verify.ingest import import_sheet, ingest_article, promote_span
+from verify.ingest.article import import_sheet, ingest_article, promote_span
 
 STORY = """<!doctype html>
 <html><head><title>Harbour bridge reopens</title></head>
@@ -229,7 +229,7 @@ def test_unreadable_file(db, tmp_path):
 def test_url_ingest_through_fetch(db, site):
     from conftest import Response
 
-    from verify.fetch import FetchOptions
+    from verify.capture.fetch import FetchOptions
 
     site.routes["/story"] = Response(200, STORY)
     before = counts(db)

@@ -9,9 +9,9 @@ import pytest
 from conftest import Response
 
 from verify import store
+from verify.capture.fetch import FetchOptions
 from verify.errors import InputError
-from verify.fetch import FetchOptions
-from verify.ingest import ingest_article
+from verify.ingest.article import ingest_article
 
 LOCAL = FetchOptions(allow_hosts=("127.0.0.1",), retries=0)
 BODY = (

@@ -12,8 +12,10 @@ from browser_helpers import sign_in
 from conftest import Response
 from review_helpers import counts, make_claim, make_snapshot, make_source
 
-from verify import evidence, model, review, store
+from verify import model, store
 from verify.errors import ConflictError
+from verify.review import evidence
+from verify.review import workflow as review
 from verify.web import create_app
 
 PAGE = "<html><head><title>Siege</title></head><body><article><h1>Siege report</h1><p>{}</p><p>Seven people were wounded. The gunmen were not identified by the police on the first day, and the investigation is continuing with the help of foreign teams.</p></article></body></html>"

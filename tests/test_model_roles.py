@@ -9,8 +9,10 @@ import html
 import pytest
 from browser_helpers import build_review_data, sign_in
 
-from verify import model, review, users
+from verify import model
 from verify.errors import ForbiddenError
+from verify.review import accounts as users
+from verify.review import workflow as review
 from verify.store import open_db
 from verify.web import create_app
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from verify import netguard
+from verify.capture import netguard
+from verify.capture.fetch import FetchOptions, fetch_url
 from verify.errors import BlockedAddressError, FetchError
-from verify.fetch import FetchOptions, fetch_url
 
 
 @pytest.mark.parametrize(

@@ -44,10 +44,10 @@ def test_wheel_contains_migrations_and_demo_data(tmp_path):
     assert "verify/store/migrations/0001_initial.sql" in names
     for sql in (ROOT / "verify" / "store" / "migrations").glob("*.sql"):
         assert f"verify/store/migrations/{sql.name}" in names
-    assert "verify/demo_data/article.html" in names
-    for page in (ROOT / "verify" / "demo_data" / "sources").iterdir():
-        assert f"verify/demo_data/sources/{page.name}" in names
-    assert "verify/demo.py" in names and "verify/cli/cmd_articles.py" in names
+    assert "verify/demo/data/article.html" in names
+    for page in (ROOT / "verify" / "demo" / "data" / "sources").iterdir():
+        assert f"verify/demo/data/sources/{page.name}" in names
+    assert "verify/demo/run.py" in names and "verify/cli/cmd_articles.py" in names
     # the check-worthiness weights ship; the training data does not
-    assert "verify/checkworthy_model.json" in names
+    assert "verify/text/checkworthy_model.json" in names and "verify/review/evidence_model.json" in names
     assert not [n for n in names if n.endswith(".tsv")]

@@ -1,10 +1,10 @@
-"""verify.quantities: numbers read as quantities, and clashes between a claim and a passage."""
+"""verify.text.quantities: numbers read as quantities, and clashes between a claim and a passage."""
 
 import math
 
 import pytest
 
-from verify.quantities import clash, contexts, key, quantities, same_value
+from verify.text.quantities import clash, contexts, key, quantities, same_value
 
 
 def one(text):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from verify.quantities import clash, quantities
+from verify.text.quantities import clash, quantities
 
 
 def _one(text: str):

@@ -4,7 +4,7 @@ around them (a changed quote puts a decided claim back in the queue) is tested i
 
 from __future__ import annotations
 
-from verify import quotes
+from verify.text import quotes
 
 
 def test_quote_matching_forgives_typography_only():

@@ -12,22 +12,22 @@ from fakearchive import REFERENCE_DATE, FaultyArchive, archive_test_pages
 from warcio.archiveiterator import ArchiveIterator
 
 from verify import clock, model, store
-from verify.capture import CaptureOptions, capture, list_sources
-from verify.claims import add_claim
-from verify.evidence import evidence
-from verify.export import export
-from verify.fetch import FetchOptions
-from verify.ingest import ingest_article
-from verify.mementos import (
+from verify.capture.engine import CaptureOptions, capture, list_sources
+from verify.capture.fetch import FetchOptions
+from verify.export.tables import export
+from verify.ingest.article import ingest_article
+from verify.ingest.claims import add_claim
+from verify.review.evidence import evidence
+from verify.review.search import search
+from verify.store import find_source
+from verify.webarchives.mementos import (
     Archive,
     BadAnswerError,
     parse_cdx,
     parse_timemap,
     wayback_archive,
 )
-from verify.recover import RecoverOptions, archive_label, recover
-from verify.search import search
-from verify.store import find_source
+from verify.webarchives.recover import RecoverOptions, archive_label, recover
 
 LOCAL = FetchOptions(allow_hosts=("127.0.0.1",), retries=0, deadline=5.0, read_timeout=5.0)
 

@@ -3,8 +3,9 @@ import threading
 import pytest
 from review_helpers import counts, make_article, make_claim, make_snapshot, make_source
 
-from verify import review, store
+from verify import store
 from verify.errors import ConflictError, InputError, NotFoundError
+from verify.review import workflow as review
 
 T0 = "2026-11-23T12:00:00.000000Z"
 T1 = "2026-11-23T12:10:00.000000Z"
@@ -308,7 +309,7 @@ def test_history_includes_ingest_and_source_fetches_oldest_first(db):
 
 
 def test_history_with_the_claim_store_api(db):
-    from verify import claims
+    from verify.ingest import claims
 
     with store.immediate(db):
         cid = claims.add_claim(db, "The mission lost 56 peacekeepers in 2015.", actor="ed")
@@ -330,7 +331,7 @@ def test_writer_lock_side_file(db, db_path):
 
 
 def test_requeue_candidates_and_dismissed_claims(db):
-    from verify import ingest
+    from verify.ingest import article as ingest
 
     result = ingest.ingest_article(
         db, "-", stdin=b"Is this the end of the story? The port handled 4.2 million tonnes in 2025."

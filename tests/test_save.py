@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 from conftest import Response
 
 from verify import store
-from verify.capture import CaptureOptions, capture
-from verify.claims import add_claim
-from verify.fetch import FetchOptions
-from verify.mementos import wayback_timestamp
-from verify.save import SaveOptions, save
+from verify.capture.engine import CaptureOptions, capture
+from verify.capture.fetch import FetchOptions
+from verify.ingest.claims import add_claim
+from verify.webarchives.mementos import wayback_timestamp
+from verify.webarchives.save import SaveOptions, save
 
 LOCAL = FetchOptions(allow_hosts=("127.0.0.1",), retries=0, deadline=5.0)
 PAGE = "<html><head><title>{0}</title></head><body><p>{0} says 170 hostages.</p></body></html>"

@@ -1,8 +1,8 @@
 import pytest
 from review_helpers import make_claim, make_snapshot, make_source
 
-from verify import search as s
 from verify.errors import InputError
+from verify.review import search as s
 
 
 def _data(db):

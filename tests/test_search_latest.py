@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from review_helpers import make_claim, make_snapshot, make_source
 
-from verify import search
+from verify.review import search
 
 
 def test_search_shows_the_latest_capture_or_says_the_text_is_gone(db, run_cli) -> None:

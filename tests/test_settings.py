@@ -6,9 +6,11 @@ import json
 
 import pytest
 
-from verify import export, review, settings, store
-from verify.claims import add_claim
+from verify import settings, store
 from verify.errors import InputError
+from verify.export import tables as export
+from verify.ingest.claims import add_claim
+from verify.review import workflow as review
 
 
 def test_lease_minutes_setting_drives_next(db):

@@ -10,8 +10,11 @@ from browser_helpers import sign_in
 from conftest import Response
 from review_helpers import make_article, make_claim
 
-from verify import claimreview, matchkeys, similar, store
+from verify import store
 from verify.errors import InputError, NotFoundError
+from verify.review import known as claimreview
+from verify.review import similar
+from verify.text import matchkeys
 from verify.web import create_app
 
 
@@ -267,7 +270,7 @@ def test_claim_page_shows_checked_before(db_path, tmp_path):
 
 
 def test_claim_page_shows_a_decided_claim_of_another_article_and_drops_it_when_reopened(db_path):
-    from verify import review
+    from verify.review import workflow as review
 
     db = store.open_db(db_path)
     a1, a2 = (make_article(db, f"Article {n}.", url=f"https://n.example/{n}") for n in range(2))
@@ -321,7 +324,7 @@ def _index_state(db) -> tuple[dict[int, str], dict[str, int]]:
 
 
 def test_decided_claims_keys_follow_the_claims_status_whoever_writes_it(db):
-    from verify import review
+    from verify.review import workflow as review
 
     a1, a2 = (make_article(db, f"Article {n}.", url=f"https://n.example/{n}") for n in range(2))
     first = make_claim(db, "Gunmen held 170 hostages at the Radisson Blu in Bamako.", article_id=a1)

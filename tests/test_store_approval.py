@@ -10,7 +10,12 @@ import json
 import pytest
 from review_helpers import make_article, make_claim, make_snapshot, make_source
 
-from verify import claims, clock, export, review, settings, store, team, users
+from verify import clock, settings, store
+from verify.export import tables as export
+from verify.ingest import claims
+from verify.review import accounts as users
+from verify.review import team
+from verify.review import workflow as review
 
 TEXT = "Officials said the army will deploy 650 soldiers to the north."
 

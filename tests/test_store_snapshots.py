@@ -14,14 +14,15 @@ from browser_helpers import sign_in
 from fakearchive import REFERENCE_DATE, FakeArchive, page
 from faultserver import FaultSite
 
-from verify import capture, store
-from verify.capture import CaptureOptions
-from verify.fetch import FetchOptions
-from verify.ingest import ingest_article
-from verify.mementos import wayback_archive
-from verify.recover import RecoverOptions, recover
+from verify import store
+from verify.capture import engine as capture
+from verify.capture.engine import CaptureOptions
+from verify.capture.fetch import FetchOptions
+from verify.ingest.article import ingest_article
 from verify.web import create_app
 from verify.web.pages import queue_page
+from verify.webarchives.mementos import wayback_archive
+from verify.webarchives.recover import RecoverOptions, recover
 
 
 @pytest.fixture

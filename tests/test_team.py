@@ -10,8 +10,12 @@ import pytest
 from browser_helpers import build_review_data
 from conftest import table_rows
 
-from verify import export, review, settings, store, team, users
+from verify import settings, store
 from verify.errors import ConflictError, ForbiddenError, InputError
+from verify.export import tables as export
+from verify.review import accounts as users
+from verify.review import team
+from verify.review import workflow as review
 
 T = "2026-11-23T10:00:00.000000Z"
 

@@ -8,8 +8,10 @@ import json
 import pytest
 from conftest import table_rows
 
-from verify import model, review, settings, users
+from verify import model, settings
 from verify.errors import ConflictError, ForbiddenError, InputError
+from verify.review import accounts as users
+from verify.review import workflow as review
 
 
 def state(db) -> list:
@@ -65,7 +67,7 @@ def test_first_account_is_an_admin_then_admins_add_the_others(db):
 
 
 def test_every_actor_must_be_an_active_account_once_one_exists(db):
-    from verify import claims
+    from verify.ingest import claims
 
     claim = claims.add_claim(db, "The bridge opened in 1932.")
     assert review.lease_next(db, "anyone")["id"] == claim  # no accounts: any name

@@ -16,9 +16,9 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from verify import USER_AGENT, clock, store
-from verify.claims import ensure_source
 from verify.errors import NotFoundError
-from verify.warc import http_protocol, response_headers, warc_date, warc_record, write_warc
+from verify.export.warc import http_protocol, response_headers, warc_date, warc_record, write_warc
+from verify.ingest.claims import ensure_source
 
 WARCIO = str(Path(sys.executable).parent / "warcio")
 

@@ -8,12 +8,13 @@ from datetime import UTC, datetime, timedelta
 
 from conftest import Response
 
-from verify import review, store
-from verify.capture import CaptureOptions, list_sources
-from verify.claims import add_claim
-from verify.fetch import FetchOptions
+from verify import store
+from verify.capture.engine import CaptureOptions, list_sources
+from verify.capture.fetch import FetchOptions
+from verify.ingest.claims import add_claim
+from verify.review import workflow as review
 from verify.store import find_source
-from verify.watch import WatchOptions, is_soft_404, watch
+from verify.webarchives.watch import WatchOptions, is_soft_404, watch
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 OPTS = WatchOptions(

@@ -8,7 +8,7 @@ import re
 
 from browser_helpers import SOURCE_HTML, build_review_data, csrf_from
 
-from verify import review
+from verify.review import workflow as review
 from verify.store import open_db
 from verify.web import create_app
 

@@ -11,7 +11,8 @@ import pytest
 from browser_helpers import build_review_data, running
 from conftest import LocalSite, Response
 
-from verify import settings, users
+from verify import settings
+from verify.review import accounts as users
 from verify.store import open_db
 from verify.web import create_app
 

@@ -27,7 +27,7 @@ import pytest
 import requests
 from requests.adapters import HTTPAdapter
 
-from verify import users
+from verify.review import accounts as users
 from verify.store import open_db
 
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)

@@ -16,7 +16,7 @@ from browser_helpers import build_review_data, csrf_from
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from verify import users
+from verify.review import accounts as users
 from verify.store import open_db
 from verify.web import create_app
 

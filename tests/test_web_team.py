@@ -10,7 +10,9 @@ import pytest
 from browser_helpers import build_review_data, csrf_from, sign_in
 from conftest import LocalSite, Response, table_rows
 
-from verify import review, settings, store, users
+from verify import settings, store
+from verify.review import accounts as users
+from verify.review import workflow as review
 from verify.store import open_db
 from verify.web import create_app
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from . import store
+from verify import store
 
 _MOVED = (
     "CLAIM_COLUMNS",

@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import ConflictError, ForbiddenError, InputError
+from verify.errors import ConflictError, ForbiddenError, InputError
 
 # --------------------------------------------------------------------------- vocabulary
 

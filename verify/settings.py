@@ -8,8 +8,9 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from . import store, users
-from .errors import InputError
+from verify import store
+from verify.errors import InputError
+from verify.review import accounts as users
 
 DEFAULT_LEASE_MINUTES = 30
 
@@ -36,7 +37,7 @@ def _org_name(value: str) -> str:
 
 
 def _capture_mode(value: str) -> str:
-    from .model import CAPTURE_MODES, check_choice
+    from verify.model import CAPTURE_MODES, check_choice
 
     return check_choice(value.strip().lower(), CAPTURE_MODES, "capture_mode")
 
@@ -85,7 +86,7 @@ def _days(value: str) -> str:
 
 
 def _archives(value: str) -> str:
-    from .mementos import check_archives_setting
+    from verify.webarchives.mementos import check_archives_setting
 
     return check_archives_setting(value)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
-from .errors import InvalidURLError
+from verify.errors import InvalidURLError
 
 TRACKING_PREFIXES = ("utm_",)
 TRACKING_PARAMS = {

@@ -5,12 +5,12 @@ beside it, import from base.py (never from this package, which imports them) and
 
 from __future__ import annotations
 
-from .base import cli, common, emit_json, get_db, main, one_line, warn
+from verify.cli.base import cli, common, emit_json, get_db, main, one_line, warn
 
 __all__ = ["cli", "common", "emit_json", "get_db", "main", "one_line", "warn"]
 
 # Command modules register themselves on `cli` when imported.
-from . import (  # noqa: E402,F401
+from verify.cli import (  # noqa: E402,F401
     cmd_archive,
     cmd_articles,
     cmd_browser,

@@ -14,9 +14,9 @@ from typing import Any
 
 import click
 
-from .. import __version__
-from ..errors import VerifyError
-from ..store import default_db_path, open_db
+from verify import __version__
+from verify.errors import VerifyError
+from verify.store import default_db_path, open_db
 
 
 class VerifyGroup(click.Group):
@@ -111,7 +111,7 @@ ACTOR_OPTION = click.option(
 def check_actor(db: Any, actor: str | None, action: str) -> str | None:
     """The actor of a change to the archive: anyone without accounts, else an active account
     whose role allows `action` (one `Error:` line otherwise, before anything is written)."""
-    from ..users import authorize
+    from verify.review.accounts import authorize
 
     actor = " ".join(actor.split()) if actor else None
     authorize(db, actor, action)

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import click
 
-from .base import cli, common, emit_json, get_db, warn
+from verify.cli.base import cli, common, emit_json, get_db, warn
 
 
 def network_options(func):
@@ -30,8 +30,8 @@ def network_options(func):
 
 
 def fetch_options(allow_host: tuple[str, ...], deadline: float, retries: int = 1):
-    from ..fetch import FetchOptions
-    from ..netguard import merge_allow_hosts
+    from verify.capture.fetch import FetchOptions
+    from verify.capture.netguard import merge_allow_hosts
 
     return FetchOptions(
         allow_hosts=merge_allow_hosts(allow_host),
@@ -102,8 +102,8 @@ def recover_cmd(
 ) -> None:
     """Capture the best web-archive memento of every source that is gone, failed or unknown:
     the closest one before the article's date (VERIFY_WAYBACK_URL, then `verify config archives`)."""
-    from ..capture_policy import cluster_address, connected
-    from ..recover import RecoverOptions, recover
+    from verify.capture.policy import cluster_address, connected
+    from verify.webarchives.recover import RecoverOptions, recover
 
     db = get_db(db_path)
     # no extraction processes: bench/recover.py measured them slower here (their start-up and
@@ -163,9 +163,9 @@ def watch_cmd(
     """Re-check the sources that are due (working ones weekly, failing ones every 3 days); a
     source is dead after 3 failed checks at least 3 days apart. Cheap when nothing is due: run
     it from cron."""
-    from ..capture import CaptureOptions
-    from ..capture_policy import cluster_address
-    from ..watch import WatchOptions, parse_moment, watch
+    from verify.capture.engine import CaptureOptions
+    from verify.capture.policy import cluster_address
+    from verify.webarchives.watch import WatchOptions, parse_moment, watch
 
     db = get_db(db_path)
     options = WatchOptions(
@@ -221,7 +221,7 @@ def save_cmd(
 ) -> None:
     """Ask the Internet Archive's Save Page Now to archive live sources it has no recent copy
     of (opt-in; key from VERIFY_SPN_KEY when set; a few requests a minute)."""
-    from ..save import SaveOptions, save
+    from verify.webarchives.save import SaveOptions, save
 
     options = SaveOptions(
         per_minute=per_minute,

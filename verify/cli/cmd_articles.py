@@ -9,9 +9,9 @@ from typing import Any
 
 import click
 
-from .. import model
-from ..checkworthy import DEFAULT_MIN_SCORE
-from .base import ACTOR_OPTION, check_actor, cli, common, emit_json, get_db, plural, warn
+from verify import model
+from verify.cli.base import ACTOR_OPTION, check_actor, cli, common, emit_json, get_db, plural, warn
+from verify.text.checkworthy import DEFAULT_MIN_SCORE
 
 
 def table(rows: list[list[Any]], headers: list[str], *, wrap_last: int = 90) -> str:
@@ -104,13 +104,13 @@ def ingest_cmd(
     as_json: bool,
 ) -> None:
     """Store an article, extract its claims and candidate sources."""
-    from ..ingest import ingest_article
+    from verify.ingest.article import ingest_article
 
     stdin = sys.stdin.buffer.read() if source == "-" else None
     options = None
     if source.lower().startswith(("http://", "https://")):
-        from ..fetch import FetchOptions
-        from ..netguard import merge_allow_hosts
+        from verify.capture.fetch import FetchOptions
+        from verify.capture.netguard import merge_allow_hosts
 
         options = FetchOptions(allow_hosts=merge_allow_hosts(allow_host))
     db = get_db(db_path)
@@ -127,7 +127,7 @@ def ingest_cmd(
         published=published,
     )
     if result.created:
-        from .cmd_similar import note_checked_before
+        from verify.cli.cmd_similar import note_checked_before
 
         note_checked_before(db, [c["id"] for c in result.claims])
     if as_json:
@@ -161,7 +161,7 @@ def ingest_cmd(
 @common
 def score_cmd(db_path: str, as_json: bool) -> None:
     """Score sentences from stdin (one per line) for check-worthiness, in [0, 1]."""
-    from .. import checkworthy
+    from verify.text import checkworthy
 
     raw = sys.stdin.buffer.read()
     text = raw.decode("utf-8", errors="replace").lstrip("\ufeff")
@@ -190,7 +190,7 @@ def claims_cmd(
     article_id: int | None, status: str | None, include_all: bool, db_path: str, as_json: bool
 ) -> None:
     """List claims, in article order."""
-    from ..store import list_claims
+    from verify.store import list_claims
 
     db = get_db(db_path)
     found = list_claims(db, article_id=article_id, status=status, include_candidates=include_all)
@@ -230,8 +230,8 @@ def claim_add_cmd(
     as_json: bool,
 ) -> None:
     """Add a claim by hand (queued at once)."""
-    from ..claims import add_claim
-    from ..store import get_claim
+    from verify.ingest.claims import add_claim
+    from verify.store import get_claim
 
     db = get_db(db_path)
     actor = check_actor(db, actor, "add_claim")
@@ -246,7 +246,7 @@ def claim_add_cmd(
             f"Added claim {claim_id} (queued, priority {claim['priority']},"
             f" {plural(len(claim['sources']), 'source')})"
         )
-    from .cmd_similar import note_checked_before
+    from verify.cli.cmd_similar import note_checked_before
 
     note_checked_before(db, [claim_id])
 
@@ -256,8 +256,8 @@ def claim_add_cmd(
 @common
 def claim_show_cmd(claim_id: int, db_path: str, as_json: bool) -> None:
     """Show one claim with its sources, its assessments and what you may do with it now."""
-    from ..store import claim_sources, get_claim
-    from ..store import list_assessments as assessments
+    from verify.store import claim_sources, get_claim
+    from verify.store import list_assessments as assessments
 
     db = get_db(db_path)
     claim = get_claim(db, claim_id)
@@ -335,8 +335,8 @@ def source_add_cmd(
     claim_id: int, url: str, note: str | None, actor: str | None, db_path: str, as_json: bool
 ) -> None:
     """Attach a candidate source (a URL) to a claim."""
-    from ..claims import attach_source
-    from ..store import find_source
+    from verify.ingest.claims import attach_source
+    from verify.store import find_source
 
     db = get_db(db_path)
     actor = check_actor(db, actor, "add_source")
@@ -354,7 +354,7 @@ def source_add_cmd(
 @common
 def import_cmd(file: str, actor: str | None, db_path: str, as_json: bool) -> None:
     """Bulk claims and sources from a CSV (claim,url[,article][,priority]) or JSONL file."""
-    from ..ingest import import_sheet
+    from verify.ingest.article import import_sheet
 
     db = get_db(db_path)
     actor = check_actor(db, actor, "add_claim")
@@ -386,7 +386,7 @@ def import_cmd(file: str, actor: str | None, db_path: str, as_json: bool) -> Non
 @common
 def demo_cmd(no_fetch: bool, db_path: str, as_json: bool) -> None:
     """Build a demo database from a bundled sample article and its source pages served locally."""
-    from ..demo import run_demo
+    from verify.demo.run import run_demo
 
     result = run_demo(db_path, fetch=not no_fetch, progress=warn)
     if as_json:
@@ -400,7 +400,7 @@ def demo_cmd(no_fetch: bool, db_path: str, as_json: bool) -> None:
 @common
 def articles_cmd(db_path: str, as_json: bool) -> None:
     """List articles with their claims counted by status."""
-    from ..store import list_articles
+    from verify.store import list_articles
 
     found = list_articles(get_db(db_path))
     if as_json:

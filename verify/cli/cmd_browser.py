@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from .base import common, emit_json, get_db, warn
-from .cmd_capture import snapshot_group
+from verify.cli.base import common, emit_json, get_db, warn
+from verify.cli.cmd_capture import snapshot_group
 
 
 @snapshot_group.command("screenshot")
@@ -22,8 +22,8 @@ from .cmd_capture import snapshot_group
 @common
 def snapshot_screenshot(snapshot_id: int, output: str, db_path: str, as_json: bool) -> None:
     """Write a browser snapshot's full-page screenshot (PNG)."""
-    from ..errors import InputError
-    from ..replay import browser_capture, screenshot
+    from verify.capture.replay import browser_capture, screenshot
+    from verify.errors import InputError
 
     db = get_db(db_path)
     png = screenshot(db, snapshot_id)
@@ -44,7 +44,7 @@ def snapshot_screenshot(snapshot_id: int, output: str, db_path: str, as_json: bo
 @common
 def snapshot_resources(snapshot_id: int, db_path: str, as_json: bool) -> None:
     """The subresources a browser snapshot's page loaded (or was refused)."""
-    from ..replay import list_resources
+    from verify.capture.replay import list_resources
 
     found = list_resources(get_db(db_path), snapshot_id)
     if as_json:

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import click
 
-from .base import cli, common, emit_json, get_db, warn
+from verify.cli.base import cli, common, emit_json, get_db, warn
 
 
 class _ProgressBar:
@@ -159,8 +159,8 @@ def fetch_cmd(
     as_json: bool,
 ) -> None:
     """Snapshot the sources never fetched or whose last capture failed (all with --refetch)."""
-    from ..capture import CaptureSummary
-    from ..capture_policy import capture_options, run_capture
+    from verify.capture.engine import CaptureSummary
+    from verify.capture.policy import capture_options, run_capture
 
     db = get_db(db_path)
     options = capture_options(
@@ -261,7 +261,7 @@ def fetch_cmd(
 @common
 def sources_cmd(claim_id: int | None, state: str | None, db_path: str, as_json: bool) -> None:
     """Sources with the state of their latest live snapshot."""
-    from ..capture import list_sources
+    from verify.capture.engine import list_sources
 
     found = list_sources(get_db(db_path), claim_id=claim_id, state=state)
     if as_json:
@@ -282,7 +282,7 @@ def sources_cmd(claim_id: int | None, state: str | None, db_path: str, as_json: 
 @common
 def snapshots_cmd(source_id: int | None, db_path: str, as_json: bool) -> None:
     """Snapshot records (no payload)."""
-    from ..capture import list_snapshots
+    from verify.capture.engine import list_snapshots
 
     found = list_snapshots(get_db(db_path), source_id=source_id)
     if as_json:
@@ -311,7 +311,7 @@ def snapshot_group() -> None:
 @common
 def snapshot_show(snapshot_id: int, part: str | None, db_path: str, as_json: bool) -> None:
     """One snapshot: its record, or its text, body or headers."""
-    from ..capture import get_snapshot, snapshot_body
+    from verify.capture.engine import get_snapshot, snapshot_body
 
     db = get_db(db_path)
     snap = get_snapshot(db, snapshot_id)
@@ -319,7 +319,7 @@ def snapshot_show(snapshot_id: int, part: str | None, db_path: str, as_json: boo
         click.echo(snap["text"] or "")
     elif part == "html":
         body = snapshot_body(db, snapshot_id)
-        from ..extract import decode_bytes
+        from verify.text.extract import decode_bytes
 
         click.echo(decode_bytes(body, snap["content_type"])[0])
     elif part == "headers":
@@ -367,7 +367,7 @@ def snapshot_show(snapshot_id: int, part: str | None, db_path: str, as_json: boo
         ):
             if snap.get(key) is not None:
                 click.echo(f"{key}: {snap[key]}")
-        from ..recover import archive_label
+        from verify.webarchives.recover import archive_label
 
         if archive_label(snap):
             click.echo(f"archived: {archive_label(snap)}")
@@ -383,7 +383,7 @@ def snapshot_show(snapshot_id: int, part: str | None, db_path: str, as_json: boo
 @common
 def snapshot_diff(a: int, b: int, db_path: str, as_json: bool) -> None:
     """What changed in the readable text between snapshots A and B."""
-    from ..capture import diff_snapshots
+    from verify.capture.engine import diff_snapshots
 
     diff = diff_snapshots(get_db(db_path), a, b)
     if as_json:

@@ -8,12 +8,13 @@ from typing import Any
 
 import click
 
-from .. import evidence as evidence_mod
-from .. import export as export_mod
-from .. import model, review, store
-from .. import search as search_mod
-from .. import settings as settings_mod
-from .base import ACTOR_OPTION, check_actor, cli, common, emit_json, get_db, plural, warn
+from verify import model, store
+from verify import settings as settings_mod
+from verify.cli.base import ACTOR_OPTION, check_actor, cli, common, emit_json, get_db, plural, warn
+from verify.export import tables as export_mod
+from verify.review import evidence as evidence_mod
+from verify.review import search as search_mod
+from verify.review import workflow as review
 
 REVIEWER = click.option(
     "--reviewer",
@@ -32,7 +33,7 @@ def _short(text: str, width: int = 100) -> str:
     return text if len(text) <= width else text[: width - 1] + "\u2026"
 
 
-def _claim_line(c: dict[str, Any]) -> str:
+def claim_line(c: dict[str, Any]) -> str:
     status = c["status"]
     if status == "in_review" and c.get("lease_reviewer"):
         status = f"in_review: {c['lease_reviewer']} until {c['lease_expires_at']}"
@@ -43,7 +44,7 @@ def _claim_line(c: dict[str, Any]) -> str:
     return f"{c['id']:>6}  p{c['priority']}  {c['score']:.2f}  [{status}]{verdict}  {_short(c['text'])}"
 
 
-def _public_claim(c: dict[str, Any]) -> dict[str, Any]:
+def public_claim(c: dict[str, Any]) -> dict[str, Any]:
     keys = ("id", "article_id", "text", "score", "status", "verdict", "previous_verdict", "verdict_note",
             "priority", "sources", "start", "end", "created_at", "lease_reviewer", "lease_expires_at",
             "decided_by", "decided_at", "evidence_changed_at")  # fmt: skip
@@ -53,7 +54,7 @@ def _public_claim(c: dict[str, Any]) -> dict[str, Any]:
 def _report(claim: dict[str, Any], as_json: bool, message: str) -> None:
     """What a command that changed one claim prints: the claim as JSON, or one line."""
     if as_json:
-        emit_json(_public_claim(claim))
+        emit_json(public_claim(claim))
     else:
         click.echo(message)
 
@@ -80,12 +81,12 @@ def queue_cmd(db_path: str, as_json: bool, status: str | None, reviewer: str | N
         db, status=status, reviewer=reviewer, article_id=article_id, limit=limit, offset=offset
     )
     if as_json:
-        emit_json([_public_claim(c) for c in rows])
+        emit_json([public_claim(c) for c in rows])
         return
     if not rows:
         warn("No claims waiting for review.")
     for c in rows:
-        click.echo(_claim_line(c))
+        click.echo(claim_line(c))
 
 
 @cli.command("next")
@@ -98,7 +99,7 @@ def next_cmd(db_path: str, as_json: bool, reviewer: str, lease_minutes: float | 
     db = get_db(db_path)
     claim = review.lease_next(db, reviewer, lease_minutes=lease_minutes)
     if as_json:
-        emit_json(_public_claim(claim) if claim else None)
+        emit_json(public_claim(claim) if claim else None)
         return
     if claim is None:
         click.echo("The queue is empty.")

@@ -7,9 +7,10 @@ import sys
 
 import click
 
-from .. import claimreview, similar
-from ..netguard import merge_allow_hosts
-from .base import cli, common, emit_json, get_db, warn
+from verify.capture.netguard import merge_allow_hosts
+from verify.cli.base import cli, common, emit_json, get_db, warn
+from verify.review import known as claimreview
+from verify.review import similar
 
 
 def _short(text: str, width: int = 100) -> str:
@@ -33,7 +34,7 @@ def import_claimreview_cmd(
     """Read others' fact-checks (ClaimReview JSON-LD, or an HTML page holding it) into known reviews."""
     options = None
     if source.lower().startswith(("http://", "https://")):
-        from ..fetch import FetchOptions
+        from verify.capture.fetch import FetchOptions
 
         options = FetchOptions(allow_hosts=merge_allow_hosts(allow_host))
     db = get_db(db_path)

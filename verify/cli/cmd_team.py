@@ -8,10 +8,11 @@ from typing import Any
 
 import click
 
-from .. import team, users
-from ..errors import InputError
-from .base import cli, common, emit_json, get_db, warn
-from .cmd_review import REVIEWER, _claim_line, _public_claim
+from verify.cli.base import cli, common, emit_json, get_db, warn
+from verify.cli.cmd_review import REVIEWER, claim_line, public_claim
+from verify.errors import InputError
+from verify.review import accounts as users
+from verify.review import team
 
 PASSWORD_STDIN = click.option(
     "--password-stdin",
@@ -39,7 +40,7 @@ def _read_password(password_stdin: bool) -> str:
 
 
 def _team_claim(c: dict[str, Any]) -> dict[str, Any]:
-    out = _public_claim(c)
+    out = public_claim(c)
     for key in ("assignee", "claimant", "tags", "approval"):
         if key in c:
             out[key] = c[key]
@@ -160,7 +161,7 @@ def mine_cmd(db_path: str, as_json: bool, reviewer: str) -> None:
     if not found:
         warn(f"Nothing assigned to {reviewer}.")
     for c in found:
-        click.echo(_claim_line(c))
+        click.echo(claim_line(c))
 
 
 @cli.command("skip")
@@ -263,4 +264,4 @@ def find_cmd(db_path: str, as_json: bool, tag: str | None, status: str | None, a
     for c in found:
         extra = f"  @{c['assignee']}" if c["assignee"] else ""
         extra += f"  #{' #'.join(c['tags'])}" if c["tags"] else ""
-        click.echo(_claim_line(c) + extra)
+        click.echo(claim_line(c) + extra)

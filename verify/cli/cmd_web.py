@@ -6,7 +6,7 @@ import errno
 
 import click
 
-from .base import cli, common, warn
+from verify.cli.base import cli, common, warn
 
 
 @cli.command("serve")
@@ -51,10 +51,10 @@ def serve_command(db_path: str, as_json: bool, host: str, port: int, threads: in
                   auth_file: str | None, trusted_proxies: tuple[str, ...],
                   public_urls: tuple[str, ...]) -> None:  # fmt: skip
     """The review web UI (waitress), on http://127.0.0.1:8000 by default."""
-    from ..web import check_bind, load_auth, serve
-    from ..web.app import THREADS, has_accounts_at
-    from ..web.auth import parse_networks
-    from ..web.security import check_public_url
+    from verify.web import check_bind, load_auth, serve
+    from verify.web.app import THREADS, has_accounts_at
+    from verify.web.auth import parse_networks
+    from verify.web.security import check_public_url
 
     auth = load_auth(auth_file)
     parse_networks(trusted_proxies)  # a bad address is one error line, before anything starts

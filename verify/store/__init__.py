@@ -8,7 +8,7 @@ workflows' own tables. The names most callers use are re-exported here."""
 
 from __future__ import annotations
 
-from . import (  # noqa: F401 (the modules: store.claims.apply_transition, ...)
+from verify.store import (  # noqa: F401 (the modules: store.claims.apply_transition, ...)
     accounts,
     approvals,
     articles,
@@ -29,9 +29,9 @@ from . import (  # noqa: F401 (the modules: store.claims.apply_transition, ...)
     team,
     watch,
 )
-from .articles import article_row, claim_counts, get_article, list_articles
-from .assessments import get_assessment, list_assessments
-from .claims import (
+from verify.store.articles import article_row, claim_counts, get_article, list_articles
+from verify.store.assessments import get_assessment, list_assessments
+from verify.store.claims import (
     CLAIM_COLUMNS,
     claim_id,
     claim_row,
@@ -41,7 +41,7 @@ from .claims import (
     source_urls,
     with_sources,
 )
-from .db import (
+from verify.store.db import (
     DEFAULT_DB,
     apply_migrations,
     connect,
@@ -55,16 +55,16 @@ from .db import (
     side_lock,
     write,
 )
-from .events import add_event
-from .payloads import get_payload, put_payload
-from .settings import delete_setting, get_setting, set_setting
-from .snapshots import (
+from verify.store.events import add_event
+from verify.store.payloads import get_payload, put_payload
+from verify.store.settings import delete_setting, get_setting, set_setting
+from verify.store.snapshots import (
     get_snapshot,
     latest_live_snapshot,
     reviewed_snapshot,
     snapshot_row,
 )
-from .sources import claim_sources, find_source
+from verify.store.sources import claim_sources, find_source
 
 __all__ = [
     "CLAIM_COLUMNS",

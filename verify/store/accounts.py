@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from .db import row, rows
+from verify.store.db import row, rows
 
 _USER_COLUMNS = "id, name, role, session_epoch, disabled_at, created_at, updated_at"
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from .events import add_event
+from verify.store.events import add_event
 
 APPROVED_EVENT = "approved"
 WITHDRAWN_EVENT = "approval_withdrawn"

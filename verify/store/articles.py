@@ -6,9 +6,9 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from .. import model
-from ..errors import NotFoundError
-from .db import inserted_id, parse_id, row, rows
+from verify import model
+from verify.errors import NotFoundError
+from verify.store.db import inserted_id, parse_id, row, rows
 
 
 def article_row(db: Database, value: Any) -> dict[str, Any]:

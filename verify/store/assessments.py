@@ -6,9 +6,9 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from ..errors import NotFoundError
-from .claims import claim_id
-from .db import parse_id, row, rows
+from verify.errors import NotFoundError
+from verify.store.claims import claim_id
+from verify.store.db import parse_id, row, rows
 
 _ASSESSMENT_COLUMNS = (
     "a.id, a.claim_id, a.source_id, s.url, a.snapshot_id, a.stance, a.quote_exact, a.quote_prefix,"

@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from .db import inserted_id, row, rows
-from .snapshots import LIVE_SNAPSHOT, latest_live_snapshot_sql
+from verify.store.db import inserted_id, row, rows
+from verify.store.snapshots import LIVE_SNAPSHOT, latest_live_snapshot_sql
 
 
 def sources_with_latest(

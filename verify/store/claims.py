@@ -6,11 +6,11 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from .. import model
-from ..errors import NotFoundError
-from .articles import article_row
-from .db import inserted_id, parse_id, row, rows
-from .events import add_event
+from verify import model
+from verify.errors import NotFoundError
+from verify.store.articles import article_row
+from verify.store.db import inserted_id, parse_id, row, rows
+from verify.store.events import add_event
 
 QUEUE_ORDER = "priority DESC, created_at, score DESC, id"  # model.queue_key, as SQL
 CLAIM_COLUMNS = (

@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from .. import matchkeys
-from ..clock import now
-from ..errors import ConflictError, InputError
+from verify.clock import now
+from verify.errors import ConflictError, InputError
+from verify.text import matchkeys
 
 try:
     import fcntl

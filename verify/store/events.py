@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from ..clock import now
-from .db import inserted_id
+from verify.clock import now
+from verify.store.db import inserted_id
 
 
 def add_event(

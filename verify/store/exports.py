@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from .db import row, rows
-from .snapshots import reviewed_snapshot
+from verify.store.db import row, rows
+from verify.store.snapshots import reviewed_snapshot
 
 # a snapshot as an export cites it
 _SNAPSHOT_COLUMNS = (

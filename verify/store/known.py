@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from .db import inserted_id, row, rows
+from verify.store.db import inserted_id, row, rows
 
 # the keys indexes (FTS5 over space-separated keys) `key_postings` may read
 KEY_INDEXES = ("known_reviews_fts", "decided_claim_keys_fts")

@@ -7,8 +7,8 @@ import hashlib
 import zstandard
 from sqlite_utils import Database
 
-from ..clock import now
-from ..errors import NotFoundError
+from verify.clock import now
+from verify.errors import NotFoundError
 
 _zc = zstandard.ZstdCompressor(level=6)
 

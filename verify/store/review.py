@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from .claims import CLAIM_COLUMNS
-from .db import inserted_id, rows
+from verify.store.claims import CLAIM_COLUMNS
+from verify.store.db import inserted_id, rows
 
 
 def any_lease_expired(db: Database, at: str) -> bool:

@@ -1,6 +1,6 @@
 """Full-text matches over the FTS5 indexes the triggers keep (claims_fts, snapshots_fts).
 
-The query text reaching here is already FTS5 syntax built by verify.search; `window` is the
+The query text reaching here is already FTS5 syntax built by verify.review.search; `window` is the
 number of matches above which a table's results are its newest matches, unscored."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from .db import rows
+from verify.store.db import rows
 
 # The tables searched, their columns, what they join and which column the snippet comes from.
 _TABLES = {

@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from ..errors import NotFoundError
-from .db import parse_id, row, rows
+from verify.errors import NotFoundError
+from verify.store.db import parse_id, row, rows
 
 # "The snapshot a reviewer sees" of a source: its latest successful capture (no error, no
 # HTTP error status), live or recovered from a web archive. Evidence, assessments, search,

@@ -6,13 +6,13 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from .. import model
-from ..errors import NotFoundError
-from ..urls import normalize_url
-from .assessments import list_assessments
-from .claims import claim_row
-from .db import inserted_id, row, rows
-from .snapshots import LATEST_LIVE_COLUMNS, latest_live_snapshot_sql, reviewed_snapshot
+from verify import model
+from verify.errors import NotFoundError
+from verify.store.assessments import list_assessments
+from verify.store.claims import claim_row
+from verify.store.db import inserted_id, row, rows
+from verify.store.snapshots import LATEST_LIVE_COLUMNS, latest_live_snapshot_sql, reviewed_snapshot
+from verify.urls import normalize_url
 
 
 def find_source(db: Database, id_or_url: Any) -> dict[str, Any]:

@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from .claims import QUEUE_ORDER, TEAM_COLUMNS
-from .db import row, rows
+from verify.store.claims import QUEUE_ORDER, TEAM_COLUMNS
+from verify.store.db import row, rows
 
 
 def set_assignee(db: Database, claim_id: int, assignee: str | None, at: str) -> None:

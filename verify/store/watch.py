@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from .db import row
-from .snapshots import latest_live_snapshot_sql
+from verify.store.db import row
+from verify.store.snapshots import latest_live_snapshot_sql
 
 
 def due_sources(db: Database, live_cutoff: str, failing_cutoff: str) -> list[int]:

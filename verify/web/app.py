@@ -17,14 +17,14 @@ from flask.templating import Environment
 from sqlite_utils import Database
 from werkzeug.routing import IntegerConverter
 
-from ..checkworthy import DEFAULT_MIN_SCORE
-from ..errors import AuthError, InputError
-from ..store import get_setting, immediate, open_db, set_setting
-from ..store.db import tune_for_reads
-from . import archived  # noqa: F401 - registers the browser snapshot routes on bp
-from .security import AllowedHosts, SignInLimiter, check_csrf, csrf_token
-from .team_views import bp as team_bp
-from .views import bp
+from verify.errors import AuthError, InputError
+from verify.store import get_setting, immediate, open_db, set_setting
+from verify.store.db import tune_for_reads
+from verify.text.checkworthy import DEFAULT_MIN_SCORE
+from verify.web.security import AllowedHosts, SignInLimiter, check_csrf, csrf_token
+from verify.web.views import archived  # noqa: F401 - registers the browser snapshot routes on bp
+from verify.web.views.review import bp
+from verify.web.views.team import bp as team_bp
 
 SECRET_SETTING = "web_secret_key"
 MMAP_BYTES = 4 * 2**30
@@ -106,7 +106,7 @@ def check_bind(host: str, auth: str | None, has_accounts: bool = False) -> None:
 
 def has_accounts_at(db_path: str | os.PathLike) -> bool:
     """Does the archive at `db_path` have accounts? (False when it does not exist yet.)"""
-    from ..users import has_accounts
+    from verify.review.accounts import has_accounts
 
     if not Path(db_path).exists():
         return False
@@ -145,7 +145,7 @@ def create_app(
     proxies whose X-Forwarded-For/-Proto/-Host are believed. The app answers only to the
     loopback names, `bind_host`, and the hosts of `public_urls` and of the `archive_url`
     setting (security.AllowedHosts); any other Host header gets 400."""
-    from . import auth as auth_mod
+    from verify.web import auth as auth_mod
 
     networks = auth_mod.parse_networks(trusted_proxies)
     db_path = str(db_path)

@@ -35,8 +35,8 @@ from flask import (
 )
 from flask.sessions import SecureCookieSessionInterface
 
-from .. import users
-from ..errors import ForbiddenError, InputError
+from verify.errors import ForbiddenError, InputError
+from verify.review import accounts as users
 
 # Pages anyone may read without signing in: the sign-in page, static files, and the archived
 # copies cited by published reviews (ClaimReview archivedAt).
@@ -180,7 +180,7 @@ def _wait_message(wait: float, what: str) -> str:
 
 def signin() -> Any:
     """GET: the form. POST: check the name and password; on success a new session."""
-    from .security import check_password, csrf_token
+    from verify.web.security import check_password, csrf_token
 
     target = _target()
     error, code = None, 200
@@ -259,7 +259,7 @@ def install(app: Flask, trusted_proxies: tuple[Any, ...]) -> None:
     """Wire sign-in into the app: the proxy middleware, the cookie rules, the account limiter."""
     from datetime import timedelta
 
-    from .security import PairDelay
+    from verify.web.security import PairDelay
 
     app.session_interface = SessionCookies()
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=users.SESSION_HOURS)

@@ -1,6 +1,6 @@
 """Page-shaped data for the web UI, built on the store's reads: queue rows with article titles
 and capture counts, a claim with its article, the text around a claim. No SQL here (the store
-holds it); writes go through verify.review and friends."""
+holds it); writes go through verify.review.workflow and friends."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from .. import model, review, store
+from verify import model, store
+from verify.review import workflow as review
 
 
 def queue_page(

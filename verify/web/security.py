@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from flask import abort, current_app, request, session
 
-from ..errors import InputError
+from verify.errors import InputError
 
 
 def archive_csp(archive_root: str) -> str:
