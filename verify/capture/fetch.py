@@ -34,7 +34,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import NewConnectionError
 
-from verify import USER_AGENT
+from verify import USER_AGENT, model
 from verify.capture import netguard
 from verify.clock import now
 from verify.errors import FetchError, RedirectLoopError, RobotsError, TooLargeError
@@ -45,19 +45,8 @@ from verify.errors import FetchError, RedirectLoopError, RobotsError, TooLargeEr
 MAX_RESPONSE_HEADERS = 1000
 http.client._MAXHEADERS = max(getattr(http.client, "_MAXHEADERS", 100), MAX_RESPONSE_HEADERS)  # type: ignore[attr-defined]
 
-ERROR_KINDS = (
-    "timeout",
-    "dns",
-    "refused",
-    "reset",
-    "tls",
-    "too_large",
-    "redirect_loop",
-    "blocked_address",
-    "robots",
-    "http_error",
-    "unsupported",
-)
+# the error kinds a plain HTTP fetch can end in: the vocabulary's, less the browser's own
+ERROR_KINDS = tuple(kind for kind in model.ERROR_KINDS if kind != "browser")
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 ROBOTS_MAX_BYTES = 512 * 1024
 ROBOTS_TOKEN = "verify"
