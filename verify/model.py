@@ -206,7 +206,11 @@ ROLES = ("reviewer", "editor", "admin")  # each may do everything the one before
 
 # Actions that are not about one claim, and the least role each needs.
 ROLE_ACTIONS: dict[str, str] = {
-    "capture": "reviewer",  # fetch a claim's pending and failed sources from the web UI
+    "capture": "reviewer",  # verify fetch, and the claim page's Capture button
+    "recover": "reviewer",  # verify recover: capture gone sources from web archives
+    "watch": "reviewer",  # verify watch: re-check due sources (a cron job runs under an account)
+    "save": "reviewer",  # verify save: ask Save Page Now to archive live sources
+    "import_claimreview": "reviewer",  # verify import-claimreview: others' fact-checks
     "add_source": "reviewer",
     "add_claim": "reviewer",  # claim add, import, ingest
     "export": "reviewer",  # an export is an event in the history of the claims it holds

@@ -84,6 +84,9 @@ class CaptureOptions:
     # and `close(interrupted)`); None: this process's threads fetch
     cluster: str | None = None
     executor: Any = None
+    # who the 'fetched' events are attributed to: the reviewer's account, or None for the
+    # process itself ("verify fetch") when the archive has no accounts
+    actor: str | None = None
 
 
 @dataclass(frozen=True)
@@ -509,7 +512,7 @@ def _schedule(
                         error_message=f"internal error: {type(exc).__name__}: {exc}"[:300],
                     )
                     outcome = Outcome(job, failure, None)
-                snapshot_id, changed = store_result(db, outcome, run_id)
+                snapshot_id, changed = store_result(db, outcome, run_id, actor=options.actor)
                 snapshot_ids.append(snapshot_id)
                 if outcome.result.ok and (outcome.browser is None or outcome.browser.ok):
                     counts["fetched"] += 1
@@ -621,7 +624,7 @@ def _store_rendered(db: Database, snapshot_id: int, rendered: browser_mod.Browse
 
 
 def store_result(
-    db: Database, outcome: Outcome, run_id: int | None = None
+    db: Database, outcome: Outcome, run_id: int | None = None, *, actor: str | None = None
 ) -> tuple[int, int | None]:
     """Store one fetch as one transaction: payload, snapshot row, 'fetched' event, and the
     evidence check of the source's quoted passages (the store.snapshots.stored hook, which
@@ -692,7 +695,7 @@ def store_result(
             "fetched",
             source_id=job.source_id,
             snapshot_id=snapshot_id,
-            actor="verify fetch",
+            actor=actor or "verify fetch",
             detail={
                 "url": job.url,
                 "status": result.status,

@@ -60,11 +60,14 @@ def capture_options(
     extract_processes: int | None = None,
     cluster: str | None = None,
     environ: Mapping[str, str] | None = None,
+    actor: str | None = None,
 ) -> CaptureOptions:
     """Capture options: each argument given wins; None takes the archive's setting (mode,
     screenshots, recover, cluster; VERIFY_CLUSTER before the setting) or the built-in
     default. Allowed hosts are the ones given plus VERIFY_ALLOW_HOSTS (on a cluster they travel
-    with each task). Bad values raise InputError and change nothing."""
+    with each task). `actor` is the account the capture's events are attributed to (checked by
+    the caller with accounts.authorize; None: the process, "verify fetch"). Bad values raise
+    InputError and change nothing."""
     base = CaptureOptions()
     chosen_mode = (mode or settings.get_value(db, "capture_mode") or "auto").strip().lower()
     model.check_choice(chosen_mode, model.CAPTURE_MODES, "capture mode")
@@ -107,6 +110,7 @@ def capture_options(
         ),
         fetch=fetch,
         cluster=cluster_address(db, cluster, environ=environ),
+        actor=actor,
     )
 
 
@@ -184,6 +188,8 @@ def run_capture(
                 claim_id=claim_id,
                 source_ids=source_ids,
                 article_id=article_id,
-                options=RecoverOptions(fetch=options.fetch, executor=options.executor),
+                options=RecoverOptions(
+                    fetch=options.fetch, executor=options.executor, actor=options.actor
+                ),
             )
     return CaptureReport(summary, recovery)

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import click
 
-from verify.cli.base import cli, common, emit_json, get_db, warn
+from verify.cli.base import ACTOR_OPTION, check_actor, cli, common, emit_json, get_db, warn
 
 
 def network_options(func):
@@ -86,8 +86,10 @@ def print_recovery(summary, as_json: bool) -> None:
     help="Run the look-ups on the Dask scheduler at ADDRESS (tcp://HOST:8786; `local`: here)."
     " [default: VERIFY_CLUSTER, `verify config cluster`]",
 )
+@ACTOR_OPTION
 @common
 def recover_cmd(
+    actor: str | None,
     cluster: str | None,
     source_ids: tuple[int, ...],
     claim_id: int | None,
@@ -106,6 +108,7 @@ def recover_cmd(
     from verify.webarchives.recover import RecoverOptions, recover
 
     db = get_db(db_path)
+    actor = check_actor(db, actor, "recover")
     # no extraction processes: bench/recover.py measured them slower here (their start-up and
     # hand-over cost more than the text extraction they move off the GIL)
     options = RecoverOptions(
@@ -113,6 +116,7 @@ def recover_cmd(
         per_host=per_host,
         again=again,
         fetch=fetch_options(allow_host, deadline),
+        actor=actor,
     )
     with connected(cluster_address(db, cluster)) as executor:
         summary = recover(
@@ -149,8 +153,10 @@ def recover_cmd(
     help="Run the checks on the Dask scheduler at ADDRESS (tcp://HOST:8786; `local`: here)."
     " [default: VERIFY_CLUSTER, `verify config cluster`]",
 )
+@ACTOR_OPTION
 @common
 def watch_cmd(
+    actor: str | None,
     cluster: str | None,
     at: str | None,
     concurrency: int,
@@ -168,13 +174,15 @@ def watch_cmd(
     from verify.webarchives.watch import WatchOptions, parse_moment, watch
 
     db = get_db(db_path)
+    actor = check_actor(db, actor, "watch")
     options = WatchOptions(
+        actor=actor,
         capture=CaptureOptions(
             concurrency=concurrency,
             per_host=per_host,
             fetch=fetch_options(allow_host, deadline, retries=2),
             cluster=cluster_address(db, cluster),
-        )
+        ),
     )
     summary = watch(db, at=parse_moment(at) if at else None, options=options)
     if as_json:
@@ -209,8 +217,10 @@ def watch_cmd(
     help="A copy newer than this is recent enough.",
 )  # fmt: skip
 @network_options
+@ACTOR_OPTION
 @common
 def save_cmd(
+    actor: str | None,
     source_ids: tuple[int, ...],
     per_minute: float,
     recent_days: float,
@@ -223,13 +233,16 @@ def save_cmd(
     of (opt-in; key from VERIFY_SPN_KEY when set; a few requests a minute)."""
     from verify.webarchives.save import SaveOptions, save
 
+    db = get_db(db_path)
+    actor = check_actor(db, actor, "save")
     options = SaveOptions(
         per_minute=per_minute,
         recent_days=recent_days,
         fetch=fetch_options(allow_host, deadline, retries=0),
+        actor=actor,
     )
     summary = save(
-        get_db(db_path),
+        db,
         source_ids=list(source_ids) or None,
         options=options,
         progress=lambda r: warn(f"{r.source_id:>5}  {r.outcome:<8} {r.url}"),

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import click
 
-from verify.cli.base import cli, common, emit_json, get_db, warn
+from verify.cli.base import ACTOR_OPTION, check_actor, cli, common, emit_json, get_db, warn
 
 
 class _ProgressBar:
@@ -140,8 +140,10 @@ def change_lines(sources: Any, claims: Any) -> list[str]:
     help="Run the fetches on the Dask scheduler at ADDRESS (tcp://HOST:8786; `local`: here);"
     " this process stores every result. [default: VERIFY_CLUSTER, `verify config cluster`]",
 )
+@ACTOR_OPTION
 @common
 def fetch_cmd(
+    actor: str | None,
     recover_gone: bool | None,
     cluster: str | None,
     claim_id: int | None,
@@ -163,8 +165,10 @@ def fetch_cmd(
     from verify.capture.policy import capture_options, run_capture
 
     db = get_db(db_path)
+    actor = check_actor(db, actor, "capture")
     options = capture_options(
         db,
+        actor=actor,
         mode=mode,
         recover=recover_gone,
         refetch=refetch,

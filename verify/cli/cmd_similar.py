@@ -8,7 +8,7 @@ import sys
 import click
 
 from verify.capture.netguard import merge_allow_hosts
-from verify.cli.base import cli, common, emit_json, get_db, warn
+from verify.cli.base import ACTOR_OPTION, check_actor, cli, common, emit_json, get_db, warn
 from verify.review import known as claimreview
 from verify.review import similar
 
@@ -27,17 +27,19 @@ def _short(text: str, width: int = 100) -> str:
     metavar="HOST",
     help="Let this local or private host through the network guard (repeatable).",
 )
+@ACTOR_OPTION
 @common
 def import_claimreview_cmd(
-    source: str, allow_host: tuple[str, ...], db_path: str, as_json: bool
+    source: str, allow_host: tuple[str, ...], actor: str | None, db_path: str, as_json: bool
 ) -> None:
     """Read others' fact-checks (ClaimReview JSON-LD, or an HTML page holding it) into known reviews."""
+    db = get_db(db_path)
+    check_actor(db, actor, "import_claimreview")
     options = None
     if source.lower().startswith(("http://", "https://")):
         from verify.capture.fetch import FetchOptions
 
         options = FetchOptions(allow_hosts=merge_allow_hosts(allow_host))
-    db = get_db(db_path)
     result = claimreview.import_claimreview(db, source, fetch_options=options)
     if as_json:
         emit_json(result.as_dict())

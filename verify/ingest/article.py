@@ -73,6 +73,9 @@ class _Body:
     title: str | None
     html: str | None
     published: str | None = None
+    # where the text's own headline (a plain-text or Markdown first line that is the title)
+    # ends: the sentences before it are the title, not claims (0: no such headline)
+    headline_end: int = 0
 
 
 # --- reading the input ------------------------------------------------------------------------
@@ -170,7 +173,26 @@ def _article_body(text: str, content_type: str | None, url: str | None) -> _Body
     title = found.title
     if title is None and html is None:
         title = plain_headline(found.text)
-    return _Body(found.text, tuple(found.links), title, html, found.published)
+    return _Body(
+        found.text,
+        tuple(found.links),
+        title,
+        html,
+        found.published,
+        headline_end(found.text, title) if html is None else 0,
+    )
+
+
+def headline_end(text: str, title: str | None) -> int:
+    """Where the headline of a plain-text or Markdown article ends in its text: the end of the
+    first paragraph when that paragraph is the title; 0 otherwise."""
+    if not title:
+        return 0
+    lead = len(text) - len(text.lstrip())
+    first = text[lead:].partition("\n\n")[0]
+    if " ".join(first.split()) != " ".join(title.split()):
+        return 0
+    return lead + len(first.rstrip())
 
 
 def plain_headline(text: str) -> str | None:
@@ -248,6 +270,8 @@ def ingest_article(
     # everything below is computed before the transaction opens
     digest = hashlib.sha256(body.text.encode("utf-8")).hexdigest()
     sentences = checkworthy.split_sentences(body.text)  # never across a paragraph break
+    # the headline is the article's title, not a claim
+    sentences = [s for s in sentences if s.start >= body.headline_end]
     link_rows: list[tuple[str, str, str, int, int, int | None]] = []
     skipped: list[str] = []
     for link in body.links:

@@ -73,6 +73,9 @@ class RecoverOptions:
     extract_processes: int = 0
     # a connected cluster (cluster.ClusterExecutor) that runs the look-ups; None: threads here
     executor: Any = None
+    # who the 'recovered' events are attributed to: the reviewer's account, or None for the
+    # process itself ("verify recover") when the archive has no accounts
+    actor: str | None = None
 
 
 @dataclass(frozen=True)
@@ -370,7 +373,7 @@ def _accept(
 # --------------------------------------------------------------------------- storing
 
 
-def _store(db: Database, found: FoundMemento) -> SourceRecovery:
+def _store(db: Database, found: FoundMemento, actor: str | None = None) -> SourceRecovery:
     task = found.task
     at = clock.now()
     with store.immediate(db):
@@ -440,7 +443,7 @@ def _store(db: Database, found: FoundMemento) -> SourceRecovery:
                     claim_id=cid,
                     source_id=task.source_id,
                     snapshot_id=snapshot_id,
-                    actor="verify recover",
+                    actor=actor or "verify recover",
                     detail=detail,
                     at=at,
                 )
@@ -526,7 +529,7 @@ def recover(
                             ),
                         ),
                     )
-                outcome = _store(db, found)
+                outcome = _store(db, found, options.actor)
                 results.append(outcome)
                 if progress is not None:
                     progress(outcome)

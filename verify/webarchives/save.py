@@ -50,6 +50,9 @@ class SaveOptions:
     clock: Callable[[], float] | None = None
     sleep: Callable[[float], None] | None = None
     now: Callable[[], datetime] | None = None
+    # who the 'saved' events are attributed to: the reviewer's account, or None for the
+    # process itself ("verify save") when the archive has no accounts
+    actor: str | None = None
 
 
 @dataclass(frozen=True)
@@ -141,7 +144,7 @@ def save(
             if wait > 0:
                 sleep(wait)
             next_at = clock() + interval
-            outcome = _ask(db, archive, session, fetch, src)
+            outcome = _ask(db, archive, session, fetch, src, options.actor)
             results.append(outcome)
             if progress is not None:
                 progress(outcome)
@@ -165,7 +168,14 @@ def _recent_request(db: Database, source_id: int, since: datetime) -> bool:
     return store.recoveries.saved_since(db, source_id, clock.format_time(since))
 
 
-def _ask(db: Database, archive: Any, session: Any, fetch: FetchOptions, src: dict) -> SaveResult:
+def _ask(
+    db: Database,
+    archive: Any,
+    session: Any,
+    fetch: FetchOptions,
+    src: dict,
+    actor: str | None = None,
+) -> SaveResult:
     target = f"{archive.base}/save/{quote(src['url'], safe=':/?&=%')}"
     result = fetch_url(target, replace(fetch, ignore_robots=True), session)
     memento = None
@@ -196,7 +206,7 @@ def _ask(db: Database, archive: Any, session: Any, fetch: FetchOptions, src: dic
                 db,
                 "saved",
                 source_id=src["id"],
-                actor="verify save",
+                actor=actor or "verify save",
                 detail={"url": src["url"], "memento_url": memento},
             )
     return SaveResult(src["id"], src["url"], outcome, message, memento)

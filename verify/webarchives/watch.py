@@ -50,6 +50,10 @@ class WatchOptions:
     dead_after: int = 3
     min_gap_days: float = 3.0
     capture: CaptureOptions = field(default_factory=CaptureOptions)
+    # who the 'source_state' events are attributed to: the reviewer's account, or None for the
+    # process itself ("verify watch") when the archive has no accounts; the re-checks' own
+    # 'fetched' events take capture.actor
+    actor: str | None = None
 
 
 @dataclass(frozen=True)
@@ -119,7 +123,8 @@ def watch(
     if not ids:
         return WatchSummary(0, 0, 0, 0)
     before = {s["id"]: s for s in list_sources(db) if s["id"] in set(ids)}
-    with on_cluster(replace(options.capture, refetch=True)) as capture_options:
+    recheck = replace(options.capture, refetch=True, actor=options.capture.actor or options.actor)
+    with on_cluster(recheck) as capture_options:
         capture(db, source_ids=ids, options=capture_options, progress=progress)
     checks = [_record(db, before[sid], at, options) for sid in ids]
     changed = [c for c in checks if c.before != c.after]
@@ -186,7 +191,7 @@ def _record(db: Database, old: dict[str, Any], at: datetime, options: WatchOptio
                     claim_id=cid,
                     source_id=sid,
                     snapshot_id=snap["id"],
-                    actor="verify watch",
+                    actor=options.actor or "verify watch",
                     detail=detail,
                     at=stamp,
                 )

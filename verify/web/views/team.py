@@ -226,7 +226,9 @@ def _job(claim_id: int) -> dict[str, Any] | None:
         return dict(job) if job else None
 
 
-def _run_capture(db_path: str, job: dict[str, Any], source_ids: list[int]) -> None:
+def _run_capture(
+    db_path: str, job: dict[str, Any], source_ids: list[int], actor: str | None
+) -> None:
     db = open_db(db_path, migrate=False)
 
     def progress(p: capture.CaptureProgress) -> None:
@@ -236,8 +238,9 @@ def _run_capture(db_path: str, job: dict[str, Any], source_ids: list[int]) -> No
     try:
         # the archive's capture settings (mode, screenshots, recover) apply, as in `verify fetch`;
         # extraction stays in this process's threads (a claim has few sources)
+        # the signed-in reviewer (checked by sources_to_capture) is the captures' actor
         options = capture_policy.capture_options(
-            db, refetch=True, concurrency=8, extract_processes=0
+            db, refetch=True, concurrency=8, extract_processes=0, actor=actor
         )
         report = capture_policy.run_capture(db, options, source_ids=source_ids, progress=progress)
         summary = report.capture
@@ -295,7 +298,7 @@ def start_capture(claim_id: int) -> Any:
             jobs[claim_id] = job
             db_path = current_app.config["VERIFY_DB"]
             threading.Thread(
-                target=_run_capture, args=(db_path, job, ids), daemon=True, name="capture"
+                target=_run_capture, args=(db_path, job, ids, _me()), daemon=True, name="capture"
             ).start()
     if wants_json:
         return jsonify(dict(job) if job else {"state": "idle", "total": 0})
