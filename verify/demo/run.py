@@ -5,7 +5,7 @@ The sources are chosen to show every state a source can be in: pages that suppor
 that contradicts a number, a hostile page full of scripts and on* handlers, a page that 404s
 (gone), a redirect, a PDF, a plain-text table, a dashboard that answers 503 (failed), and a
 report that is updated between two captures (changed). The gone page is then brought back by
-`verify recover` from a small web archive served locally too (verify/demo_archive.py), which
+`verify recover` from a small web archive served locally too (verify/demo/webarchive.py), which
 holds copies of it from before the article, and a 404 from after it was deleted."""
 
 from __future__ import annotations
@@ -217,8 +217,8 @@ def _capture(
     fetch_options = FetchOptions(
         allow_hosts=("127.0.0.1",), retries=0, connect_timeout=5.0, read_timeout=5.0, deadline=10.0
     )
-    # one at a time: snapshot ids then follow source ids, so the README's worked example (which
-    # tests/test_readme.py runs) names the same snapshots on every run
+    # one at a time: snapshot ids then follow source ids, so the manual's worked example
+    # (docs/workflow.md, which tests/test_docs.py runs) names the same snapshots on every run
     options = CaptureOptions(concurrency=1, per_host=1, fetch=fetch_options)
     say("capturing the article's sources ...")
     first = capture(db, article_id=article_id, options=options)
