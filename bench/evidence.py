@@ -3,9 +3,9 @@
     python bench/evidence.py            # ranking (learned ranker cross-validated by claim) + clashes
     python bench/evidence.py --no-train # the shipped weights only (no scikit-learn needed)
 
-Data, not shipped (see /work/shared/data/README.md): climate_fever_dev.jsonl, 512 claims with five
+Data, not shipped (see ../shared/data/README.md beside the checkout): climate_fever_dev.jsonl, 512 claims with five
 candidate evidence sentences each, labelled SUPPORTS, REFUTES or NOT_ENOUGH_INFO. Default path
-VERIFY_EVIDENCE_DATA or /work/shared/data/evidence/climate_fever_dev.jsonl.
+VERIFY_EVIDENCE_DATA or ../shared/data/evidence/climate_fever_dev.jsonl beside the checkout.
 
 Ranking: for each claim having both a relevant (SUPPORTS or REFUTES) and an irrelevant candidate,
 is the first-ranked candidate relevant? Printed in one run for
@@ -41,7 +41,16 @@ from verify.review import evidence  # noqa: E402
 from verify.text import quantities  # noqa: E402
 
 DATA = Path(
-    os.environ.get("VERIFY_EVIDENCE_DATA", "/work/shared/data/evidence/climate_fever_dev.jsonl")
+    os.environ.get(
+        "VERIFY_EVIDENCE_DATA",
+        str(
+            Path(__file__).resolve().parents[2]
+            / "shared"
+            / "data"
+            / "evidence"
+            / "climate_fever_dev.jsonl"
+        ),
+    )
 )
 RELEVANT = ("SUPPORTS", "REFUTES")
 FOLDS = 5

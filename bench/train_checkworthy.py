@@ -5,7 +5,7 @@
     python bench/train_checkworthy.py --cv-only
 
 Data (not shipped; see ../shared/data/README.md for origin and terms), default directory
-VERIFY_CHECKWORTHY_DATA or /work/shared/data/checkworthy:
+VERIFY_CHECKWORTHY_DATA or ../shared/data/checkworthy beside the checkout:
   * claimbuster_train.tsv  (text, label): US presidential debate sentences, training split only;
   * clef2019_train.tsv     (document, line, speaker, text, label): CLEF 2019 CheckThat! task 1
     training debates and speeches.
@@ -56,7 +56,12 @@ sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != 
 
 from verify.text import checkworthy  # noqa: E402
 
-DATA_DIR = Path(os.environ.get("VERIFY_CHECKWORTHY_DATA", "/work/shared/data/checkworthy"))
+DATA_DIR = Path(
+    os.environ.get(
+        "VERIFY_CHECKWORTHY_DATA",
+        str(Path(__file__).resolve().parents[2] / "shared" / "data" / "checkworthy"),
+    )
+)
 MODEL_PATH = ROOT / "verify" / "checkworthy_model.json"
 FOLDS = 5
 # Hyper-parameters, set once before cross-validating and not tuned on the figures it prints.

@@ -49,5 +49,8 @@ def test_wheel_contains_migrations_and_demo_data(tmp_path):
         assert f"verify/demo/data/sources/{page.name}" in names
     assert "verify/demo/run.py" in names and "verify/cli/cmd_articles.py" in names
     # the check-worthiness weights ship; the training data does not
-    assert "verify/text/checkworthy_model.json" in names and "verify/review/evidence_model.json" in names
+    assert (
+        "verify/text/checkworthy_model.json" in names
+        and "verify/review/evidence_model.json" in names
+    )
     assert not [n for n in names if n.endswith(".tsv")]

@@ -40,6 +40,7 @@ MOVED: dict[str, str] = {
     "verify.demo_archive": "verify.demo.webarchive",
     "verify.web.team_views": "verify.web.views.team",
     "verify.web.archived": "verify.web.views.archived",
+    "verify.web.queries": "verify.web.pages",
     "verify.capture_policy": "verify.capture.policy",
     "verify.cluster": "verify.capture.cluster",
     "verify.aliases": "verify.text.aliases",

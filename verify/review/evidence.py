@@ -1,10 +1,13 @@
 """Passages of snapshot text that bear on a claim.
 
-`evidence` ranks sentences and two-sentence windows of the latest successful snapshot of each
-of the claim's sources with BM25 term weighting (IDF over the sentences of those snapshots).
-Key terms of the claim (numbers, percentages, dates, capitalised names) count several times
-more than ordinary words; numbers are normalised ("3,000" = "3000" = "three thousand",
-"12 percent" = "12%", "22," = "22"), and words are lightly stemmed ("killed" = "killing").
+`evidence` ranks sentences and two-sentence windows of the snapshot a reviewer sees of each of
+the claim's sources. Candidates are found by term overlap (BM25, IDF over the sentences of those
+snapshots; key terms of the claim, its numbers, percentages, dates and names, count several
+times more than ordinary words), then the best are rescored by a ranker with learned weights
+(evidence_model.json beside this module, trained by bench/evidence.py), to a score in [0, 1].
+Numbers are normalised ("3,000" = "3000" = "three thousand", "12 percent" = "12%"), words are
+lemmatised (simplemma, verify.text.lemmas) and aliases folded (verify.text.aliases). A passage
+whose quantity clashes with the claim's is ranked first, with the reason.
 
 `related_evidence` looks for the claim's key terms in OTHER sources' snapshots through the FTS5
 index, then ranks passages inside the snapshots it finds the same way."""
