@@ -179,6 +179,27 @@ def site() -> Iterator[LocalSite]:
     server.close()
 
 
+# The team of the team tests: an admin, an editor and a reviewer, with their passwords.
+PASSWORDS = {"boss": "admin-password", "ed": "editor-password", "rita": "reviewer-password"}
+
+
+def add_team(db) -> None:
+    """boss (admin), ed (editor) and rita (reviewer), with PASSWORDS."""
+    users.add_user(db, "boss", "admin", PASSWORDS["boss"])
+    users.add_user(db, "ed", "editor", PASSWORDS["ed"], actor="boss")
+    users.add_user(db, "rita", "reviewer", PASSWORDS["rita"], actor="boss")
+
+
+@pytest.fixture
+def desk(db_path):
+    """The review data of browser_helpers plus the team (add_team): (db, data)."""
+    db = open_db(db_path)
+    data = build_review_data(db)
+    add_team(db)
+    yield db, data
+    db.close()
+
+
 @pytest.fixture(autouse=True)
 def cheap_hashes(monkeypatch) -> None:
     """Hash passwords with small scrypt parameters (the stored hash says which), so creating

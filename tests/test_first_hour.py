@@ -24,11 +24,6 @@ from verify.web import create_app
 PAGE = "<html><head><title>Report</title></head><body><main><p>{}</p></main></body></html>"
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashes(monkeypatch):
-    monkeypatch.setattr(users, "SCRYPT_N", 2**10)
-
-
 def actors(db_path, kind: str) -> list[str | None]:
     db = open_db(db_path)
     try:

@@ -7,32 +7,14 @@ from __future__ import annotations
 import html
 
 import pytest
-from browser_helpers import build_review_data, sign_in
+from browser_helpers import sign_in
+from conftest import PASSWORDS
 
 from verify import model
 from verify.errors import ForbiddenError
 from verify.review import accounts as users
 from verify.review import workflow as review
-from verify.store import open_db
 from verify.web import create_app
-
-PASSWORDS = {"boss": "admin-password", "ed": "editor-password", "rita": "reviewer-password"}
-
-
-@pytest.fixture(autouse=True)
-def cheap_hashes(monkeypatch):
-    monkeypatch.setattr(users, "SCRYPT_N", 2**10)
-
-
-@pytest.fixture
-def desk(db_path):
-    db = open_db(db_path)
-    data = build_review_data(db)
-    users.add_user(db, "boss", "admin", PASSWORDS["boss"])
-    users.add_user(db, "ed", "editor", PASSWORDS["ed"], actor="boss")
-    users.add_user(db, "rita", "reviewer", PASSWORDS["rita"], actor="boss")
-    yield db, data
-    db.close()
 
 
 def approvals(db) -> list:

@@ -20,11 +20,6 @@ from verify.review import workflow as review
 TEXT = "Officials said the army will deploy 650 soldiers to the north."
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashes(monkeypatch):
-    monkeypatch.setattr(users, "SCRYPT_N", 2**10)
-
-
 @pytest.fixture
 def approved(db):
     """A claim with a source and a quote, decided by rita, approved by ed."""

@@ -9,16 +9,13 @@ import re
 
 import pytest
 from browser_helpers import build_review_data, running
-from conftest import LocalSite, Response
+from conftest import PASSWORDS, LocalSite, Response, add_team
 
 from verify import settings
-from verify.review import accounts as users
 from verify.store import open_db
 from verify.web import create_app
 
 pytestmark = pytest.mark.browser
-
-PASSWORDS = {"boss": "admin-password", "ed": "editor-password", "rita": "reviewer-password"}
 
 
 @pytest.fixture
@@ -35,9 +32,7 @@ def team_server(db_path, monkeypatch):
         "UPDATE sources SET url = ?, host = ? WHERE id = ?",
         [site.url("/report"), site.netloc, data.sources["down"]],
     )
-    users.add_user(db, "boss", "admin", PASSWORDS["boss"])
-    users.add_user(db, "ed", "editor", PASSWORDS["ed"], actor="boss")
-    users.add_user(db, "rita", "reviewer", PASSWORDS["rita"], actor="boss")
+    add_team(db)
     settings.set_value(db, "require_approval", "on", actor="boss")
     db.close()
     try:

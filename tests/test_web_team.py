@@ -6,28 +6,13 @@ from __future__ import annotations
 
 import time
 
-import pytest
-from browser_helpers import build_review_data, csrf_from, sign_in
-from conftest import LocalSite, Response, table_rows
+from browser_helpers import csrf_from, sign_in
+from conftest import PASSWORDS, LocalSite, Response, table_rows
 
 from verify import settings, store
 from verify.review import accounts as users
 from verify.review import workflow as review
-from verify.store import open_db
 from verify.web import create_app
-
-PASSWORDS = {"boss": "admin-password", "ed": "editor-password", "rita": "reviewer-password"}
-
-
-@pytest.fixture
-def desk(db_path):
-    db = open_db(db_path)
-    data = build_review_data(db)
-    users.add_user(db, "boss", "admin", PASSWORDS["boss"])
-    users.add_user(db, "ed", "editor", PASSWORDS["ed"], actor="boss")
-    users.add_user(db, "rita", "reviewer", PASSWORDS["rita"], actor="boss")
-    yield db, data
-    db.close()
 
 
 def client_for(app, name):

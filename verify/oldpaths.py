@@ -86,9 +86,11 @@ def forward(package: str, module: str, name: str) -> object:
     if name.startswith("_"):
         raise AttributeError(f"module {package!r} has no attribute {name!r}")
     if importlib.util.find_spec(f"{package}.{name}") is not None:  # a submodule, not a name
-        return importlib.import_module(f"{package}.{name}")
-    target = importlib.import_module(module)
-    try:
-        return getattr(target, name)
-    except AttributeError:
-        raise AttributeError(f"module {package!r} has no attribute {name!r}") from None
+        value: object = importlib.import_module(f"{package}.{name}")
+    else:
+        try:
+            value = getattr(importlib.import_module(module), name)
+        except AttributeError:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}") from None
+    setattr(sys.modules[package], name, value)  # found once: later look-ups skip this function
+    return value

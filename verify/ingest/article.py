@@ -598,6 +598,7 @@ def _import_row(
         claim_id = find_claim_by_text(db, text, article_id)
         stamp = now()
         new_claim = 0
+        detail = {"file": name, "row": number, "format": fmt, "priority": priority}
         if claim_id is None:
             claim_id = store.claims.add_claim(
                 db,
@@ -617,13 +618,12 @@ def _import_row(
                 article_id=article_id,
                 actor=actor,
                 at=stamp,
-                detail={"file": name, "row": number, "format": fmt, "priority": priority},
+                detail=detail,
             )
         else:
             # a person chose this sentence: a candidate becomes queued (the "import"
             # transition); a higher priority wins
             claim = store.claim_row(db, claim_id)
-            detail = {"file": name, "row": number, "format": fmt, "priority": priority}
             if claim["status"] == "candidate":
                 store.claims.apply_transition(
                     db,

@@ -2,7 +2,7 @@
 quote bound to the snapshot it was made on), verdicts, dismissals, requeues, the evidence check
 after a source is captured again, and the history of a claim.
 
-Every change of a claim's status goes through store.claims.apply_transition (via `_apply`),
+Every change of a claim's status goes through store.claims.apply_transition,
 which asks model.check_transition (the one table of who may do what from which status) and
 writes the transition's event; the actor's role is checked by users.authorize first. A stored
 capture reaches the evidence check through the store's hook (store.snapshots.on_stored). Every write is
@@ -54,35 +54,6 @@ def _check_reviewer(reviewer: str) -> str:
     return reviewer.strip()
 
 
-def _apply(
-    db: Database,
-    claim: dict[str, Any],
-    action: str,
-    actor: str | None,
-    at: str,
-    *,
-    force: bool = False,
-    fields: dict[str, Any] | None = None,
-    detail: dict[str, Any] | None = None,
-    source_id: int | None = None,
-    snapshot_id: int | None = None,
-) -> bool:
-    """Take `action` on `claim` inside the caller's write transaction
-    (store.claims.apply_transition; the actor's role is checked by the caller)."""
-    return store.claims.apply_transition(
-        db,
-        claim,
-        action,
-        actor,
-        at,
-        force=force,
-        fields=fields,
-        detail=detail,
-        source_id=source_id,
-        snapshot_id=snapshot_id,
-    )
-
-
 def actions(
     db: Database, claim_id: Any, reviewer: str | None, *, now: datetime | str | None = None
 ) -> dict[str, bool]:
@@ -112,7 +83,7 @@ def expire_leases(db: Database, now: datetime | str | None = None) -> int:
 def _expire_in_tx(db: Database, at: str) -> int:
     stale = store.review.expired_leases(db, at)
     for claim in stale:
-        _apply(
+        store.claims.apply_transition(
             db,
             claim,
             "expire",
@@ -190,7 +161,7 @@ def lease_next(
             if top is None:
                 return None
             claim_id = top["id"]
-            _apply(
+            store.claims.apply_transition(
                 db,
                 top,
                 "lease",
@@ -216,7 +187,7 @@ def release(
     at = clock.at_time(now)
     with store.write(db):
         claim = store.claim_row(db, claim_id)
-        _apply(
+        store.claims.apply_transition(
             db, claim, "release", reviewer, at, force=force,
             detail={"reviewer": claim["lease_reviewer"]},
         )  # fmt: skip
@@ -305,7 +276,7 @@ def assess(
         detail: dict[str, Any] = {"stance": stance, "assessment_id": assessment_id}
         if selector:
             detail["quote"] = selector["exact"]
-        forced = _apply(
+        forced = store.claims.apply_transition(
             db, claim, "assess", reviewer, at, force=force, detail=detail,
             source_id=src["id"], snapshot_id=bound,
         )  # fmt: skip
@@ -334,7 +305,7 @@ def unassess(
                 f"assessment {found['id']} was already removed by {found['removed_by']}"
             )
         claim = store.claim_row(db, found["claim_id"])
-        _apply(
+        store.claims.apply_transition(
             db, claim, "unassess", reviewer, at, force=force,
             detail={"assessment_id": found["id"], "stance": found["stance"], "quote": found["quote"]},
             source_id=found["source_id"], snapshot_id=found["snapshot_id"],
@@ -408,7 +379,7 @@ def check_evidence(db: Database, source_id: int, *, now: datetime | str | None =
             fields: dict[str, Any] = {"evidence_changed_at": at}
             if action == "reopen":
                 fields.update(previous_verdict=claim["verdict"], verdict=None, verdict_note=None)
-            _apply(
+            store.claims.apply_transition(
                 db,
                 claim,
                 action,
@@ -462,7 +433,7 @@ def give_verdict(
         model.check_transition(claim, "verdict", reviewer, at, force=force)
         approved = store.approvals.current_approval(db, claim["id"])
         verdict_id = store.review.add_verdict(db, claim["id"], verdict, note, reviewer, at)
-        forced = _apply(
+        forced = store.claims.apply_transition(
             db,
             claim,
             "verdict",
@@ -506,7 +477,7 @@ def dismiss(
     at = clock.at_time(now)
     with store.write(db):
         claim = store.claim_row(db, claim_id)
-        _apply(
+        store.claims.apply_transition(
             db, claim, "dismiss", reviewer, at, force=force,
             detail={"old_status": claim["status"], "note": note},
         )  # fmt: skip
@@ -531,7 +502,7 @@ def requeue(
     with store.write(db):
         claim = store.claim_row(db, claim_id)
         new_priority = claim["priority"] if priority is None else priority
-        _apply(
+        store.claims.apply_transition(
             db, claim, "requeue", reviewer, at, fields={"priority": new_priority},
             detail={"old_status": claim["status"], "priority": new_priority},
         )  # fmt: skip

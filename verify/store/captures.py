@@ -11,6 +11,12 @@ from sqlite_utils import Database
 from verify.store.db import inserted_id, row, rows
 from verify.store.snapshots import LIVE_SNAPSHOT, latest_live_snapshot_sql
 
+# the ids of the sources cited by an article's claims (the article's id is the one parameter)
+ARTICLE_SOURCES = (
+    "SELECT cs.source_id FROM claim_sources cs JOIN claims c ON c.id = cs.claim_id"
+    " WHERE c.article_id = ?"
+)
+
 
 def sources_with_latest(
     db: Database,
@@ -30,10 +36,7 @@ def sources_with_latest(
         where.append("s.id IN (SELECT source_id FROM claim_sources WHERE claim_id = ?)")
         params.append(claim_id)
     if article_id is not None:
-        where.append(
-            "s.id IN (SELECT cs.source_id FROM claim_sources cs JOIN claims c ON c.id = cs.claim_id"
-            " WHERE c.article_id = ?)"
-        )
+        where.append(f"s.id IN ({ARTICLE_SOURCES})")
         params.append(article_id)
     if source_ids is not None:
         ids = sorted({int(i) for i in source_ids})
@@ -255,10 +258,7 @@ def snapshot_ids(
     where: list[str] = []
     params: list[Any] = []
     if article_id is not None:
-        where.append(
-            "source_id IN (SELECT cs.source_id FROM claim_sources cs JOIN claims c"
-            " ON c.id = cs.claim_id WHERE c.article_id = ?)"
-        )
+        where.append(f"source_id IN ({ARTICLE_SOURCES})")
         params.append(article_id)
     if among is not None:
         wanted = sorted({int(i) for i in among})

@@ -5,8 +5,17 @@
 from __future__ import annotations
 
 import functools
+from types import ModuleType
 
-import simplemma
+
+@functools.cache
+def _simplemma() -> ModuleType:
+    """simplemma, imported on the first word to lemmatise: importing it loads the rules of
+    every language it knows (about 0.1 s), which a command that never compares texts should
+    not pay at start-up."""
+    import simplemma
+
+    return simplemma
 
 
 @functools.lru_cache(maxsize=131072)
@@ -17,4 +26,4 @@ def lemma(word: str) -> str:
         w = w[:-2]
     if not w.isalpha():
         return w
-    return simplemma.lemmatize(w, lang="en").lower()
+    return _simplemma().lemmatize(w, lang="en").lower()
