@@ -40,6 +40,7 @@ import psutil
 
 from bench.capture import count_ok, make_db, run_measured
 from bench.site import BenchSite
+from verify.capture.cluster import ENGINE_CONFIG
 
 VERIFY = str(Path(sys.executable).parent / "verify")
 DASK = str(Path(sys.executable).parent / "dask")
@@ -60,9 +61,18 @@ def cpu_of(procs: list[psutil.Process]) -> float:
     return total
 
 
+def engine_env(config: dict) -> dict[str, str]:
+    """Dask settings as the environment variables `dask scheduler` and `dask worker` read."""
+    return {
+        "DASK_" + key.upper().replace(".", "__").replace("-", "_"): str(value)
+        for key, value in config.items()
+    }
+
+
 class Engine:
-    def __init__(self, tmp: Path) -> None:
+    def __init__(self, tmp: Path, config: dict) -> None:
         self.tmp = tmp
+        self.env = {**os.environ, **engine_env(config)}
         self.procs: list[subprocess.Popen] = []
         file = tmp / "scheduler.json"
         self._start([DASK, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
@@ -80,7 +90,9 @@ class Engine:
 
     def _start(self, args: list[str], name: str) -> None:
         log = open(self.tmp / f"{name}.log", "wb")  # noqa: SIM115
-        self.procs.append(subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT))
+        self.procs.append(
+            subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=self.env)
+        )
 
     def grow(self, workers: int) -> None:
         import distributed
@@ -194,12 +206,18 @@ def main() -> int:
     parser.add_argument(
         "--browser-pages", type=int, default=40, help="browser captures measured (0: none)"
     )
+    parser.add_argument(
+        "--dask-defaults",
+        action="store_true",
+        help="start the engine with Dask's own defaults, not docs/cluster.md's settings",
+    )
     args = parser.parse_args()
-    results: dict = {"threads_per_worker": THREADS, "cores": os.cpu_count(),
+    config = {} if args.dask_defaults else ENGINE_CONFIG
+    results: dict = {"threads_per_worker": THREADS, "engine_config": config, "cores": os.cpu_count(),
                      "load_average_at_start": os.getloadavg()}  # fmt: skip
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
-        engine = Engine(tmp)
+        engine = Engine(tmp, config)
         try:
             # 1. latency-bound: small pages (8 KB) answered after `latency` seconds
             with BenchSite(LATENCY_HOSTS, args.latency, page_size=8_000) as site:

@@ -72,6 +72,8 @@ class Engine:
             )
         for n in range(workers):
             self.add_worker(n)
+        with distributed.Client(self.address, set_as_default=False) as client:
+            client.wait_for_workers(workers, timeout=60)  # every test sees all of them
 
     def _start(self, args: list[str], name: str) -> subprocess.Popen:
         log = open(self.tmp / f"{name}.log", "wb")  # noqa: SIM115 - closed in stop()

@@ -4,8 +4,9 @@ The process that owns the archive (the coordinator) selects the sources, schedul
 host (capture._schedule: at most `per_host` at once to one host, `delay` between two starts,
 `concurrency` in flight across the whole cluster) and stores each result as it arrives, through
 capture.store_result, the same single writer as a local run. Dask workers never open the
-archive: each task fetches one source, renders it in Chromium when the mode asks, extracts its
-text and returns the capture result (capture.Outcome: bytes within FetchOptions.max_bytes,
+archive: each task takes a few sources (up to BATCH_SIZE, handed to a worker with threads free
+for them), fetches them, renders them in Chromium when the mode asks, extracts their text and
+returns each capture result (capture.Outcome: bytes within FetchOptions.max_bytes,
 headers, redirect chain, text, screenshot, subresources, provenance). The allowed hosts and every
 other option travel with the task, so a worker's own environment does not widen the network
 guard. Each worker keeps one `WorkerPool` (requests sessions, robots.txt cache, one Chromium) per
@@ -13,7 +14,8 @@ set of options, through a worker plugin, and closes them when the worker stops.
 
 Faults: a worker killed mid-task has its task run again on another (Dask does it); the
 coordinator gets one result per source, so no snapshot is stored twice. A task that kills every
-worker it runs on comes back as Dask's KilledWorker and is stored as that source's failure.
+worker it runs on comes back as Dask's KilledWorker: its sources are sent again one per task,
+and the one that kills the workers again is stored as that source's failure.
 A scheduler that goes away ends the command with ClusterError; what was stored stays, and the
 unfinished run is resumed by the next `verify fetch` like a local one."""
 
@@ -49,7 +51,15 @@ CONNECT_TIMEOUT = 10.0  # seconds to reach the scheduler
 WORKERS_TIMEOUT = 30.0  # seconds to wait for a first worker
 LOST_AFTER = 5.0  # seconds without the scheduler before the command gives up
 WATCH_INTERVAL = 0.5
+BATCH_SIZE = 4  # sources per capture task at most (see _Batch)
 GATHER_ATTEMPTS = 3  # a finished task whose result was lost with its worker is run again
+# Dask settings for the scheduler and workers that serve verify (docs/cluster.md): verify's
+# tasks are many and short, and with Dask's defaults an idle scheduler and four workers
+# spend about 0.15 core on the sampling profiler and the event-loop health check
+ENGINE_CONFIG = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "500ms",
+}
 
 
 # --------------------------------------------------------------------------- on a worker
@@ -110,17 +120,29 @@ _FALLBACK = CapturePlugin()  # a worker that joined without the plugin (never ex
 _FALLBACK.setup()
 
 
-def capture_task(job: Job, options: CaptureOptions) -> Outcome:
-    """One source, on a Dask worker: fetch, render, extract. Opens no database."""
+def capture_batch(jobs: list[Job], options: CaptureOptions) -> list[Outcome | Exception]:
+    """A few sources, on a Dask worker, at once: fetch, render, extract. Opens no database.
+    One answer per job, in order: its Outcome, or the exception its capture raised."""
     plugin = _plugin()
+    broken: str | None = None
     try:
         workers = plugin.workers_for(options)
     except BrowserError as exc:  # browser mode on a worker without Chromium: say so per source
-        outcome = plugin.workers_for(replace(options, mode="static")).run(job)
-        message = f"on Dask worker {_worker_name()}: {_one_line(exc)}"[:300]
-        failed = BrowserResult(requested_url=job.url, error="browser", error_message=message)
-        return replace(outcome, browser=failed)
-    return workers.run(job)
+        workers = plugin.workers_for(replace(options, mode="static"))
+        broken = f"on Dask worker {_worker_name()}: {_one_line(exc)}"[:300]
+    futures = [workers.submit(job) for job in jobs]  # the pool's threads run them together
+    answers: list[Outcome | Exception] = []
+    for job, future in zip(jobs, futures):
+        try:
+            outcome = future.result()
+        except Exception as exc:  # noqa: BLE001 - one source's bug is that source's failure
+            answers.append(exc)
+            continue
+        if broken is not None:
+            failed = BrowserResult(requested_url=job.url, error="browser", error_message=broken)
+            outcome = replace(outcome, browser=failed)
+        answers.append(outcome)
+    return answers
 
 
 def recover_task(
@@ -181,23 +203,27 @@ class ClusterExecutor:
                 f" `dask worker {self.address}` on machines with verify installed"
             ) from None
         self._workers_at = 0.0
-        self._addresses: list[str] = []
+        self._threads: dict[str, int] = {}
         self.max_workers = 0
 
-    def worker_addresses(self) -> list[str]:
-        """Workers connected to the scheduler (asked at most once a second)."""
+    def worker_threads(self) -> dict[str, int]:
+        """Each connected worker's address and number of threads (asked at most once a second)."""
         now = time.monotonic()
         if now - self._workers_at >= 1.0:
             self._workers_at = now
             try:
-                self._addresses = sorted(self.client.scheduler_info(n_workers=-1)["workers"])
+                workers = self.client.scheduler_info(n_workers=-1)["workers"]
+                self._threads = {
+                    address: max(1, int(info.get("nthreads") or 1))
+                    for address, info in sorted(workers.items())
+                }
             except Exception:  # noqa: BLE001 - keep the last answer
                 pass
-            self.max_workers = max(self.max_workers, len(self._addresses))
-        return self._addresses
+            self.max_workers = max(self.max_workers, len(self._threads))
+        return self._threads
 
     def workers_in_use(self) -> int:
-        return len(self.worker_addresses())
+        return len(self.worker_threads())
 
     def start(self, options: CaptureOptions, jobs: int = 0) -> _Batch:
         """A batch of tasks run with `options` (the local-only parts removed)."""
@@ -211,12 +237,12 @@ class ClusterExecutor:
             recover=False,
             extract_processes=0,  # a worker's threads extract; scale with more workers
         )
-        self.workers_in_use()
+        self.worker_threads()
         return _Batch(self, task_options)
 
     def start_recovery(self, options: RecoverOptions) -> _Batch:
         """A batch of web-archive look-ups run with `options` (the local-only parts removed)."""
-        self.workers_in_use()
+        self.worker_threads()
         return _Batch(self, replace(options, executor=None, extract_processes=0))
 
     def close(self) -> None:
@@ -225,89 +251,191 @@ class ClusterExecutor:
 
 @dataclass(frozen=True)
 class _Call:
-    """One task: the function a worker runs, its arguments, the host it contacts (None: no
-    preference), and the source it is about (for its key)."""
+    """One task: the function a worker runs and its arguments, the host it contacts (None: no
+    preference), the sources it is about (for its key) and the caller's future of each. A
+    capture task carries its jobs and answers with one Outcome (or exception) per job."""
 
     fn: Callable[..., Any]
     args: tuple[Any, ...]
     host: str | None
-    source_id: int
+    source_ids: tuple[int, ...]
+    dones: tuple[cf.Future, ...]
+    jobs: tuple[Job, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Task:
+    future: distributed.Future
+    call: _Call
+    attempt: int
+    worker: str | None  # the worker it was given (counted in _Batch.load until it is back)
 
 
 class _Batch:
-    """Tasks of one run; `submit` / `submit_lookup` give a concurrent.futures Future each."""
+    """Tasks of one run; `submit` / `submit_lookup` give a concurrent.futures Future each.
+
+    Captures are handed over in `flush` (the scheduler calls it before it waits): the sources
+    submitted since the last flush are placed on workers with free threads, and the ones given
+    to one worker travel in tasks of up to BATCH_SIZE sources, which Dask's per-task cost
+    (about 10 ms of CPU across the three processes here) makes worth it."""
 
     def __init__(self, executor: ClusterExecutor, options: Any) -> None:
         self.executor = executor
         self.client = executor.client
         self.options = options
         self.lock = threading.Lock()
-        self.pending: dict[str, tuple[distributed.Future, cf.Future, _Call, int]] = {}
+        self.pending: dict[str, _Task] = {}  # by Dask key
+        self.load: dict[str, int] = {}  # sources handed to each worker and not yet back
+        self.waiting: list[tuple[Job, cf.Future]] = []  # submitted, not yet flushed
         self.lost: str | None = None
         self.stop = threading.Event()
         self.watchdog = threading.Thread(target=self._watch, daemon=True, name="verify-cluster")
         self.watchdog.start()
 
     def submit(self, job: Job) -> cf.Future:
-        """Capture one source (capture_task with this run's options)."""
-        return self._submit(_Call(capture_task, (job, self.options), job.host, job.source_id))
-
-    def submit_lookup(self, task: LookupTask, archives: list[Archive]) -> cf.Future:
-        """Look one source up in the web archives (recover_task)."""
-        return self._submit(
-            _Call(recover_task, (task, archives, self.options), None, task.source_id)
-        )
-
-    def _submit(self, call: _Call, done: cf.Future | None = None, attempt: int = 1) -> cf.Future:
-        done = done if done is not None else cf.Future()
+        """Capture one source (capture_batch with this run's options), at the next flush."""
+        done: cf.Future = cf.Future()
         if self.lost is not None:
             done.set_exception(ClusterError(self.lost))
             return done
-        key = f"verify-{call.fn.__name__}-{call.source_id}-{uuid.uuid4().hex[:12]}"
-        # one host's sources go to one worker when it can take them (its robots.txt is fetched
-        # once, its connections are reused), to any other worker otherwise
-        workers = self.executor.worker_addresses()
+        with self.lock:
+            self.waiting.append((job, done))
+        return done
+
+    def flush(self) -> None:
+        """Hand the captures submitted since the last flush to the workers."""
+        with self.lock:
+            waiting, self.waiting = self.waiting, []
+            given: dict[str | None, list[tuple[Job, cf.Future]]] = {}
+            for job, done in waiting:
+                worker = self._place(job.host)
+                self._load(worker, 1)
+                given.setdefault(worker, []).append((job, done))
+        for worker, pairs in given.items():
+            for start in range(0, len(pairs), BATCH_SIZE):
+                self._send(self._capture_call(pairs[start : start + BATCH_SIZE]), worker)
+
+    def _capture_call(self, pairs: list[tuple[Job, cf.Future]]) -> _Call:
+        jobs = tuple(job for job, _ in pairs)
+        return _Call(
+            capture_batch,
+            (list(jobs), self.options),
+            jobs[0].host,
+            tuple(job.source_id for job in jobs),
+            tuple(done for _, done in pairs),
+            jobs,
+        )
+
+    def submit_lookup(self, task: LookupTask, archives: list[Archive]) -> cf.Future:
+        """Look one source up in the web archives (recover_task), handed over at once."""
+        done: cf.Future = cf.Future()
+        call = _Call(recover_task, (task, archives, self.options), None, (task.source_id,), (done,))
+        self._resend(call)
+        return done
+
+    def _resend(self, call: _Call, attempt: int = 1) -> None:
+        """Place `call` on a worker and send it."""
+        with self.lock:
+            worker = self._place(call.host)
+            self._load(worker, len(call.dones))
+        self._send(call, worker, attempt)
+
+    def _send(self, call: _Call, worker: str | None, attempt: int = 1) -> None:
+        """Submit `call` to Dask, to run on `worker` (already counted in self.load)."""
+        if self.lost is not None:
+            self._load(worker, -len(call.dones), locked=False)
+            _fail(call, ClusterError(self.lost))
+            return
+        first = call.source_ids[0]
+        key = f"verify-{call.fn.__name__}-{first}-{len(call.dones)}-{uuid.uuid4().hex[:12]}"
+        # the chosen worker runs it; Dask moves it to another one only when that one is gone
         placement: dict[str, Any] = {}
-        if workers and call.host is not None:
-            preferred = workers[zlib.crc32(call.host.encode()) % len(workers)]
-            placement = {"workers": [preferred], "allow_other_workers": True}
+        if worker is not None:
+            placement = {"workers": [worker], "allow_other_workers": True}
         try:
             future = self.client.submit(call.fn, *call.args, key=key, pure=False, **placement)
         except Exception as exc:  # noqa: BLE001 - the client is closed or broken
+            self._load(worker, -len(call.dones), locked=False)
             if self.client.status == "running":
                 raise
-            done.set_exception(ClusterError(self._lost_message(exc)))
-            return done
+            _fail(call, ClusterError(self._lost_message(exc)))
+            return
         with self.lock:
-            self.pending[key] = (future, done, call, attempt)
+            self.pending[key] = _Task(future, call, attempt, worker)
         future.add_done_callback(self._finished)
-        return done
+
+    def _place(self, host: str | None) -> str | None:
+        """The worker for a source of `host` (under self.lock): the host's own worker when it
+        has a free thread (its robots.txt is fetched once there, its connections are reused),
+        else the worker with the most free threads, so that no source waits in one worker's
+        queue while another worker has a thread free."""
+        threads = self.executor.worker_threads()
+        if not threads:
+            return None
+        order = list(threads)
+        start = zlib.crc32(host.encode()) % len(order) if host is not None else 0
+        best, best_free = None, None
+        for step in range(len(order)):
+            address = order[(start + step) % len(order)]
+            free = threads[address] - self.load.get(address, 0)
+            if step == 0 and free > 0:
+                return address
+            if best_free is None or free > best_free:
+                best, best_free = address, free
+        return best
+
+    def _load(self, worker: str | None, change: int, locked: bool = True) -> None:
+        """Count `change` sources more (or fewer) on `worker`; locked: self.lock is held."""
+        if worker is None:
+            return
+        if not locked:
+            with self.lock:
+                self._load(worker, change)
+            return
+        left = self.load.get(worker, 0) + change
+        if left > 0:
+            self.load[worker] = left
+        else:
+            self.load.pop(worker, None)
 
     def _finished(self, future: distributed.Future) -> None:
         with self.lock:
-            entry = self.pending.pop(cast(str, future.key), None)
-        if entry is None or entry[1].done():
+            task = self.pending.pop(cast(str, future.key), None)
+            if task is not None:
+                self._load(task.worker, -len(task.call.dones))
+        if task is None or all(done.done() for done in task.call.dones):
             return
-        _, done, call, attempt = entry
+        call = task.call
         status = future.status
         if status == "error":  # the task raised, or killed every worker it ran on (KilledWorker)
             try:
                 exc = future.exception()
             except BaseException as lost:  # noqa: BLE001 - the answer never came
-                done.set_exception(ClusterError(self._lost_message(lost)))
+                _fail(call, ClusterError(self._lost_message(lost)))
                 return
-            done.set_exception(exc if isinstance(exc, Exception) else RuntimeError(str(exc)))
+            if len(call.jobs) > 1:  # try each source alone: only the one at fault fails
+                for job, done in zip(call.jobs, call.dones):
+                    self._resend(self._capture_call([(job, done)]))
+                return
+            _fail(call, exc if isinstance(exc, Exception) else RuntimeError(str(exc)))
             return
         if status != "finished":  # cancelled or lost: the scheduler (or our link to it) is gone
-            done.set_exception(ClusterError(self._lost_message(None)))
+            _fail(call, ClusterError(self._lost_message(None)))
             return
         try:
-            done.set_result(future.result())
+            result = future.result()
         except BaseException as exc:  # noqa: BLE001 - the result could not be gathered
-            if self.client.status == "running" and attempt < GATHER_ATTEMPTS:
-                self._submit(call, done, attempt + 1)  # its worker died before handing it over
+            if self.client.status == "running" and task.attempt < GATHER_ATTEMPTS:
+                self._resend(call, task.attempt + 1)  # its worker died before handing it over
             else:
-                done.set_exception(ClusterError(self._lost_message(exc)))
+                _fail(call, ClusterError(self._lost_message(exc)))
+            return
+        answers = result if call.jobs else [result]
+        for done, answer in zip(call.dones, answers):
+            if isinstance(answer, BaseException):
+                done.set_exception(answer)
+            else:
+                done.set_result(answer)
 
     def _lost_message(self, exc: BaseException | None) -> str:
         why = f" ({_one_line(exc)})" if exc is not None else ""
@@ -328,8 +456,11 @@ class _Batch:
             if now - gone_since >= self.executor.lost_after:
                 self.lost = self._lost_message(None)
                 with self.lock:
-                    entries, self.pending = list(self.pending.values()), {}
-                for _, done, _, _ in entries:
+                    tasks, self.pending = list(self.pending.values()), {}
+                    waiting, self.waiting = self.waiting, []
+                for task in tasks:
+                    _fail(task.call, ClusterError(self.lost))
+                for _, done in waiting:
                     if not done.done():
                         done.set_exception(ClusterError(self.lost))
                 return
@@ -341,13 +472,17 @@ class _Batch:
         """Cancel what is still queued (a failed writer, Ctrl-C) and stop watching."""
         self.stop.set()
         with self.lock:
-            entries, self.pending = list(self.pending.values()), {}
-        if entries and self.client.status == "running":
+            tasks, self.pending = list(self.pending.values()), {}
+            waiting, self.waiting = self.waiting, []
+        if tasks and self.client.status == "running":
             try:
-                self.client.cancel([entry[0] for entry in entries])
+                self.client.cancel([task.future for task in tasks])
             except Exception:  # noqa: BLE001 - the scheduler may be gone already
                 pass
-        for _, done, _, _ in entries:
+        for task in tasks:
+            for done in task.call.dones:
+                done.cancel()
+        for _, done in waiting:
             done.cancel()
 
 
@@ -359,6 +494,13 @@ def connect(address: str, **kwargs: Any) -> Iterator[ClusterExecutor]:
         yield executor
     finally:
         executor.close()
+
+
+def _fail(call: _Call, exc: BaseException) -> None:
+    """Every source of `call` not answered yet gets `exc`."""
+    for done in call.dones:
+        if not done.done():
+            done.set_exception(exc)
 
 
 def _one_line(exc: BaseException) -> str:

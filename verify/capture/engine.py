@@ -80,8 +80,9 @@ class CaptureOptions:
     recover: bool = False
     # the Dask scheduler that runs the fetches (capture_policy.run_capture connects to it), and
     # the connection (cluster.ClusterExecutor, not closed here: `start(options, jobs)` gives a
-    # batch with `submit(job)` -> concurrent.futures Future of an Outcome, `workers_in_use()`
-    # and `close(interrupted)`); None: this process's threads fetch
+    # batch with `submit(job)` -> concurrent.futures Future of an Outcome, `flush()` to hand
+    # the submitted jobs over, `workers_in_use()` and `close(interrupted)`); None: this
+    # process's threads fetch
     cluster: str | None = None
     executor: Any = None
     # who the 'fetched' events are attributed to: the reviewer's account, or None for the
@@ -317,6 +318,9 @@ class WorkerPool:
         """Fetch `job` in one of the threads."""
         return self.pool.submit(self.run, job)
 
+    def flush(self) -> None:
+        """Nothing to do: `submit` starts the job (a cluster's batch hands jobs over here)."""
+
     def run(self, job: Job) -> Outcome:
         result = fetch_url(job.url, self.options.fetch, self._session(), robots=self.robots)
         extracted, problem = None, None
@@ -495,6 +499,7 @@ def _schedule(
                 if soonest is not None:
                     sleep(max(0.0, soonest - tick()))
                 continue
+            workers.flush()
             timeout = None if soonest is None else max(0.0, soonest - tick())
             done, _ = cf.wait(in_flight, timeout=timeout, return_when=cf.FIRST_COMPLETED)
             for future in done:
