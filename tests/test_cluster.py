@@ -15,8 +15,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import cloudpickle
 import distributed
 import pytest
+from distributed.diagnostics.plugin import WorkerPlugin
 from conftest import LocalSite, Response
 from fakearchive import FaultyArchive, page
 
@@ -38,8 +40,17 @@ PAGE = (
 class Engine:
     """A scheduler and its workers, each a subprocess; `stop` ends every one of them."""
 
-    def __init__(self, tmp: Path, workers: int, chromium: str = CHROMIUM) -> None:
+    def __init__(
+        self,
+        tmp: Path,
+        workers: int,
+        chromium: str = CHROMIUM,
+        *,
+        nanny: bool = False,
+        config: dict[str, str] | None = None,
+    ) -> None:
         self.tmp = tmp
+        self.nanny = nanny  # a nanny starts its worker again when the worker dies
         tmp.mkdir(parents=True, exist_ok=True)
         self.procs: list[subprocess.Popen] = []
         self.logs: list = []
@@ -47,6 +58,7 @@ class Engine:
         self.file = tmp / "scheduler.json"
         env = dict(os.environ, VERIFY_CHROMIUM=chromium, DASK_DISTRIBUTED__WORKER__DAEMON="False")
         env.pop("VERIFY_ALLOW_HOSTS", None)  # allowed hosts travel with the tasks
+        env.update(config or {})
         self.env = env
         try:
             self._boot(workers)
@@ -85,7 +97,8 @@ class Engine:
     def add_worker(self, n: int) -> subprocess.Popen:
         proc = self._start(
             [DASK, "worker", self.address, "--host", "127.0.0.1", "--nthreads", "4",
-             "--no-nanny", "--no-dashboard", "--name", f"w{n}"], f"worker{n}"
+             *([] if self.nanny else ["--no-nanny"]), "--no-dashboard", "--name", f"w{n}"],
+            f"worker{n}",
         )  # fmt: skip
         self.workers.append(proc)
         return proc
@@ -269,9 +282,11 @@ def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(engine, pages, d
     killed: list[tuple[subprocess.Popen, int]] = []
 
     def progress(p) -> None:
-        if p.done == 4 and not killed:  # kill the worker with the most tasks running
+        if p.done >= 4 and not killed:  # kill the worker with the most tasks running
             running = watcher.processing()
             busy = max(running, key=lambda address: len(running[address]))
+            if not running[busy]:
+                return  # between two hand-overs: try again at the next result
             name = watcher.scheduler_info(n_workers=-1)["workers"][busy]["name"]
             victim = engine.workers[int(str(name)[1:])]
             os.kill(victim.pid, signal.SIGKILL)
@@ -287,6 +302,56 @@ def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(engine, pages, d
     assert (report.capture.fetched, report.capture.failed) == (40, 0)
     rows = per_source(db)
     assert len(rows) == 40 and all(count == 1 and error is None for _, count, error, _ in rows)
+
+
+class KillOnSource(WorkerPlugin):
+    """On a worker: the process exits the moment it starts a capture task that carries source
+    `source_id` (task keys name their sources), as a page that crashes its worker would."""
+
+    name = "test-kill-on-source"
+
+    def __init__(self, source_id: int) -> None:
+        self.source_id = str(source_id)
+
+    def transition(self, key, start, finish, **kwargs) -> None:
+        parts = str(key).split("-")
+        if finish == "executing" and parts[1] == "capture_batch":
+            if self.source_id in parts[2].split("_"):
+                os._exit(1)
+
+
+def test_a_source_that_kills_every_worker_fails_alone(tmp_path, pages, db) -> None:
+    # one failure allowed: Dask gives a task up (KilledWorker) once it has killed two workers
+    # (the one worker, started again by its nanny)
+    own = Engine(
+        tmp_path / "engine",
+        workers=1,
+        nanny=True,
+        config={"DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "1"},
+    )
+    try:
+        add_sources(db, pages, 8)
+        poison = db.conn.execute("SELECT id FROM sources WHERE url LIKE '%/p5'").fetchone()[0]
+        cloudpickle.register_pickle_by_value(sys.modules[__name__])
+        with distributed.Client(own.address, set_as_default=False) as admin:
+            admin.register_plugin(KillOnSource(poison))
+            options = capture_policy.capture_options(
+                db, mode="static", concurrency=4, per_host=4, cluster=own.address
+            )
+            report = capture_policy.run_capture(db, options)
+    finally:
+        cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
+        own.stop()
+    # its task's sources were sent again one by one: only the source at fault failed
+    assert (report.capture.fetched, report.capture.failed) == (7, 1)
+    rows = db.conn.execute(
+        "SELECT source_id, count(*), max(error), max(error_message) FROM snapshots"
+        " GROUP BY source_id ORDER BY source_id"
+    ).fetchall()
+    assert len(rows) == 8 and all(count == 1 for _, count, _, _ in rows)
+    failed = [row for row in rows if row[2] is not None]
+    assert [(r[0], r[2]) for r in failed] == [(poison, "unsupported")]
+    assert "KilledWorker" in failed[0][3]
 
 
 def slow_pages(site: LocalSite, seconds: float) -> None:

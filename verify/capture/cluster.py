@@ -15,7 +15,8 @@ set of options, through a worker plugin, and closes them when the worker stops.
 Faults: a worker killed mid-task has its task run again on another (Dask does it); the
 coordinator gets one result per source, so no snapshot is stored twice. A task that kills every
 worker it runs on comes back as Dask's KilledWorker: its sources are sent again one per task,
-and the one that kills the workers again is stored as that source's failure.
+one at a time, and the one that kills the workers again is stored as that source's failure.
+A task given to a worker that has left is sent again (_Batch._rescue).
 A scheduler that goes away ends the command with ClusterError; what was stored stays, and the
 unfinished run is resumed by the next `verify fetch` like a local one."""
 
@@ -26,6 +27,7 @@ import threading
 import time
 import uuid
 import zlib
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -51,7 +53,8 @@ CONNECT_TIMEOUT = 10.0  # seconds to reach the scheduler
 WORKERS_TIMEOUT = 30.0  # seconds to wait for a first worker
 LOST_AFTER = 5.0  # seconds without the scheduler before the command gives up
 WATCH_INTERVAL = 0.5
-BATCH_SIZE = 4  # sources per capture task at most (see _Batch)
+BATCH_SIZE = 8  # sources per capture task at most, and no more than the worker's threads
+HOLD = 0.1  # seconds a source may wait for others to share its task
 GATHER_ATTEMPTS = 3  # a finished task whose result was lost with its worker is run again
 # Dask settings for the scheduler and workers that serve verify (docs/cluster.md): verify's
 # tasks are many and short, and with Dask's defaults an idle scheduler and four workers
@@ -261,6 +264,7 @@ class _Call:
     source_ids: tuple[int, ...]
     dones: tuple[cf.Future, ...]
     jobs: tuple[Job, ...] = ()
+    suspect: bool = False  # from a task that killed its workers: runs alone (_next_suspect)
 
 
 @dataclass(frozen=True)
@@ -277,7 +281,9 @@ class _Batch:
     Captures are handed over in `flush` (the scheduler calls it before it waits): the sources
     submitted since the last flush are placed on workers with free threads, and the ones given
     to one worker travel in tasks of up to BATCH_SIZE sources, which Dask's per-task cost
-    (about 10 ms of CPU across the three processes here) makes worth it."""
+    (about 10 ms of CPU across the three processes, measured by bench/cluster.py) makes worth
+    it. Results come back one task at a time, so a freed source waits up to HOLD seconds for
+    others to share its task."""
 
     def __init__(self, executor: ClusterExecutor, options: Any) -> None:
         self.executor = executor
@@ -286,7 +292,15 @@ class _Batch:
         self.lock = threading.Lock()
         self.pending: dict[str, _Task] = {}  # by Dask key
         self.load: dict[str, int] = {}  # sources handed to each worker and not yet back
+        self.seen: dict[str, set[str]] = {}  # host -> the workers given its sources this run
         self.waiting: list[tuple[Job, cf.Future]] = []  # submitted, not yet flushed
+        self.waiting_since = 0.0
+        # the sources of a task that killed its workers, sent again one at a time
+        self.suspects: deque[_Call] = deque()
+        self.suspect_out = False
+        # sources wait for others to share a task only when no --delay spaces a host's starts
+        # (holding them would bunch the starts up)
+        self.hold = getattr(options, "delay", 0.0) == 0.0
         self.lost: str | None = None
         self.stop = threading.Event()
         self.watchdog = threading.Thread(target=self._watch, daemon=True, name="verify-cluster")
@@ -299,23 +313,38 @@ class _Batch:
             done.set_exception(ClusterError(self.lost))
             return done
         with self.lock:
+            if not self.waiting:
+                self.waiting_since = time.monotonic()
             self.waiting.append((job, done))
         return done
 
-    def flush(self) -> None:
-        """Hand the captures submitted since the last flush to the workers."""
+    def flush(self) -> float | None:
+        """Hand the captures submitted since the last flush to the workers, or hold them while
+        fewer wait than fill a task (BATCH_SIZE, or a worker's threads when fewer), other tasks are out (their sources will come back and free
+        threads) and the first has waited less than HOLD seconds. Returns the seconds until
+        the held ones are due (call again then), or None."""
         with self.lock:
+            if not self.waiting:
+                return None
+            threads = self.executor.worker_threads()
+            full = min(BATCH_SIZE, max(threads.values(), default=1))  # a full task
+            if self.hold and len(self.waiting) < full and self.pending:
+                left = self.waiting_since + HOLD - time.monotonic()
+                if left > 0:
+                    return left
             waiting, self.waiting = self.waiting, []
             given: dict[str | None, list[tuple[Job, cf.Future]]] = {}
+            worker = None
             for job, done in waiting:
-                worker = self._place(job.host)
+                worker = self._place(job.host, worker)
                 self._load(worker, 1)
                 given.setdefault(worker, []).append((job, done))
         for worker, pairs in given.items():
             for start in range(0, len(pairs), BATCH_SIZE):
                 self._send(self._capture_call(pairs[start : start + BATCH_SIZE]), worker)
+        return None
 
-    def _capture_call(self, pairs: list[tuple[Job, cf.Future]]) -> _Call:
+    def _capture_call(self, pairs: list[tuple[Job, cf.Future]], suspect: bool = False) -> _Call:
         jobs = tuple(job for job, _ in pairs)
         return _Call(
             capture_batch,
@@ -324,6 +353,7 @@ class _Batch:
             tuple(job.source_id for job in jobs),
             tuple(done for _, done in pairs),
             jobs,
+            suspect,
         )
 
     def submit_lookup(self, task: LookupTask, archives: list[Archive]) -> cf.Future:
@@ -346,8 +376,9 @@ class _Batch:
             self._load(worker, -len(call.dones), locked=False)
             _fail(call, ClusterError(self.lost))
             return
-        first = call.source_ids[0]
-        key = f"verify-{call.fn.__name__}-{first}-{len(call.dones)}-{uuid.uuid4().hex[:12]}"
+        # the key names the sources (what a Dask dashboard shows of the task)
+        sources = "_".join(map(str, call.source_ids))
+        key = f"verify-{call.fn.__name__}-{sources}-{uuid.uuid4().hex[:12]}"
         # the chosen worker runs it; Dask moves it to another one only when that one is gone
         placement: dict[str, Any] = {}
         if worker is not None:
@@ -364,25 +395,37 @@ class _Batch:
             self.pending[key] = _Task(future, call, attempt, worker)
         future.add_done_callback(self._finished)
 
-    def _place(self, host: str | None) -> str | None:
-        """The worker for a source of `host` (under self.lock): the host's own worker when it
-        has a free thread (its robots.txt is fetched once there, its connections are reused),
-        else the worker with the most free threads, so that no source waits in one worker's
-        queue while another worker has a thread free."""
+    def _place(self, host: str | None, filling: str | None = None) -> str | None:
+        """The worker for a source of `host` (under self.lock), among those with a free thread:
+        first `filling` (the worker this flush is filling, so that its sources share tasks),
+        then one that already had the host in this run (its robots.txt is cached there, its
+        connections are open; a new host starts on the worker its name hashes to), then the
+        one with the most free threads. No source waits in one worker's queue while
+        another has a thread free; when none has, the least loaded worker takes it."""
         threads = self.executor.worker_threads()
         if not threads:
             return None
         order = list(threads)
-        start = zlib.crc32(host.encode()) % len(order) if host is not None else 0
-        best, best_free = None, None
-        for step in range(len(order)):
-            address = order[(start + step) % len(order)]
-            free = threads[address] - self.load.get(address, 0)
-            if step == 0 and free > 0:
-                return address
-            if best_free is None or free > best_free:
-                best, best_free = address, free
-        return best
+        if host is None:
+            seen: set[str] = set()
+        else:
+            seen = self.seen.setdefault(host, set())
+            if not seen & threads.keys():
+                seen.add(order[zlib.crc32(host.encode()) % len(order)])
+        ranked = sorted(
+            order,
+            key=lambda w: (
+                threads[w] > self.load.get(w, 0),
+                w == filling,
+                w in seen,
+                threads[w] - self.load.get(w, 0),
+            ),
+            reverse=True,
+        )
+        chosen = ranked[0]
+        if host is not None:
+            seen.add(chosen)
+        return chosen
 
     def _load(self, worker: str | None, change: int, locked: bool = True) -> None:
         """Count `change` sources more (or fewer) on `worker`; locked: self.lock is held."""
@@ -403,8 +446,18 @@ class _Batch:
             task = self.pending.pop(cast(str, future.key), None)
             if task is not None:
                 self._load(task.worker, -len(task.call.dones))
-        if task is None or all(done.done() for done in task.call.dones):
-            return
+        if task is None:
+            return  # cancelled by us (close, _rescue)
+        try:
+            if not all(done.done() for done in task.call.dones):
+                self._answer(task, future)
+        finally:
+            if task.call.suspect and all(done.done() for done in task.call.dones):
+                with self.lock:
+                    self.suspect_out = False
+                self._next_suspect()
+
+    def _answer(self, task: _Task, future: distributed.Future) -> None:
         call = task.call
         status = future.status
         if status == "error":  # the task raised, or killed every worker it ran on (KilledWorker)
@@ -413,9 +466,13 @@ class _Batch:
             except BaseException as lost:  # noqa: BLE001 - the answer never came
                 _fail(call, ClusterError(self._lost_message(lost)))
                 return
-            if len(call.jobs) > 1:  # try each source alone: only the one at fault fails
-                for job, done in zip(call.jobs, call.dones):
-                    self._resend(self._capture_call([(job, done)]))
+            if len(call.jobs) > 1:  # each source alone, one at a time: only the culprit fails
+                with self.lock:
+                    self.suspects.extend(
+                        self._capture_call([pair], suspect=True)
+                        for pair in zip(call.jobs, call.dones)
+                    )
+                self._next_suspect()
                 return
             _fail(call, exc if isinstance(exc, Exception) else RuntimeError(str(exc)))
             return
@@ -437,6 +494,15 @@ class _Batch:
             else:
                 done.set_result(answer)
 
+    def _next_suspect(self) -> None:
+        """Send the next suspect source when none is out."""
+        with self.lock:
+            if self.suspect_out or not self.suspects:
+                return
+            call = self.suspects.popleft()
+            self.suspect_out = True
+        self._resend(call)
+
     def _lost_message(self, exc: BaseException | None) -> str:
         why = f" ({_one_line(exc)})" if exc is not None else ""
         return (
@@ -445,11 +511,13 @@ class _Batch:
         )
 
     def _watch(self) -> None:
-        """Fail the tasks in flight when the scheduler is gone for `lost_after` seconds."""
+        """Fail the tasks in flight when the scheduler is gone for `lost_after` seconds, and
+        send again the tasks given to a worker that has left."""
         gone_since: float | None = None
         while not self.stop.wait(WATCH_INTERVAL):
             if self.client.status == "running":
                 gone_since = None
+                self._rescue()
                 continue
             now = time.monotonic()
             gone_since = gone_since if gone_since is not None else now
@@ -458,12 +526,35 @@ class _Batch:
                 with self.lock:
                     tasks, self.pending = list(self.pending.values()), {}
                     waiting, self.waiting = self.waiting, []
-                for task in tasks:
-                    _fail(task.call, ClusterError(self.lost))
+                    suspects, self.suspects = list(self.suspects), deque()
+                for call in [task.call for task in tasks] + suspects:
+                    _fail(call, ClusterError(self.lost))
                 for _, done in waiting:
                     if not done.done():
                         done.set_exception(ClusterError(self.lost))
                 return
+
+    def _rescue(self) -> None:
+        """Tasks given to a worker that is gone: Dask moves them to another worker while one is
+        left, but when every worker has gone they wait for the one they were given, whose
+        address a restarted worker does not take again. Cancel them and send them again (a
+        result of the old task is ignored: its key is no longer pending)."""
+        alive = self.executor.worker_threads()
+        with self.lock:
+            stranded = [
+                (key, task)
+                for key, task in self.pending.items()
+                if task.worker is not None and task.worker not in alive
+            ]
+            for key, task in stranded:
+                del self.pending[key]
+                self._load(task.worker, -len(task.call.dones))
+        for _, task in stranded:
+            try:
+                self.client.cancel([task.future])
+            except Exception:  # noqa: BLE001 - it may have ended already
+                pass
+            self._resend(task.call, task.attempt)
 
     def workers_in_use(self) -> int:
         return self.executor.workers_in_use()
@@ -474,6 +565,7 @@ class _Batch:
         with self.lock:
             tasks, self.pending = list(self.pending.values()), {}
             waiting, self.waiting = self.waiting, []
+            suspects, self.suspects = list(self.suspects), deque()
         if tasks and self.client.status == "running":
             try:
                 self.client.cancel([task.future for task in tasks])
@@ -484,6 +576,9 @@ class _Batch:
                 done.cancel()
         for _, done in waiting:
             done.cancel()
+        for call in suspects:
+            for done in call.dones:
+                done.cancel()
 
 
 @contextmanager

@@ -318,8 +318,9 @@ class WorkerPool:
         """Fetch `job` in one of the threads."""
         return self.pool.submit(self.run, job)
 
-    def flush(self) -> None:
+    def flush(self) -> float | None:
         """Nothing to do: `submit` starts the job (a cluster's batch hands jobs over here)."""
+        return None
 
     def run(self, job: Job) -> Outcome:
         result = fetch_url(job.url, self.options.fetch, self._session(), robots=self.robots)
@@ -499,8 +500,10 @@ def _schedule(
                 if soonest is not None:
                     sleep(max(0.0, soonest - tick()))
                 continue
-            workers.flush()
+            due = workers.flush()  # seconds until held jobs are due (cluster batches), or None
             timeout = None if soonest is None else max(0.0, soonest - tick())
+            if due is not None:
+                timeout = due if timeout is None else min(timeout, due)
             done, _ = cf.wait(in_flight, timeout=timeout, return_when=cf.FIRST_COMPLETED)
             for future in done:
                 job = in_flight.pop(future)
