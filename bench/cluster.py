@@ -7,7 +7,8 @@ pages served from many loopback addresses after a fixed latency), in one run:
 1. latency-bound (8 KB pages answered after 2 s, 32 hosts): `verify fetch` (local threads,
    concurrency 16) as the same-run baseline, then `verify fetch --cluster` with 1, 2 and 4
    `dask worker` processes on this machine (THREADS threads each, concurrency THREADS x workers);
-2. CPU (the standard 60 KB pages, 50 ms): local against 4 workers at equal concurrency (16);
+2. CPU (the standard 60 KB pages, 50 ms): local against 4 workers of 4 threads and against 2
+   workers of 8 threads, at equal concurrency (16), interleaved, the median of 3 trials;
    CPU seconds summed over every process involved (verify and its children; the scheduler and
    the workers for the cluster, whose idle CPU is measured too);
 3. browser mode through the 4 workers: pages/s, CPU, and how much the archive grows per
@@ -168,24 +169,40 @@ def fetch(
 def phase(
     site: BenchSite, tmp: Path, engine: Engine, pages: int, offset: int, workers: tuple[int, ...]
 ) -> list[dict]:
-    """A local run at concurrency THREADS x 4, then cluster runs with each number of workers
-    (concurrency THREADS x workers); CPU summed over every process involved."""
+    """The latency-bound runs: local at concurrency THREADS x 4, then the cluster with each
+    number of workers (concurrency THREADS x workers); CPU summed over every process involved."""
     local = fetch(site, tmp, "local", pages, offset, ["--concurrency", str(THREADS * 4)])
     local.update(cpu=local["verify_cpu"], concurrency=THREADS * 4, workers=0)
+    local["cpu_per_page_ms"] = 1000 * local["cpu"] / local["pages"]
     runs = [local]
     for n, count in enumerate(workers, start=1):
         engine.grow(count)
-        procs = engine.processes()
-        before = cpu_of(procs)
-        run = fetch(site, tmp, f"cluster {count} worker(s)", pages, offset + n * pages,
-                    ["--cluster", engine.address, "--concurrency", str(THREADS * count)])  # fmt: skip
-        run["engine_cpu"] = cpu_of(procs) - before
-        run.update(cpu=run["verify_cpu"] + run["engine_cpu"], workers=count,
-                   concurrency=THREADS * count)  # fmt: skip
-        runs.append(run)
-    for run in runs:
-        run["cpu_per_page_ms"] = 1000 * run["cpu"] / run["pages"]
+        runs.append(cluster_run(site, tmp, engine, f"cluster {count} worker(s)", pages,
+                                offset + n * pages, THREADS * count))  # fmt: skip
     return runs
+
+
+def cluster_run(
+    site: BenchSite, tmp: Path, engine: Engine, name: str, pages: int, offset: int, concurrency: int
+) -> dict:
+    """One `verify fetch --cluster` run, CPU summed over the coordinator and the engine."""
+    procs = engine.processes()
+    before = cpu_of(procs)
+    run = fetch(site, tmp, name, pages, offset,
+                ["--cluster", engine.address, "--concurrency", str(concurrency)])  # fmt: skip
+    run["engine_cpu"] = cpu_of(procs) - before
+    run.update(cpu=run["verify_cpu"] + run["engine_cpu"], workers=engine.workers,
+               concurrency=concurrency)  # fmt: skip
+    run["cpu_per_page_ms"] = 1000 * run["cpu"] / run["pages"]
+    return run
+
+
+def median_run(runs: list[dict]) -> dict:
+    """The run with the median CPU per page (of an odd number of trials)."""
+    ordered = sorted(runs, key=lambda run: run["cpu_per_page_ms"])
+    chosen = dict(ordered[len(ordered) // 2])
+    chosen["trials_cpu_per_page_ms"] = [round(run["cpu_per_page_ms"], 1) for run in runs]
+    return chosen
 
 
 def show(title: str, runs: list[dict]) -> None:
@@ -197,6 +214,48 @@ def show(title: str, runs: list[dict]) -> None:
         print(f"  {run['name']:<20} concurrency {run['concurrency']:>3}: {run['rate']:6.1f} pages/s"
               f"  ({run['ok']}/{run['pages']} ok, {run['seconds']:.1f} s; wall with start-up"
               f" {run['wall_seconds']:.1f} s)  CPU {run['cpu_per_page_ms']:.1f} ms/page{engine}")  # fmt: skip
+
+
+def keep(args: argparse.Namespace, results: dict, scaling: list, cpu_runs: list) -> None:
+    """The run to bench/results/cluster-cpu-WHEN.json and cluster-scaling-WHEN.json."""
+    from bench.record import record
+
+    idle = f"idle engine {1000 * results['engine_idle_cpu_per_second']:.0f} ms CPU/s"
+    record(
+        "cluster-cpu",
+        f"Cluster CPU per page at equal concurrency (16), {args.cpu_pages} pages of 60 KB",
+        "ms CPU/page",
+        [
+            {
+                "label": run["name"],
+                "value": round(run["cpu_per_page_ms"], 1),
+                "extra": {"pages/s": round(run["rate"], 1)},
+            }
+            for run in cpu_runs
+        ],  # fmt: skip
+        command="python bench/cluster.py --record",
+        higher_is_better=False,
+        target="cluster <= 1.15x local",
+        notes=f"all processes' CPU (coordinator, scheduler, workers); {idle}; Dask settings"
+        f" {results['engine_config'] or 'defaults'}",
+    )
+    record(
+        "cluster-scaling",
+        f"Cluster throughput, latency-bound ({args.pages} pages of 8 KB, {args.latency:g} s)",
+        "pages/s",
+        [
+            {
+                "label": run["name"],
+                "value": round(run["rate"], 2),
+                "extra": {"concurrency": run["concurrency"]},
+            }
+            for run in scaling
+        ],  # fmt: skip
+        command="python bench/cluster.py --record",
+        target="4 workers >= 3x 1 worker",
+        compare_to="cluster 1 worker(s)",
+        notes=f"{THREADS} threads per worker; local verify fetch at concurrency 16 for reference",
+    )
 
 
 def main() -> int:
@@ -211,6 +270,12 @@ def main() -> int:
         "--dask-defaults",
         action="store_true",
         help="start the engine with Dask's own defaults, not docs/cluster.md's settings",
+    )
+    parser.add_argument(
+        "--trials", type=int, default=3, help="CPU runs of each kind (the median is kept)"
+    )
+    parser.add_argument(
+        "--record", action="store_true", help="keep the run in bench/results (bench/record.py)"
     )
     args = parser.parse_args()
     config = {} if args.dask_defaults else ENGINE_CONFIG
@@ -229,24 +294,33 @@ def main() -> int:
             time.sleep(5)
             idle = (cpu_of(procs) - before) / (time.perf_counter() - start)
             with BenchSite(20, 0.05) as site:
-                cpu_runs = phase(site, tmp, engine, args.cpu_pages, 10_000, (4,))
                 # the same concurrency from one worker process per core (Dask's own default
-                # shape): 2 workers of 8 threads, on a second engine warmed up first
+                # shape): 2 workers of 8 threads, on a second engine, warmed up first
                 wide = Engine(tmp / "wide", config)
                 try:
                     wide.grow(2, threads=8)
                     fetch(site, tmp, "warm-up", 40, 30_000,
                           ["--cluster", wide.address, "--concurrency", "16"])  # fmt: skip
-                    procs = wide.processes()
-                    before = cpu_of(procs)
-                    run = fetch(site, tmp, "cluster 2 x 8 threads", args.cpu_pages, 40_000,
-                                ["--cluster", wide.address, "--concurrency", "16"])  # fmt: skip
-                    run["engine_cpu"] = cpu_of(procs) - before
-                    run.update(cpu=run["verify_cpu"] + run["engine_cpu"], workers=2, concurrency=16)
-                    run["cpu_per_page_ms"] = 1000 * run["cpu"] / run["pages"]
-                    cpu_runs.append(run)
+                    trials = []
+                    for trial in range(args.trials):  # interleaved, the median kept
+                        base = 100_000 * (trial + 1)
+                        local = fetch(site, tmp, "local", args.cpu_pages, base,
+                                      ["--concurrency", "16"])  # fmt: skip
+                        local.update(cpu=local["verify_cpu"], concurrency=16, workers=0)
+                        local["cpu_per_page_ms"] = 1000 * local["cpu"] / local["pages"]
+                        trials.append([
+                            local,
+                            cluster_run(site, tmp, engine, "cluster 4 worker(s)",
+                                        args.cpu_pages, base + args.cpu_pages, 16),
+                            cluster_run(site, tmp, wide, "cluster 2 x 8 threads",
+                                        args.cpu_pages, base + 2 * args.cpu_pages, 16),
+                        ])  # fmt: skip
+                        print("CPU trial", trial + 1, ", ".join(
+                            f"{r['name']} {r['cpu_per_page_ms']:.1f} ms/page" for r in trials[-1]
+                        ), flush=True)  # fmt: skip
                 finally:
                     wide.stop()
+                cpu_runs = [median_run([t[i] for t in trials]) for i in range(3)]
                 browser = None
                 if args.browser_pages:  # 3. browser mode through the 4 workers: archive size
                     procs = engine.processes()
@@ -280,7 +354,8 @@ def main() -> int:
         f"latency-bound: {args.pages} pages of 8 KB, {args.latency:g} s latency, {LATENCY_HOSTS} hosts",
         scaling,
     )
-    show(f"CPU: {args.cpu_pages} pages of 60 KB, 50 ms latency, 20 hosts", cpu_runs)
+    show(f"CPU: {args.cpu_pages} pages of 60 KB, 50 ms latency, 20 hosts; the median of"
+         f" {args.trials} interleaved trials", cpu_runs)  # fmt: skip
     print(f"baseline (same run): local verify fetch {scaling[0]['rate']:.1f} pages/s latency-bound,"
           f" {local['rate']:.1f} pages/s and {local['cpu_per_page_ms']:.1f} ms CPU/page on the CPU run")  # fmt: skip
     print(f"cluster CPU/page at equal concurrency (16): 4 workers x 4 threads"
@@ -303,6 +378,8 @@ def main() -> int:
     out.mkdir(exist_ok=True)
     (out / "cluster.json").write_text(json.dumps(results, indent=2))
     print(f"wrote {out / 'cluster.json'}")
+    if args.record:
+        keep(args, results, scaling, cpu_runs)
     runs = scaling + cpu_runs + ([browser] if browser else [])
     return 0 if all(r["ok"] == r["pages"] for r in runs) else 1
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import cloudpickle
 import distributed
 import pytest
-from distributed.diagnostics.plugin import WorkerPlugin
 from conftest import LocalSite, Response
+from distributed.diagnostics.plugin import WorkerPlugin
 from fakearchive import FaultyArchive, page
 
 from verify.capture import cluster
@@ -48,9 +48,11 @@ class Engine:
         *,
         nanny: bool = False,
         config: dict[str, str] | None = None,
+        tls: list[str] | None = None,
     ) -> None:
         self.tmp = tmp
         self.nanny = nanny  # a nanny starts its worker again when the worker dies
+        self.tls = tls or []  # --tls-ca-file, --tls-cert and --tls-key for every process
         tmp.mkdir(parents=True, exist_ok=True)
         self.procs: list[subprocess.Popen] = []
         self.logs: list = []
@@ -69,7 +71,8 @@ class Engine:
     def _boot(self, workers: int) -> None:
         self.scheduler = self._start(
             [DASK, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-             "--scheduler-file", str(self.file)], "scheduler"
+             "--scheduler-file", str(self.file),
+             *(["--protocol", "tls", *self.tls] if self.tls else [])], "scheduler"
         )  # fmt: skip
         self.address = ""
         deadline = time.monotonic() + 30
@@ -84,8 +87,9 @@ class Engine:
             )
         for n in range(workers):
             self.add_worker(n)
-        with distributed.Client(self.address, set_as_default=False) as client:
-            client.wait_for_workers(workers, timeout=60)  # every test sees all of them
+        if not self.tls:
+            with distributed.Client(self.address, set_as_default=False) as client:
+                client.wait_for_workers(workers, timeout=60)  # every test sees all of them
 
     def _start(self, args: list[str], name: str) -> subprocess.Popen:
         log = open(self.tmp / f"{name}.log", "wb")  # noqa: SIM115 - closed in stop()
@@ -97,7 +101,8 @@ class Engine:
     def add_worker(self, n: int) -> subprocess.Popen:
         proc = self._start(
             [DASK, "worker", self.address, "--host", "127.0.0.1", "--nthreads", "4",
-             *([] if self.nanny else ["--no-nanny"]), "--no-dashboard", "--name", f"w{n}"],
+             *([] if self.nanny else ["--no-nanny"]), "--no-dashboard", "--name", f"w{n}",
+             *self.tls],
             f"worker{n}",
         )  # fmt: skip
         self.workers.append(proc)
@@ -352,6 +357,45 @@ def test_a_source_that_kills_every_worker_fails_alone(tmp_path, pages, db) -> No
     failed = [row for row in rows if row[2] is not None]
     assert [(r[0], r[2]) for r in failed] == [(poison, "unsupported")]
     assert "KilledWorker" in failed[0][3]
+
+
+def test_a_cluster_that_speaks_tls(tmp_path, pages, db_path) -> None:
+    """Scheduler, worker and coordinator with certificates (Dask's TLS, mutual): the capture goes
+    through; a coordinator without the client certificate gets one clear line, stores nothing."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-keyout", str(key), "-out", str(cert), "-subj", "/CN=verify-test",
+         "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    tls = ["--tls-ca-file", str(cert), "--tls-cert", str(cert), "--tls-key", str(key)]
+    db = open_db(db_path)
+    add_sources(db, pages, 6)
+    db.conn.close()
+    own = Engine(tmp_path / "engine", workers=1, tls=tls)
+    try:
+        assert own.address.startswith("tls://")
+        env = dict(os.environ, VERIFY_DB=str(db_path), VERIFY_ALLOW_HOSTS=pages.netloc)
+        verify = str(Path(sys.executable).with_name("verify"))
+        command = [verify, "fetch", "--mode", "static", "--cluster", own.address, "--json"]
+        refused = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+        assert refused.returncode == 1
+        [line] = refused.stderr.strip().splitlines()
+        assert line.startswith(f"Error: cannot reach the Dask scheduler at {own.address}")
+        assert "DASK_DISTRIBUTED__COMM__TLS__" in line
+        env.update(
+            DASK_DISTRIBUTED__COMM__TLS__CA_FILE=str(cert),
+            DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT=str(cert),
+            DASK_DISTRIBUTED__COMM__TLS__CLIENT__KEY=str(key),
+        )
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    finally:
+        own.stop()
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["fetched"] == 6
+    db = open_db(db_path)
+    assert [(r[1], r[2]) for r in per_source(db)] == [(1, None)] * 6
 
 
 def slow_pages(site: LocalSite, seconds: float) -> None:

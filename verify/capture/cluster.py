@@ -135,7 +135,7 @@ def capture_batch(jobs: list[Job], options: CaptureOptions) -> list[Outcome | Ex
         broken = f"on Dask worker {_worker_name()}: {_one_line(exc)}"[:300]
     futures = [workers.submit(job) for job in jobs]  # the pool's threads run them together
     answers: list[Outcome | Exception] = []
-    for job, future in zip(jobs, futures):
+    for job, future in zip(jobs, futures, strict=True):
         try:
             outcome = future.result()
         except Exception as exc:  # noqa: BLE001 - one source's bug is that source's failure
@@ -186,9 +186,20 @@ class ClusterExecutor:
     ) -> None:
         self.address = address
         self.lost_after = lost_after
+        security = distributed.Security()  # Dask's config: DASK_DISTRIBUTED__COMM__TLS__...
+        configured = getattr(security, "tls_ca_file", None) and getattr(
+            security, "tls_client_cert", None
+        )
+        if address.startswith("tls://") and not configured:
+            raise ClusterError(
+                f"cannot reach the Dask scheduler at {address}: a tls:// scheduler needs this"
+                " machine's certificate: set DASK_DISTRIBUTED__COMM__TLS__CA_FILE,"
+                " DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT and"
+                " DASK_DISTRIBUTED__COMM__TLS__CLIENT__KEY (or the same in Dask's config)"
+            )
         try:
             self.client = distributed.Client(
-                self.address, timeout=connect_timeout, set_as_default=False
+                self.address, timeout=connect_timeout, set_as_default=False, security=security
             )
         except (OSError, TimeoutError) as exc:
             raise ClusterError(
@@ -470,7 +481,7 @@ class _Batch:
                 with self.lock:
                     self.suspects.extend(
                         self._capture_call([pair], suspect=True)
-                        for pair in zip(call.jobs, call.dones)
+                        for pair in zip(call.jobs, call.dones, strict=True)
                     )
                 self._next_suspect()
                 return
@@ -488,7 +499,7 @@ class _Batch:
                 _fail(call, ClusterError(self._lost_message(exc)))
             return
         answers = result if call.jobs else [result]
-        for done, answer in zip(call.dones, answers):
+        for done, answer in zip(call.dones, answers, strict=False):
             if isinstance(answer, BaseException):
                 done.set_exception(answer)
             else:
