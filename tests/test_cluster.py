@@ -110,6 +110,15 @@ class Engine:
         self.workers.append(proc)
         return proc
 
+    def replace_dead(self) -> None:
+        """Start the workers that died again (same names), and wait until all are back."""
+        for n, proc in enumerate(self.workers):
+            if proc.poll() is not None:
+                self.workers[n] = self.add_worker(n)
+                self.workers.pop()  # add_worker appended it; it took the dead one's place
+        with distributed.Client(self.address, set_as_default=False) as client:
+            client.wait_for_workers(len(self.workers), timeout=60)
+
     def stop(self) -> None:
         for proc in self.procs:
             if proc.poll() is None:
@@ -302,8 +311,11 @@ def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(engine, pages, d
     options = capture_policy.capture_options(
         db, mode="static", concurrency=16, per_host=16, cluster=engine.address
     )
-    with distributed.Client(engine.address, set_as_default=False) as watcher:
-        report = capture_policy.run_capture(db, options, progress=progress)
+    try:
+        with distributed.Client(engine.address, set_as_default=False) as watcher:
+            report = capture_policy.run_capture(db, options, progress=progress)
+    finally:
+        engine.replace_dead()  # the module's engine has two workers again for the next tests
     [(victim, tasks)] = killed
     assert victim.wait(timeout=5) == -signal.SIGKILL and tasks > 0  # it died with work to do
     assert (report.capture.fetched, report.capture.failed) == (40, 0)

@@ -16,7 +16,8 @@ Faults: a worker killed mid-task has its task run again on another (Dask does it
 coordinator gets one result per source, so no snapshot is stored twice. A task that kills every
 worker it runs on comes back as Dask's KilledWorker: its sources are sent again one per task,
 one at a time, and the one that kills the workers again is stored as that source's failure.
-A task given to a worker that has left is sent again (_Batch._rescue).
+A task given to a worker that has left is sent again (_Batch._rescue), up to Dask's
+`allowed-failures` times; after that it counts as killing its workers, as above.
 A scheduler that goes away ends the command with ClusterError; what was stored stays, and the
 unfinished run is resumed by the next `verify fetch` like a local one."""
 
@@ -33,6 +34,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any, cast
 
+import dask
 import distributed
 from distributed.diagnostics.plugin import WorkerPlugin
 
@@ -219,6 +221,11 @@ class ClusterExecutor:
         self._workers_at = 0.0
         self._threads: dict[str, int] = {}
         self.max_workers = 0
+        # how many workers a task may see die before it is given up (the scheduler's setting)
+        try:
+            self.allowed_failures = int(self.client.run_on_scheduler(_allowed_failures))
+        except Exception:  # noqa: BLE001 - an older or locked-down scheduler: this machine's
+            self.allowed_failures = int(dask.config.get("distributed.scheduler.allowed-failures"))
 
     def worker_threads(self) -> dict[str, int]:
         """Each connected worker's address and number of threads (asked at most once a second)."""
@@ -278,12 +285,25 @@ class _Call:
     suspect: bool = False  # from a task that killed its workers: runs alone (_next_suspect)
 
 
+class KilledWorker(RuntimeError):
+    """A task sent again each time the worker it was given left, until it had outlived
+    `allowed` workers: what Dask's own KilledWorker says of a task its workers died running."""
+
+    def __init__(self, call: _Call, deaths: int) -> None:
+        sources = ", ".join(map(str, call.source_ids))
+        super().__init__(
+            f"the worker running source {sources} died {deaths} times (a page that crashes"
+            " its worker?); given up, as Dask gives up a task that kills its workers"
+        )
+
+
 @dataclass(frozen=True)
 class _Task:
     future: distributed.Future
     call: _Call
     attempt: int
     worker: str | None  # the worker it was given (counted in _Batch.load until it is back)
+    deaths: int = 0  # times the worker it was given left before it came back (_rescue)
 
 
 class _Batch:
@@ -374,14 +394,14 @@ class _Batch:
         self._resend(call)
         return done
 
-    def _resend(self, call: _Call, attempt: int = 1) -> None:
+    def _resend(self, call: _Call, attempt: int = 1, deaths: int = 0) -> None:
         """Place `call` on a worker and send it."""
         with self.lock:
             worker = self._place(call.host)
             self._load(worker, len(call.dones))
-        self._send(call, worker, attempt)
+        self._send(call, worker, attempt, deaths)
 
-    def _send(self, call: _Call, worker: str | None, attempt: int = 1) -> None:
+    def _send(self, call: _Call, worker: str | None, attempt: int = 1, deaths: int = 0) -> None:
         """Submit `call` to Dask, to run on `worker` (already counted in self.load)."""
         if self.lost is not None:
             self._load(worker, -len(call.dones), locked=False)
@@ -403,7 +423,7 @@ class _Batch:
             _fail(call, ClusterError(self._lost_message(exc)))
             return
         with self.lock:
-            self.pending[key] = _Task(future, call, attempt, worker)
+            self.pending[key] = _Task(future, call, attempt, worker, deaths)
         future.add_done_callback(self._finished)
 
     def _place(self, host: str | None, filling: str | None = None) -> str | None:
@@ -463,10 +483,7 @@ class _Batch:
             if not all(done.done() for done in task.call.dones):
                 self._answer(task, future)
         finally:
-            if task.call.suspect and all(done.done() for done in task.call.dones):
-                with self.lock:
-                    self.suspect_out = False
-                self._next_suspect()
+            self._suspect_ended(task.call)
 
     def _answer(self, task: _Task, future: distributed.Future) -> None:
         call = task.call
@@ -477,15 +494,7 @@ class _Batch:
             except BaseException as lost:  # noqa: BLE001 - the answer never came
                 _fail(call, ClusterError(self._lost_message(lost)))
                 return
-            if len(call.jobs) > 1:  # each source alone, one at a time: only the culprit fails
-                with self.lock:
-                    self.suspects.extend(
-                        self._capture_call([pair], suspect=True)
-                        for pair in zip(call.jobs, call.dones, strict=True)
-                    )
-                self._next_suspect()
-                return
-            _fail(call, exc if isinstance(exc, Exception) else RuntimeError(str(exc)))
+            self._killed(call, exc if isinstance(exc, Exception) else RuntimeError(str(exc)))
             return
         if status != "finished":  # cancelled or lost: the scheduler (or our link to it) is gone
             _fail(call, ClusterError(self._lost_message(None)))
@@ -504,6 +513,27 @@ class _Batch:
                 done.set_exception(answer)
             else:
                 done.set_result(answer)
+
+    def _killed(self, call: _Call, exc: Exception) -> None:
+        """`call` failed as a whole (it raised, or its workers kept dying): a task of several
+        sources is split, each source sent alone and one at a time, so only the culprit fails;
+        a single source fails with `exc`."""
+        if len(call.jobs) > 1:
+            with self.lock:
+                self.suspects.extend(
+                    self._capture_call([pair], suspect=True)
+                    for pair in zip(call.jobs, call.dones, strict=True)
+                )
+            self._next_suspect()
+            return
+        _fail(call, exc)
+
+    def _suspect_ended(self, call: _Call) -> None:
+        """When `call` is the suspect out and it is answered, send the next one."""
+        if call.suspect and all(done.done() for done in call.dones):
+            with self.lock:
+                self.suspect_out = False
+            self._next_suspect()
 
     def _next_suspect(self) -> None:
         """Send the next suspect source when none is out."""
@@ -549,7 +579,10 @@ class _Batch:
         """Tasks given to a worker that is gone: Dask moves them to another worker while one is
         left, but when every worker has gone they wait for the one they were given, whose
         address a restarted worker does not take again. Cancel them and send them again (a
-        result of the old task is ignored: its key is no longer pending)."""
+        result of the old task is ignored: its key is no longer pending). A new key starts
+        Dask's count of the workers a task killed afresh, so the coordinator counts too: a task
+        whose worker left more than `allowed-failures` times is treated as one that kills its
+        workers (else a source that crashes the only worker would be sent for ever)."""
         alive = self.executor.worker_threads()
         with self.lock:
             stranded = [
@@ -565,7 +598,12 @@ class _Batch:
                 self.client.cancel([task.future])
             except Exception:  # noqa: BLE001 - it may have ended already
                 pass
-            self._resend(task.call, task.attempt)
+            deaths = task.deaths + 1
+            if deaths > self.executor.allowed_failures:
+                self._killed(task.call, KilledWorker(task.call, deaths))
+            else:
+                self._resend(task.call, task.attempt, deaths)
+            self._suspect_ended(task.call)
 
     def workers_in_use(self) -> int:
         return self.executor.workers_in_use()
@@ -600,6 +638,11 @@ def connect(address: str, **kwargs: Any) -> Iterator[ClusterExecutor]:
         yield executor
     finally:
         executor.close()
+
+
+def _allowed_failures(dask_scheduler: Any) -> int:
+    """Run on the scheduler: its `distributed.scheduler.allowed-failures`."""
+    return int(dask_scheduler.allowed_failures)
 
 
 def _fail(call: _Call, exc: BaseException) -> None:
