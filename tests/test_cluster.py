@@ -13,8 +13,8 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import replace
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import cloudpickle
@@ -88,7 +88,7 @@ class Engine:
                 f"the Dask scheduler did not start: see {self.tmp / 'scheduler.log'}"
             )
         for n in range(workers):
-            self.add_worker(n)
+            self.workers.append(self.add_worker(n))
         if not self.tls:
             with distributed.Client(self.address, set_as_default=False) as client:
                 client.wait_for_workers(workers, timeout=60)  # every test sees all of them
@@ -107,7 +107,6 @@ class Engine:
              *self.tls],
             f"worker{n}",
         )  # fmt: skip
-        self.workers.append(proc)
         return proc
 
     def replace_dead(self) -> None:
@@ -115,7 +114,6 @@ class Engine:
         for n, proc in enumerate(self.workers):
             if proc.poll() is not None:
                 self.workers[n] = self.add_worker(n)
-                self.workers.pop()  # add_worker appended it; it took the dead one's place
         with distributed.Client(self.address, set_as_default=False) as client:
             client.wait_for_workers(len(self.workers), timeout=60)
 

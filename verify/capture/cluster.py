@@ -24,6 +24,7 @@ unfinished run is resumed by the next `verify fetch` like a local one."""
 from __future__ import annotations
 
 import concurrent.futures as cf
+import functools
 import threading
 import time
 import uuid
@@ -221,11 +222,15 @@ class ClusterExecutor:
         self._workers_at = 0.0
         self._threads: dict[str, int] = {}
         self.max_workers = 0
-        # how many workers a task may see die before it is given up (the scheduler's setting)
+
+    @functools.cached_property
+    def allowed_failures(self) -> int:
+        """How many workers a task may see die before it is given up: the scheduler's setting,
+        asked the first time a worker leaves with a task (not at every command's start)."""
         try:
-            self.allowed_failures = int(self.client.run_on_scheduler(_allowed_failures))
+            return int(self.client.run_on_scheduler(_allowed_failures))
         except Exception:  # noqa: BLE001 - an older or locked-down scheduler: this machine's
-            self.allowed_failures = int(dask.config.get("distributed.scheduler.allowed-failures"))
+            return int(dask.config.get("distributed.scheduler.allowed-failures"))
 
     def worker_threads(self) -> dict[str, int]:
         """Each connected worker's address and number of threads (asked at most once a second)."""
@@ -286,8 +291,9 @@ class _Call:
 
 
 class KilledWorker(RuntimeError):
-    """A task sent again each time the worker it was given left, until it had outlived
-    `allowed` workers: what Dask's own KilledWorker says of a task its workers died running."""
+    """A task sent again each time the worker it was given left, until more of them left than
+    the scheduler's `allowed-failures`: what Dask's own KilledWorker says of a task whose
+    workers died running it."""
 
     def __init__(self, call: _Call, deaths: int) -> None:
         sources = ", ".join(map(str, call.source_ids))
